@@ -54,6 +54,24 @@ def _addon(args: argparse.Namespace, *, host_object: Any = None, **options: Any)
     return build_addon(_config(args, **options), host=host_object)
 
 
+@contextlib.contextmanager
+def _addon_storing_pdfs(args: argparse.Namespace, host: str | None) -> Iterator[Addon]:
+    """The add-on of a command that stores PDFs for ``deliver-mail`` to attach (statements, Aging
+    Reports), its ``--storage`` asked first: a local folder that does not exist is taken only
+    while no invoice PDF is stored (a first run); else it is a mistyped path, whose PDFs
+    ``deliver-mail`` would never find in the real storage."""
+    from sqlalchemy import literal, select
+
+    from oro_invoices.documents.reachability import ensure_reachable
+    from oro_invoices.persistence.models import InvoiceDocumentRow
+    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+        if addon.storage is not None:
+            with addon.db.session() as s:
+                stored = s.execute(select(literal(1)).select_from(InvoiceDocumentRow).limit(1)).first()
+            ensure_reachable(addon.storage, may_be_new=stored is None)
+        yield addon
+
+
 def _host_name(args: argparse.Namespace) -> str | None:
     name = (args.host or NO_HOST).strip()
     return None if name.lower() == NO_HOST else name
@@ -82,13 +100,21 @@ def _missing_sqlite_file(args: argparse.Namespace) -> Path | None:
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
-    from oro_invoices.persistence.migrate import current_revision, upgrade
+    from oro_invoices.domain.errors import UsageError
+    from oro_invoices.persistence.migrate import current_revision, head_revision, is_before, is_known, upgrade
     created = _sqlite_file(args.db)
     if created is not None and created.exists():
         created = None
     try:
         with _addon(args, pdf=False) as addon:
             before = current_revision(addon.db)
+            if before is not None and not is_known(before):
+                raise UsageError(f"the schema is at revision {before}, which a newer release of oro-invoices "
+                                 f"wrote (this one's newest is {head_revision()}): upgrade oro-invoices; "
+                                 "nothing was changed")
+            if before is not None and is_before(args.revision, before):
+                raise UsageError(f"the schema is at revision {before}, past --revision {args.revision}: "
+                                 "migrate only upgrades; nothing was changed")
             after = upgrade(addon.db, args.revision, progress=lambda revision, doc: print(
                 f"applied {revision}: {doc.strip().splitlines()[0] if doc.strip() else ''}".rstrip(": "),
                 file=sys.stderr, flush=True))
@@ -242,6 +268,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from oro_invoices.services.exporting import export_records, write_csv, write_jsonl
     from oro_invoices.services.import_progress import ProgressMeter
     fmt = args.format or ("csv" if (args.output or "").lower().endswith(".csv") else "jsonl")
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        from oro_invoices.domain.errors import UsageError
+        raise UsageError(f"--date-to {args.date_to} is before --date-from {args.date_from}: no invoice is dated "
+                         "between them.")
     filters = InvoiceFilter(organization_id=args.organization, status=args.status,
                             date_from=args.date_from, date_to=args.date_to)
     if fmt == "pdfs":
@@ -297,6 +327,14 @@ def _date(text: str) -> Any:
     if day is None:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
     return day
+
+
+def _queue_name(text: str) -> str:
+    """A broker queue's name: not empty (Celery would take its default queue, which the web
+    processes send no job to)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a queue needs a name (the web processes' jobs_queue; default oro_invoices)")
+    return text
 
 
 #: The options of fields a service names otherwise in its ``ValidationError``.
@@ -400,10 +438,20 @@ def _replacing(path: str, mode: str, **options: Any) -> Iterator[IO[Any]]:
     try:
         with open(fd, mode, **options) as out:
             yield out
+        # mkstemp's file is private (0600): give it the mode the file it replaces had, else the
+        # one a newly created file gets (the umask's), as a shell redirection would
+        os.chmod(temp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: it is set back at once)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def _write_pdf(path: str, pdf: bytes, what: str) -> int:
@@ -513,6 +561,7 @@ def _explain_undelivered(addon: Addon) -> None:
 
 def _cmd_migrate_storage(args: argparse.Namespace) -> int:
     from oro_invoices.composition import build_storage
+    from oro_invoices.documents.reachability import ensure_reachable
     from oro_invoices.documents.storage import ListableStorage
     from oro_invoices.services.storage_migration import migrate_storage
     source, target = build_storage(args.source), build_storage(args.target)
@@ -522,6 +571,8 @@ def _cmd_migrate_storage(args: argparse.Namespace) -> int:
     if isinstance(source, LocalStorage) and not source.root.is_dir():
         print(f"error: --from {args.source!r}: the folder {source.root} does not exist", file=sys.stderr)
         return 2
+    ensure_reachable(source)
+    ensure_reachable(target, may_be_new=True)
     report = migrate_storage(source, target,
                              progress=lambda sha256, outcome: print(f"{outcome}: {sha256}", flush=True))
     for problem in report.problems:
@@ -597,6 +648,9 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     for reminder in report.queued:
         print(f"{verb}: invoice {reminder.invoice_number} (id {reminder.invoice_id}): "
               f"{reminder.label} to {', '.join(reminder.to)}")
+    for invoice_id, number in report.waiting_for_pdf:
+        print(f"WAIT invoice {number} (id {invoice_id}): its PDF is not made yet; its reminder goes out on "
+              "a run after oro-invoices complete-pdfs (or a worker) has made it")
     for problem in report.problems:
         print(f"FAIL invoice {problem.invoice_number} (id {problem.invoice_id}): {problem.message}")
     print(report.summary())
@@ -613,7 +667,7 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
         return _send_scheduled_statements(args, host)
     if args.activity:
         return _send_activities(args, host)
-    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+    with _addon_storing_pdfs(args, host) as addon:
         report = send_statements(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
                                  overdue_only=args.overdue_only, dry_run=args.dry_run, actor=args.actor)
     verb = "would queue" if args.dry_run else "queued"
@@ -634,7 +688,7 @@ def _send_scheduled_statements(args: argparse.Namespace, host: str | None) -> in
     if args.activity or args.overdue_only or args.start is not None or args.end is not None:
         raise UsageError("--scheduled sends what Email Statements To Customers has due; --activity, --overdue-only, "
                          "--from and --to are for a run of your own.")
-    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+    with _addon_storing_pdfs(args, host) as addon:
         reports = send_scheduled_statements(addon.invoices, addon.mail, today=args.date,
                                             organization_id=args.organization, dry_run=args.dry_run, actor=args.actor)
     verb = "would queue" if args.dry_run else "queued"
@@ -665,7 +719,7 @@ def _send_activities(args: argparse.Namespace, host: str | None) -> int:
     month_start = dt.datetime.now(dt.UTC).date().replace(day=1)
     end = args.end or month_start - dt.timedelta(days=1)
     start = args.start or end.replace(day=1)
-    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+    with _addon_storing_pdfs(args, host) as addon:
         try:
             report = send_activity_statements(addon.invoices, addon.mail, start=start, end=end,
                                               organization_id=args.organization, dry_run=args.dry_run,
@@ -689,7 +743,7 @@ def _cmd_send_aging_reports(args: argparse.Namespace) -> int:
     if host is None and args.host_object is None:
         print("note: no host: every setting is its default, so no organization emails its Aging Report "
               "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
-    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+    with _addon_storing_pdfs(args, host) as addon:
         report = send_aging_reports(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
                                     dry_run=args.dry_run, actor=args.actor)
     verb = "would queue" if args.dry_run else "queued"
@@ -766,9 +820,12 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 def _schema_problem(args: argparse.Namespace) -> str | None:
     """Why ``--db`` cannot serve the jobs: no oro-invoices schema, or an older one than this
-    release's (a newer one, during a rolling upgrade, is left to the jobs); else None."""
+    release's (a newer one, during a rolling upgrade, is left to the jobs); else None. The
+    ``--host`` is built once here too: one that cannot be (its shop's settings not found) raises
+    its ``ConfigurationError`` now rather than failing every job."""
     from oro_invoices.persistence.migrate import current_revision, head_revision
-    with _addon(args, pdf=False) as addon:  # closed before the worker forks its processes
+    # closed before the worker forks its processes
+    with _addon(args, pdf=False, host=_host_name(args)) as addon:
         current = current_revision(addon.db)
     head = head_revision()
     database = _masked(args.db)
@@ -796,9 +853,11 @@ def _cmd_beat(args: argparse.Namespace) -> int:
 
 def _jobs_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--broker", default=os.environ.get(BROKER_ENV),
-                   help="Celery broker URL: redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//; "
+                   help="Celery broker URL: redis://HOST:6379/N, amqp://USER:PASSWORD@HOST:5672// or another "
+                        "transport Celery knows (sqs://, …); "
                         f"default: ${BROKER_ENV}")
-    p.add_argument("--queue", default="oro_invoices", help="the broker queue of the jobs (default: oro_invoices)")
+    p.add_argument("--queue", default="oro_invoices", type=_queue_name,
+                   help="the broker queue of the jobs (default: oro_invoices)")
     p.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                    help="the least severe log messages shown (default: INFO)")
 
@@ -1229,7 +1288,9 @@ def _user_error(exc: BaseException, args: argparse.Namespace) -> str | None:
     database); ``None`` for a defect, which keeps its traceback."""
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-    database = _masked(getattr(args, "db", None) or "")
+    data_dir = getattr(args, "data_dir", None)   # demo: the shop's database in its data directory
+    database = _masked(getattr(args, "db", None) or (f"sqlite:///{Path(data_dir).resolve() / 'shop.db'}"
+                                                      if data_dir else ""))
     if isinstance(exc, DatabaseNotMigrated | DBAPIError):
         orig = exc.__cause__ if isinstance(exc, DatabaseNotMigrated) else exc.orig
         reason = str(orig).strip().splitlines()[0] if orig is not None else str(exc)
@@ -1241,6 +1302,10 @@ def _user_error(exc: BaseException, args: argparse.Namespace) -> str | None:
         if "unable to open database file" in lowered:
             return (f"cannot open the SQLite database {database}: its folder does not exist or "
                     "is not writable")
+        if "file is not a database" in lowered or "database disk image is malformed" in lowered:
+            return f"the file of {database} is not an SQLite database, or is damaged ({reason})"
+        if "readonly database" in lowered:
+            return f"cannot write to the SQLite database {database}: the file or its folder is read-only"
         if getattr(exc, "connection_invalidated", False) or "connect" in lowered or "could not translate" in lowered:
             return f"cannot connect to the database {database}: {reason}"
         return None

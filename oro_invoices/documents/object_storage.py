@@ -13,7 +13,8 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from oro_invoices.documents.storage import MISMATCH, MISSING, StoredObject, sha256_hex, validate_sha256
@@ -67,10 +68,14 @@ class FsspecStorage:
     S3-compatible servers such as SeaweedFS, MinIO or Ceph do).
     """
 
-    def __init__(self, fs: AbstractFileSystem, root: str, *, url: str | None = None):
+    def __init__(self, fs: AbstractFileSystem, root: str, *, url: str | None = None,
+                 probe: Callable[[], None] | None = None):
+        """:param probe: asks, quickly and once, whether the storage can be used (raising
+            ``StorageError`` with the reason); by default, whether a made-up object exists."""
         self.fs = fs
         self.root = root.strip("/")
         self.url = url or root
+        self._probe = probe
 
     def __repr__(self) -> str:
         return f"FsspecStorage({self.url!r})"
@@ -82,6 +87,20 @@ class FsspecStorage:
             yield
         except _CLIENT_FAILURES as exc:
             raise StorageError(f"Cannot reach the PDF storage {self.url}: {exc}") from exc
+
+    def reach(self) -> None:
+        """Return when the storage can be used, else ``StorageError`` "Cannot reach … : <reason>"."""
+        try:
+            if self._probe is None:
+                self.exists("0" * 64)   # a name no object has: one request, nothing read
+            else:
+                self._probe()
+        except OSError as exc:          # the server answered, refusing (403, a bad bucket name)
+            raise StorageError(f"Cannot reach the PDF storage {self.url}: {exc}") from exc
+        except StorageError as exc:
+            if self._probe is None:     # exists() names the storage itself
+                raise
+            raise StorageError(f"Cannot reach the PDF storage {self.url}: {exc.message}") from exc
 
     def key_for(self, sha256: str) -> str:
         """The object's path in the filesystem (it may not exist)."""
@@ -232,4 +251,6 @@ def s3_storage(text: str, bucket: str, prefix: str, query: dict[str, list[str]])
     # SigV4 also for presigned URLs (botocore would otherwise presign with the deprecated SigV2)
     fs = s3fs.S3FileSystem(client_kwargs=client, config_kwargs={"signature_version": "s3v4"},
                            use_listings_cache=False, skip_instance_cache=True)
-    return FsspecStorage(fs, f"{bucket}/{prefix.strip('/')}".rstrip("/"), url=text)
+    from oro_invoices.documents.s3_reach import reach_bucket
+    return FsspecStorage(fs, f"{bucket}/{prefix.strip('/')}".rstrip("/"), url=text,
+                         probe=partial(reach_bucket, bucket, client))

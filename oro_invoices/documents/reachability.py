@@ -13,9 +13,6 @@ from oro_invoices.domain.errors import StorageError
 
 __all__ = ["ensure_reachable"]
 
-#: A name no object has: asking for it makes one request and reads nothing.
-_PROBE_NAME = "0" * 64
-
 
 def ensure_reachable(storage: Storage, *, may_be_new: bool = False) -> None:
     """Return when ``storage`` answers; a storage of another kind (a host's own) is taken as it is.
@@ -31,10 +28,7 @@ def ensure_reachable(storage: Storage, *, may_be_new: bool = False) -> None:
         if reason:
             raise StorageError(f"Cannot reach the PDF storage {storage.root}: {reason}")
     elif isinstance(storage, FsspecStorage):
-        try:
-            storage.exists(_PROBE_NAME)         # raises "Cannot reach …" when no request can be made
-        except OSError as exc:                  # the server answered, refusing (403, a bad bucket name)
-            raise StorageError(f"Cannot reach the PDF storage {storage.url}: {exc}") from exc
+        storage.reach()
 
 
 def _local_problem(storage: LocalStorage) -> str | None:

@@ -20,7 +20,13 @@ from typing import Any
 from oro_invoices.composition import Addon
 from oro_invoices.domain.errors import ConfigurationError, InvoiceNotPosted, NotFound
 from oro_invoices.jobs import tasks
-from oro_invoices.services.celery_queue import DEFAULT_QUEUE, SEND_TIMEOUT, broker_app
+from oro_invoices.services.celery_queue import (
+    BROKER_EXAMPLES,
+    DEFAULT_QUEUE,
+    SEND_TIMEOUT,
+    broker_app,
+    broker_url_problem,
+)
 from oro_invoices.services.jobs import DELIVER_EMAIL, DELIVER_EVENTS, RENDER_PDF
 
 log = logging.getLogger("oro_invoices.jobs")
@@ -159,13 +165,16 @@ def check_broker(app: Any) -> None:
     """
     broker = app.conf.broker_url
     shown = masked_url(broker)
+    problem = broker_url_problem(broker)
+    if problem:
+        raise ConfigurationError(problem)
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
                                          timeout=SEND_TIMEOUT)
     except KeyError as exc:  # kombu's answer to an unknown scheme
         raise ConfigurationError(f"not a Celery broker URL: {broker.split('://')[0]}:// "
-                                 f"({exc.args[0] if exc.args else exc}); use redis:// or amqp://") from exc
+                                 f"({exc.args[0] if exc.args else exc}); use {BROKER_EXAMPLES}") from exc
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigurationError(f"cannot connect to the Celery broker {shown}: {reason}") from exc

@@ -73,6 +73,34 @@ def current_revision(db: Database) -> str | None:
 
 
 def head_revision() -> str | None:
+    return _scripts().get_current_head()
+
+
+def is_before(revision: str, current: str) -> bool:
+    """Whether ``revision`` (a revision's id) is one the schema at ``current`` has already passed:
+    upgrading to it would change nothing. False for a name that is not a revision's (``head``)."""
+    from alembic.script.revision import RevisionError
+    from alembic.util.exc import CommandError
+    scripts = _scripts()
+    try:
+        wanted = scripts.get_revision(revision)
+        passed = {script.revision for script in scripts.iterate_revisions(current, "base")}
+    except (CommandError, RevisionError):
+        return False
+    return wanted is not None and wanted.revision != current and wanted.revision in passed
+
+
+def is_known(revision: str) -> bool:
+    """Whether ``revision`` is one of this release's (a schema written by a newer release is not)."""
+    from alembic.script.revision import RevisionError
+    from alembic.util.exc import CommandError
+    try:
+        return _scripts().get_revision(revision) is not None
+    except (CommandError, RevisionError):
+        return False
+
+
+def _scripts() -> ScriptDirectory:
     cfg = Config()
     cfg.set_main_option("script_location", "oro_invoices.persistence:migrations")
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    return ScriptDirectory.from_config(cfg)

@@ -134,17 +134,23 @@ class AgingReport:
 DAYS_BACK_MAX, DAYS_AHEAD_MAX = 3 * 366, 366
 
 
-def check_as_of(day: dt.date | None, today: dt.date) -> dt.date | None:
-    """``day`` when the aging may be judged on it: at most ``DAYS_BACK_MAX`` days before
-    ``today`` (a past day reads everything recorded since) and ``DAYS_AHEAD_MAX`` after; else
-    ``ValidationError`` on ``as_of``."""
+def check_as_of(day: dt.date | None, today: dt.date, *, statement: bool = False) -> dt.date | None:
+    """``day`` when the aging (``statement``: a statement) may be judged on it: at most
+    ``DAYS_BACK_MAX`` days before ``today`` (a past day reads everything recorded since) and
+    ``DAYS_AHEAD_MAX`` after; else ``ValidationError`` on ``as_of``."""
     first, last = today - dt.timedelta(days=DAYS_BACK_MAX), today + dt.timedelta(days=DAYS_AHEAD_MAX)
     if day is not None and day < first:
-        raise ValidationError([("as_of", Message("Choose a day from %(first)s to %(last)s: the aging looks back at "
-                                                 "most three years.", first=first, last=last))])
+        raise ValidationError([("as_of", Message(
+            "Choose a day from %(first)s to %(last)s: the statement looks back at most three years.",
+            first=first, last=last) if statement else Message(
+            "Choose a day from %(first)s to %(last)s: the aging looks back at most three years.",
+            first=first, last=last))])
     if day is not None and day > last:
-        raise ValidationError([("as_of", Message("Choose a day from %(first)s to %(last)s: the aging looks ahead at "
-                                                 "most a year.", first=first, last=last))])
+        raise ValidationError([("as_of", Message(
+            "Choose a day from %(first)s to %(last)s: the statement looks ahead at most a year.",
+            first=first, last=last) if statement else Message(
+            "Choose a day from %(first)s to %(last)s: the aging looks ahead at most a year.",
+            first=first, last=last))])
     return day
 
 

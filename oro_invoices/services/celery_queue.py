@@ -1,4 +1,4 @@
-"""``CeleryJobs``: the ``JobQueue`` that sends each job to a Celery broker (Redis or RabbitMQ).
+"""``CeleryJobs``: the ``JobQueue`` that sends each job to a Celery broker (Redis, RabbitMQ, SQS …).
 
 Only the sending side lives here: a job is sent by name to one queue, so the web process
 needs no task code. The workers that run the jobs are ``oro_invoices.jobs.celery_app``
@@ -19,17 +19,31 @@ log = logging.getLogger("oro_invoices.jobs")
 DEFAULT_QUEUE = "oro_invoices"
 #: How long a request waits for an unreachable broker before it gives up on sending a job.
 SEND_TIMEOUT = 2.0
-#: The URL schemes of the brokers jobs can be sent to (Redis, RabbitMQ; ``memory`` in one process).
+#: The URL schemes of the brokers jobs can be sent to when kombu cannot be asked (it is missing).
 BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp", "memory")
 BROKER_EXAMPLES = "redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//"
 
 
+def broker_transports() -> list[str]:
+    """The URL schemes of every transport kombu (Celery's messaging library) knows, sorted:
+    Redis and RabbitMQ, and SQS, Azure, Google Pub/Sub, Kafka, SQLAlchemy …"""
+    try:
+        from kombu.transport import TRANSPORT_ALIASES
+    except ImportError:  # pragma: no cover - the celery extra is installed in tests
+        return sorted(BROKER_SCHEMES)
+    return sorted({name.lower() for name in TRANSPORT_ALIASES})
+
+
 def broker_url_problem(broker_url: str) -> str | None:
-    """Why ``broker_url`` names no broker jobs can be sent to (its scheme), or None."""
+    """Why ``broker_url`` names no broker jobs can be sent to (its scheme), or None. Whether the
+    transport's own library is installed and the broker answers is asked when it is used."""
     scheme, separator, _ = broker_url.strip().partition("://")
-    if not separator or scheme.lower() not in BROKER_SCHEMES:
+    transport = scheme.lower().partition("+")[0]    # sqla+postgresql://: the transport, then its URL
+    known = broker_transports()
+    if not separator or transport not in known:
         named = f"{scheme}://" if separator else repr(broker_url)
-        return f"not a Celery broker URL: {named}; use {BROKER_EXAMPLES}"
+        return (f"not a Celery broker URL: {named}; use {BROKER_EXAMPLES} "
+                f"(the transports Celery knows: {', '.join(known)})")
     return None
 
 
@@ -52,11 +66,19 @@ def broker_app(broker_url: str, *, name: str = "oro_invoices") -> Any:
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=SEND_TIMEOUT,
-        broker_transport_options={"socket_connect_timeout": SEND_TIMEOUT,
-                                  "socket_timeout": SEND_TIMEOUT},
+        broker_transport_options=_transport_options(broker_url),
         timezone="UTC",
     )
     return app
+
+
+def _transport_options(broker_url: str) -> dict[str, Any]:
+    """Redis's socket timeouts, so an unreachable Redis does not hold a request; other transports
+    take no such options (the SQLAlchemy one refuses them) and use ``broker_connection_timeout``."""
+    scheme = broker_url.strip().partition("://")[0].lower()
+    if scheme in ("redis", "rediss", "sentinel"):
+        return {"socket_connect_timeout": SEND_TIMEOUT, "socket_timeout": SEND_TIMEOUT}
+    return {}
 
 
 class CeleryJobs:

@@ -121,6 +121,9 @@ class ReminderReport:
     opted_out: set[tuple[int, int]] = field(default_factory=set)
     #: The steps not sent because their customer opted out (one per invoice).
     opted_out_invoices: int = 0
+    #: Invoices whose step is due but whose PDF is not made yet and is not made here (posted
+    #: with PDFs deferred, no renderer in this process): (id, number); a later run sends them.
+    waiting_for_pdf: list[tuple[int, str]] = field(default_factory=list)
     #: Why the run read no invoice: the settings that are off in every scope; "" when it did.
     off: str = ""
 
@@ -132,6 +135,8 @@ class ReminderReport:
         if self.opted_out:
             text += (f", skipped {len(self.opted_out)} customer(s) with reminders off for them"
                      f" ({self.opted_out_invoices} invoice(s))")
+        if self.waiting_for_pdf:
+            text += f", {len(self.waiting_for_pdf)} invoice(s) wait for their PDF"
         if self.problems:
             text += f", {len(self.problems)} could not be sent"
         if self.off:
@@ -275,10 +280,14 @@ class PaymentReminders:
             number = invoice.display_number
             if invoice.due_date is None or not _remindable(invoice):
                 return
-            # the PDF rides along where a storage is configured; a reminder never waits for one
+            # the PDF rides along where a storage is configured: one made in the background is
+            # waited for by the queued message; one nobody is making leaves the step to a later run
+            attach_pdf = getattr(self.invoices, "storage", None) is not None
+            if attach_pdf and self._pdf_not_made_here(invoice):
+                report.waiting_for_pdf.append((invoice.id, number))
+                return
             draft = self.mail.prepare(invoice_id, REMINDER_TEMPLATE, extra_context={
-                "reminder": ReminderNotice.on(step, invoice.due_date, today)},
-                attach_pdf=getattr(self.invoices, "storage", None) is not None)
+                "reminder": ReminderNotice.on(step, invoice.due_date, today)}, attach_pdf=attach_pdf)
             if not draft.to:
                 report.problems.append(Problem(invoice_id, number, step, NO_RECIPIENT))
                 return
@@ -300,6 +309,12 @@ class PaymentReminders:
             report.already_sent += 1
             return
         report.queued.append(reminder)
+
+    def _pdf_not_made_here(self, invoice: InvoiceDocument) -> bool:
+        """Whether ``invoice``'s PDF is expected but not stored yet, and neither a background job
+        (whose message would wait for it) nor this process's renderer makes it."""
+        return (self.invoices.pdf_awaited(invoice) and not self.invoices.pdf_pending(invoice)
+                and self.invoices.renderer is None)
 
     def _queue(self, invoice_id: int, due_date: dt.date, reminder: Reminder, draft: EmailDraft,
                today: dt.date, actor: str) -> int | None:

@@ -199,7 +199,7 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
     the whole customer's account)."""
     check_currency(within.currency)
     now = local_today(ctx.clock())
-    as_of = check_as_of(today, now) or now
+    as_of = check_as_of(today, now, statement=True) or now
     with ctx.db.session() as s:
         if as_of < now:
             rows, count = open_items_on(s, day=as_of, within=within, limit=limit)

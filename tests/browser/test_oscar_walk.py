@@ -36,8 +36,8 @@ def live_oscar(monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveOscar]:
     """The throwaway Oscar shop (PDFs rendered) served over HTTP in a thread, static files too."""
     # Playwright's sync API keeps an event loop in this thread; the ORM calls here are synchronous
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from oro_invoices.adapters.oscar.entry import make_host
-    host = make_host()  # sets Django up first
+    from oro_invoices.adapters.oscar.entry import throwaway_shop_host
+    host = throwaway_shop_host()  # sets Django up first
 
     from django.contrib.auth import get_user_model
     from django.contrib.staticfiles.handlers import StaticFilesHandler

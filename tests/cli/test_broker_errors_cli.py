@@ -43,8 +43,10 @@ def test_refused_credentials_are_named_without_the_password(capsys, tmp_path, mo
 
 def test_a_url_of_no_broker_names_the_schemes(capsys):
     assert main(["beat", "--broker", "ftp://127.0.0.1/queue"]) == 2
-    assert capsys.readouterr().err == ("error: not a Celery broker URL: ftp:// (No such transport: ftp); "
-                                       "use redis:// or amqp://\n")
+    err = capsys.readouterr().err
+    assert err.startswith("error: not a Celery broker URL: ftp://; use redis://HOST:6379/N or "
+                          "amqp://USER:PASSWORD@HOST:5672// (the transports Celery knows: amqp, amqps, ")
+    assert err.endswith(", sqs, zookeeper)\n") and err.count("\n") == 1
 
 
 def test_a_worker_on_a_database_without_the_schema_says_to_migrate(capsys, tmp_path, worker_id):
@@ -67,3 +69,22 @@ def test_a_worker_on_a_database_without_the_schema_says_to_migrate(capsys, tmp_p
     assert main(argv) == 2
     assert capsys.readouterr().err == (f"error: the database {url} has the schema of revision {older}, this release "
                                        f"needs {head_revision()}; run: oro-invoices migrate --db {url}\n")
+
+
+def test_a_worker_whose_host_cannot_be_built_says_so_before_taking_a_job(capsys, tmp_path, monkeypatch, worker_id,
+                                                                        sqlite_template):
+    """A host that cannot be built (here the reference shop where there is none) would fail every
+    job; the worker says so once and does not start."""
+    from support.celery_jobs import redis_url
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ORO_REFERENCE_DATA_DIR", raising=False)
+    monkeypatch.delenv("ORO_REFERENCE_DATABASE_URL", raising=False)
+    (tmp_path / "invoices.db").write_bytes(sqlite_template.read_bytes())
+    argv = ["worker", "--db", f"sqlite:///{tmp_path}/invoices.db", "--broker", redis_url(worker_id),
+            "--queue", "oro-test-unused", "--host", "reference-shop"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (f"error: There is no reference shop in {tmp_path}/oro-invoices-demo "
+                                       "(ORO_REFERENCE_DATA_DIR, default ./oro-invoices-demo): set "
+                                       "ORO_REFERENCE_DATA_DIR to the shop's data directory (the --data-dir of "
+                                       "oro-invoices demo), or start the shop there first.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.db"]

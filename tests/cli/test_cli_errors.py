@@ -31,6 +31,32 @@ def test_an_unknown_revision_names_the_newest(capsys, tmp_path):
     assert list(tmp_path.iterdir()) == []  # the failed first migration left no empty database
 
 
+def test_migrate_to_a_revision_the_schema_has_passed_changes_nothing_and_says_so(capsys, tmp_path):
+    from oro_invoices.persistence.migrate import head_revision
+    url = f"sqlite:///{tmp_path}/a.db"
+    assert run(capsys, "migrate", "--db", url, "--revision", "0010")[0] == 0
+    assert run(capsys, "migrate", "--db", url, "--revision", "0005") == (
+        2, "", "error: the schema is at revision 0010, past --revision 0005: migrate only upgrades; "
+               "nothing was changed\n")
+    assert run(capsys, "migrate", "--db", url, "--revision", "0010")[1] == "schema at revision 0010 (already current)\n"
+    assert run(capsys, "migrate", "--db", url)[1] == f"schema at revision {head_revision()} (upgraded from 0010)\n"
+
+
+def test_migrate_on_a_schema_of_a_newer_release_says_to_upgrade_the_release(capsys, tmp_path):
+    import sqlite3
+
+    from oro_invoices.persistence.metadata import VERSION_TABLE
+    from oro_invoices.persistence.migrate import head_revision
+    url = f"sqlite:///{tmp_path}/a.db"
+    assert run(capsys, "migrate", "--db", url)[0] == 0
+    with sqlite3.connect(tmp_path / "a.db") as connection:
+        connection.execute(f"update {VERSION_TABLE} set version_num = '9001'")
+    connection.close()
+    assert run(capsys, "migrate", "--db", url) == (
+        2, "", f"error: the schema is at revision 9001, which a newer release of oro-invoices wrote (this one's "
+               f"newest is {head_revision()}): upgrade oro-invoices; nothing was changed\n")
+
+
 @pytest.mark.parametrize("argv", [["verify"], ["aging"], ["remind"], ["complete-pdfs", "--storage", "TMP/pdf"],
                                   ["export", "--format", "csv"]])
 def test_a_sqlite_file_that_does_not_exist_is_not_created(capsys, tmp_path, argv):
@@ -170,6 +196,66 @@ def test_an_export_to_a_missing_folder_names_the_file(capsys, tmp_path):
     capsys.readouterr()
     assert main(["export", "--db", url, "--format", "csv", "--output", str(tmp_path / "nodir" / "x.csv")]) == 2
     assert capsys.readouterr().err == f"error: {tmp_path}/nodir/x.csv: No such file or directory\n"
+
+
+def test_an_export_file_gets_the_mode_of_the_file_it_replaces_else_the_umasks(capsys, tmp_path):
+    import os
+    import stat
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    mask = os.umask(0o022)
+    try:
+        assert main(["export", "--db", url, "--format", "csv", "--output", str(tmp_path / "new.csv")]) == 0
+        kept = tmp_path / "kept.csv"
+        kept.write_text("yesterday's export\n")
+        kept.chmod(0o640)
+        assert main(["export", "--db", url, "--format", "csv", "--output", str(kept)]) == 0
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "new.csv").stat().st_mode) == 0o644
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text().startswith("external_id,")
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(("content", "reason"), [(b"hello, not a database", "file is not a database"),
+                                                 (b"SQLite format 3\x00" + b"\x01" * 200,
+                                                  "file is not a database")])
+@pytest.mark.parametrize("command", ["migrate", "verify"])
+def test_a_file_that_is_not_an_sqlite_database_is_one_line(capsys, tmp_path, command, content, reason):
+    (tmp_path / "notes.db").write_bytes(content)
+    url = f"sqlite:///{tmp_path}/notes.db"
+    code, out, err = run(capsys, command, "--db", url)
+    assert (code, out) == (2, "")
+    assert err == f"error: the file of {url} is not an SQLite database, or is damaged ({reason})\n"
+    assert (tmp_path / "notes.db").read_bytes() == content
+
+
+def test_an_export_whose_dates_are_the_wrong_way_round_names_both_options(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    capsys.readouterr()
+    for extra in ([], ["--format", "pdfs", "--storage", str(tmp_path), "--output", str(tmp_path / "o.zip")]):
+        assert run(capsys, "export", "--db", url, "--date-from", "2026-12-01", "--date-to", "2026-01-01", *extra) == (
+            2, "", "error: --date-to 2026-01-01 is before --date-from 2026-12-01: no invoice is dated between them.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.db"]
+
+
+@pytest.mark.parametrize("command", [["worker", "--db", "sqlite:///unused.db"], ["beat"]])
+def test_an_empty_queue_name_is_refused(capsys, command):
+    with pytest.raises(SystemExit) as stopped:
+        main([*command, "--broker", "redis://127.0.0.1:6379/0", "--queue", " "])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.endswith(f"oro-invoices {command[0]}: error: argument --queue: a queue needs a "
+                                            "name (the web processes' jobs_queue; default oro_invoices)\n")
+
+
+def test_a_demo_data_directory_whose_database_is_no_database_names_that_file(capsys, tmp_path):
+    pytest.importorskip("flask")
+    (tmp_path / "shop.db").write_text("my notes")
+    assert run(capsys, "demo", "--port", "0", "--data-dir", str(tmp_path)) == (
+        2, "", f"error: the file of sqlite:///{tmp_path}/shop.db is not an SQLite database, or is damaged "
+               "(file is not a database)\n")
+    assert (tmp_path / "shop.db").read_text() == "my notes"
 
 
 def test_beats_help_names_every_periodic_job_it_sends(capsys):

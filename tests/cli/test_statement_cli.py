@@ -75,6 +75,14 @@ def test_mistakes_are_one_line_saying_what_to_do(sqlite_db, tmp_path, capsys):
     pdf = tmp_path / "statement.pdf"
     assert main(["statement", "--db", sqlite_db.url, "--customer", "99", "--format", "pdf", "--output", str(pdf)]) == 2
     assert capsys.readouterr().err == "error: Customer 99 does not exist.\n" and not pdf.exists()
+    now = dt.datetime.now(dt.UTC).date()
+    first, last = now - dt.timedelta(days=3 * 366), now + dt.timedelta(days=366)
+    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--as-of", "1900-01-01"]) == 2
+    assert capsys.readouterr() == ("", f"error: --as-of: Choose a day from {first} to {last}: the statement "
+                                       "looks back at most three years.\n")
+    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--as-of", str(last + dt.timedelta(days=1))]) == 2
+    assert capsys.readouterr() == ("", f"error: --as-of: Choose a day from {first} to {last}: the statement "
+                                       "looks ahead at most a year.\n")
 
 
 def activity_seeded(db) -> tuple[InvoiceService, dict[str, str], dt.date]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
@@ -122,3 +123,52 @@ def test_verify_with_an_existing_empty_storage_folder_is_ok(capsys, tmp_path, em
     assert main(["verify", "--db", empty_db, "--storage", str(tmp_path / "pdf")]) == 0
     assert capsys.readouterr().out == "OK: checked 0 posted invoice(s), 0 PDF(s)\n"
 
+
+
+def test_an_s3_endpoint_that_refuses_connections_fails_within_seconds(capsys, empty_db, unreachable_s3):
+    started = time.monotonic()
+    assert main(["verify", "--db", empty_db, "--storage", unreachable_s3]) == 2
+    assert time.monotonic() - started < 3
+    assert capsys.readouterr().err == (f"error: Cannot reach the PDF storage {unreachable_s3}: Could not connect "
+                                       f"to the endpoint URL: \"{unreachable_s3.split('=')[1]}b\"\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["verify", "migrate-storage"])
+def test_a_bucket_that_does_not_exist_is_named(capsys, tmp_path, empty_db, one_pdf, s3_server, command):
+    url = s3_server.storage_url("no-such-bucket")
+    args = (["migrate-storage", "--from", one_pdf, "--to", url] if command == "migrate-storage"
+            else ["verify", "--db", empty_db, "--storage", url])
+    assert main(args) == 2
+    assert capsys.readouterr() == ("", f"error: Cannot reach the PDF storage {url}: the bucket 'no-such-bucket' "
+                                       "does not exist (create it, or correct the storage URL)\n")
+    assert "no-such-bucket" not in s3_server.filesystem().ls("")
+
+
+def test_an_endpoint_that_is_no_s3_server_is_not_called_a_missing_bucket(capsys, empty_db, monkeypatch):
+    """A web server that answers 404 to everything (a wrong port, a proxy) has no bucket to miss."""
+    import http.server
+    import threading
+    pytest.importorskip("s3fs")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+
+    class NotFound(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"s3://invoices/pdf?endpoint_url=http://127.0.0.1:{server.server_address[1]}"
+        assert main(["verify", "--db", empty_db, "--storage", url]) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert capsys.readouterr() == ("", f"error: Cannot reach the PDF storage {url}: the endpoint answered 404 "
+                                       "without S3's headers: is it an S3 endpoint?\n")

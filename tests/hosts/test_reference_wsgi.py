@@ -76,8 +76,10 @@ def test_gunicorn_stops_on_a_jobs_broker_url_of_no_broker(tmp_path):
                              "--workers", "1", "--bind", "127.0.0.1:0"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.endswith("error: ORO_REFERENCE_JOBS_BROKER_URL: not a Celery broker URL: foo://; "
-                                  "use redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//\n")
+    assert result.stderr.endswith(", sqs, zookeeper)\n")
+    assert ("error: ORO_REFERENCE_JOBS_BROKER_URL: not a Celery broker URL: foo://; "
+            "use redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672// (the transports Celery knows: ") \
+        in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "shop").exists()
 
 
@@ -179,3 +181,19 @@ def test_a_worker_for_the_shop_uses_the_shops_settings(tmp_path, monkeypatch):
     finally:
         addon.close()
         host.engine.dispose()
+
+
+def test_a_command_for_a_shop_that_is_not_there_makes_none(capsys, tmp_path, monkeypatch):
+    """``--host reference-shop`` where no shop was started (a mistyped or unset data directory)
+    says so; it does not make an empty shop whose defaults the command would then use."""
+    from oro_invoices.cli import main
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ORO_REFERENCE_DATA_DIR", raising=False)
+    monkeypatch.delenv("ORO_REFERENCE_DATABASE_URL", raising=False)
+    (tmp_path / "invoices.db").touch()
+    assert main(["verify", "--db", f"sqlite:///{tmp_path / 'invoices.db'}", "--host", "reference-shop"]) == 2
+    assert capsys.readouterr() == ("", f"error: There is no reference shop in {tmp_path}/oro-invoices-demo "
+                                       "(ORO_REFERENCE_DATA_DIR, default ./oro-invoices-demo): set "
+                                       "ORO_REFERENCE_DATA_DIR to the shop's data directory (the --data-dir of "
+                                       "oro-invoices demo), or start the shop there first.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.db"]

@@ -52,8 +52,8 @@ def shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
     # running in this thread, and Django then refuses its synchronous ORM calls here; the
     # shop's calls are synchronous, made by the test itself, never from a coroutine.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from oro_invoices.adapters.oscar.entry import make_host
-    host = make_host()
+    from oro_invoices.adapters.oscar.entry import throwaway_shop_host
+    host = throwaway_shop_host()
     client = host.page_client()
     profile.install(host)
     data = KitShop.build(host.seeder(), client.addon, client.addon.settings)

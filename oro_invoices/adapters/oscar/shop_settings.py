@@ -1,6 +1,6 @@
 """The Django settings of a minimal Oscar shop with oro-invoices installed.
 
-The conformance kit (``make_host``) configures Django with them in a process of its own;
+The conformance kit (``entry.throwaway_shop_host``) configures Django with them in a process of its own;
 ``examples/oscar_shop/settings.py`` spells the same out as a shop's settings module would.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What the conformance kit needs from an Oscar shop: a throwaway shop, a seeder, a page client.
 
 ``isolated_shop`` configures Django in a process that has no settings of its own (the kit's
-``pytest --pyargs oro_invoices.testing.suite --oro-host oscar``): a minimal Oscar shop on a
+``--oro-host oro_invoices.adapters.oscar.entry:throwaway_shop_host``): a minimal Oscar shop on a
 temporary SQLite file, migrated once (Oscar's tables and the add-on's) and copied back before
 each new host, so every host starts from the same empty shop.
 """

@@ -176,11 +176,18 @@ def broker_warning(environment: Environment) -> str | None:
 def shop_host() -> ReferenceHost:
     """The host adapter of the shop the environment configures (host entry point
     ``reference-shop``): ``oro-invoices worker --host reference-shop`` runs the jobs with that
-    shop's settings (PDF options, sender, webhook endpoints), as its web processes do."""
+    shop's settings (PDF options, sender, webhook endpoints), as its web processes do. A
+    command never makes the shop: one whose SQLite database is not there yet is an error."""
     try:
         environment = Environment.read()
     except ValueError as exc:  # a command's one error line names the variable
         raise ConfigurationError(str(exc)) from None
+    data = Path(environment.data_dir).resolve()
+    if environment.database_url is None and not (data / "shop.db").is_file():
+        raise ConfigurationError(
+            f"There is no reference shop in {data} ({PREFIX}DATA_DIR, default {DEFAULT_DATA_DIR}): set "
+            f"{PREFIX}DATA_DIR to the shop's data directory (the --data-dir of oro-invoices demo), "
+            "or start the shop there first.")
     host: ReferenceHost = environment.app(setup=False).extensions["oro_reference_host"]
     return host
 

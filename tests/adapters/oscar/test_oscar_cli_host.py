@@ -48,3 +48,18 @@ def test_settings_that_cannot_be_imported_are_one_line(tmp_path: Path) -> None:
                              "DJANGO_SETTINGS_MODULE='no_such_shop.settings': No module named 'no_such_shop'. "
                              "Run the command in the shop's project folder with PYTHONPATH=. (or the folder "
                              "that holds the settings module).\n")
+
+
+def test_a_command_without_the_shops_settings_says_to_set_them(tmp_path: Path) -> None:
+    (tmp_path / "shop.db").touch()
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, "-m", "oro_invoices", "verify", "--db",
+                             f"sqlite:///{tmp_path / 'shop.db'}", "--host", "oscar"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: The oscar host needs the shop's Django settings: set DJANGO_SETTINGS_MODULE to its "
+        "settings module (as for manage.py, e.g. DJANGO_SETTINGS_MODULE=shop.settings) and run the "
+        "command in the shop's project folder with PYTHONPATH=. (the conformance kit's throwaway shop "
+        "is --oro-host oro_invoices.adapters.oscar.entry:throwaway_shop_host).\n")

@@ -345,19 +345,29 @@ def test_the_remind_command_says_reminders_are_off_in_every_scope(app, capsys):
                                        "are off in every scope: oro_invoices.reminders.enabled)\n")
 
 
-def test_a_reminder_of_an_invoice_whose_pdf_is_still_to_be_made_says_how_to_make_it(app, capsys):
-    """``remind`` renders no PDF: with a storage, the invoice's pending PDF is named as such, not
-    as a missing storage."""
+def test_a_reminder_of_an_invoice_whose_pdf_is_still_to_be_made_waits_for_a_later_run(app, capsys):
+    """``remind`` renders no PDF: an invoice whose PDF is not made yet is left for a later run
+    (counted, not failed), and that run sends its reminder with the PDF."""
     app.settings.set("oro_invoices.reminders.enabled", True)
     invoice = app.invoices.post(app.create().id, defer_pdf=True)
     assert app.invoices.get(invoice.id).pdf is None
     argv = ["remind", "--db", app.invoices.db.url, "--storage", str(app.storage.root), "--date", on(7).isoformat()]
-    assert cli.main(argv, host=app.host) == 1
+    for dry_run in (["--dry-run"], []):
+        assert cli.main([*argv, *dry_run], host=app.host) == 0
+        verb = "would queue" if dry_run else "queued"
+        assert capsys.readouterr().out == (
+            f"WAIT invoice {invoice.invoice_number} (id {invoice.id}): its PDF is not made yet; its reminder goes "
+            "out on a run after oro-invoices complete-pdfs (or a worker) has made it\n"
+            f"{on(7).isoformat()}: {verb} 0 payment reminder(s), 1 invoice(s) wait for their PDF\n")
+    assert make_mail(app).emails(invoice.id) == []
+    made = app.invoices.ensure_pdf(invoice.id)
+    assert made.pdf is not None
+    assert cli.main(argv, host=app.host) == 0
     assert capsys.readouterr().out == (
-        f"FAIL invoice {invoice.invoice_number} (id {invoice.id}): This invoice has no PDF yet, and none is made "
-        "here: PDF rendering is not available where this runs. An administrator runs oro-invoices complete-pdfs "
-        "where the pdf extra is installed.\n"
-        f"{on(7).isoformat()}: queued 0 payment reminder(s), 1 could not be sent\n")
+        f"queued: invoice {invoice.invoice_number} (id {invoice.id}): Payment reminder (7 days overdue) to "
+        f"{app.customer_user_email}\n{on(7).isoformat()}: queued 1 payment reminder(s)\n")
+    [email] = make_mail(app).emails(invoice.id)
+    assert [a.sha256 for a in email.attachments] == [made.pdf.sha256]
 
 
 def test_the_reminder_template_sent_by_hand_speaks_of_today(rapp):

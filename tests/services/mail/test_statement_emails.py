@@ -174,3 +174,20 @@ def test_a_statement_email_says_the_customers_credit_in_a_paragraph_of_its_own(a
     html = message.get_body(("html",)).get_content()
     assert (f"<p>Your credit with us: ${credit:,.2f} (not yet applied to an invoice). Total due less the credit: "
             f"${net:,.2f}.</p>") in html
+
+
+@pytest.mark.parametrize("extra", [["--date", DAY.isoformat()], ["--scheduled", "--date", DAY.isoformat()],
+                                   ["--activity", "--from", "2026-11-01", "--to", "2026-11-30"]])
+def test_a_storage_folder_that_is_not_there_beside_stored_pdfs_is_a_typo_not_a_new_storage(app, capsys, tmp_path,
+                                                                                         extra):
+    """Statements stored in a mistyped folder would be missing when deliver-mail attaches them
+    from the real storage: once invoice PDFs are stored, a storage folder that does not exist is
+    refused before anything is queued."""
+    invoice = app.invoices.post(app.create().id)
+    assert app.invoices.get(invoice.id).pdf is not None
+    typo = tmp_path / "pdfs-typo"
+    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(typo), *extra]
+    assert cli.main(argv, host=app.host) == 2
+    assert capsys.readouterr() == ("", f"error: Cannot reach the PDF storage {typo}: the folder does not exist "
+                                       "(create it, or correct the storage URL)\n")
+    assert not typo.exists() and make_mail(app).statements.emails(1, invoice.customer_id) == []
