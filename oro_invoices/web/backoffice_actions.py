@@ -145,29 +145,33 @@ class BackOfficeActions:
                                  flashes=[("success", _("Invoice %(number)s was deleted.", number=doc.display_number))])
 
     def send_to_customer(self, req: Request) -> Response:
-        """Proceed: post the draft (kept even if no email follows), then open the email dialog."""
+        """Proceed: post the draft (kept even if no email follows), then open the email dialog.
+
+        Two confirmations at once (a double click, two admins): one posts the invoice, the other
+        says it was posted already and opens the dialog all the same."""
         self.pages.check(req, "oro_invoices.send")
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        confirmed = req.form.get("confirm") == "1"
         flashes = []
         try:
-            if self.ctx.mail is not None:
-                self.ctx.mail.send_to_customer(doc.id, confirm_post=req.form.get("confirm") == "1",
-                                               actor=actor_of(req))
-            elif req.form.get("confirm") == "1":
-                self.ctx.service.post(doc.id, actor=actor_of(req))
-            else:
+            if not confirmed and not doc.is_posted:
                 raise ConfirmationRequired(_("Confirm posting the invoice first."))
+            if confirmed:
+                posting = self.ctx.service.posting(doc.id, actor=actor_of(req))
+                number = posting.invoice.display_number
+                flashes.append(("success", _("Invoice %(number)s has been posted.", number=number))
+                               if posting.posted_now else
+                               ("info", _("Invoice %(number)s was already posted.", number=number)))
+            if self.ctx.mail is not None:
+                self.ctx.mail.send_to_customer(doc.id, confirm_post=confirmed, actor=actor_of(req))
         except ConfirmationRequired:
             return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"))
         except InvoiceError as exc:
-            posted = self.ctx.service.get(doc.id)
-            if not posted.is_posted:
+            if not self.ctx.service.get(doc.id).is_posted:
                 return Response.redirect(self._view_url(doc.id),
                                          flashes=[("error", guard.friendly(exc)[1])])
             flashes.append(("error", guard.friendly(exc)[1]))
         posted = self.ctx.service.get(doc.id)
-        if not doc.is_posted:
-            flashes.insert(0, ("success", _("Invoice %(number)s has been posted.", number=posted.display_number)))
         if self.ctx.mail is None:
             return Response.redirect(self._view_url(doc.id), flashes=flashes)
         return Response.redirect(self._view_url(doc.id, dialog="email", template=self.ctx.mail.template_for(posted),
