@@ -23,6 +23,7 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
+from oro_invoices.services.mail.render import template_label
 from oro_invoices.services.mail.service import AlreadySent, MailService
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -70,20 +71,26 @@ def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) 
             "sent_before": sent_before(ctx, doc, draft.to, draft.subject)}
 
 
-def check_template(mail: MailService, name: str, doc: InvoiceDocument | None = None) -> None:
+def check_template(mail: MailService, name: str, doc: InvoiceDocument | None = None, *,
+                   labels: bool = False) -> None:
     """:raises ValidationError: on ``template``, when ``name`` is none of the email templates
     ``mail`` has, or (given ``doc``) one that does not fit ``doc`` (``MailService.templates_for``:
     a credit note's for an invoice, a receipt for an invoice without a payment …); what the API
-    and the email dialog accept."""
+    and the email dialog accept. ``labels``: the templates named as a page names them ("Credit
+    note notification"), not by their settings' names (an API's)."""
+    def named(names: Iterable[str]) -> tuple[Any, ...] | str:
+        return tuple(Message(template_label(n)) for n in names) if labels else ", ".join(names)
+
     available = mail.templates_available()
     if name not in available:
         raise ValidationError([("template", Message("Unknown email template; use one of %(templates)s.",
-                                                    templates=", ".join(available)))])
+                                                    templates=named(available)))])
     fitting = mail.templates_for(doc) if doc is not None else available
     if name not in fitting:
         raise ValidationError([("template", Message(
             "The email template %(template)s does not fit %(number)s; use one of %(templates)s.",
-            template=name, number=doc.display_number if doc is not None else "", templates=", ".join(fitting)))])
+            template=Message(template_label(name)) if labels else name,
+            number=doc.display_number if doc is not None else "", templates=named(fitting)))])
 
 
 def sent_before(ctx: WebContext, doc: InvoiceDocument, to: Iterable[str], subject: str) -> OutboxView | None:
@@ -194,7 +201,7 @@ class BackOfficeActions:
         attach = form.get("attach_pdf") == "1" and (doc.pdf is not None or self.ctx.service.pdf_pending(doc))
         try:
             if template:                # none: an email written without one
-                check_template(self.ctx.mail, template, doc)
+                check_template(self.ctx.mail, template, doc, labels=True)
                 same = self._template_html(doc, template, body)
                 html_body = same if same is not None else html_body
             sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
