@@ -488,8 +488,12 @@ def validation_error(exc: MmValidationError) -> ValidationError:
     return ValidationError([(field, translatable(m if isinstance(m, str) else str(m))) for m in messages])
 
 
+#: The longest note, in characters (a line break counted once).
+MAX_NOTE = 10_000
+
+
 class NoteInputSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NOTE))
 
 
 class PaymentInputSchema(Schema):

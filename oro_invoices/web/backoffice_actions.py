@@ -36,6 +36,7 @@ from oro_invoices.web.downloads import (
     receipt_download,
     xml_download,
 )
+from oro_invoices.web.echo import email_refusal, email_typed
 from oro_invoices.web.http import Request, Response
 
 if TYPE_CHECKING:
@@ -212,13 +213,14 @@ class BackOfficeActions:
             return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
+            # what is shown again is at most what each field holds: the page stays small
             fields = {"templates": self.ctx.mail.templates_for(doc), "template": template or "",
-                      "to": form.get("to", ""), "cc": form.get("cc", ""), "bcc": form.get("bcc", ""),
-                      "subject": form.get("subject", ""), "body": body,
+                      **email_typed(form)[0],
                       "attachments": (), "to_customer": form.get("to_customer") == "1",
                       "attach_pdf": attach, "form_token": form.get("form_token") or secrets.token_urlsafe(16),
                       "sent_before": None}
-            page = self.pages.render_view(req, doc, dialog="email", email=fields, form_error=message)
+            page = self.pages.render_view(req, doc, dialog="email", email=fields,
+                                          form_error=email_refusal(form, message))
             return Response.html(page, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         to = ", ".join(sent.to)
         done = (_("The email to %(to)s was queued for delivery.", to=to) if sent.status == "queued"
