@@ -4,4 +4,5 @@
     'Invoice %(number)s was already posted.': {'de': 'Die Rechnung %(number)s war bereits gebucht.', 'fr': 'La facture %(number)s était déjà validée.', 'ja': '請求書 %(number)s はすでに確定済みです。'},
     'Must be "on" or "off".': {'de': 'Muss „on“ oder „off“ sein.', 'fr': 'Doit être « on » ou « off ».', 'ja': '「on」または「off」を指定してください。'},
     '%(problem)s Only the first %(limit)s characters are shown again: check where the text ends before sending it again.': {'de': '%(problem)s Es werden nur die ersten %(limit)s Zeichen wieder angezeigt: Prüfen Sie, wo der Text endet, bevor Sie ihn erneut senden.', 'fr': '%(problem)s Seuls les %(limit)s premiers caractères sont réaffichés : vérifiez où le texte se termine avant de le renvoyer.', 'ja': '%(problem)s 再表示されるのは最初の %(limit)s 文字だけです。再送信する前に、テキストの終わりを確認してください。'},
+    'Invoice %(number)s was deleted already.': {'de': 'Die Rechnung %(number)s war bereits gelöscht.', 'fr': 'La facture %(number)s était déjà supprimée.', 'ja': '請求書 %(number)s はすでに削除されています。'},
 }

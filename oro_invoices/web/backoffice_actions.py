@@ -142,10 +142,15 @@ class BackOfficeActions:
         return Response.html(html, title=_("Delete %(number)s?", number=doc.display_number))
 
     def delete(self, req: Request) -> Response:
+        """Delete the draft and go to the grid; a draft another request deleted meanwhile (Delete
+        clicked twice, two admins) goes to the grid saying so, not to its page, now not found."""
         self.pages.check(req, "oro_invoices.delete")
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         try:
             self.ctx.service.delete(doc.id, actor=actor_of(req))
+        except NotFound:
+            return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX), flashes=[
+                ("info", _("Invoice %(number)s was deleted already.", number=doc.display_number))])
         except InvoiceError as exc:
             return Response.redirect(self._view_url(doc.id),
                                      flashes=[("error", guard.friendly(exc)[1])])
