@@ -52,7 +52,7 @@ from oro_invoices.services.credit_notes import Creditable, CreditNotes, CreditRe
 from oro_invoices.services.customer_credit import CustomerCredit, CustomerCreditView, PaidOut
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.jobs import JobQueue
-from oro_invoices.services.lifecycle import Lifecycle
+from oro_invoices.services.lifecycle import Lifecycle, Posting
 from oro_invoices.services.manual_payments import ManualPayments
 from oro_invoices.services.notes import Notes
 from oro_invoices.services.order_invoicing import LineQuantities, OrderInvoicing
@@ -415,10 +415,19 @@ class InvoiceService:
         ``apply_credit``: where ``oro_invoices.customer_credit.apply_on_posting`` is on, the
         customer's credit then pays what it covers (False: an invoice imported as it was).
         """
-        doc = self.lifecycle.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml)
-        if apply_credit and self.customer_credit.apply_on_posting(doc, actor=actor):
-            return self.get(invoice_id)
-        return doc
+        return self.posting(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml,
+                            apply_credit=apply_credit).invoice
+
+    def posting(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
+                defer_pdf: bool = False, einvoice_xml: bytes | None = None,
+                apply_credit: bool = True) -> Posting:
+        """``post``, saying whether this call posted the invoice (``Posting.posted_now``; False:
+        it was posted already, e.g. by another request at the same moment)."""
+        done = self.lifecycle.posting(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf,
+                                      einvoice_xml=einvoice_xml)
+        if apply_credit and self.customer_credit.apply_on_posting(done.invoice, actor=actor):
+            return Posting(self.get(invoice_id), done.posted_now)
+        return done
 
     def add_note(self, invoice_id: int, body: str, *, actor: str = "system",
                  author_id: int | None = None, once: str | None = None) -> views.NoteView:

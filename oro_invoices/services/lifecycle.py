@@ -69,6 +69,15 @@ class CreditedInvoice:
     change: StatusChange
 
 
+@dataclass(frozen=True)
+class Posting:
+    """What a post call did: the invoice as posted, and whether this call posted it (False: it
+    was posted already, by an earlier call or another request at the same moment)."""
+
+    invoice: InvoiceDocument
+    posted_now: bool
+
+
 #: ``(session, credited invoice, posted credit note, actor)``: take the credit note off the invoice.
 CreditNoteStep = Callable[[Session, Invoice, Invoice, str], CreditedInvoice]
 
@@ -245,6 +254,11 @@ class Lifecycle:
 
     def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
              defer_pdf: bool = False, einvoice_xml: bytes | None = None) -> InvoiceDocument:
+        """Post a draft (``posting``, which also says whether this call posted it)."""
+        return self.posting(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml).invoice
+
+    def posting(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
+                defer_pdf: bool = False, einvoice_xml: bytes | None = None) -> Posting:
         """Post a draft: assign its number, freeze it, extend the chain, make its PDF.
 
         All or nothing: the number, the chain link and the PDF record are written in one
@@ -256,7 +270,9 @@ class Lifecycle:
         ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
         ``defer_pdf``: post without rendering the PDF; it is pending until ``ensure_pdf``.
         ``einvoice_xml``: as ``create`` takes it (a draft an e-invoice is imported onto).
-        Idempotent: posting a posted invoice returns it unchanged.
+        Idempotent: posting a posted invoice returns it unchanged, ``posted_now`` False (two
+        requests posting one draft at once: the invoice row's lock lets one post it, the other
+        then finds it posted).
         """
         if einvoice_xml is not None and pdf is not None:
             raise ValidationError([("einvoice_xml", "Only a posted invoice without a PDF of its own is "
@@ -285,7 +301,7 @@ class Lifecycle:
             if after_commit:
                 doc = self._pdf_after_commit(doc, actor)
             self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
-        return doc
+        return Posting(doc, not was_posted)
 
     # ---- helpers ------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@
 the payload before creating it); ``OrderInvoicing.create`` reads the order through the host,
 refuses what cannot be invoiced and creates the draft through ``Lifecycle.create``, so the
 payload passes the same validation and tenancy checks as any other invoice.
-``OrderInvoicing.invoiced_lines`` says how much of each order line the order's invoices
-invoice already, for a form that invoices the rest.
+``OrderInvoicing.invoiced_lines`` says how much of each order line the order's posted invoices
+invoice already and how much its drafts would, for a form that invoices the rest.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.adapters.commerce import OrderLine, OrderSnapshot
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
-from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, compute_lines
+from oro_invoices.domain.invoice import DocumentRef, InternalStatus, InvoiceDocument, compute_lines
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import is_decimal_text, not_a_decimal
 from oro_invoices.domain.overdue import local_today
@@ -161,12 +161,13 @@ class Coverage:
 
 @dataclass(frozen=True)
 class InvoicedLine:
-    """One line of an order (``position`` from 1) and the quantity of it its invoices invoice
-    (``OrderInvoicing.invoiced_lines``)."""
+    """One line of an order (``position`` from 1), the quantity of it its posted invoices invoice
+    and the quantity its draft invoices would invoice (``OrderInvoicing.invoiced_lines``)."""
 
     position: int
     line: OrderLine
     invoiced: Decimal
+    in_drafts: Decimal = Decimal(0)
 
     @property
     def ordered(self) -> Decimal:
@@ -174,8 +175,8 @@ class InvoicedLine:
 
     @property
     def remaining(self) -> Decimal:
-        """What is still to invoice of the line (0 once its invoices come to what was ordered)."""
-        return max(self.line.quantity - self.invoiced, Decimal(0))
+        """What no invoice, posted or draft, invoices yet of the line (never below 0)."""
+        return max(self.line.quantity - self.invoiced - self.in_drafts, Decimal(0))
 
 
 class OrderInvoicing:
@@ -216,9 +217,9 @@ class OrderInvoicing:
         return Coverage(tuple(found), covered)
 
     def invoiced_lines(self, order: OrderSnapshot) -> tuple[InvoicedLine, ...]:
-        """Each of ``order``'s lines with the quantity of it its invoices invoice: those that
-        count for ``coverage`` (drafts too), each line's quantity net of what their posted
-        credit notes took back of it.
+        """Each of ``order``'s lines with the quantity of it its posted invoices invoice, net of
+        what their posted credit notes took back of it (``invoiced``), and the quantity its draft
+        invoices would invoice (``in_drafts``): those that count for ``coverage``.
 
         An invoice line counts for the order line it was made from: the one with its SKU,
         description, unit, unit price and tax rate (a line changed on its draft, or added to
@@ -226,15 +227,18 @@ class OrderInvoicing:
         invoice, the first ones up to what was ordered of them. An amount a credit note took
         back per tax rate, rather than a quantity of a line, takes back no quantity.
         """
-        invoice_ids = [row.id for row in self._counted(order)]
-        net: dict[tuple[Any, ...], Decimal] = {}
-        if invoice_ids:
+        counted = list(self._counted(order))
+        drafts = {row.id for row in counted if row.status is InternalStatus.DRAFT}
+        posted: dict[tuple[Any, ...], Decimal] = {}
+        drafted: dict[tuple[Any, ...], Decimal] = {}
+        if counted:
             with self.ctx.db.session() as s:
                 rows: list[Any] = []
                 credited: dict[int, Decimal] = {}
-                for chunk in _chunks(invoice_ids):
-                    rows += s.execute(select(InvoiceLineRow.id, InvoiceLineRow.sku, InvoiceLineRow.description,
-                                             InvoiceLineRow.unit, InvoiceLineRow.unit_price, InvoiceLineRow.tax_rate,
+                for chunk in _chunks([row.id for row in counted]):
+                    rows += s.execute(select(InvoiceLineRow.id, InvoiceLineRow.invoice_id, InvoiceLineRow.sku,
+                                             InvoiceLineRow.description, InvoiceLineRow.unit,
+                                             InvoiceLineRow.unit_price, InvoiceLineRow.tax_rate,
                                              InvoiceLineRow.quantity)
                                       .where(InvoiceLineRow.invoice_id.in_(chunk))).all()
                     taken = s.execute(select(InvoiceLineRow.credited_line_id, InvoiceLineRow.quantity)
@@ -244,20 +248,12 @@ class OrderInvoicing:
                     for line_id, quantity in taken:
                         if line_id is not None:
                             credited[line_id] = credited.get(line_id, Decimal(0)) + quantity
-            for line_id, sku, description, unit, unit_price, tax_rate, quantity in rows:
+            for line_id, invoice_id, sku, description, unit, unit_price, tax_rate, quantity in rows:
                 key = _line_key(sku, description, unit, unit_price, tax_rate)
+                net = drafted if invoice_id in drafts else posted
                 net[key] = net.get(key, Decimal(0)) + max(quantity - credited.get(line_id, Decimal(0)), Decimal(0))
-        alike: dict[tuple[Any, ...], list[int]] = {}
-        for position, line in enumerate(order.lines, start=1):
-            alike.setdefault(_line_key(line.sku, line.description, line.unit, line.unit_price, line.tax_rate),
-                             []).append(position)
-        invoiced: dict[int, Decimal] = {}
-        for key, positions in alike.items():
-            left = net.get(key, Decimal(0))
-            for position in positions:
-                share = left if position == positions[-1] else min(left, order.lines[position - 1].quantity)
-                invoiced[position], left = share, left - share
-        return tuple(InvoicedLine(position, line, invoiced[position])
+        invoiced, in_drafts = _shares(order, posted), _shares(order, drafted)
+        return tuple(InvoicedLine(position, line, invoiced[position], in_drafts[position])
                      for position, line in enumerate(order.lines, start=1))
 
     def create(self, order_id: int, *, actor: str, organization_id: int | None = None,
@@ -312,6 +308,22 @@ class OrderInvoicing:
 def _line_key(sku: str, description: str, unit: str, unit_price: Decimal, tax_rate: Decimal) -> tuple[Any, ...]:
     """What an invoice line made from an order line keeps of it (``_line``): which line it is."""
     return (sku or "", description, unit or "", Decimal(unit_price), Decimal(tax_rate))
+
+
+def _shares(order: OrderSnapshot, quantities: Mapping[tuple[Any, ...], Decimal]) -> dict[int, Decimal]:
+    """Each order line's share (by position) of the ``quantities`` invoiced per ``_line_key``:
+    lines alike share them in order, each of the first up to what was ordered of it."""
+    alike: dict[tuple[Any, ...], list[int]] = {}
+    for position, line in enumerate(order.lines, start=1):
+        alike.setdefault(_line_key(line.sku, line.description, line.unit, line.unit_price, line.tax_rate),
+                         []).append(position)
+    shares: dict[int, Decimal] = {}
+    for key, positions in alike.items():
+        left = quantities.get(key, Decimal(0))
+        for position in positions:
+            share = left if position == positions[-1] else min(left, order.lines[position - 1].quantity)
+            shares[position], left = share, left - share
+    return shares
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:

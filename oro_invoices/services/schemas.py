@@ -499,8 +499,12 @@ def validation_error(exc: MmValidationError) -> ValidationError:
     return ValidationError([(field, translatable(m if isinstance(m, str) else str(m))) for m in messages])
 
 
+#: The longest note, in characters (a line break counted once).
+MAX_NOTE = 10_000
+
+
 class NoteInputSchema(Schema):
-    body = fields.String(required=True, validate=text_length(10_000, min=1))
+    body = fields.String(required=True, validate=text_length(MAX_NOTE, min=1))
 
 
 class PaymentInputSchema(Schema):

@@ -21,6 +21,7 @@ from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice_actions import actor_of, decide_email, text_to_html
 from oro_invoices.web.backoffice_emails import attachment_response, email_page
 from oro_invoices.web.context import WebContext
+from oro_invoices.web.echo import email_refusal
 from oro_invoices.web.http import Request, Response
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class AgingEmailPages:
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
-            return self.aging.report(req, email=customer_emails.typed(form), form_error=message, status=status)
+            return self.aging.report(req, email=customer_emails.typed(form), form_error=email_refusal(form, message), status=status)
         return Response.redirect(back, flashes=[("success", _("The Aging Report to %(to)s was queued for delivery.",
                                                               to=", ".join(queued.to)))])
 

@@ -23,6 +23,7 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
+from oro_invoices.services.mail.render import template_label
 from oro_invoices.services.mail.service import AlreadySent, MailService
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -35,6 +36,7 @@ from oro_invoices.web.downloads import (
     receipt_download,
     xml_download,
 )
+from oro_invoices.web.echo import email_refusal, email_typed
 from oro_invoices.web.http import Request, Response
 
 if TYPE_CHECKING:
@@ -70,20 +72,26 @@ def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) 
             "sent_before": sent_before(ctx, doc, draft.to, draft.subject)}
 
 
-def check_template(mail: MailService, name: str, doc: InvoiceDocument | None = None) -> None:
+def check_template(mail: MailService, name: str, doc: InvoiceDocument | None = None, *,
+                   labels: bool = False) -> None:
     """:raises ValidationError: on ``template``, when ``name`` is none of the email templates
     ``mail`` has, or (given ``doc``) one that does not fit ``doc`` (``MailService.templates_for``:
     a credit note's for an invoice, a receipt for an invoice without a payment …); what the API
-    and the email dialog accept."""
+    and the email dialog accept. ``labels``: the templates named as a page names them ("Credit
+    note notification"), not by their settings' names (an API's)."""
+    def named(names: Iterable[str]) -> tuple[Any, ...] | str:
+        return tuple(Message(template_label(n)) for n in names) if labels else ", ".join(names)
+
     available = mail.templates_available()
     if name not in available:
         raise ValidationError([("template", Message("Unknown email template; use one of %(templates)s.",
-                                                    templates=", ".join(available)))])
+                                                    templates=named(available)))])
     fitting = mail.templates_for(doc) if doc is not None else available
     if name not in fitting:
         raise ValidationError([("template", Message(
             "The email template %(template)s does not fit %(number)s; use one of %(templates)s.",
-            template=name, number=doc.display_number if doc is not None else "", templates=", ".join(fitting)))])
+            template=Message(template_label(name)) if labels else name,
+            number=doc.display_number if doc is not None else "", templates=named(fitting)))])
 
 
 def sent_before(ctx: WebContext, doc: InvoiceDocument, to: Iterable[str], subject: str) -> OutboxView | None:
@@ -134,10 +142,15 @@ class BackOfficeActions:
         return Response.html(html, title=_("Delete %(number)s?", number=doc.display_number))
 
     def delete(self, req: Request) -> Response:
+        """Delete the draft and go to the grid; a draft another request deleted meanwhile (Delete
+        clicked twice, two admins) goes to the grid saying so, not to its page, now not found."""
         self.pages.check(req, "oro_invoices.delete")
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         try:
             self.ctx.service.delete(doc.id, actor=actor_of(req))
+        except NotFound:
+            return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX), flashes=[
+                ("info", _("Invoice %(number)s was deleted already.", number=doc.display_number))])
         except InvoiceError as exc:
             return Response.redirect(self._view_url(doc.id),
                                      flashes=[("error", guard.friendly(exc)[1])])
@@ -145,29 +158,33 @@ class BackOfficeActions:
                                  flashes=[("success", _("Invoice %(number)s was deleted.", number=doc.display_number))])
 
     def send_to_customer(self, req: Request) -> Response:
-        """Proceed: post the draft (kept even if no email follows), then open the email dialog."""
+        """Proceed: post the draft (kept even if no email follows), then open the email dialog.
+
+        Two confirmations at once (a double click, two admins): one posts the invoice, the other
+        says it was posted already and opens the dialog all the same."""
         self.pages.check(req, "oro_invoices.send")
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        confirmed = req.form.get("confirm") == "1"
         flashes = []
         try:
-            if self.ctx.mail is not None:
-                self.ctx.mail.send_to_customer(doc.id, confirm_post=req.form.get("confirm") == "1",
-                                               actor=actor_of(req))
-            elif req.form.get("confirm") == "1":
-                self.ctx.service.post(doc.id, actor=actor_of(req))
-            else:
+            if not confirmed and not doc.is_posted:
                 raise ConfirmationRequired(_("Confirm posting the invoice first."))
+            if confirmed:
+                posting = self.ctx.service.posting(doc.id, actor=actor_of(req))
+                number = posting.invoice.display_number
+                flashes.append(("success", _("Invoice %(number)s has been posted.", number=number))
+                               if posting.posted_now else
+                               ("info", _("Invoice %(number)s was already posted.", number=number)))
+            if self.ctx.mail is not None:
+                self.ctx.mail.send_to_customer(doc.id, confirm_post=confirmed, actor=actor_of(req))
         except ConfirmationRequired:
             return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"))
         except InvoiceError as exc:
-            posted = self.ctx.service.get(doc.id)
-            if not posted.is_posted:
+            if not self.ctx.service.get(doc.id).is_posted:
                 return Response.redirect(self._view_url(doc.id),
                                          flashes=[("error", guard.friendly(exc)[1])])
             flashes.append(("error", guard.friendly(exc)[1]))
         posted = self.ctx.service.get(doc.id)
-        if not doc.is_posted:
-            flashes.insert(0, ("success", _("Invoice %(number)s has been posted.", number=posted.display_number)))
         if self.ctx.mail is None:
             return Response.redirect(self._view_url(doc.id), flashes=flashes)
         return Response.redirect(self._view_url(doc.id, dialog="email", template=self.ctx.mail.template_for(posted),
@@ -190,7 +207,7 @@ class BackOfficeActions:
         attach = form.get("attach_pdf") == "1" and (doc.pdf is not None or self.ctx.service.pdf_pending(doc))
         try:
             if template:                # none: an email written without one
-                check_template(self.ctx.mail, template, doc)
+                check_template(self.ctx.mail, template, doc, labels=True)
                 same = self._template_html(doc, template, body)
                 html_body = same if same is not None else html_body
             sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
@@ -201,13 +218,14 @@ class BackOfficeActions:
             return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
+            # what is shown again is at most what each field holds: the page stays small
             fields = {"templates": self.ctx.mail.templates_for(doc), "template": template or "",
-                      "to": form.get("to", ""), "cc": form.get("cc", ""), "bcc": form.get("bcc", ""),
-                      "subject": form.get("subject", ""), "body": body,
+                      **email_typed(form)[0],
                       "attachments": (), "to_customer": form.get("to_customer") == "1",
                       "attach_pdf": attach, "form_token": form.get("form_token") or secrets.token_urlsafe(16),
                       "sent_before": None}
-            page = self.pages.render_view(req, doc, dialog="email", email=fields, form_error=message)
+            page = self.pages.render_view(req, doc, dialog="email", email=fields,
+                                          form_error=email_refusal(form, message))
             return Response.html(page, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         to = ", ".join(sent.to)
         done = (_("The email to %(to)s was queued for delivery.", to=to) if sent.status == "queued"

@@ -19,6 +19,7 @@ from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.downloads import activity_csv_download, activity_download
+from oro_invoices.web.echo import email_refusal
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.periods import asked_period
 
@@ -61,7 +62,7 @@ class ActivityPages:
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
             return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {},
-                                email=customer_emails.typed(req.form), form_error=message, status=status)
+                                email=customer_emails.typed(req.form), form_error=email_refusal(req.form, message), status=status)
         return Response.redirect(back, flashes=[("success", _("The account activity to %(to)s was queued for "
                                                               "delivery.", to=", ".join(sent.to)))])
 

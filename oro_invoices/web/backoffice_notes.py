@@ -18,9 +18,11 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id, shows_nothing
 from oro_invoices.i18n import _
 from oro_invoices.services.notes import NoteSentBefore
+from oro_invoices.services.schemas import MAX_NOTE
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of, user_id_of
+from oro_invoices.web.echo import capped, cut_said
 from oro_invoices.web.http import Request, Response
 
 #: What adding a note, and editing or deleting one's own, needs.
@@ -49,7 +51,8 @@ class NoteActions:
         except ValidationError as exc:
             message = _("The note is empty. Write the note's text, then click Add note.") if shows_nothing(body) \
                 else _problem(exc)
-            return self._refused(req, doc, note_form(body, key, message))
+            shown, cut = capped(body, MAX_NOTE)
+            return self._refused(req, doc, note_form(shown, key, cut_said(message, MAX_NOTE) if cut else message))
         return Response.redirect(self._notes_url(doc.id), flashes=[("success", _("Note added."))])
 
     def edit_note(self, req: Request) -> Response:
@@ -66,7 +69,9 @@ class NoteActions:
         except ValidationError as exc:
             message = _("The note is empty. Write the note's text, then click Save, or delete the note.") \
                 if shows_nothing(body) else _problem(exc)
-            return self._refused(req, doc, note_form(body, key, message, note_id=note_id))
+            shown, cut = capped(body, MAX_NOTE)
+            return self._refused(req, doc, note_form(shown, key, cut_said(message, MAX_NOTE) if cut else message,
+                                                     note_id=note_id))
         return Response.redirect(self._notes_url(doc.id), flashes=[("success", _("Note saved."))])
 
     def _refused(self, req: Request, doc: InvoiceDocument, form: dict[str, Any]) -> Response:

@@ -27,6 +27,7 @@ from oro_invoices.web.backoffice_actions import actor_of, decide_email
 from oro_invoices.web.backoffice_emails import attachment_response, email_page
 from oro_invoices.web.backoffice_selection import remittance_form_url
 from oro_invoices.web.downloads import CSV, statement_download, statement_file_name
+from oro_invoices.web.echo import email_refusal
 from oro_invoices.web.http import Request, Response
 
 #: Switching a customer's payment reminders is changing a setting (at the customer's scope).
@@ -77,7 +78,7 @@ class StatementPages:
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
-            return self._render(req, found, email=customer_emails.typed(req.form), form_error=message, status=status)
+            return self._render(req, found, email=customer_emails.typed(req.form), form_error=email_refusal(req.form, message), status=status)
         to = ", ".join(sent.to)
         return Response.redirect(back, flashes=[("success", _("The statement to %(to)s was queued for delivery.",
                                                               to=to))])

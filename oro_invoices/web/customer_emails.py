@@ -13,6 +13,7 @@ from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.services.mail.statements import CustomerDocument
 from oro_invoices.web.backoffice_actions import actor_of, text_to_html
 from oro_invoices.web.context import WebContext
+from oro_invoices.web.echo import email_typed
 from oro_invoices.web.http import Request
 
 #: The dialog's fields, kept as typed when it is shown again.
@@ -33,9 +34,9 @@ def drafted(ctx: WebContext, found: CustomerDocument) -> dict[str, Any]:
 
 
 def typed(form: Mapping[str, str]) -> dict[str, Any]:
-    """The dialog's fields as sent, to show it again (its one-time key kept)."""
-    return {**{key: form.get(key, "") for key in FIELDS}, "form_token": form.get("form_token") or
-            secrets.token_urlsafe(16)}
+    """The dialog's fields as sent, each cut to what it holds (``echo.email_typed``), to show it
+    again (its one-time key kept)."""
+    return {**email_typed(form)[0], "form_token": form.get("form_token") or secrets.token_urlsafe(16)}
 
 
 def queue(ctx: WebContext, req: Request, found: CustomerDocument) -> OutboxView:

@@ -137,14 +137,14 @@ def alert(resp) -> str:
 
 def rows(html: str) -> list[list[str]]:
     """The Create Invoice form's lines as the admin reads them: #, SKU, description, ordered,
-    already invoiced, and the quantity to invoice as its field holds it."""
+    already invoiced, in drafts, and the quantity to invoice as its field holds it."""
     table = re.search(r'<table class="oi-table oi-table--cards" id="oi-order-lines">(.*?)</table>', html, re.S)
     assert table, html[:500]
     found = []
     for row in re.findall(r"<tr data-line.*?</tr>", table.group(1), re.S):
         cells = [text_of(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         value = re.search(r'<input[^>]*\bvalue="([^"]*)"', row)
-        found.append(cells[:5] + [value.group(1) if value else None])
+        found.append(cells[:6] + [value.group(1) if value else None])
     return found
 
 
@@ -167,9 +167,9 @@ def test_the_form_lists_the_orders_lines_with_what_is_left_to_invoice(shop):
     order_id = new_order(shop, lines=TWO_LINES)
     tab = tab_of(client, order_id)
     assert re.search(r'<table class="oi-table oi-table--cards" id="oi-order-lines">\s*<caption>Lines to invoice</caption>', tab)
-    assert "# SKU Description Ordered Already invoiced Quantity to invoice" in text_of(tab)
-    assert rows(tab) == [["1", "PJ-2", "Pallet jack", "2 items", "0 items", "2"],
-                         ["2", "SW-5", "Shrink wrap", "5 boxes", "0 boxes", "5"]]
+    assert "# SKU Description Ordered Already invoiced In drafts Quantity to invoice" in text_of(tab)
+    assert rows(tab) == [["1", "PJ-2", "Pallet jack", "2 items", "0 items", "0 items", "2"],
+                         ["2", "SW-5", "Shrink wrap", "5 boxes", "0 boxes", "0 boxes", "5"]]
     assert 'aria-label="Quantity to invoice of line 2: SW-5 Shrink wrap"' in quantity_input(tab, 2)
     assert "aria-invalid" not in quantity_input(tab, 1)
 
@@ -185,16 +185,18 @@ def test_a_partial_draft_has_exactly_the_quantities_chosen_and_the_tab_then_offe
     assert [(l.sku, l.quantity) for l in client.service.get(first.id).lines] == [("PJ-2", Decimal("1"))]
     assert client.service.get(first.id).total_amount == Decimal("368.90")              # 310.00 + 19 %
     tab = tab_of(client, order_id)
-    assert rows(tab) == [["1", "PJ-2", "Pallet jack", "2 items", "1 item", "1"],
-                         ["2", "SW-5", "Shrink wrap", "5 boxes", "0 boxes", "5"]]
+    assert rows(tab) == [["1", "PJ-2", "Pallet jack", "2 items", "0 items", "1 item", "1"],
+                         ["2", "SW-5", "Shrink wrap", "5 boxes", "0 boxes", "0 boxes", "5"]]
     resp = create(client, order_id, qty_1="1", qty_2="")                                 # empty: left out too
     assert resp.status_code == 303
     resp = create(client, order_id, qty_1="0", qty_2="2.5")
     assert resp.status_code == 303
     third = client.service.get(int(resp.headers["Location"].rsplit("/", 1)[1]))
     assert [(l.sku, l.quantity) for l in third.lines] == [("SW-5", Decimal("2.5"))]
-    assert rows(tab_of(client, order_id)) == [["1", "PJ-2", "Pallet jack", "2 items", "2 items", "0"],
-                                              ["2", "SW-5", "Shrink wrap", "5 boxes", "2.5 boxes", "2.5"]]
+    assert rows(tab_of(client, order_id)) == [["1", "PJ-2", "Pallet jack", "2 items", "0 items", "2 items", "0"],
+                                              ["2", "SW-5", "Shrink wrap", "5 boxes", "0 boxes", "2.5 boxes", "2.5"]]
+    client.service.post(first.id)                                  # posted: invoiced, no longer in drafts
+    assert rows(tab_of(client, order_id))[0] == ["1", "PJ-2", "Pallet jack", "2 items", "1 item", "1 item", "0"]
     assert client.service.count_invoices({"order_id": order_id}) == 3
 
 
@@ -206,7 +208,7 @@ def test_a_credit_note_gives_back_what_it_took_to_invoice(shop):
     posted = client.service.post(doc.id)
     client.service.create_credit_note(posted.id, {"lines": [{"line": 2, "quantity": "3"}], "reason": "returned"},
                                       actor="test")
-    assert rows(tab_of(client, order_id))[1] == ["2", "SW-5", "Shrink wrap", "5 boxes", "2 boxes", "3"]
+    assert rows(tab_of(client, order_id))[1] == ["2", "SW-5", "Shrink wrap", "5 boxes", "2 boxes", "0 boxes", "3"]
 
 
 @pytest.mark.parametrize("typed, said", [
@@ -274,7 +276,7 @@ def test_lines_invoiced_in_full_are_offered_at_0_and_invoicing_more_asks_first(s
     order_id = new_order(shop, lines=TWO_LINES)
     create(client, order_id, qty_1="2", qty_2="5")
     tab = tab_of(client, order_id)
-    assert [row[4:] for row in rows(tab)] == [["2 items", "0"], ["5 boxes", "0"]]
+    assert [row[4:] for row in rows(tab)] == [["0 items", "2 items", "0"], ["0 boxes", "5 boxes", "0"]]
     resp = create(client, order_id, qty_1="1", qty_2="0")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 409 and alert(resp).startswith("Order SO-2001 is invoiced in full already")
@@ -285,3 +287,16 @@ def test_lines_invoiced_in_full_are_offered_at_0_and_invoicing_more_asks_first(s
     assert resp.status_code == 303
     again = client.service.get(int(resp.headers["Location"].rsplit("/", 1)[1]))
     assert [(l.sku, l.quantity) for l in again.lines] == [("PJ-2", Decimal("1"))]
+
+
+def test_the_seeded_first_order_is_invoiced_by_a_posted_invoice_and_a_draft_of_its_back_order(shop):
+    """A posted invoice and a draft are told apart: what is invoiced is what posted invoices
+    invoice; a draft's quantities are in drafts; nothing is invoiced beyond what was ordered."""
+    client = admin(shop)
+    tab = tab_of(client, shop[1]["orders"][0]["id"])
+    assert rows(tab) == [["1", "DRL-18V", "Cordless drill 18 V", "2 items", "2 items", "0 items", "0"],
+                         ["2", "BOOK-TH3", "Technical handbook, 3rd edition", "5 items", "5 items", "0 items", "0"],
+                         ["3", "SVC-INST", "On-site installation", "3.5 hours", "3.5 hours", "0 hours", "0"],
+                         ["4", "GLV-L", "Safety gloves, size L (pair)", "10 pairs", "0 pairs", "10 pairs", "0"]]
+    assert ("Already invoiced: by posted invoices, less what credit notes took back. In drafts: by draft "
+            "invoices not posted yet.") in text_of(tab)

@@ -9,6 +9,9 @@ from support.view_page import dialog_notice
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 
+#: What a refusal adds when the text it shows again was cut to what the field holds.
+CUT = " Only the first 10,000 characters are shown again: check where the text ends before sending it again."
+
 
 def invoice_id(client: ShopClient, external_id: str) -> int:
     return client.service.find_id(external_id=external_id)
@@ -81,8 +84,8 @@ def test_a_refused_note_is_shown_again_as_typed_and_a_form_sent_twice_adds_one_n
                                                        "csrf_token": form_token(shown)})
     assert refused.status_code == 422
     again = note_forms(refused.get_data(as_text=True))[f"{page}/notes"]
-    assert again == {"form_token": add["form_token"], "body": long,
-                     "error": "Write the note's text (up to 10,000 characters)."}
+    assert again == {"form_token": add["form_token"], "body": long[:10_000],           # what the field holds
+                     "error": "Write the note's text (up to 10,000 characters)." + CUT}
     assert 'aria-invalid="true"' in notes_of(refused.get_data(as_text=True))
     assert admin.service.notes(inv) == before
 
@@ -111,8 +114,8 @@ def test_a_refused_edit_is_shown_again_as_typed_and_an_edit_form_saves_once(admi
                                                                "csrf_token": form_token(shown)})
     assert refused.status_code == 422
     forms = note_forms(refused.get_data(as_text=True))
-    assert forms[f"{page}/notes/{note}"] == {"form_token": edit["form_token"], "body": long,
-                                             "error": "Write the note's text (up to 10,000 characters)."}
+    assert forms[f"{page}/notes/{note}"] == {"form_token": edit["form_token"], "body": long[:10_000],
+                                             "error": "Write the note's text (up to 10,000 characters)." + CUT}
     assert forms[f"{page}/notes"]["body"] == "" and forms[f"{page}/notes"]["error"] == ""
     assert [n.body for n in admin.service.notes(inv) if n.id == note] == ["Call on Monday"]
 

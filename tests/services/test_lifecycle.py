@@ -60,6 +60,25 @@ def test_posting_is_idempotent(service):
     assert [a.kind for a in service.activities(inv.id)].count("posted") == 1
 
 
+def test_posting_says_whether_this_call_posted_the_invoice_even_when_two_post_at_once(service):
+    import threading
+    inv = service.create(invoice_payload())
+    barrier, done = threading.Barrier(3), []
+
+    def post() -> None:
+        barrier.wait()
+        done.append(service.posting(inv.id, actor="admin"))
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(p.posted_now for p in done) == [False, False, True]
+    assert len({p.invoice.invoice_number for p in done}) == 1 and all(p.invoice.is_posted for p in done)
+    assert [a.kind for a in service.activities(inv.id)].count("posted") == 1
+    assert service.posting(inv.id).posted_now is False
+
+
 def test_what_may_change_after_posting_still_changes(service):
     inv = service.post(service.create(invoice_payload()).id)
     service.add_note(inv.id, "Customer called about delivery", actor="alice")

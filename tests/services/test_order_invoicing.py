@@ -113,26 +113,29 @@ def test_a_quantity_that_is_no_number_or_has_too_many_decimals_is_refused_in_wor
         shop.order.id, actor="admin", lines={2: "0.123456"}).lines] == [("CR-9", Decimal("0.123456"))]
 
 
-def invoiced(service, order) -> list[tuple[int, Decimal, Decimal]]:
-    """Each line's position, quantity invoiced and quantity remaining."""
-    return [(l.position, l.invoiced, l.remaining) for l in service.order_invoicing.invoiced_lines(order)]
+def invoiced(service, order) -> list[tuple[int, Decimal, Decimal, Decimal]]:
+    """Each line's position, quantity invoiced (posted), quantity in drafts and quantity remaining."""
+    return [(l.position, l.invoiced, l.in_drafts, l.remaining) for l in service.order_invoicing.invoiced_lines(order)]
 
 
-def test_what_each_line_of_the_order_is_invoiced_drafts_included_net_of_credit_notes(service, shop):
-    assert invoiced(service, shop.order) == [(1, 0, 3), (2, 0, 1)]
-    service.create_from_order(shop.order.id, actor="admin", lines={1: "1.5"})             # a draft counts
-    assert invoiced(service, shop.order) == [(1, Decimal("1.5"), Decimal("1.5")), (2, 0, 1)]
+def test_what_each_line_of_the_order_is_invoiced_posted_net_of_credit_notes_and_in_drafts(service, shop):
+    assert invoiced(service, shop.order) == [(1, 0, 0, 3), (2, 0, 0, 1)]
+    first = service.create_from_order(shop.order.id, actor="admin", lines={1: "1.5"})      # a draft
+    assert invoiced(service, shop.order) == [(1, 0, Decimal("1.5"), Decimal("1.5")), (2, 0, 0, 1)]
     second = service.create_from_order(shop.order.id, actor="admin", due_date=dt.date(2026, 4, 13),
                                        lines={1: "1.5", 2: "1"})
-    assert invoiced(service, shop.order) == [(1, 3, 0), (2, 1, 0)]
+    assert invoiced(service, shop.order) == [(1, 0, 3, 0), (2, 0, 1, 0)]
     posted = service.post(second.id)
+    assert invoiced(service, shop.order) == [(1, Decimal("1.5"), Decimal("1.5"), 0), (2, 1, 0, 0)]
     service.create_credit_note(posted.id, {"lines": [{"line": 1, "quantity": "0.5"}], "reason": "damaged"},
                                actor="admin")
-    assert invoiced(service, shop.order) == [(1, Decimal("2.5"), Decimal("0.5")), (2, 1, 0)]
+    assert invoiced(service, shop.order) == [(1, 1, Decimal("1.5"), Decimal("0.5")), (2, 1, 0, 0)]
     service.create_credit_note(posted.id, {"amounts": [{"tax_rate": "0", "amount": "10.00"}]}, actor="admin")
-    assert invoiced(service, shop.order) == [(1, Decimal("2.5"), Decimal("0.5")), (2, 1, 0)]  # no quantity
+    assert invoiced(service, shop.order) == [(1, 1, Decimal("1.5"), Decimal("0.5")), (2, 1, 0, 0)]  # no quantity
     service.void(posted.id, reason="wrong address")                                    # counts nothing now
-    assert invoiced(service, shop.order) == [(1, Decimal("1.5"), Decimal("1.5")), (2, 0, 1)]
+    assert invoiced(service, shop.order) == [(1, 0, Decimal("1.5"), Decimal("1.5")), (2, 0, 0, 1)]
+    service.delete(first.id, actor="admin")                                            # a deleted draft neither
+    assert invoiced(service, shop.order) == [(1, 0, 0, 3), (2, 0, 0, 1)]
 
 
 def test_a_line_changed_on_its_draft_counts_for_no_line_of_the_order(service, shop):
@@ -141,18 +144,18 @@ def test_a_line_changed_on_its_draft_counts_for_no_line_of_the_order(service, sh
               "unit_price": format(l.unit_price, "f"), "tax_rate": format(l.tax_rate, "f")} for l in draft.lines]
     lines[0]["unit_price"] = "18.00"                                                     # a discount given
     service.update(draft.id, {"lines": lines}, actor="admin")
-    assert invoiced(service, shop.order) == [(1, 0, 3), (2, 1, 0)]
+    assert invoiced(service, shop.order) == [(1, 0, 0, 3), (2, 0, 1, 0)]
     other = shop.host.add_order(identifier="SO-11", currency="USD", customer_id=shop.acme.id, lines=LINES)
-    assert invoiced(service, other) == [(1, 0, 3), (2, 0, 1)]                           # another order's
+    assert invoiced(service, other) == [(1, 0, 0, 3), (2, 0, 0, 1)]                           # another order's
 
 
 def test_order_lines_alike_share_what_their_invoices_invoice_in_order(service, shop):
     order = shop.host.add_order(identifier="SO-12", currency="EUR", customer_id=shop.acme.id,
                                 lines=(LINES[0], LINES[1], LINES[0]))
     service.create_from_order(order.id, actor="admin", lines={3: "2"})
-    assert invoiced(service, order) == [(1, 2, 1), (2, 0, 1), (3, 0, 3)]
+    assert invoiced(service, order) == [(1, 0, 2, 1), (2, 0, 0, 1), (3, 0, 0, 3)]
     service.create_from_order(order.id, actor="admin", lines={1: "3", 3: "1"})
-    assert invoiced(service, order) == [(1, 3, 0), (2, 0, 1), (3, 3, 0)]
+    assert invoiced(service, order) == [(1, 0, 3, 0), (2, 0, 0, 1), (3, 0, 3, 0)]
 
 
 def test_an_order_that_cannot_be_invoiced_is_refused_in_words(service, shop):

@@ -192,11 +192,13 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
     ]
     if languages:
         plan.append((lumiere, "claire.martin@lumiere.example", web_eu, "EUR", [(1, "20"), (2, "3")], 9, "posted"))
+    # Lines of an order (by its place in the plan) delivered later, so invoiced by a second invoice
+    back_ordered = {1: [(1, "10")]}
     orders = []
     for n, (cid, email, website, currency, items, days, state) in enumerate(plan, start=1):
         org = org2 if cid == tanaka else org1
         buyer = by_email[email]
-        lines = [_line(currency, i, qty) for i, qty in items]
+        lines = [_line(currency, i, qty) for i, qty in items + back_ordered.get(n, [])]
         created = dt.datetime.combine(today - dt.timedelta(days=days + 2), dt.time(9, 30),
                                       tzinfo=dt.UTC)
         order_id = rec.add_order(identifier=f"SO-{1000 + n}", currency=currency,
@@ -205,10 +207,12 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
                                  ship_to=addresses[cid], created_at=created)
         orders.append({"id": order_id, "customer_id": cid, "customer_user_id": buyer["id"],
                        "identifier": f"SO-{1000 + n}", "organization_id": org})
-        _invoice(service, order_id, host, today - dt.timedelta(days=days), state, n)
+        _invoice(service, order_id, host, today - dt.timedelta(days=days), state, n, first=len(items))
 
-    # A second invoice for one order (a partial delivery), to show several on the order's tab.
-    _invoice(service, orders[0]["id"], host, today - dt.timedelta(days=8), "draft", 99)
+    # The first order's back-ordered lines (a partial delivery): a draft invoice of them, to show
+    # several invoices on the order's tab, one posted and one draft, together invoicing the order.
+    _invoice(service, orders[0]["id"], host, today - dt.timedelta(days=8), "draft", 99,
+             skip=len(plan[0][4]))
 
     return {
         "admin": dict(ADMIN), "admins": [dict(ADMIN), dict(ADMIN_JP)], "api_token": token,
@@ -242,7 +246,8 @@ def _line(currency: str, index: int, quantity: str) -> OrderLine:
 
 
 def _invoice(service: InvoiceService, order_id: int, host: ReferenceHost, invoice_date: dt.date,
-             state: str, n: int) -> None:
+             state: str, n: int, *, skip: int = 0, first: int | None = None) -> None:
+    """An invoice of the order's lines after the first ``skip``, up to line ``first``."""
     order = host.orders.get(order_id)
     if order is None:
         raise LookupError(f"order {order_id} was just added but cannot be read back")
@@ -258,7 +263,7 @@ def _invoice(service: InvoiceService, order_id: int, host: ReferenceHost, invoic
         "ship_to": order.ship_to.as_dict() if order.ship_to else None,
         "lines": [{"description": l.description, "sku": l.sku, "unit": l.unit,
                    "quantity": str(l.quantity), "unit_price": str(l.unit_price),
-                   "tax_rate": str(l.tax_rate)} for l in order.lines],
+                   "tax_rate": str(l.tax_rate)} for l in order.lines[skip:first]],
     }
     if state == "external":
         payload["external_payment_url"] = "https://pay.example.com/checkout/" + order.identifier
