@@ -175,7 +175,7 @@ class ServiceContext:
     :param renderer: renders PDFs, or None.
     :param payment_url: builds the guest payment link of an invoice; None gives none.
     :param host: the host adapter, used to check customers and fill in names; or None.
-    :param clock: returns the current UTC time.
+    :param clock: returns the current UTC time; ``db``'s records are stamped with it too.
     :param jobs: where background work goes (``services.jobs``); ``InlineJobs`` by default.
     """
 
@@ -194,6 +194,7 @@ class ServiceContext:
         self.can_pay: Callable[[InvoiceDocument], bool] = _cannot_pay
         self.host = host
         self.clock = clock
+        db.clock = lambda: self.clock()  # the records are stamped with it (``persistence.clock``)
         self.jobs: JobQueue = jobs if jobs is not None else InlineJobs()
         self._values: SettingsSource = settings if settings is not None else SchemaDefaults()
         self._commit_steps: list[CommitStep] = []
