@@ -18,7 +18,7 @@ import jinja2
 from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument, PaymentStatus
-from oro_invoices.domain.overdue import awaits_capture, days_overdue, local_today
+from oro_invoices.domain.overdue import awaits_capture, days_overdue
 from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.formatting import Formatter
 from oro_invoices.formatting.line_breaks import soft_hyphens
@@ -207,8 +207,9 @@ class WebContext:
         return self.service.clock()
 
     def days_overdue(self, invoice: Any) -> int:
-        """Days ``invoice`` is overdue today, by the services' clock (``domain.overdue``); 0: not."""
-        return days_overdue(invoice, local_today(self.service.clock()))
+        """Days ``invoice`` is overdue today, by the services' clock in its time zone
+        (``domain.overdue``, ``InvoiceService.today``); 0: not."""
+        return days_overdue(invoice, self.service.today(invoice))
 
 
 def payment_status_label(value: Any) -> str:
