@@ -5,13 +5,18 @@ can be recorded as received on Tokyo's today."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from html import unescape
 
 from support.api import shop_api_call
 from support.days import shown
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.hosts.reference.testing import text_of
+from oro_invoices.services.context import DocumentScope
+from oro_invoices.web import mounting
+from oro_invoices.web.sessions import SessionCsrf
 
 DUE = dt.date(2031, 3, 4)
 #: 16:30 UTC on the due date: 01:30 the next day in Tokyo (UTC+9)
@@ -80,3 +85,17 @@ def test_a_payment_can_be_recorded_as_received_on_the_local_today(shop, admin, m
                                                     "reference": "TT-2", "notes": ""})
     assert f"The payment cannot be received after today ({shown(tokyo_today)})." in text_of(later.get_data(as_text=True))
 
+
+def test_a_time_zone_given_to_the_web_context_gives_way_to_the_setting(shop, caplog):
+    """Pages write a moment in the configured zone, as the emails do, whatever zone the host passes."""
+    extension = shop[0].extensions["oro_invoices"]
+    extension.settings.set("oro_invoices.timezone", "Europe/Berlin", "organization", 1)
+    with caplog.at_level(logging.WARNING, logger="oro_invoices.web.context"):
+        ctx = mounting.build_context(extension.services, extension.host, csrf=SessionCsrf(),
+                                     url_builder=extension.url_for, static_url=extension.static_url,
+                                     timezone="Asia/Tokyo")
+    assert "The time zone 'Asia/Tokyo' given to the web context is ignored" in caplog.text
+    page = ctx.formatters.for_page(ScopeContext(organization_id=1)).datetime(MOMENT)
+    assert re.fullmatch(r"Mar 4, 2031, 5:30\sPM GMT\+01:00", page), page
+    email = extension.mail.renderer_for(DocumentScope(1)).text_env.filters["datetime"](MOMENT)
+    assert email == page
