@@ -99,7 +99,8 @@ class AddonConfig:
         (an error without the extra), False never.
     :param pdf_template_dirs: directories searched before the package's PDF templates.
     :param clock: returns the current UTC time (tests use it to cross months); the services, the
-        emails and the pages all read it.
+        emails and the pages all read it, and every record is stamped with it (activity entries,
+        notes, payments: ``persistence.clock``).
     :param webhook_timeout: seconds ``Addon.events`` waits for a webhook endpoint (to connect,
         and for each read).
     :param jobs_broker_url: the Celery broker of the background jobs (``redis://…`` or

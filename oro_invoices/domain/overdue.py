@@ -10,8 +10,10 @@ seller's capture, not for its customer).
 Due today is not overdue yet; it is one day overdue tomorrow. What an authorization holds of an
 overdue invoice is not overdue: ``overdue_amount`` is the rest.
 
-``today`` is a calendar date chosen by the caller: the services take the UTC date of their
-clock (``local_today``), so that every page, list, email and event agrees on one day.
+``today`` is a calendar date chosen by the caller: the services take their clock's date in the
+time zone configured for the invoice (``oro_invoices.timezone`` of its organization and website;
+``local_today``, ``ServiceContext.today``), so that its page, the lists, its emails, reminders,
+events and the API agree on one day, the one its seller and customer see on their calendars.
 ``persistence.queries`` expresses the same rule in SQL for the grid filter.
 """
 from __future__ import annotations
@@ -43,11 +45,12 @@ class OverdueFacts(Protocol):
     def amount_held(self) -> Decimal: ...
 
 
-def local_today(now: dt.datetime) -> dt.date:
-    """The calendar date overdue is judged on at the moment ``now`` (timezone-aware): its UTC date."""
+def local_today(now: dt.datetime, zone: dt.tzinfo = dt.UTC) -> dt.date:
+    """The calendar date overdue is judged on at the moment ``now`` (timezone-aware): its date
+    in ``zone`` (the invoice's configured time zone; UTC when not given)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return now.astimezone(dt.UTC).date()
+    return now.astimezone(zone).date()
 
 
 def days_overdue(invoice: OverdueFacts, today: dt.date) -> int:

@@ -11,6 +11,7 @@ connection and a transaction of their own.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oro_invoices.domain.errors import ConfigurationError, DatabaseBusy, DatabaseNotMigrated
 from oro_invoices.persistence import postgresql_statistics
+from oro_invoices.persistence.clock import CLOCK, Clock, machine_now, stamp_new_rows
 from oro_invoices.persistence.sqlite_statistics import analyze_stale, keep_statistics
 
 DEFAULT_URL = "sqlite:///oro_invoices.db"
@@ -221,6 +223,9 @@ class Database:
 
     def __init__(self, url: str = DEFAULT_URL, *, echo: bool = False, **engine_kwargs: Any):
         self.url = normalize_url(url)
+        #: What the records written through this database are stamped with (``persistence.clock``):
+        #: the machine's UTC time until the services set theirs.
+        self.clock: Clock = machine_now
         kwargs = dict(engine_kwargs)
         if self.url.startswith("postgresql"):
             kwargs.setdefault("pool_pre_ping", True)
@@ -235,10 +240,17 @@ class Database:
         else:
             _postgresql_setup(self.engine)
             read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._read = sessionmaker(read_engine, expire_on_commit=False)
-        self._write = sessionmaker(write_engine, expire_on_commit=False)
+        info = {CLOCK: self.now}
+        self._read = sessionmaker(read_engine, expire_on_commit=False, info=info)
+        self._write = sessionmaker(write_engine, expire_on_commit=False, info=info)
         self._snapshot = sessionmaker(self.engine if self.dialect == "sqlite" else self.engine.execution_options(
-            isolation_level="REPEATABLE READ", postgresql_readonly=True), expire_on_commit=False)
+            isolation_level="REPEATABLE READ", postgresql_readonly=True), expire_on_commit=False, info=info)
+        for maker in (self._read, self._write):
+            event.listen(maker, "before_flush", stamp_new_rows)
+
+    def now(self) -> dt.datetime:
+        """The current time by ``clock``."""
+        return self.clock()
 
     def session(self) -> Session:
         """A session for reading (on the shared connection within ``one_connection_per_engine()``)."""

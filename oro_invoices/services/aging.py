@@ -28,7 +28,6 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, Valida
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.aging import AgingRow, aging_rows
 from oro_invoices.persistence.aging_credit import CreditRow, credit_rows
@@ -163,8 +162,8 @@ def check_currency(currency: str | None) -> str | None:
 
 def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None,
                 credit: bool = True, names: bool = True) -> AgingReport:
-    """The aging of the invoices ``within`` selects on ``today`` (the clock's UTC date unless
-    given): of those open now (``persistence.aging.aging_rows``), or, on a day before the
+    """The aging of the invoices ``within`` selects on ``today`` (unless given, the clock's date
+    in the time zone of ``within``'s organization and website): of those open now (``persistence.aging.aging_rows``), or, on a day before the
     clock's, of those open at its end (``persistence.aging_history.aging_rows_on``); with the
     credit the customers hold now, or held at the end of that day (without ``credit``: none,
     and only customers who owe something). ``names``: the lines carry the host's names of the
@@ -172,7 +171,7 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
     a caller reading the totals only). With ``names``, ``within.customer_name_prefix`` keeps the
     customers whose name as the report shows it (the host's, else their invoices') starts with it."""
     check_currency(within.currency)
-    now = local_today(ctx.clock())
+    now = ctx.today(within)
     as_of = check_as_of(today, now) or now
     prefix = within.customer_name_prefix if names and ctx.host is not None else None
     if prefix:  # the invoices' names may not be the host's: every customer is read, then named
@@ -226,7 +225,7 @@ def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
         raise NotFound(Message("Aging reports cannot be made as PDF here: no PDF renderer that makes them is "
                                "configured."))
     try:
-        return chosen.render_aging(report, seller=statement_seller(ctx.seller(scope)), past=report.as_of < local_today(ctx.clock()))
+        return chosen.render_aging(report, seller=statement_seller(ctx.seller(scope)), past=report.as_of < ctx.today(scope))
     except Exception as exc:  # a template or font error: say why
         detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
         raise PdfFailed(Message("The aging report could not be made: %(detail)s", detail=detail)) from exc

@@ -23,7 +23,6 @@ from sqlalchemy import func
 from oro_invoices.adapters.commerce import customers_of
 from oro_invoices.domain.aging import bucket_of
 from oro_invoices.domain.money import from_minor
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.aging_history import open_items_on
 from oro_invoices.persistence.models import Invoice, PaymentState
@@ -47,7 +46,7 @@ def aging_detail(ctx: ServiceContext, within: InvoiceFilter, *,
     :raises ValidationError: a currency that is no code, or a day too far back or ahead.
     """
     check_currency(within.currency)
-    now = local_today(ctx.clock())
+    now = ctx.today(within)
     as_of = check_as_of(today, now) or now
     prefix = within.customer_name_prefix if ctx.host is not None else None
     if prefix:  # the customers the report names so (the host's names): those the report lists

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import zoneinfo
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ from oro_invoices.documents.storage import Storage
 from oro_invoices.domain.errors import NotFound, UsageError
 from oro_invoices.domain.invoice import Address, DocumentRef, InvoiceDocument, SellerInfo
 from oro_invoices.domain.messages import Message
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.formatting.zones import check_timezone
 from oro_invoices.integration.config import Settings, load_schema, resolve_seller
 from oro_invoices.integration.links import PAYMENT_LINK_TTL, link_expired
 from oro_invoices.integration.plugins import notify
@@ -123,6 +127,26 @@ class RendererVariants(Protocol):
         time zone."""
 
 
+#: The setting naming the time zone of an invoice's times and of its "today".
+TIMEZONE = "oro_invoices.timezone"
+
+
+class ZoneScope(Protocol):
+    """Whose time zone: what has an organization and a website (an invoice, a ``ScopeContext``)."""
+
+    @property
+    def organization_id(self) -> int | None: ...
+
+    @property
+    def website_id(self) -> int | None: ...
+
+
+@functools.lru_cache(maxsize=64)
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """The zone of a configured IANA name (``check_timezone``), looked up once."""
+    return check_timezone(name)
+
+
 @dataclass(frozen=True)
 class DocumentScope:
     """Whose settings a document that is not one invoice follows (a customer's statement): its
@@ -175,7 +199,7 @@ class ServiceContext:
     :param renderer: renders PDFs, or None.
     :param payment_url: builds the guest payment link of an invoice; None gives none.
     :param host: the host adapter, used to check customers and fill in names; or None.
-    :param clock: returns the current UTC time.
+    :param clock: returns the current UTC time; ``db``'s records are stamped with it too.
     :param jobs: where background work goes (``services.jobs``); ``InlineJobs`` by default.
     """
 
@@ -194,6 +218,7 @@ class ServiceContext:
         self.can_pay: Callable[[InvoiceDocument], bool] = _cannot_pay
         self.host = host
         self.clock = clock
+        db.clock = lambda: self.clock()  # the records are stamped with it (``persistence.clock``)
         self.jobs: JobQueue = jobs if jobs is not None else InlineJobs()
         self._values: SettingsSource = settings if settings is not None else SchemaDefaults()
         self._commit_steps: list[CommitStep] = []
@@ -233,6 +258,17 @@ class ServiceContext:
         return str(self.setting("oro_invoices.locale", organization_id=invoice.organization_id,
                                 website_id=invoice.website_id, customer_id=invoice.customer_id,
                                 customer_group_id=self.customer_group_of(invoice.customer_id)) or "en_US")
+
+    def time_zone(self, scope: ZoneScope | None = None) -> zoneinfo.ZoneInfo:
+        """The time zone of ``scope``'s invoices (an invoice, a document's or a list's scope):
+        the ``oro_invoices.timezone`` of its organization and website; the global one without."""
+        return zone_named(str(self.setting(TIMEZONE, organization_id=getattr(scope, "organization_id", None),
+                                           website_id=getattr(scope, "website_id", None))))
+
+    def today(self, scope: ZoneScope | None = None) -> dt.date:
+        """Today by the clock in ``scope``'s time zone (``time_zone``): the day an invoice of it is
+        judged overdue or due on, and the last day a payment to it can have been received."""
+        return local_today(self.clock(), self.time_zone(scope))
 
     def pay_link(self, invoice: InvoiceDocument) -> str | None:
         """The link that leaves the request to pay ``invoice`` (PDF, email): the guest payment

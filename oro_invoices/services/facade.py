@@ -46,6 +46,7 @@ from oro_invoices.services.context import (
     PaymentUrl,
     Renderer,
     ServiceContext,
+    ZoneScope,
 )
 from oro_invoices.services.credit_events import CustomerCreditEvents
 from oro_invoices.services.credit_notes import Creditable, CreditNotes, CreditResult, ReissueResult
@@ -140,6 +141,11 @@ class InvoiceService:
     @property
     def clock(self) -> Clock:
         return self.context.clock
+
+    def today(self, scope: ZoneScope | None = None) -> dt.date:
+        """Today by the clock in the time zone of ``scope`` (an invoice, a page's or a list's
+        scope; ``ServiceContext.today``)."""
+        return self.context.today(scope)
 
     @property
     def jobs(self) -> JobQueue:
@@ -477,11 +483,12 @@ class InvoiceService:
         return self.manual_payments.recorded_with(invoice_id, request_key)
 
     def received_payment_problems(self, *, method: str, received_on: dt.date | None, reference: str,
-                                  notes: str) -> list[tuple[str, str]]:
+                                  notes: str, scope: ZoneScope | None = None) -> list[tuple[str, str]]:
         """What is wrong with how, when and under which reference a payment recorded by hand was
-        received (``[]``: nothing)."""
+        received (``[]``: nothing); ``received_on`` no later than today in ``scope``'s time zone
+        (an invoice, or its organization's ``ScopeContext``)."""
         return self.manual_payments.check_receipt(method=method, received_on=received_on, reference=reference,
-                                                  notes=notes)
+                                                  notes=notes, scope=scope)
 
     def reverse_received_payment(self, invoice_id: int, transaction_id: int, *, reason: str,
                                  actor: str) -> RecordedPayment:

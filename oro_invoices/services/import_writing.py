@@ -47,7 +47,7 @@ from oro_invoices.integration.config import resolve_seller
 from oro_invoices.integration.default_plugins import numbering as default_numbering
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence.metadata import metadata
-from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState, utcnow
+from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState
 from oro_invoices.services.buyer import buyer_snapshot
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.facade import InvoiceService
@@ -300,7 +300,7 @@ class BatchWriter:
         if posting:
             self._post(session, posting, now)
         activities = []
-        recorded = utcnow()        # activity is timed by the wall clock, as ``activity.record`` does
+        recorded = now
         for inv in batch:
             row = inv.row
             if inv.updating:

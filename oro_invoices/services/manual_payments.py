@@ -37,7 +37,6 @@ from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.limits import REASON_MAX
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor, to_minor
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.persistence.models import Invoice, PaymentTransaction
 from oro_invoices.persistence.read_models import (
@@ -51,7 +50,7 @@ from oro_invoices.persistence.read_models import (
     transaction,
 )
 from oro_invoices.persistence.received_payments import note_received_together
-from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.context import ServiceContext, ZoneScope
 from oro_invoices.services.credit_notes import CREDIT, OUTSIDE, given_back_elsewhere
 from oro_invoices.services.payment_records import check_request_key, reference_problems
 from oro_invoices.services.payments import Payments, RecordedPayment
@@ -98,14 +97,15 @@ class ManualPayments:
             raise ValidationError([("request_key", Message("The payment form is damaged; open Record Payment "
                                                            "again."))])
         reference, notes = reference.strip(), notes.strip()
-        errors = self.check_receipt(method=method, received_on=received_on, reference=reference, notes=notes)
+        doc = self.reads.get(invoice_id)
+        errors = self.check_receipt(method=method, received_on=received_on, reference=reference, notes=notes,
+                                    scope=doc)
         if errors or received_on is None:
             raise ValidationError(errors)
         provider_reference = BY_HAND_PREFIX + key
         earlier = self._recorded(invoice_id, method, "charge", provider_reference)
         if earlier is not None:
             return earlier
-        doc = self.reads.get(invoice_id)
         if not doc.is_posted or doc.is_credit_note or not pstatus.is_owed(doc.payment_status, doc.amount_due):
             raise Conflict(Message("Invoice %(number)s has nothing to pay, so no payment can be recorded for it.",
                                    number=doc.display_number))
@@ -125,13 +125,14 @@ class ManualPayments:
                 note_received_together(s, transaction_ids)
 
     def check_receipt(self, *, method: str, received_on: dt.date | None, reference: str,
-                      notes: str) -> list[tuple[str, str]]:
+                      notes: str, scope: ZoneScope | None = None) -> list[tuple[str, str]]:
         """What is wrong with how, when and under which reference a payment was received (``[]``:
-        nothing); ``reference`` and ``notes`` already stripped."""
+        nothing); ``reference`` and ``notes`` already stripped. ``received_on`` may be no later
+        than today in the time zone of ``scope`` (the invoice's; ``ServiceContext.today``)."""
         errors: list[tuple[str, str]] = []
         if method not in OFFLINE_METHODS:
             errors.append(("method", Message("Choose how the payment was received.")))
-        today = local_today(self.ctx.clock())
+        today = self.ctx.today(scope)
         if received_on is None:
             errors.append(("received_on", Message("Give the day the payment was received.")))
         elif received_on > today:

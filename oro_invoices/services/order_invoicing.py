@@ -27,7 +27,6 @@ from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import DocumentRef, InternalStatus, InvoiceDocument, compute_lines
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import is_decimal_text, not_a_decimal
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.posting import date_problems
 from oro_invoices.persistence.models import Invoice, InvoiceLineRow
 from oro_invoices.persistence.queries import InvoiceFilter
@@ -268,7 +267,7 @@ class OrderInvoicing:
             raise ValidationError([("order_id", Message("Order %(order)s names no customer: an invoice is "
                                                         "addressed to the customer who ordered.",
                                                         order=order.identifier))])
-        day = invoice_date or local_today(self.ctx.clock())
+        day = invoice_date or self.ctx.today(order)
         # dates it could never be posted with are refused now, before they count as invoicing the order
         years = year_range(lambda key: self.ctx.setting(key, organization_id=order.organization_id,
                                                         website_id=order.website_id))
@@ -366,7 +365,7 @@ class OrderInvoiceRequest(Schema):
     class Meta:
         unknown = RAISE
 
-    invoice_date = fields.Date(metadata={"description": "The invoice date; today (UTC) when left out."})
+    invoice_date = fields.Date(metadata={"description": "The invoice date; today (in the time zone set for the order's organization and website) when left out."})
     due_date = fields.Date(allow_none=True, metadata={
         "description": "The due date; when left out, the invoice date plus the customer's Days to Pay "
                        "(`oro_invoices.seller.payment_days`), else none."})

@@ -12,7 +12,6 @@ from oro_invoices.domain.errors import Conflict, NotFound, UsageError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.corrections import Corrections, corrections_from
 from oro_invoices.persistence.customer_credit import CustomerCreditRow
@@ -119,7 +118,8 @@ class Reads:
             return customer_names(s, self._filter(filters), limit=limit)
 
     def checked_filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
-        """``filters`` as the listings read them (``overdue`` judged as of today), checked:
+        """``filters`` as the listings read them (``overdue`` judged as of today, unless they say
+        which day: in the time zone of their organization and website), checked:
         ``ValidationError`` for a value no listing accepts, before anything is read."""
         filters = self._filter(filters)
         filter_values(filters)
@@ -131,7 +131,7 @@ class Reads:
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
         if filters.overdue is not None and filters.today is None:
-            filters = replace(filters, today=local_today(self.ctx.clock()))
+            filters = replace(filters, today=self.ctx.today(filters))
         return filters
 
     def activities(self, invoice_id: int) -> list[views.ActivityView]:

@@ -189,14 +189,20 @@ class PaymentReminders:
 
     def run(self, *, today: dt.date | None = None, dry_run: bool = False,
             actor: str = DEFAULT_ACTOR, organization_id: int | None = None) -> ReminderReport:
-        """Queue every reminder due on ``today`` (default: today, UTC) and report what happened.
+        """Queue every reminder due on ``today`` and report what happened. Without ``today``, each
+        invoice's reminders are judged on today in its time zone (``InvoiceService.today``: the
+        ``oro_invoices.timezone`` of its organization and website), as its page and emails judge
+        it overdue; the report then names the clock's UTC date.
 
         :param dry_run: only list what would be queued; nothing is written.
         :param organization_id: only this organization's invoices.
         """
+        given = today
         today = today or local_today(self.invoices.clock())
         report = ReminderReport(today=today, dry_run=dry_run)
-        reach = self.reach(today)
+        # no time zone is more than a day ahead of UTC: the invoices due by then are read
+        reach = self.reach(today if given else today + dt.timedelta(days=1))
+        days: dict[tuple[int, int | None], dt.date] = {}
         if reach is None:
             report.off = self.off_reason() or ""
             return report
@@ -215,7 +221,9 @@ class PaymentReminders:
                 if scope not in schedules:
                     schedules[scope] = self._steps(*scope) if self.invoices.setting(
                         "oro_invoices.enabled", organization_id=scope[0], website_id=scope[1]) else ()
-                if latest_due_step(schedules[scope], candidate.due_date, today) is None:
+                    days[scope] = given or self.invoices.today(ScopeContext(organization_id=scope[0],
+                                                                            website_id=scope[1]))
+                if latest_due_step(schedules[scope], candidate.due_date, days[scope]) is None:
                     continue
                 website_on = enabled((*scope, None))
                 customer_on = website_on if candidate.customer_id is None else enabled((*scope, candidate.customer_id))
@@ -226,7 +234,8 @@ class PaymentReminders:
             with self.db.session() as s:
                 sent = reminders.sent_steps(s, [candidate.invoice_id for candidate, _, _ in arrived])
             for candidate, schedule, customer_on in arrived:
-                step = step_to_send(schedule, candidate.due_date, today, sent.get(candidate.invoice_id, ()))
+                day = days[candidate.organization_id, candidate.website_id]
+                step = step_to_send(schedule, candidate.due_date, day, sent.get(candidate.invoice_id, ()))
                 if step is None:
                     continue
                 if not customer_on:
@@ -234,7 +243,7 @@ class PaymentReminders:
                     report.opted_out.add((candidate.organization_id, candidate.customer_id))
                     report.opted_out_invoices += 1
                     continue
-                self._send(candidate.invoice_id, step, today, actor, dry_run, report)
+                self._send(candidate.invoice_id, step, day, actor, dry_run, report)
         return report
 
     def reach(self, today: dt.date) -> Reach | None:

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
@@ -185,7 +186,7 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
         planned = _recorded_before(invoices, planned, key)
     reference, notes = reference.strip(), notes.strip()
     errors = invoices.received_payment_problems(method=method, received_on=received_on, reference=reference,
-                                                notes=notes)
+                                                notes=notes, scope=ScopeContext(organization_id=organization_id))
     if key is None or len(key) > KEY_MAX:
         errors.append(("request_key", Message("The payment form is damaged; open Record Payment again.")))
     shares: list[Share] = []

@@ -27,7 +27,6 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence import customer_credit
 from oro_invoices.persistence.aging import aging_rows
@@ -193,12 +192,13 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
                    customer_id: int | None = None, customer_name: str = "", limit: int = ITEMS_MAX,
                    with_credit: bool = False) -> Statement:
     """The statement of the open invoices ``within`` selects (a customer's, or those a storefront
-    user sees), on ``today`` (the clock's UTC date unless given). It is addressed to
+    user sees), on ``today`` (unless given, the clock's date in the time
+    zone of ``within``'s organization and website). It is addressed to
     ``customer_id`` (else ``within``'s customer), named ``customer_name`` (else the name on its
     latest open invoice). ``with_credit``: it says the customer's credit too (a statement of
     the whole customer's account)."""
     check_currency(within.currency)
-    now = local_today(ctx.clock())
+    now = ctx.today(within)
     as_of = check_as_of(today, now, statement=True) or now
     with ctx.db.session() as s:
         if as_of < now:

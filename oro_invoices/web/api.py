@@ -53,7 +53,6 @@ from oro_invoices.domain.money import (
     to_minor,
     too_many_decimals,
 )
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.integration import features
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.payment_methods import ProviderError
@@ -384,7 +383,7 @@ class InvoiceApi:
         return f"{self.base_path}/invoices/{invoice_id}{suffix}"
 
     def _invoice_json(self, doc: InvoiceDocument) -> dict[str, Any]:
-        data = dump_invoice(doc, today=local_today(self.service.clock()))
+        data = dump_invoice(doc, today=self.service.today(doc))
         data["links"] = {"self": self._url(doc.id), "pdf": self._url(doc.id, "/pdf") if doc.is_posted else None}
         return data
 
@@ -418,10 +417,11 @@ class InvoiceApi:
     def list_invoices(self, request: Request, client: ApiClient, **fixed: Any) -> Response:
         filters, sort, limit, cursor = _list_query(request)
         filters.update(fixed)
-        page = self.service.list_invoices(InvoiceFilter(organization_id=client.organization_id, **filters),
-                                          sort=sort, limit=limit, cursor=cursor)
+        # the rows and the overdue filter judge on today in the client's organization's time zone
+        today = self.service.today(ScopeContext(organization_id=client.organization_id))
+        page = self.service.list_invoices(InvoiceFilter(organization_id=client.organization_id, today=today,
+                                                        **filters), sort=sort, limit=limit, cursor=cursor)
         rows = []
-        today = local_today(self.service.clock())
         for item in page.items:
             row = openapi.InvoiceSummaryOut().dump(item)
             row.update(overdue_fields(item, today))

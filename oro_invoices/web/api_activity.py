@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.limits import parse_day, parse_id
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.services.activity_statement import ActivityStatement, check_period
 from oro_invoices.services.aging import check_currency
 from oro_invoices.services.facade import InvoiceService
@@ -37,7 +37,7 @@ def activity(service: InvoiceService, organization_id: int, query: dict[str, lis
         raise ValidationError(errors)
     assert customer_id is not None
     # an account has no activity to come: refused as the pages refuse it
-    check_period(days["from"], days["to"], last=local_today(service.clock()))
+    check_period(days["from"], days["to"], last=service.today(ScopeContext(organization_id=organization_id)))
     currency = value.get("currency") or None
     check_currency(currency)
     return service.activity_statement(customer_id, start=days["from"], end=days["to"],

@@ -15,6 +15,7 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.limits import parse_day, quoted
 from oro_invoices.domain.money import parse_decimal
@@ -59,7 +60,8 @@ def record(service: InvoiceService, organization_id: int, body: dict[str, Any], 
         if received_on is not None and not any(name in ("method", "reference", "notes") for name, _ in wrong):
             # and with how, when and under which reference it was received, which recording checks later
             wrong += service.received_payment_problems(method=body.get("method", ""), received_on=received_on,
-                                                       reference=body.get("reference", ""), notes=body.get("notes", ""))
+                                                       reference=body.get("reference", ""), notes=body.get("notes", ""),
+                                                       scope=ScopeContext(organization_id=organization_id))
         named = _unsharing(remittances.plan(service, ids, organization_id=organization_id), index_of) if ids else []
         raise ValidationError(wrong + sorted(errors + named, key=lambda e: _item_order(e[0])))
     amounts: dict[int, Decimal | str | None] = {invoice_id: amount for _, invoice_id, amount in found}

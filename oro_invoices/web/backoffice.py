@@ -97,8 +97,11 @@ class BackOffice:
                     user_kind="admin", permission=permission)
 
     def base_filter(self, req: Request) -> InvoiceFilter:
-        """Admins see the invoices of their organization (all, when they have none)."""
-        return InvoiceFilter(organization_id=getattr(req.user, "organization_id", None))
+        """Admins see the invoices of their organization (all, when they have none), judged
+        overdue on today in its time zone (``InvoiceService.today``), as the grid's badges are."""
+        organization_id = getattr(req.user, "organization_id", None)
+        return InvoiceFilter(organization_id=organization_id,
+                             today=self.ctx.service.today(ScopeContext(organization_id=organization_id)))
 
     def load(self, req: Request, invoice_id: Any) -> InvoiceDocument:
         """The invoice, or NotFound when it is not in the admin's organization."""
@@ -159,7 +162,8 @@ class BackOffice:
         # a choice of no column was just refused (save_columns): said beside the chooser, opened
         columns_error = _no_column() if grid_columns.take_refused(req) else ""
         all_columns = grid_columns.columns()
-        page = listing.load_page(self.ctx.service, self.base_filter(req), query,
+        base = self.base_filter(req)
+        page = listing.load_page(self.ctx.service, base, query,
                                  allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
                                  inline_errors=True, count=True, currency_sorts=listing.CURRENCY_SORTS,
@@ -181,7 +185,8 @@ class BackOffice:
         can_delete = req.can("oro_invoices.delete")
         html = self.ctx.render(
             "admin/grid.html", req, written={"rows": lambda: grid_rows(
-                self.ctx, page.items, names, pdf_pending=pdf_pending, can_delete=can_delete)},
+                self.ctx, page.items, names, pdf_pending=pdf_pending, can_delete=can_delete,
+                today=base.today)},
             page=page, names=names, shown=shown,
             columns=all_columns, columns_error=columns_error, page_sizes=listing.page_sizes(self.ctx.page_size),
             currency_sorts=listing.CURRENCY_SORTS,

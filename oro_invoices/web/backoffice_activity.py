@@ -10,9 +10,9 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_id
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.services.activity_statement import ActivityStatement, check_period
 from oro_invoices.services.mail.service import AlreadySent
@@ -104,17 +104,18 @@ class ActivityPages:
         customer_id = parse_id(req.query.get("customer"))
         if customer_id is None:
             raise NotFound(_("That customer does not exist."))
-        start, end, fields = asked_period(req.query, self._today())
+        start, end, fields = asked_period(req.query, self._today(req))
         return customer_id, start, end, fields
 
-    def _today(self) -> dt.date:
-        return local_today(self.backoffice.ctx.service.context.clock())
+    def _today(self, req: Request) -> dt.date:
+        """Today in the admin's organization's time zone: the last day a period may end on."""
+        return self.backoffice.ctx.service.today(ScopeContext(organization_id=self.backoffice.base_filter(req).organization_id))
 
     def _statement(self, req: Request, customer_id: int, start: dt.date | None,
                    end: dt.date | None) -> ActivityStatement:
         bo = self.backoffice
         # an account has no activity to come: the storefront's rule
-        check_period(start, end, last=self._today())
+        check_period(start, end, last=self._today(req))
         try:
             return bo.ctx.service.activity_statement(customer_id, start=start, end=end,
                                                      organization_id=bo.base_filter(req).organization_id)
@@ -127,7 +128,7 @@ class ActivityPages:
         ctx = self.backoffice.ctx
         query: dict[str, Any] = {"customer": customer_id, **fields}
         html = ctx.render(TEMPLATE, req, statement=found, customer=who, customer_id=customer_id, fields=fields,
-                          today=self._today(),
+                          today=self._today(req),
                           page={"errors": errors}, query=query, page_url=self._url(customer_id, fields),
                           can_send=found is not None and customer_emails.may_send(self.backoffice.ctx, req), email=email, form_error=form_error)
         return Response.html(html, status=status, title=_("Activity of %(customer)s", customer=who))

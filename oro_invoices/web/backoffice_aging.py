@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import NotFound, ValidationError
 from oro_invoices.domain.limits import parse_day, quoted
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _, ngettext
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv_text, check_as_of, check_currency
@@ -86,7 +86,7 @@ class AgingPages:
         customer_args, echo, problems = listing.read_filters(req.query, CUSTOMER_FILTER)
         errors: dict[str, str] = dict(problems)
         customer = echo.get("customer", "")
-        today = local_today(bo.ctx.service.clock())
+        today = bo.ctx.service.today(ScopeContext(organization_id=organization_id))
         as_of_text = req.query.get("as_of", "").strip()
         as_of = parse_day(as_of_text)
         if as_of_text and as_of is None:

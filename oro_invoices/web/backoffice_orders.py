@@ -21,7 +21,6 @@ from oro_invoices.adapters.commerce import OrderSnapshot
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_day, parse_id, quoted
 from oro_invoices.domain.money import is_decimal_text
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import DocumentScope
@@ -143,8 +142,8 @@ class OrderInvoices:
         page = self.ctx.service.list_invoices(flt, sort="-invoice_date", limit=100)
         names = self.pages.names()
         names.prefetch(page.items)
-        today = local_today(self.ctx.service.clock())
         scope = DocumentScope(order.organization_id, order.website_id, order.customer_id)
+        today = self.ctx.service.today(scope)   # the day a new invoice of the order is dated by default
         due = due_by_terms(self.ctx.service.seller(scope), today) or today + dt.timedelta(days=DEFAULT_DAYS)
         values: dict[str, Any] = fields or {"invoice_date": today.isoformat(), "due_date": due.isoformat()}
         can_create = req.can(CREATE_PERMISSION) and bool(order.lines)

@@ -25,7 +25,6 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_day, parse_id, quoted
 from oro_invoices.domain.messages import Message, Number
 from oro_invoices.domain.money import AMOUNT_LIMIT, parse_decimal, round_money, too_many_decimals
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.payment_limits import over_amount_due
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
@@ -190,7 +189,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     confirming: Unanswered | None = None
     another = bool(req.query.get("another") or (fields or {}).get("another"))
     if dialog == RECORD:
-        chosen = RecordForm(doc.amount_due, doc.currency, local_today(now),
+        chosen = RecordForm(doc.amount_due, doc.currency, service.today(doc),
                             several=_customer_remittance(pages, doc),
                             keeps_surplus=doc.customer_id is not None) if can_record else None
     elif dialog == APPLY:
@@ -405,7 +404,7 @@ class PaymentActions:
             found = {field for field, _message in errors}
             errors += [(field, message) for field, message in self.ctx.service.received_payment_problems(
                 method=form.get("method", ""), received_on=day, reference=form.get("reference", "").strip(),
-                notes=form.get("notes", "").strip()) if field not in found]
+                notes=form.get("notes", "").strip(), scope=doc) if field not in found]
             raise ValidationError(errors)
         return typed
 

@@ -15,9 +15,9 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text, minor_units, parse_decimal, round_money
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _, ngettext
 from oro_invoices.services import remittances
 from oro_invoices.services.manual_payments import OFFLINE_METHODS, earliest_received
@@ -133,7 +133,7 @@ class RemittancePages:
             fields["request_key"] = secrets.token_urlsafe(24)
         formatter = self.ctx.page_formatter(req)
         typed = [fields.get(share.field, "") for share in planned.takers]
-        today = local_today(self.ctx.service.clock())
+        today = self.ctx.service.today(ScopeContext(organization_id=organization_of(req)))
         customers = {s.invoice.customer_id for s in planned.takers if s.invoice is not None}
         html = self.ctx.render("admin/remittance.html", req, mode="form", remittance=planned,
                                one_customer=len(customers) == 1 and None not in customers,

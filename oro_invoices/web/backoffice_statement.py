@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_day, parse_id
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.services.mail.service import AlreadySent, MailService
@@ -160,7 +160,7 @@ class StatementPages:
 
     def _past(self, found: Statement) -> bool:
         """Whether ``found`` is the statement of a past day rather than today's."""
-        return found.as_of < local_today(self.backoffice.ctx.service.clock())
+        return found.as_of < self.backoffice.ctx.service.today(ScopeContext(organization_id=found.organization_id))
 
     def _query(self, found: Statement) -> str:
         """The query naming ``found``: its customer, and its day when it is not today."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import jinja2
 from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument, PaymentStatus
-from oro_invoices.domain.overdue import awaits_capture, days_overdue, local_today
+from oro_invoices.domain.overdue import awaits_capture, days_overdue
 from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.formatting import Formatter
 from oro_invoices.formatting.line_breaks import soft_hyphens
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from oro_invoices.adapters.base import HostAdapter
     from oro_invoices.services.facade import InvoiceService
     from oro_invoices.services.mail.service import MailService
+
+log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 #: A whole number no row has, put in a URL where ``url_maker`` puts each row's value.
@@ -73,7 +76,9 @@ class WebContext:
     :param static_url: the URL of one of the add-on's static files (its stylesheet).
     :param locale: formatting locale of every page (None: each page's scope decides, see
         ``page_formatting``).
-    :param timezone: time zone of every page's times (None: each page's scope decides).
+    :param timezone: deprecated and not used: every page writes its times in the
+        ``oro_invoices.timezone`` of its scope, as the PDF and the emails do (set it globally
+        for one zone everywhere); a value given is logged as ignored.
     :param page_size: rows per grid page.
     :param template_dirs: directories searched before the package's page templates.
     :param url_builder: builds the URLs of the add-on's pages (default: the host's ``Urls``).
@@ -103,7 +108,11 @@ class WebContext:
 
     def __post_init__(self) -> None:
         self.settings = self.service.settings or Settings(self.host.config)
-        self.formatters = PageFormatters(self.settings, self.locale, self.timezone)
+        if self.timezone:
+            log.warning("The time zone %r given to the web context is ignored: pages, PDFs and emails "
+                        "write their times in the oro_invoices.timezone setting (set it globally for one "
+                        "zone everywhere).", self.timezone)
+        self.formatters = PageFormatters(self.settings, self.locale)
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(list(self.template_dirs)),
                                         jinja2.FileSystemLoader(TEMPLATES_DIR)]),
@@ -207,8 +216,9 @@ class WebContext:
         return self.service.clock()
 
     def days_overdue(self, invoice: Any) -> int:
-        """Days ``invoice`` is overdue today, by the services' clock (``domain.overdue``); 0: not."""
-        return days_overdue(invoice, local_today(self.service.clock()))
+        """Days ``invoice`` is overdue today, by the services' clock in its time zone
+        (``domain.overdue``, ``InvoiceService.today``); 0: not."""
+        return days_overdue(invoice, self.service.today(invoice))
 
 
 def payment_status_label(value: Any) -> str:

@@ -7,6 +7,7 @@ row's texts, links and badges are made once per row, and what is the same for ma
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -14,7 +15,7 @@ from typing import Protocol
 from markupsafe import Markup, escape
 
 from oro_invoices.domain.invoice import DocumentType
-from oro_invoices.domain.overdue import awaits_capture, days_overdue, local_today
+from oro_invoices.domain.overdue import awaits_capture, days_overdue
 from oro_invoices.i18n import _
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.web.context import WebContext
@@ -72,13 +73,14 @@ def payment_method_labels(ctx: WebContext) -> Callable[[str | None], str]:
 
 
 def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
-              pdf_pending: Collection[int], can_delete: bool) -> list[GridRow]:
+              pdf_pending: Collection[int], can_delete: bool, today: dt.date | None = None) -> list[GridRow]:
     """The rows of ``items``, formatted for the page being rendered (made within its
-    ``ctx.render``, ``written=``: amounts and dates in the page's formats)."""
+    ``ctx.render``, ``written=``: amounts and dates in the page's formats); overdue judged on
+    ``today``, the day the grid's filter judges on (None: today in the global time zone)."""
     formatter = ctx.formatters.current()
     macros = ctx.env.get_template("_macros.html").module
     view_title, delete_title, select_title = _("View %(number)s"), _("Delete %(number)s"), _("Select %(number)s")
-    today = local_today(ctx.service.clock())
+    today = today or ctx.service.today()
     document_types: dict[DocumentType, Markup] = {}
     payment_badge = ctx.written_once("payment_badge")
     method_label = payment_method_labels(ctx)

@@ -124,8 +124,9 @@ def build_context(services: Services, host: HostAdapter, *, csrf: CsrfProvider,
                   storefront_website: Callable[[Request], int | None] | None = None,
                   locale: str | None = None, timezone: str | None = None, page_size: int = 25,
                   template_dirs: Iterable[str] = (), template_reload: bool = True) -> WebContext:
-    """The ``WebContext`` every handler shares; without ``locale``/``timezone`` each page formats
-    with the ``oro_invoices.locale``/``oro_invoices.timezone`` settings of its scope;
+    """The ``WebContext`` every handler shares; without ``locale`` each page formats with the
+    ``oro_invoices.locale`` setting of its scope; its times are always in the
+    ``oro_invoices.timezone`` of its scope, as the PDF and emails (``timezone``: deprecated, ignored);
     ``template_reload``: whether templates edited on disk are read again (off in production)."""
     if page_size < 1:
         raise ValueError(f"page_size must be a positive number of rows, not {page_size!r}")

@@ -2,7 +2,8 @@
 
 The settings come from the page's scope: the page of one invoice uses that invoice's
 ``oro_invoices.locale`` and ``oro_invoices.timezone`` (its organization and website), as its
-PDF does; any other page those of the user's organization and the request's website. The
+PDF does; any other page those of the user's organization and the request's website. Its times
+are always in the configured zone, so a page and the emails write one moment alike. The
 formats follow the page's language (its user's, ``web.language``): the configured locale when
 it is in that language (so a Japanese reader of a ``ja_JP`` invoice sees the PDF's formats),
 else the user's own locale in that language, else the language's. A locale given to the
@@ -75,12 +76,11 @@ def _language_of(locale: str) -> str | None:
 class PageFormatters:
     """The formatter of each page: by scope (see the module), one per locale and zone."""
 
-    def __init__(self, settings: Settings, locale: str | None = None, timezone: str | None = None):
+    def __init__(self, settings: Settings, locale: str | None = None):
         self.settings = settings
         self.locale = locale
-        self.timezone = timezone
         self.default = self.get(locale or settings.value("oro_invoices.locale"),
-                                timezone or settings.value("oro_invoices.timezone"))
+                                settings.value("oro_invoices.timezone"))
 
     @staticmethod
     @functools.lru_cache(maxsize=64)
@@ -91,7 +91,8 @@ class PageFormatters:
     def for_page(self, scope: ScopeContext, language: str | None = None, user_locale: str = "") -> Formatter:
         """The formatter of a page in ``scope`` shown in ``language`` (None: the configured
         locale's) to a user whose own locale is ``user_locale`` ("" when unknown)."""
-        zone = self.timezone or self.settings.value("oro_invoices.timezone", scope)
+        # always the configured zone, the one the invoice's PDF and emails write its times in
+        zone = self.settings.value("oro_invoices.timezone", scope)
         if self.locale:
             return self.get(self.locale, zone)
         return self.get(page_locale(self.settings.value("oro_invoices.locale", scope), language,

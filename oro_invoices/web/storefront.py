@@ -184,6 +184,8 @@ class StorefrontPages:
         viewer = Viewer(self.ctx, req)
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope,
                                                   viewer.visibility())
+        # judged overdue on the day of the customer's organization and the request's website
+        visible = replace(visible, today=self.ctx.service.today(viewer.scope))
         page = listing.load_page(self.ctx.service, of_status(visible, req.query), req.query,
                                  allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
@@ -209,7 +211,7 @@ class StorefrontPages:
             # nothing listed, nothing to download: no button offering an empty archive
             download_all=may_download and bool(page.items or page.total),
             page_sizes=listing.page_sizes(self.ctx.page_size),
-            written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay, selectable)},
+            written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay, selectable, today=visible.today)},
             pay_several=any(selectable(inv) for inv in page.items),
             # still there for a host's own list template that writes page.items itself
             can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))

@@ -9,10 +9,9 @@ shows for a role that sees the customer's account, what their invoices still owe
 """
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.services.activity_statement import ActivityStatement, check_period
@@ -65,11 +64,12 @@ class StorefrontActivity:
             return self._bad_period(req, viewer, exc)
         return activity_csv_download(found)
 
-    def _today(self) -> Any:
-        return local_today(self.ctx.service.context.clock())
+    def _today(self, viewer: Viewer) -> dt.date:
+        """Today in the time zone of the customer's organization and the request's website."""
+        return self.ctx.service.today(viewer.scope)
 
     def _activity(self, viewer: Viewer, req: Request) -> tuple[ActivityStatement, dict[str, str]]:
-        today = self._today()
+        today = self._today(viewer)
         start, end, fields = asked_period(req.query, today)
         check_period(start, end, last=today)     # a customer's account has no activity to come
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
@@ -80,14 +80,14 @@ class StorefrontActivity:
 
     def _bad_period(self, req: Request, viewer: Viewer, exc: ValidationError) -> Response:
         """The form again, as typed, saying beside each field what is wrong (422)."""
-        return self._render(req, viewer, None, asked_period(req.query, self._today())[2], guard.field_errors(exc),
+        return self._render(req, viewer, None, asked_period(req.query, self._today(viewer))[2], guard.field_errors(exc),
                             status=422)
 
     def _render(self, req: Request, viewer: Viewer, found: ActivityStatement | None, fields: dict[str, str],
                 errors: dict[str, str], *, status: int = 200) -> Response:
         # a corporate user's activity spans their customer and its sub-customers: say whose each entry is
         several = len(viewer.visibility().customer_ids or ()) > 1
-        html = self.ctx.render(TEMPLATE, req, activity=found, fields=fields, page={"errors": errors}, today=self._today(),
+        html = self.ctx.render(TEMPLATE, req, activity=found, fields=fields, page={"errors": errors}, today=self._today(viewer),
                                download=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
                                show_customer=several)
         return Response.html(html, status=status, title=guard.error_title(_("Account activity"), errors))

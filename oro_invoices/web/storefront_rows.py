@@ -6,13 +6,14 @@ The template only places them.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from markupsafe import Markup
 
-from oro_invoices.domain.overdue import awaits_capture, days_overdue, local_today
+from oro_invoices.domain.overdue import awaits_capture, days_overdue
 from oro_invoices.i18n import _
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.web.context import WebContext
@@ -57,16 +58,18 @@ class StorefrontRow:
 
 def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
                     can_pay: Callable[[InvoiceSummary], bool],
-                    selectable: Callable[[InvoiceSummary], bool] = lambda _inv: False) -> list[StorefrontRow]:
+                    selectable: Callable[[InvoiceSummary], bool] = lambda _inv: False,
+                    today: dt.date | None = None) -> list[StorefrontRow]:
     """The rows of ``items``, formatted for the page being rendered (made within its
     ``ctx.render``, ``written=``: amounts and dates in the page's formats); ``selectable``: whether
-    a row may be ticked for Pay Selected. A row whose payment is on its way says so, and since when."""
+    a row may be ticked for Pay Selected; overdue judged on ``today``, the day the list's filter
+    judges on (None: today in the global time zone). A row whose payment is on its way says so, and since when."""
     items = list(items)
     # read only for the rows whose payment state says a payment is on its way
     on_its_way = ctx.service.processing_payments([inv.id for inv in items if inv.amount_processing])
     formatter = ctx.formatters.current()
     macros = ctx.env.get_template("_macros.html").module
-    today = local_today(ctx.service.clock())
+    today = today or ctx.service.today()
     payment_badge = ctx.written_once("payment_badge")
     view_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id")
     pay_url = ctx.url_maker(ENDPOINT_PAY, "invoice_id")

@@ -57,3 +57,19 @@ def test_with_a_fixed_clock_the_page_and_the_reminder_email_agree_on_days_overdu
                      ).get_data(as_text=True)
     assert "Overdue · 10 days" in text_of(page)
     assert "10 days" in body_of_email_dialog(page)
+
+
+def test_with_a_fixed_clock_a_note_and_its_activity_entry_show_the_clock_time(shop, admin, monkeypatch):
+    app, _ = shop
+    service = app.extensions["oro_invoices"].service
+    invoice_id = service.find_id(external_id="ERP-SO-1004-4")
+    # years away from the machine's own time, so a record stamped by the machine's clock shows
+    fixed = dt.datetime(2031, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+    monkeypatch.setattr(service.context, "clock", lambda: fixed)
+    service.add_note(invoice_id, "Call the buyer back", actor="alice")
+    html = admin.get(f"/admin/invoices/{invoice_id}").get_data(as_text=True)
+    note = text_of(re.search(r'<section class="oi-card" id="notes".*?</section>', html, re.S).group(0))
+    activity = text_of(re.search(r'<section class="oi-card" id="activity".*?</section>', html, re.S).group(0))
+    assert "Mar 4, 2031, 5:06 AM" in note
+    assert re.search(r"Call the buyer back .{0,40}Mar 4, 2031, 5:06 AM", activity)
+    assert activity.count("2031") == 1

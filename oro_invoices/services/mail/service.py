@@ -69,7 +69,7 @@ from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.received_payments import latest_received
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.aging import AgingReport
-from oro_invoices.services.context import DocumentScope
+from oro_invoices.services.context import TIMEZONE, DocumentScope, zone_named
 from oro_invoices.services.credit_notes import amount_due_after, settlement_of
 from oro_invoices.services.jobs import DELIVER_EMAIL, InlineJobs, Job, JobQueue
 from oro_invoices.services.mail import einvoice_attachment, history
@@ -259,13 +259,17 @@ class MailService:
         """The template renderer in the language, formats and time zone of ``invoice``'s (or a
         customer's) email; the seller's for staff."""
         locale = self._locale(invoice, for_staff=for_staff)
-        timezone = self.invoices.setting("oro_invoices.timezone", organization_id=invoice.organization_id,
-                                         website_id=invoice.website_id) or "UTC"
+        timezone = self._timezone(invoice)
         if (locale, timezone) not in self._renderers:
             from oro_invoices.formatting import Formatter
             self._renderers[locale, timezone] = TemplateRenderer(
                 Formatter(locale, timezone).filters(), locale=locale)
         return self._renderers[locale, timezone]
+
+    def _timezone(self, invoice: InvoiceDocument | DocumentScope) -> str:
+        """The time zone of ``invoice``'s emails and of its "today" (``ServiceContext.time_zone``)."""
+        return str(self.invoices.setting(TIMEZONE, organization_id=invoice.organization_id,
+                                         website_id=invoice.website_id) or "UTC")
 
     def _seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo:
         """The seller snapshot taken at posting; the current settings for a draft, or for a
@@ -435,7 +439,7 @@ class MailService:
         invoice as it stands today, not a schedule step."""
         if template != REMINDER_TEMPLATE or invoice.due_date is None:
             return {}
-        today = local_today(self.clock())
+        today = local_today(self.clock(), zone_named(self._timezone(invoice)))
         days = (today - invoice.due_date).days
         return {"reminder": ReminderNotice.on(days, invoice.due_date, today)}
 
