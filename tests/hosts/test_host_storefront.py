@@ -451,7 +451,11 @@ def test_download_pdfs_follows_the_lists_filters_and_the_download_setting(shop):
     assert list(archived(client, f"?number={one.invoice_number}")) == [f"invoice-{one.invoice_number}.pdf"]
     assert archived(client, "?document_type=credit_note") == {}
     none_found = client.get("/customer/invoices?number=NO-SUCH-INVOICE").get_data(as_text=True)
-    assert "No invoices found." in text_of(none_found) and "Download PDFs (ZIP)" not in text_of(none_found)
+    assert "No documents found." in text_of(none_found) and "Download PDFs (ZIP)" not in text_of(none_found)
+    no_invoice = client.get("/customer/invoices?number=NO-SUCH-INVOICE&document_type=invoice").get_data(as_text=True)
+    assert "No invoices found." in text_of(no_invoice) and "No documents" not in text_of(no_invoice)
+    unpaid = client.get("/customer/invoices?number=NO-SUCH-INVOICE&payment_status=paid_in_full").get_data(as_text=True)
+    assert "No invoices found." in text_of(unpaid)   # by payment status: invoices only
     bad = client.get("/customer/invoices/download-pdfs.zip?date_from=2026-02-31")
     assert bad.status_code == 422 and "is not a date" in text_of(bad.get_data(as_text=True))
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
