@@ -37,6 +37,8 @@ from oro_invoices.web.language import document_title
 GRID_SORTS = ("invoice_number", "invoice_date", "customer_name", "total_amount", "currency",
               "payment_status", "customer_user", "website", "document_type", "payment_method",
               "external_payment_url")
+#: The grid's order when the link names none: newest first.
+GRID_DEFAULT_SORT = "-invoice_date"
 GRID_FILTERS = ("number", "date", "customer", "payment_status", "status", "overdue", "document_type",
                 "external_id", "customer_user", "website", "currency", "total")
 ENDPOINT_VIEW = "oro_invoices.admin.view"
@@ -161,7 +163,7 @@ class BackOffice:
         all_columns = grid_columns.columns()
         page = listing.load_page(self.ctx.service, self.base_filter(req), query,
                                  allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
-                                 default_sort="-invoice_date", limit=self.ctx.page_size,
+                                 default_sort=GRID_DEFAULT_SORT, limit=self.ctx.page_size,
                                  inline_errors=True, count=True, currency_sorts=listing.CURRENCY_SORTS,
                                  typed=self.ctx.page_formatter(req).typed_number,
                                  sort_labels={c.sort: c.label for c in all_columns if c.sort})

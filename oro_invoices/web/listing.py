@@ -370,6 +370,20 @@ def _sort(query: Mapping[str, str], sort_keys: Sequence[str], default: str, curr
     return sort
 
 
+def read_order(query: Mapping[str, str], sort_keys: Sequence[str], default: str, *, currency: bool,
+               currency_sorts: frozenset[str] = frozenset(),
+               sort_labels: Mapping[str, str] | None = None) -> tuple[str, tuple[str, ...] | None]:
+    """The order a download of a list follows: its ``sort`` (``default`` when absent) and, by
+    payment status, the statuses' order in the request's language (``payment_status_order``),
+    worked out now since the download is written after the request. A sort the list does not
+    offer raises ``ValidationError``."""
+    errors: list[tuple[str, str]] = []
+    sort = _sort(query, sort_keys, default, currency, currency_sorts, errors, sort_labels)
+    if errors:
+        raise ValidationError(errors)
+    return sort, payment_status_order() if parse_sort(sort)[0] == "payment_status" else None
+
+
 def _page_number(query: Mapping[str, str], errors: list[tuple[str, str]]) -> int:
     """The page number the link carries (only a label: the cursor says which rows); 1 when
     absent or wrong. Negative numbers count from the end (see ``GridPage``)."""

@@ -445,6 +445,17 @@ def test_download_pdfs_gives_each_role_the_pdfs_of_exactly_its_invoices(shop, em
                      for doc in docs}
 
 
+@pytest.mark.parametrize("sort", ["invoice_number", "-invoice_number", "-due_date"])
+def test_download_pdfs_holds_the_pdfs_in_the_lists_order(shop, sort):
+    client = customer(shop, "amanda.cole@acme.example")
+    page = client.get(f"/customer/invoices?sort={sort}&per_page=100").get_data(as_text=True)
+    href = re.search(r'id="oi-download-pdfs" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert f"sort={sort}" in href
+    shown = [client.service.get(int(i)).invoice_number for i in re.findall(r'<tr data-invoice-id="(\d+)"', page)]
+    names = list(archived(client, href.removeprefix("/customer/invoices/download-pdfs.zip")))
+    assert len(names) > 2 and [re.sub(r"^(invoice|credit-note)-|\.pdf$", "", n) for n in names] == shown
+
+
 def test_download_pdfs_follows_the_lists_filters_and_the_download_setting(shop):
     client = customer(shop, "ben.ortiz@acme.example")
     one = client.service.get(client.service.find_id(external_id=ACME[1]))
