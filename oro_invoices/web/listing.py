@@ -447,8 +447,12 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         before = after = None
     elif inline_errors and page_number != 1 and not (before or after or (count and query.get("last"))) \
             and "page" not in dict(errors):
-        errors.append(("page", _("Page %(number)s is reached with the pager's links (Next, Last); "
-                                 "here is the first page.", number=page_number)))
+        if page_number < 0:   # counted from the end only in the links Last gives
+            errors.append(("page", _("%(value)s is not a page number: pages are numbered from 1; here is "
+                                     "the first page.", value=quoted(query.get("page", "").strip()))))
+        else:
+            errors.append(("page", _("Page %(number)s is reached with the pager's links (Next, Last); "
+                                     "here is the first page.", number=page_number)))
     counted: int | None = None
     cap = COUNT_CAP if count else None
     if count and query.get("last") and not (before or after):

@@ -166,6 +166,8 @@ def test_the_website_filter_lists_the_websites_of_the_admins_organization(shop, 
      "Invoice Date, Customer, Total Amount, Currency, Payment Status, Customer User, Website, Document Type, "
      "Payment Method, or External Payment URL."),
     ("?page=5&website=2", "page", "Page 5 is reached with the pager's links (Next, Last); here is the first page."),
+    ("?page=-3&website=2", "page", "'-3' is not a page number: pages are numbered from 1; here is the first page."),
+    ("?page=0&website=2", "page", "'0' is not a page number: use a whole number such as 2."),
 ])
 def test_a_bad_filter_is_shown_next_to_its_field_over_the_grid_of_the_others(admin, query, field, message):
     resp = admin.get("/admin/invoices" + query)

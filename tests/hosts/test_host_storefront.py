@@ -473,3 +473,12 @@ def test_download_pdfs_follows_the_lists_filters_and_the_download_setting(shop):
     assert "oi-download-pdfs" not in client.get("/customer/invoices").get_data(as_text=True)
     assert client.get("/customer/invoices/download-pdfs.zip").status_code == 404
     assert ShopClient(shop[0]).get("/customer/invoices/download-pdfs.zip").status_code in (302, 401)
+
+
+def test_a_page_number_below_one_is_said_plainly_over_the_first_page(shop):
+    client = customer(shop, "ben.ortiz@acme.example")
+    resp = client.get("/customer/invoices?page=-3")
+    text = text_of(resp.get_data(as_text=True))
+    assert resp.status_code == 422
+    assert "'-3' is not a page number: pages are numbered from 1; here is the first page." in text
+    assert "reached with the pager" not in text and "Page 1 of" in text
