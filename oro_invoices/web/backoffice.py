@@ -78,6 +78,18 @@ def choice_options(choices: Iterable[tuple[int, str]], chosen: str | None) -> Ma
 
 
 
+def name_suggestions(req: Request, names_starting: Callable[[str], list[str]]) -> Response:
+    """A Customer field's suggestions for ``?q=`` (``data-oi-suggest``): ``{"names": [...]}``,
+    those ``names_starting`` gives (none for no text); text over ``NAME_PREFIX_MAX`` characters,
+    or holding a NUL, is refused (422)."""
+    prefix = (req.query.get("q") or "").strip()
+    if len(prefix) > NAME_PREFIX_MAX or not is_storable_text(prefix):
+        message = _("Give at most %(count)s characters of the customer's name.", count=NAME_PREFIX_MAX)
+        return Response.json({"errors": [{"field": "q", "message": message}]}, status=422)
+    names = names_starting(prefix) if prefix else []
+    return Response.json({"names": names}, headers={"Cache-Control": "private, no-store"})
+
+
 def grid_return(value: object) -> str:
     """The grid's query a page goes back to (``?status=posted``), or "" for anything else: an
     address elsewhere, or a value holding a control character (never a query of the grid's, and a
@@ -251,12 +263,7 @@ class BackOffice:
         customer names of the admin's organization that start with ``?q=`` (any case), in name
         order. Text over ``NAME_PREFIX_MAX`` characters is refused (422)."""
         self.check(req)
-        prefix = (req.query.get("q") or "").strip()
-        if len(prefix) > NAME_PREFIX_MAX or not is_storable_text(prefix):
-            message = _("Give at most %(count)s characters of the customer's name.", count=NAME_PREFIX_MAX)
-            return Response.json({"errors": [{"field": "q", "message": message}]}, status=422)
-        names = self._names_starting(req, prefix) if prefix else []
-        return Response.json({"names": names}, headers={"Cache-Control": "private, no-store"})
+        return name_suggestions(req, lambda prefix: self._names_starting(req, prefix))
 
     def view(self, req: Request) -> Response:
         """The invoice view page; ``?dialog=`` opens one of its dialogs over it."""
