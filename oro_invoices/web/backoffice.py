@@ -81,10 +81,12 @@ def choice_options(choices: Iterable[tuple[int, str]], chosen: str | None) -> Ma
 def name_suggestions(req: Request, names_starting: Callable[[str], list[str]]) -> Response:
     """A Customer field's suggestions for ``?q=`` (``data-oi-suggest``): ``{"names": [...]}``,
     those ``names_starting`` gives (none for no text); text over ``NAME_PREFIX_MAX`` characters,
-    or holding a NUL, is refused (422)."""
+    or holding a NUL, is refused (422), saying which."""
     prefix = (req.query.get("q") or "").strip()
-    if len(prefix) > NAME_PREFIX_MAX or not is_storable_text(prefix):
-        message = _("Give at most %(count)s characters of the customer's name.", count=NAME_PREFIX_MAX)
+    message = (_("Must not contain NUL or unpaired surrogate characters.") if not is_storable_text(prefix)
+               else _("Give at most %(count)s characters of the customer's name.", count=NAME_PREFIX_MAX)
+               if len(prefix) > NAME_PREFIX_MAX else None)
+    if message is not None:
         return Response.json({"errors": [{"field": "q", "message": message}]}, status=422)
     names = names_starting(prefix) if prefix else []
     return Response.json({"names": names}, headers={"Cache-Control": "private, no-store"})

@@ -482,6 +482,9 @@ def test_the_customer_field_suggests_the_names_the_report_shows(shop, admin):
     assert admin.get("/admin/invoices/aging/customer-names?q=").get_json() == {"names": []}
     too_long = admin.get("/admin/invoices/aging/customer-names?q=" + "a" * 256)
     assert too_long.status_code == 422 and "at most 255 characters" in too_long.get_json()["errors"][0]["message"]
+    nul = admin.get("/admin/invoices/aging/customer-names?q=ac%00")
+    assert nul.status_code == 422 and nul.get_json()["errors"][0]["message"] == (
+        "Must not contain NUL or unpaired surrogate characters.")
 
     filtered = admin.get("/admin/invoices/aging?customer=" + customer.name[:4]).get_data(as_text=True)
     datalist = filtered.split('<datalist id="f-customer-names">')[1].split("</datalist>")[0]
