@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -62,9 +62,11 @@ class _Sink:
 
 def pdf_archive(service: InvoiceService, filters: InvoiceFilter, words: Callable[[Message], str] = str,
                 missing: list[str] | None = None,
-                admits: Callable[[InvoiceSummary], bool] | None = None) -> Iterator[bytes]:
-    """The ZIP archive of the stored PDFs of the posted invoices ``filters`` selects, oldest
-    first, piece by piece: one piece per PDF, then the rest (see the module docstring).
+                admits: Callable[[InvoiceSummary], bool] | None = None, *, sort: str = "id",
+                status_order: Sequence[str] | None = None) -> Iterator[bytes]:
+    """The ZIP archive of the stored PDFs of the posted invoices ``filters`` selects, in ``sort``
+    (oldest first by default; ``status_order`` as for ``InvoiceService.list_invoices``), piece by
+    piece: one piece per PDF, then the rest (see the module docstring).
     ``words`` writes the reasons of ``MISSING_NAME`` in the reader's language (English by
     default); ``missing``, when given, receives its lines too; ``admits`` leaves out, without a
     word, the invoices whose PDF the reader may not download."""
@@ -72,7 +74,7 @@ def pdf_archive(service: InvoiceService, filters: InvoiceFilter, words: Callable
     missing = [] if missing is None else missing
     names: set[str] = set()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for summary, stored in _posted(service, filters):
+        for summary, stored in _posted(service, filters, sort, status_order):
             if admits is not None and not admits(summary):
                 continue
             data = _read(service, summary, stored)
@@ -92,14 +94,15 @@ def pdf_archive(service: InvoiceService, filters: InvoiceFilter, words: Callable
     yield sink.take()
 
 
-def _posted(service: InvoiceService, filters: InvoiceFilter) -> Iterator[tuple[InvoiceSummary, StoredObject | None]]:
+def _posted(service: InvoiceService, filters: InvoiceFilter, sort: str, status_order: Sequence[str] | None,
+            ) -> Iterator[tuple[InvoiceSummary, StoredObject | None]]:
     """The posted invoices ``filters`` selects, each with its stored PDF's record (None: none yet)."""
     if filters.status not in (None, "posted"):
         return                                            # drafts only: they have no PDF
     posted = replace(filters, status="posted")
     cursor: str | None = None
     while True:
-        page = service.list_invoices(posted, sort="id", limit=PAGE, cursor=cursor)
+        page = service.list_invoices(posted, sort=sort, limit=PAGE, cursor=cursor, status_order=status_order)
         ids = [summary.id for summary in page.items]
         with service.db.session() as session:
             rows = session.execute(select(InvoiceDocumentRow.invoice_id, InvoiceDocumentRow.sha256,

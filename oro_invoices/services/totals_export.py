@@ -6,7 +6,7 @@ the invoice's currency.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.queries import InvoiceFilter
@@ -19,23 +19,26 @@ TOTALS_COLUMNS = ("invoice_number", "document_type", "status", "external_id", "i
                   "amount_paid", "amount_due", "payment_status", "payment_method")
 
 
-def totals_rows(service: InvoiceService, filters: InvoiceFilter) -> Iterator[list[str]]:
-    """A row of ``TOTALS_COLUMNS`` per invoice ``filters`` selects, oldest first."""
+def totals_rows(service: InvoiceService, filters: InvoiceFilter, *, sort: str = "id",
+                status_order: Sequence[str] | None = None) -> Iterator[list[str]]:
+    """A row of ``TOTALS_COLUMNS`` per invoice ``filters`` selects, in ``sort`` (oldest first by
+    default; ``status_order`` as for ``InvoiceService.list_invoices``)."""
     cursor: str | None = None
     while True:
-        page = service.list_invoices(filters, sort="id", limit=PAGE, cursor=cursor)
+        page = service.list_invoices(filters, sort=sort, limit=PAGE, cursor=cursor, status_order=status_order)
         yield from (_row(summary) for summary in page.items)
         if page.next_cursor is None or not page.items:
             return
         cursor = page.next_cursor
 
 
-def totals_csv_text(service: InvoiceService, filters: InvoiceFilter) -> Iterator[str]:
+def totals_csv_text(service: InvoiceService, filters: InvoiceFilter, *, sort: str = "id",
+                    status_order: Sequence[str] | None = None) -> Iterator[str]:
     """The CSV of ``totals_rows`` piece by piece: the header row, then a page of rows at a time."""
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
     writer.writerow(TOTALS_COLUMNS)
-    for count, row in enumerate(totals_rows(service, filters), start=1):
+    for count, row in enumerate(totals_rows(service, filters, sort=sort, status_order=status_order), start=1):
         writer.writerow(row)
         if count % PAGE == 0:
             yield drain(buffer)

@@ -37,6 +37,8 @@ from oro_invoices.web.language import document_title
 GRID_SORTS = ("invoice_number", "invoice_date", "customer_name", "total_amount", "currency",
               "payment_status", "customer_user", "website", "document_type", "payment_method",
               "external_payment_url")
+#: The grid's order when the link names none: newest first.
+GRID_DEFAULT_SORT = "-invoice_date"
 GRID_FILTERS = ("number", "date", "customer", "payment_status", "status", "overdue", "document_type",
                 "external_id", "customer_user", "website", "currency", "total")
 ENDPOINT_VIEW = "oro_invoices.admin.view"
@@ -74,6 +76,20 @@ def choice_options(choices: Iterable[tuple[int, str]], chosen: str | None) -> Ma
         f'<option value="{escape(cid)}" {"selected" if chosen == str(cid) else ""}>{escape(name)}</option>'
         for cid, name in choices))
 
+
+
+def name_suggestions(req: Request, names_starting: Callable[[str], list[str]]) -> Response:
+    """A Customer field's suggestions for ``?q=`` (``data-oi-suggest``): ``{"names": [...]}``,
+    those ``names_starting`` gives (none for no text); text over ``NAME_PREFIX_MAX`` characters,
+    or holding a NUL, is refused (422), saying which."""
+    prefix = (req.query.get("q") or "").strip()
+    message = (_("Must not contain NUL or unpaired surrogate characters.") if not is_storable_text(prefix)
+               else _("Give at most %(count)s characters of the customer's name.", count=NAME_PREFIX_MAX)
+               if len(prefix) > NAME_PREFIX_MAX else None)
+    if message is not None:
+        return Response.json({"errors": [{"field": "q", "message": message}]}, status=422)
+    names = names_starting(prefix) if prefix else []
+    return Response.json({"names": names}, headers={"Cache-Control": "private, no-store"})
 
 
 def grid_return(value: object) -> str:
@@ -165,7 +181,7 @@ class BackOffice:
         base = self.base_filter(req)
         page = listing.load_page(self.ctx.service, base, query,
                                  allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
-                                 default_sort="-invoice_date", limit=self.ctx.page_size,
+                                 default_sort=GRID_DEFAULT_SORT, limit=self.ctx.page_size,
                                  inline_errors=True, count=True, currency_sorts=listing.CURRENCY_SORTS,
                                  typed=self.ctx.page_formatter(req).typed_number,
                                  sort_labels={c.sort: c.label for c in all_columns if c.sort})
@@ -254,12 +270,7 @@ class BackOffice:
         customer names of the admin's organization that start with ``?q=`` (any case), in name
         order. Text over ``NAME_PREFIX_MAX`` characters is refused (422)."""
         self.check(req)
-        prefix = (req.query.get("q") or "").strip()
-        if len(prefix) > NAME_PREFIX_MAX or not is_storable_text(prefix):
-            message = _("Give at most %(count)s characters of the customer's name.", count=NAME_PREFIX_MAX)
-            return Response.json({"errors": [{"field": "q", "message": message}]}, status=422)
-        names = self._names_starting(req, prefix) if prefix else []
-        return Response.json({"names": names}, headers={"Cache-Control": "private, no-store"})
+        return name_suggestions(req, lambda prefix: self._names_starting(req, prefix))
 
     def view(self, req: Request) -> Response:
         """The invoice view page; ``?dialog=`` opens one of its dialogs over it."""

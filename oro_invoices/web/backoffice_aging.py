@@ -25,7 +25,7 @@ from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv_text, check_as_of, check_currency
 from oro_invoices.services.aging_detail import aging_detail_csv
 from oro_invoices.web import aging_emails, guard, listing
-from oro_invoices.web.backoffice import BackOffice, currency_options
+from oro_invoices.web.backoffice import CUSTOMER_NAMES_LIMIT, BackOffice, currency_options, name_suggestions
 from oro_invoices.web.downloads import CSV, aging_download
 from oro_invoices.web.http import Request, Response
 
@@ -116,8 +116,10 @@ class AgingPages:
             email = aging_emails.drafted(bo.ctx, report, organization_id)
         sent = (aging_emails.sent(bo.ctx, organization_id) if organization_id is not None and bo.ctx.mail is not None
                 else None)
+        # filtered by the start of a name: the names it keeps, suggested in the page without scripts
+        suggestions = shown_names(report) if customer_args.get("customer_name_prefix") else []
         html = bo.ctx.render("admin/aging.html", req, report=report, page=page, buckets=BUCKETS, chosen=chosen,
-                             sort=sort, customer=customer, currency_options=currency_options(chosen), errors=errors,
+                             sort=sort, customer=customer, suggestions=suggestions, currency_options=currency_options(chosen), errors=errors,
                              as_of=as_of_text, past=report.as_of < today,
                              sort_link=lambda key: _query(chosen, key, customer, as_of_text) or "?",
                              page_link=lambda n: (here + ("&" if here else "?") + f"page={n}") if n > 1 else here or "?",
@@ -125,6 +127,15 @@ class AgingPages:
                              form_error=form_error, emails=sent,
                              page_url=bo.ctx.url_for("oro_invoices.admin.aging") + (here or ""))
         return Response.html(html, status=422 if errors else status, title=_("Aging Report"))
+
+    def customer_names(self, req: Request) -> Response:
+        """The report's Customer suggestions (as the grid's, ``name_suggestions``): up to
+        ``CUSTOMER_NAMES_LIMIT`` names of the customers today's report lists, as it shows and
+        filters them (the host's names), that start with ``?q=`` (any case), in name order."""
+        bo = self.backoffice
+        bo.check(req)
+        return name_suggestions(req, lambda prefix: shown_names(bo.ctx.service.receivables_aging(
+            replace(bo.base_filter(req), customer_name_prefix=prefix), credit=True)))
 
     def report_csv(self, req: Request) -> Response:
         """The report as CSV (``aging-YYYY-MM-DD.csv``, the day it is judged on), in the page's
@@ -172,6 +183,13 @@ class AgingPages:
             raise ValidationError([("as_of", Message("Must be a day written YYYY-MM-DD."))])
         customer_args, _echo = listing.parse_filters(req.query, CUSTOMER_FILTER)
         return replace(bo.base_filter(req), currency=req.query.get("currency") or None, **customer_args), as_of, sort
+
+
+def shown_names(report: AgingReport) -> list[str]:
+    """The customer names ``report``'s lines show, each once, in name order (up to
+    ``CUSTOMER_NAMES_LIMIT``): a Customer field's suggestions."""
+    names = {line.customer_name for line in report.lines if line.customer_name}
+    return sorted(names, key=lambda name: (name.casefold(), name))[:CUSTOMER_NAMES_LIMIT]
 
 
 def _page_number(raw: str, errors: dict[str, str]) -> int:

@@ -110,13 +110,17 @@ class SelectionPages:
     # ---- Download PDFs ------------------------------------------------------------------
 
     def pdfs(self, req: Request) -> Response:
-        """The stored PDFs of the selected invoices as one ZIP archive (``invoice-pdfs-YYYY-MM-DD.zip``)."""
+        """The stored PDFs of the selected invoices as one ZIP archive (``invoice-pdfs-YYYY-MM-DD.zip``);
+        drafts only (they have no PDF): back to the grid saying so, rather than an empty archive."""
         self.backoffice.check(req)
         ids, back = self.selected(req.query_lists, req.query)
         if ids is None:
             return self.nothing_selected(back)
-        return archive_download(self.ctx.service, replace(self.backoffice.base_filter(req), invoice_ids=ids),
-                                "invoice-pdfs")
+        chosen = replace(self.backoffice.base_filter(req), invoice_ids=ids)
+        if not self.ctx.service.list_invoices(replace(chosen, status="posted"), sort="id", limit=1).items:
+            return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX) + back, flashes=[
+                ("error", _("Drafts have no PDF: tick posted invoices or credit notes to download their PDFs."))])
+        return archive_download(self.ctx.service, chosen, "invoice-pdfs")
 
     # ---- helpers ------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ the ZIP archive of many (``archive_download``); the statements made for a reques
 Content-Type a stored text file is served with (``served_type``)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from oro_invoices.documents.filenames import invoice_filename, pdf_filename
@@ -97,16 +97,18 @@ def pdf_download(info: PdfInfo, stream: BinaryIO, filename: str) -> Response:
 
 
 def archive_download(service: InvoiceService, filters: InvoiceFilter, stem: str,
-                     admits: Callable[[InvoiceSummary], bool] | None = None) -> Response:
+                     admits: Callable[[InvoiceSummary], bool] | None = None,
+                     order: tuple[str, Sequence[str] | None] = ("id", None)) -> Response:
     """The stored PDFs of the posted invoices ``filters`` selects as one streamed ZIP archive,
-    ``<stem>-YYYY-MM-DD.zip`` (``services.pdf_archive``; ``admits``: as there), its
+    ``<stem>-YYYY-MM-DD.zip`` (``services.pdf_archive``; ``admits``: as there; ``order``: its
+    sort and status order, a list's ``listing.read_order``), its
     ``missing.txt`` in the language of this request. A filter no listing accepts raises
     ``ValidationError`` here, before the archive starts."""
     filters = service.checked_filter(filters)
     language = current_language()            # the archive is written after this request is over
     name = f"{stem}-{service.clock().date().isoformat()}.zip"
     return Response(status=200, body=pdf_archive(service, filters, lambda m: translate(language, m),
-                                                 admits=admits),
+                                                 admits=admits, sort=order[0], status_order=order[1]),
                     content_type="application/zip", headers={
                         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
 

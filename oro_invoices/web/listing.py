@@ -126,6 +126,9 @@ class GridPage:
     #: the page link's cursor is one no row follows any more (the rows it led to were deleted or
     #: changed since): the page is empty though rows may match, and the list should start again
     gone: bool = False
+    #: the link's sort, by Total Amount, was dropped for the default one because no Currency is
+    #: chosen any more (the filter form sent it on): the page says so instead of refusing it
+    sort_dropped: bool = False
 
     def link(self, **changes: Any) -> str:
         """The query string of this grid with ``changes`` (None drops a parameter)."""
@@ -354,7 +357,9 @@ def _per_page(query: Mapping[str, str], default: int, errors: list[tuple[str, st
 
 def _sort(query: Mapping[str, str], sort_keys: Sequence[str], default: str, currency: bool,
           currency_sorts: frozenset[str], errors: list[tuple[str, str]],
-          sort_labels: Mapping[str, str] | None = None) -> str:
+          sort_labels: Mapping[str, str] | None = None, dropped: list[str] | None = None) -> str:
+    """The sort the query asks for, else ``default``, with why in ``errors``; with ``dropped``,
+    a sort of ``currency_sorts`` without a currency is not an error but noted there."""
     sort = query.get("sort") or default
     key = sort.lstrip("-")
     if key not in sort_keys or sort not in (key, "-" + key):
@@ -364,10 +369,27 @@ def _sort(query: Mapping[str, str], sort_keys: Sequence[str], default: str, curr
                                  keys=named)))
         return default
     if key in currency_sorts and not currency:
+        if dropped is not None:
+            dropped.append(sort)
+            return default
         errors.append(("sort", _("Choose one currency to sort by total: amounts in different "
                                  "currencies do not compare.")))
         return default
     return sort
+
+
+def read_order(query: Mapping[str, str], sort_keys: Sequence[str], default: str, *, currency: bool,
+               currency_sorts: frozenset[str] = frozenset(),
+               sort_labels: Mapping[str, str] | None = None) -> tuple[str, tuple[str, ...] | None]:
+    """The order a download of a list follows: its ``sort`` (``default`` when absent) and, by
+    payment status, the statuses' order in the request's language (``payment_status_order``),
+    worked out now since the download is written after the request. A sort the list does not
+    offer raises ``ValidationError``."""
+    errors: list[tuple[str, str]] = []
+    sort = _sort(query, sort_keys, default, currency, currency_sorts, errors, sort_labels)
+    if errors:
+        raise ValidationError(errors)
+    return sort, payment_status_order() if parse_sort(sort)[0] == "payment_status" else None
 
 
 def _page_number(query: Mapping[str, str], errors: list[tuple[str, str]]) -> int:
@@ -398,7 +420,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     ``count``: count the matches (up to ``COUNT_CAP``, in the statement that reads the page),
     offer a page size and the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
     ``typed``, ``customers``: as for ``read_filters``. ``sort_labels``: the column header of each
-    sort key, which a refused sort lists (the keys themselves when not given).
+    sort key, which a refused sort lists (the keys themselves when not given). With
+    ``inline_errors`` a sort of ``currency_sorts`` while no currency is chosen (the filter form
+    sends the sort on when the Currency is cleared) gives the default sort and
+    ``GridPage.sort_dropped`` rather than an error.
 
     A page number without the cursor that places it (``?page=5``, a link cut short or typed) has
     no rows to show but the first page's: with ``inline_errors`` the page says so at ``page``.
@@ -409,8 +434,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         if per_page is not None:
             limit = per_page
             echo["per_page"] = str(per_page)
+    dropped: list[str] = []
     sort = _sort(query, sort_keys, default_sort, "currency" in args, currency_sorts, errors,
-                 sort_labels)
+                 sort_labels, dropped if inline_errors else None)
     page_number = _page_number(query, errors)
     if errors and not inline_errors:
         raise ValidationError(errors)
@@ -421,8 +447,12 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         before = after = None
     elif inline_errors and page_number != 1 and not (before or after or (count and query.get("last"))) \
             and "page" not in dict(errors):
-        errors.append(("page", _("Page %(number)s is reached with the pager's links (Next, Last); "
-                                 "here is the first page.", number=page_number)))
+        if page_number < 0:   # counted from the end only in the links Last gives
+            errors.append(("page", _("%(value)s is not a page number: pages are numbered from 1; here is "
+                                     "the first page.", value=quoted(query.get("page", "").strip()))))
+        else:
+            errors.append(("page", _("Page %(number)s is reached with the pager's links (Next, Last); "
+                                     "here is the first page.", number=page_number)))
     counted: int | None = None
     cap = COUNT_CAP if count else None
     if count and query.get("last") and not (before or after):
@@ -460,6 +490,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     return GridPage(
         items=items, sort=sort, page_number=page_number, query=echo, total=total,
         more_than=more_than, per_page=limit, errors=dict(errors), counts=flt.document_type or "", gone=gone,
+        sort_dropped=bool(dropped),
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
 

@@ -114,6 +114,7 @@ ROUTES: tuple[Route, ...] = (
        "POST"),
     _r("oro_invoices.admin.selection_pdfs", "/selected/pdfs.zip", "selection.pdfs", "backoffice"),
     _r("oro_invoices.admin.aging", "/aging", "aging.report", "backoffice"),
+    _r("oro_invoices.admin.aging_customer_names", "/aging/customer-names", "aging.customer_names", "backoffice"),
     _r("oro_invoices.admin.aging_csv", "/aging.csv", "aging.report_csv", "backoffice"),
     _r("oro_invoices.admin.aging_pdf", "/aging.pdf", "aging.report_pdf", "backoffice"),
     _r("oro_invoices.admin.aging_detail_csv", "/aging-detail.csv", "aging.report_detail_csv", "backoffice"),

@@ -37,6 +37,8 @@ from oro_invoices.web.storefront_rows import storefront_rows
 
 ENDPOINT_RECEIPT = "oro_invoices.storefront.receipt"
 LIST_SORTS = ("invoice_number", "invoice_date", "customer_name", "due_date", "total_amount", "payment_status")
+#: The list's order when the link names none: newest first.
+LIST_DEFAULT_SORT = "-invoice_date"
 LIST_FILTERS = ("number", "document_type", "date", "payment_status", "overdue")
 
 
@@ -188,7 +190,7 @@ class StorefrontPages:
         visible = replace(visible, today=self.ctx.service.today(viewer.scope))
         page = listing.load_page(self.ctx.service, of_status(visible, req.query), req.query,
                                  allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
-                                 default_sort="-invoice_date", limit=self.ctx.page_size,
+                                 default_sort=LIST_DEFAULT_SORT, limit=self.ctx.page_size,
                                  inline_errors=True, count=True, customers=viewer.customer_ids(),
                                  sort_labels=list_sort_labels())
         can_pay, selectable = self._payable(req, page.items)
@@ -286,12 +288,15 @@ class StorefrontPages:
 
     def download_all(self, req: Request) -> Response:
         """**Download PDFs (ZIP)** of the list: the stored PDFs of every invoice and credit note its
-        filters select that this user may see and download (``invoices-YYYY-MM-DD.zip``)."""
+        filters select that this user may see and download, in the list's order
+        (``invoices-YYYY-MM-DD.zip``)."""
         viewer = Viewer(self.ctx, req)
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
         args, _echo = listing.parse_filters(req.query, viewer.list_filters(visible),  # a bad one: 422
                                             customers=viewer.customer_ids())
+        order = listing.read_order(req.query, LIST_SORTS, LIST_DEFAULT_SORT, currency=False,
+                                   sort_labels=list_sort_labels())
         settings, scope = self.ctx.settings, viewer.scope
         allowed: dict[tuple[int, int | None], bool] = {}
 
@@ -303,7 +308,7 @@ class StorefrontPages:
             return allowed[key]
 
         return archive_download(self.ctx.service, replace(of_status(visible, req.query), **args), "invoices",
-                                admits=admits)
+                                admits=admits, order=order)
 
     def statement(self, req: Request) -> Response:
         """**Download statement (PDF)** of the balance: the open invoices this user's role shows

@@ -458,3 +458,41 @@ def test_the_customer_filter_reads_the_names_the_report_shows(admin):
     assert "No customer you chose owes anything on a posted invoice." in text_of(nobody)
     detail = admin.get("/admin/invoices/aging-detail.csv?customer=zz%20custom").get_data(as_text=True)
     assert list(csv.DictReader(io.StringIO(detail))) == []
+
+
+def test_the_customer_field_suggests_the_names_the_report_shows(shop, admin):
+    """As the grid's Customer field: while typing, names from ``data-oi-suggest``; here the
+    host's names, which the report shows and filters by, never an invoice's own text."""
+    service = admin.service
+    usd = posted_for_seeded_customer(service)
+    customer = service.context.host.customers.get_customer(usd.customer_id)
+    posted_for_seeded_customer(service, currency="EUR", customer_name="ZZ Custom billing text",
+                               due_date="2026-01-15", invoice_date="2026-01-01")
+    page = admin.get("/admin/invoices/aging").get_data(as_text=True)
+    field = re.search(r'<input type="text" id="f-customer"[^>]*>', page).group(0)
+    assert 'list="f-customer-names"' in field and 'data-oi-suggest="/admin/invoices/aging/customer-names"' in field
+    assert 'oro_invoices.js' in page                                   # the script that asks for them
+
+    resp = admin.get("/admin/invoices/aging/customer-names?q=" + customer.name[:4].lower())
+    assert resp.status_code == 200 and customer.name in resp.get_json()["names"]
+    names = resp.get_json()["names"]
+    assert names == sorted(names, key=str.casefold) and all(
+        n.casefold().startswith(customer.name[:4].casefold()) for n in names)
+    assert admin.get("/admin/invoices/aging/customer-names?q=zz").get_json() == {"names": []}   # the invoice's text
+    assert admin.get("/admin/invoices/aging/customer-names?q=").get_json() == {"names": []}
+    too_long = admin.get("/admin/invoices/aging/customer-names?q=" + "a" * 256)
+    assert too_long.status_code == 422 and "at most 255 characters" in too_long.get_json()["errors"][0]["message"]
+    nul = admin.get("/admin/invoices/aging/customer-names?q=ac%00")
+    assert nul.status_code == 422 and nul.get_json()["errors"][0]["message"] == (
+        "Must not contain NUL or unpaired surrogate characters.")
+
+    filtered = admin.get("/admin/invoices/aging?customer=" + customer.name[:4]).get_data(as_text=True)
+    datalist = filtered.split('<datalist id="f-customer-names">')[1].split("</datalist>")[0]
+    assert f'<option value="{html_lib.escape(customer.name)}">' in datalist      # without scripts too
+
+    sakura = ShopClient(shop[0])                                        # another organization: not theirs
+    sakura.login_admin("admin.jp", "admin1234")
+    assert customer.name not in sakura.get("/admin/invoices/aging/customer-names?q="
+                                           + customer.name[:4]).get_json()["names"]
+    anonymous = ShopClient(shop[0]).get("/admin/invoices/aging/customer-names?q=ac")
+    assert anonymous.status_code in (302, 401)

@@ -118,6 +118,8 @@ def test_suggestions_are_the_admins_organization_names(large_shop, admin):
     assert names(admin, "tanaka") == {"names": []}
     assert names(admin, "") == {"names": []}
     assert names(admin, "x" * 256, status=422)["errors"][0]["field"] == "q"
+    assert names(admin, "ac%00", status=422)["errors"] == [
+        {"field": "q", "message": "Must not contain NUL or unpaired surrogate characters."}]
     sakura = ShopClient(large_shop[0])
     sakura.login_admin("admin.jp", "admin1234")
     assert names(sakura, "TAN") == {"names": ["Tanaka Seisakusho"]}

@@ -6,10 +6,13 @@ import html as html_lib
 import io
 import re
 
+import pytest
+
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.services.exporting import CSV_COLUMNS
 from oro_invoices.services.import_payloads import document_payload
 from oro_invoices.services.totals_export import TOTALS_COLUMNS
+from oro_invoices.web.backoffice import GRID_SORTS
 
 
 def export_link(page: str) -> str:
@@ -140,3 +143,41 @@ def test_a_posted_invoice_whose_pdf_is_pending_is_marked_and_offers_no_download(
     assert "PDF pending" not in text_of(grid)
     view = admin.get(f"/admin/invoices/{posted.id}").get_data(as_text=True)
     assert f"/admin/invoices/{posted.id}/download" in view and "PDF being prepared" not in text_of(view)
+
+
+def grid_order(client: ShopClient, query: str, headers: dict[str, str] | None = None) -> tuple[list[int], str]:
+    """The ids of the grid's rows for ``query`` (all on one page) and its Export Totals link."""
+    grid = client.get("/admin/invoices" + query, headers=headers or {}).get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'<tr data-invoice-id="(\d+)"', grid)]
+    assert ids and "Next" not in text_of(grid)
+    return ids, html_lib.unescape(re.search(r'id="oi-export-totals" href="([^"]+)"', grid).group(1))
+
+
+@pytest.mark.parametrize("sort", [key if n % 2 else "-" + key for n, key in enumerate(GRID_SORTS)])
+def test_export_totals_lists_the_invoices_in_the_grids_order(admin, sort):
+    query = f"?per_page=100&sort={sort}" + ("&currency=USD" if "total_amount" in sort else "")
+    ids, link = grid_order(admin, query)
+    assert f"sort={sort}" in link
+    _, rows = exported(admin, link)
+    external = {i.id: i.external_id for i in admin.service.list_invoices({"organization_id": 1}, limit=500).items}
+    assert [r["external_id"] for r in rows] == [external[i] for i in ids]
+
+
+def test_export_totals_by_payment_status_follows_the_labels_order_of_the_admins_language(admin):
+    german = {"Accept-Language": "de"}
+    ids, link = grid_order(admin, "?per_page=100&sort=payment_status", german)
+    english, _ = grid_order(admin, "?per_page=100&sort=payment_status")
+    external = {i.id: i.external_id for i in admin.service.list_invoices({"organization_id": 1}, limit=500).items}
+    resp = admin.get(link, headers=german)
+    german_rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert [r["external_id"] for r in german_rows] == [external[i] for i in ids]
+    assert ids != english                          # "Bezahlt" and "Paid in full" do not sort alike
+
+
+def test_an_export_refuses_a_sort_the_grid_does_not_offer(admin):
+    for url in ("/admin/invoices/export-totals.csv?sort=secret", "/admin/invoices/export-pdfs.zip?sort=secret"):
+        resp = admin.get(url)
+        assert resp.status_code == 422 and "Cannot sort by" in text_of(resp.get_data(as_text=True))
+    by_total = admin.get("/admin/invoices/export-totals.csv?sort=-total_amount")
+    assert by_total.status_code == 422 and "Choose one currency to sort by total" in text_of(
+        by_total.get_data(as_text=True))

@@ -57,7 +57,25 @@ def test_download_pdfs_gives_the_stored_pdf_of_every_posted_invoice_of_the_filte
     assert one.namelist() == [f"invoice-{paid.invoice_number}.pdf"]
     notes = archive(admin, "/admin/invoices/export-pdfs.zip?document_type=credit_note")
     assert notes.namelist() == [f"credit-note-{note.invoice_number}.pdf"]
-    assert archive(admin, "/admin/invoices/export-pdfs.zip?status=draft").namelist() == []
+    drafts = admin.get("/admin/invoices/export-pdfs.zip?status=draft")    # no archive of nothing
+    assert drafts.status_code == 422 and drafts.content_type != "application/zip"
+    assert "Drafts have no PDF: choose Posted or Any status to download PDFs." in text_of(drafts.get_data(as_text=True))
+
+
+def test_a_grid_of_drafts_offers_no_pdf_archive(admin):
+    drafts = admin.get("/admin/invoices?status=draft").get_data(as_text=True)
+    assert "data-invoice-id" in drafts and 'id="oi-export-pdfs"' not in drafts
+    assert 'id="oi-export-pdfs"' in admin.get("/admin/invoices?status=posted").get_data(as_text=True)
+
+
+def test_the_archive_holds_the_pdfs_in_the_grids_order(admin):
+    grid = admin.get("/admin/invoices?status=posted&per_page=100&sort=-invoice_number").get_data(as_text=True)
+    link = html_lib.unescape(re.search(r'id="oi-export-pdfs" href="([^"]+)"', grid).group(1))
+    assert "sort=-invoice_number" in link
+    names = archive(admin, link).namelist()
+    numbers = [re.sub(r"^(invoice|credit-note)-|\.pdf$", "", name) for name in names]
+    shown = [admin.service.get(int(i)).invoice_number for i in re.findall(r'<tr data-invoice-id="(\d+)"', grid)]
+    assert len(numbers) > 3 and numbers == shown == sorted(shown, reverse=True)
 
 
 def test_the_archive_names_what_it_could_not_include_and_why(admin):
@@ -70,7 +88,7 @@ def test_the_archive_names_what_it_could_not_include_and_why(admin):
     storage.path_for(gone.pdf.sha256).unlink()
     storage.path_for(altered.pdf.sha256).write_bytes(b"%PDF-1.7 not what was posted")
 
-    found = archive(admin, "/admin/invoices/export-pdfs.zip")
+    found = archive(admin, "/admin/invoices/export-pdfs.zip?sort=invoice_number")
     names = set(found.namelist())
     assert "missing.txt" in names
     assert not {f"invoice-{d.invoice_number}.pdf" for d in (gone, altered, pending)} & names
@@ -80,8 +98,7 @@ def test_the_archive_names_what_it_could_not_include_and_why(admin):
         f"{pending.invoice_number}: its PDF is being prepared or has not been supplied yet.",
         f"{gone.invoice_number}: its stored PDF could not be read.",
         f"{altered.invoice_number}: its stored PDF does not match the checksum recorded when it was stored."}
-    by_number = {d.invoice_number: d.id for d in (pending, gone, altered)}
-    assert [by_number[line.split(":")[0]] for line in lines] == sorted(by_number.values())  # oldest first
+    assert [line.split(":")[0] for line in lines] == sorted(d.invoice_number for d in (pending, gone, altered))
 
 
 def test_the_list_of_what_is_missing_speaks_the_admins_language(shop, admin):

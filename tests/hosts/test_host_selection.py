@@ -209,6 +209,15 @@ def test_download_pdfs_gives_the_stored_pdfs_of_the_ticked_posted_invoices(admin
         assert archive.read(name) == stored
 
 
+def test_download_pdfs_of_drafts_only_goes_back_to_the_grid_saying_they_have_none(admin):
+    drafts = ids(admin, "ERP-SO-1004-4")
+    resp = admin.get(PDFS + query(drafts))
+    assert resp.status_code == 303 and resp.content_type != "application/zip"
+    assert resp.headers["Location"].endswith("/admin/invoices?status=posted")
+    page = admin.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Drafts have no PDF: tick posted invoices or credit notes to download their PDFs." in text_of(page)
+
+
 def test_each_action_needs_its_permission(shop):
     viewer = admin_with(shop)
     draft = viewer.service.find_id(external_id="ERP-SO-1004-4")
@@ -222,7 +231,8 @@ def test_each_action_needs_its_permission(shop):
         refused = viewer.client.post(url, data={"invoice": [draft], "form_token": "k", "csrf_token": token})
         assert refused.status_code == 403, url
     assert not viewer.service.get(draft).is_posted and viewer.service.get(draft)
-    assert viewer.get(PDFS + query([draft])).status_code == 200
+    posted = viewer.service.find_id(external_id="ERP-SO-1003-3")
+    assert viewer.get(PDFS + query([posted])).status_code == 200
 
 
 def test_a_post_without_the_forms_token_changes_nothing(admin):

@@ -445,16 +445,40 @@ def test_download_pdfs_gives_each_role_the_pdfs_of_exactly_its_invoices(shop, em
                      for doc in docs}
 
 
+@pytest.mark.parametrize("sort", ["invoice_number", "-invoice_number", "-due_date"])
+def test_download_pdfs_holds_the_pdfs_in_the_lists_order(shop, sort):
+    client = customer(shop, "amanda.cole@acme.example")
+    page = client.get(f"/customer/invoices?sort={sort}&per_page=100").get_data(as_text=True)
+    href = re.search(r'id="oi-download-pdfs" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert f"sort={sort}" in href
+    shown = [client.service.get(int(i)).invoice_number for i in re.findall(r'<tr data-invoice-id="(\d+)"', page)]
+    names = list(archived(client, href.removeprefix("/customer/invoices/download-pdfs.zip")))
+    assert len(names) > 2 and [re.sub(r"^(invoice|credit-note)-|\.pdf$", "", n) for n in names] == shown
+
+
 def test_download_pdfs_follows_the_lists_filters_and_the_download_setting(shop):
     client = customer(shop, "ben.ortiz@acme.example")
     one = client.service.get(client.service.find_id(external_id=ACME[1]))
     assert list(archived(client, f"?number={one.invoice_number}")) == [f"invoice-{one.invoice_number}.pdf"]
     assert archived(client, "?document_type=credit_note") == {}
     none_found = client.get("/customer/invoices?number=NO-SUCH-INVOICE").get_data(as_text=True)
-    assert "No invoices found." in text_of(none_found) and "Download PDFs (ZIP)" not in text_of(none_found)
+    assert "No documents found." in text_of(none_found) and "Download PDFs (ZIP)" not in text_of(none_found)
+    no_invoice = client.get("/customer/invoices?number=NO-SUCH-INVOICE&document_type=invoice").get_data(as_text=True)
+    assert "No invoices found." in text_of(no_invoice) and "No documents" not in text_of(no_invoice)
+    unpaid = client.get("/customer/invoices?number=NO-SUCH-INVOICE&payment_status=paid_in_full").get_data(as_text=True)
+    assert "No invoices found." in text_of(unpaid)   # by payment status: invoices only
     bad = client.get("/customer/invoices/download-pdfs.zip?date_from=2026-02-31")
     assert bad.status_code == 422 and "is not a date" in text_of(bad.get_data(as_text=True))
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
     assert "oi-download-pdfs" not in client.get("/customer/invoices").get_data(as_text=True)
     assert client.get("/customer/invoices/download-pdfs.zip").status_code == 404
     assert ShopClient(shop[0]).get("/customer/invoices/download-pdfs.zip").status_code in (302, 401)
+
+
+def test_a_page_number_below_one_is_said_plainly_over_the_first_page(shop):
+    client = customer(shop, "ben.ortiz@acme.example")
+    resp = client.get("/customer/invoices?page=-3")
+    text = text_of(resp.get_data(as_text=True))
+    assert resp.status_code == 422
+    assert "'-3' is not a page number: pages are numbered from 1; here is the first page." in text
+    assert "reached with the pager" not in text and "Page 1 of" in text
