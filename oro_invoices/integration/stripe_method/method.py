@@ -51,6 +51,7 @@ from oro_invoices.integration.stripe_method.customers import customer_for
 from oro_invoices.integration.stripe_method.settings import (
     SETTING_KEYS,
     STRIPE_JS_URL,
+    WEBHOOK_SECRET,
     StripeSettings,
     read,
 )
@@ -108,6 +109,9 @@ class StripeMethod:
     #: Refunds, captures and cancellations carry the attempt's idempotency key: sent again, Stripe
     #: answers what it did the first time (for 24 hours) instead of doing it twice.
     resends_safely = True
+    #: An event that names no attempt (a refund made in the Stripe Dashboard) is verified with the
+    #: signing secret of each scope that has one, and settles only payments of invoices using it.
+    callback_settings = (WEBHOOK_SECRET,)
 
     def __init__(self, client_factory: ClientFactory = make_client):
         self.client_factory = client_factory
