@@ -691,7 +691,8 @@ class Refunds:
             if kind == "capture":
                 left = self._capturable(s, invoice, held, now)
                 _check_capturable(invoice, method, held, left, tx.currency)
-            minor = _amount(amount, left, tx.currency) if kind in ("refund", "capture") else left
+            minor = (_amount_within(s, tx, method, amount, left, now) if kind == "refund"
+                     else _amount(amount, left, tx.currency) if kind == "capture" else left)
             if kind == "capture" and minor < held and not captures_part(method):
                 raise ValidationError([("amount", Message(
                     "%(method)s captures all an authorization holds (%(amount)s), not part of it.",
@@ -820,6 +821,22 @@ def _reserved(s: Session, tx: PaymentTransaction, method: PaymentMethod | None, 
     return Message("%(method)s did not answer whether it carried out the %(request)s of %(amount)s (asked %(when)s), "
                    "so its amount stays reserved. Check the payment at %(method)s and confirm on the invoice's "
                    "payment whether it was made.", **words)
+
+
+def _amount_within(s: Session, tx: PaymentTransaction, method: PaymentMethod, amount: object, left: int,
+                   now: dt.datetime) -> int:
+    """``_amount``; refused while a request whose answer was lost reserves part of ``tx``, the
+    refusal says so, and how to settle that request."""
+    try:
+        return _amount(amount, left, tx.currency)
+    except ValidationError:
+        waiting = _reserved(s, tx, method, method.label, now)
+        if waiting is None:
+            raise
+        raise ValidationError([("amount", Message(
+            "Must be more than 0 and at most %(amount)s, what remains of the payment besides what a request "
+            "whose answer was lost reserves. %(reserved)s",
+            amount=Amount(from_minor(left, tx.currency), tx.currency), reserved=waiting))]) from None
 
 
 def _amount(amount: object, left: int, currency: str) -> int:
