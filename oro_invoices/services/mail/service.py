@@ -263,8 +263,9 @@ class MailService:
                                          website_id=invoice.website_id) or "UTC"
         if (locale, timezone) not in self._renderers:
             from oro_invoices.formatting import Formatter
-            self._renderers[locale, timezone] = TemplateRenderer(
-                Formatter(locale, timezone).filters(), locale=locale)
+            formatter = Formatter(locale, timezone)
+            self._renderers[locale, timezone] = TemplateRenderer(formatter.filters(), locale=locale,
+                                                                 values=formatter.value)
         return self._renderers[locale, timezone]
 
     def _seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo:
