@@ -414,6 +414,16 @@ def resends_safely(method: object) -> bool:
     return getattr(method, "resends_safely", False) is True
 
 
+def callback_settings(method: object) -> tuple[str, ...]:
+    """The settings a ``method``'s callbacks are verified with (optional ``callback_settings``, a
+    tuple of setting keys: a webhook signing secret, say). With them, a callback that names no
+    attempt is tried with the values of every scope that configures them, and what it reports is
+    recorded only on invoices whose own values are those that verified it; without them, such a
+    callback is verified with the global settings only."""
+    keys = getattr(method, "callback_settings", ())
+    return tuple(keys) if isinstance(keys, tuple) else ()
+
+
 @runtime_checkable
 class ReauthorizingMethod(Protocol):
     """A payment method that can renew an authorization before it expires (optional; the

@@ -9,7 +9,9 @@ customer has to pay again. Where ``oro_invoices.authorization_alert_emails`` nam
 invoice's organization or website, each open authorization its provider holds until a time within
 ``ALERT_WITHIN`` is emailed to them once (``authorization_expiring_template``, in the seller's
 language), unless the renewal run renews it (``oro_invoices.reauthorize_expiring`` on and the method
-can renew it); an authorization whose renewal was declined (``declined``) is alerted all the same.
+can renew it); an authorization whose renewal was declined (``declined``) is alerted all the same, and
+so is one that a re-authorization whose answer was lost holds (the renewal run cannot renew it until
+that request is settled): the alert names that request and how to settle it.
 The message is queued on the invoice's outbox with a one-time key per authorization, so two runs
 at once, or a run repeated, queue it once.
 """
@@ -83,7 +85,7 @@ def alert_expiring_authorizations(invoices: InvoiceService, mail: MailService, *
         if organization_id is not None and expiring.organization_id != organization_id:
             continue
         to = _recipients(invoices, expiring)
-        problem = declined.get(expiring.transaction_id)
+        problem = declined.get(expiring.transaction_id) or expiring.unsettled
         if not to or (problem is None and renewed_automatically(invoices, expiring)):
             report.skipped += 1
             continue

@@ -43,9 +43,11 @@ from oro_invoices.integration.payment_methods import (
     CallbackRejected,
     CallbackResult,
     MethodConfig,
+    PaymentMethod,
     ProviderCallback,
     ProviderError,
     ProviderEvent,
+    callback_settings,
 )
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEvent, PaymentShare, PaymentTransaction
@@ -75,6 +77,10 @@ from oro_invoices.services.payments import PARENT_ACTIONS, Payments
 log = logging.getLogger("oro_invoices.payments")
 
 APPLIED, DEFERRED, REFUSED, DUPLICATE = "applied", "deferred", "refused", "duplicate"
+#: The payload key of the scope (organization, website) whose settings verified a callback naming no attempt.
+VERIFIED_KEY = "verified_scope"
+#: An organization and website (None, None: the global settings).
+Scope = tuple[int | None, int | None]
 #: How many passes over deferred events one applied event may trigger.
 MAX_RETRY_PASSES = 20
 
@@ -143,9 +149,14 @@ class PaymentEvents:
             record = attempt_record(row) if row is not None else None
             invoice = s.get(Invoice, row.invoice_id) if row is not None else None
             scope = (invoice.organization_id, invoice.website_id) if invoice is not None else (None, None)
-        config = self.checkout.method_config(method, *scope)
+        keys = callback_settings(method) if record is None else ()
+        verified: Scope | None = None
         try:
-            result = self._verify(method_name, method.handle_callback, callback, record, config)
+            if keys:
+                result, verified = self._verify_anywhere(method_name, method, callback, keys)
+            else:
+                result = self._verify(method_name, method.handle_callback, callback, record,
+                                      self.checkout.method_config(method, *scope))
         except CallbackRejected as exc:
             log.warning("Refused a %s notification: %s", method_name, exc.message)
             public_id = record.attempt_id if record is not None else None
@@ -163,7 +174,7 @@ class PaymentEvents:
             return CallbackOutcome(self.checkout.attempt(record.attempt_id), REPLY_PAGE, unchecked=exc.message)
         for report in result.processing:     # on their way: each holds its amount until its outcome comes
             self.checkout.mark_processing(report, method_name, actor=actor)
-        outcomes = self.apply(method_name, result.events, actor=actor)
+        outcomes = self.apply(method_name, result.events, actor=actor, verified=verified)
         attempt = None
         if result.attempt_id:
             try:
@@ -171,6 +182,52 @@ class PaymentEvents:
             except NotFound:
                 attempt = None
         return CallbackOutcome(attempt, result.reply, tuple(outcomes))
+
+    def _verify_anywhere(self, method_name: str, method: PaymentMethod, callback: ProviderCallback,
+                         keys: tuple[str, ...]) -> tuple[CallbackResult, Scope]:
+        """A callback that names no attempt, verified with the settings of the first scope whose
+        ``keys`` verify it (the global ones first, then each organization's and website's own), and
+        that scope. Refused by all, the refusal raised is the first by a scope that has ``keys`` set."""
+        refused: CallbackRejected | None = None
+        refused_configured = False
+        for scope, config in self._callback_scopes(method, keys):
+            try:
+                return self._verify(method_name, method.handle_callback, callback, None, config), scope
+            except CallbackRejected as exc:
+                configured = any(config.get(key) for key in keys)
+                if refused is None or (configured and not refused_configured):
+                    refused, refused_configured = exc, configured
+        assert refused is not None  # the global scope is always tried
+        raise refused
+
+    def _callback_scopes(self, method: PaymentMethod, keys: tuple[str, ...]) -> list[tuple[Scope, MethodConfig]]:
+        """The global scope, then each organization and website of an invoice whose ``keys`` differ
+        from those of the scopes before it, each with ``method``'s settings there."""
+        with self.ctx.db.session() as s:
+            places = s.execute(select(Invoice.organization_id, Invoice.website_id).distinct()).all()
+        found: list[tuple[Scope, MethodConfig]] = []
+        seen: set[tuple[str, ...]] = set()
+        for place in [(None, None), *sorted(places, key=lambda p: (p[0], p[1] if p[1] is not None else -1))]:
+            config = self.checkout.method_config(method, place[0], place[1])
+            values = tuple(str(config.get(key) or "") for key in keys)
+            if values in seen or (found and not any(values)):
+                continue
+            seen.add(values)
+            found.append(((place[0], place[1]), config))
+        return found
+
+    def _verified_elsewhere(self, s: Session, method_name: str, row: PaymentEvent, invoice_id: int) -> bool:
+        """Whether ``row`` came in a callback verified with another scope's settings than its invoice's
+        (one organization's signing secret must not settle another's payments)."""
+        verified = (row.payload or {}).get(VERIFIED_KEY)
+        method = self.checkout.methods.get(method_name)
+        invoice = s.get(Invoice, invoice_id)
+        if not isinstance(verified, list) or method is None or invoice is None:
+            return False
+        keys = callback_settings(method)
+        by = self.checkout.method_config(method, verified[0], verified[1])
+        own = self.checkout.method_config(method, invoice.organization_id, invoice.website_id)
+        return any(str(by.get(key) or "") != str(own.get(key) or "") for key in keys)
 
     @staticmethod
     def _verify(method_name: str, handle: Callable[[ProviderCallback, AttemptRecord | None, MethodConfig],
@@ -188,11 +245,14 @@ class PaymentEvents:
     # ---- events -------------------------------------------------------------------------
 
     def apply(self, method_name: str, events: Iterable[ProviderEvent], *, actor: str,
-              notes: str = "") -> list[EventOutcome]:
-        """Apply each event at most once (each in its own transaction)."""
-        return [self._apply_one(method_name, event, actor, notes) for event in events]
+              notes: str = "", verified: Scope | None = None) -> list[EventOutcome]:
+        """Apply each event at most once (each in its own transaction). ``verified``: the scope
+        whose settings verified the callback that named no attempt; its events are recorded only on
+        invoices whose settings verify the same way."""
+        return [self._apply_one(method_name, event, actor, notes, verified) for event in events]
 
-    def _apply_one(self, method_name: str, event: ProviderEvent, actor: str, notes: str) -> EventOutcome:
+    def _apply_one(self, method_name: str, event: ProviderEvent, actor: str, notes: str,
+                   verified: Scope | None = None) -> EventOutcome:
         try:
             with self.ctx.batch() as batch:
                 s = batch.session
@@ -201,18 +261,18 @@ class PaymentEvents:
                     .with_for_update()).scalar_one_or_none()
                 if row is not None:
                     row.deliveries += 1
-                    if row.outcome != REFUSED or _says(row) == _says_of(event):
+                    if row.outcome != REFUSED or _says(row) == _says_of(event, verified):
                         return EventOutcome(event.event_id, DUPLICATE, row.reason, row.transaction_id)
                     # A refusal does not use up the event id: this delivery says something else (a
                     # copy with a changed AMOUNT came first, say), so it is checked as new.
-                    _retell(row, event, notes)
+                    _retell(row, event, notes, verified)
                     return self._settle_new(s, method_name, row, actor)
                 row = PaymentEvent(
                     method=method_name, event_id=event.event_id, action=event.action,
                     successful=event.successful, amount=event.amount, currency=event.currency,
                     provider_reference=_cut(event.provider_reference),
                     parent_reference=_cut(event.parent_reference), outcome=DEFERRED, reason="",
-                    payload=_payload(event, notes), deliveries=1, received_at=self.ctx.clock())
+                    payload=_payload(event, notes, verified), deliveries=1, received_at=self.ctx.clock())
                 s.add(row)
                 s.flush()
                 return self._settle_new(s, method_name, row, actor)
@@ -284,6 +344,11 @@ class PaymentEvents:
             return self._refuse(s, row, Message("The event names neither a started payment nor a recorded one."),
                                 actor)
         row.invoice_id = invoice_id
+        if attempt is None and self._verified_elsewhere(s, method_name, row, invoice_id):
+            log.warning("Refused %s event %s: verified with the settings of another organization or website "
+                        "than its invoice's.", method_name, row.event_id)
+            return self._refuse(s, row, Message("The notification was verified with the settings of another "
+                                                "organization or website than the invoice's: not recorded."), actor)
         expected_currency = attempt.currency if attempt is not None else parent.currency if parent else row.currency
         if row.currency != expected_currency:
             return self._refuse(s, row, Message("The provider reports %(reported)s, but the payment is in "
@@ -494,27 +559,27 @@ def _says(row: PaymentEvent) -> tuple[Any, ...]:
     """What a stored event reports that its checks read: another delivery of the same id
     saying the same is a redelivery."""
     return (row.action, row.successful, row.amount, row.currency, row.provider_reference,
-            row.parent_reference, (row.payload or {}).get("attempt_id"))
+            row.parent_reference, (row.payload or {}).get("attempt_id"), (row.payload or {}).get(VERIFIED_KEY))
 
 
-def _says_of(event: ProviderEvent) -> tuple[Any, ...]:
+def _says_of(event: ProviderEvent, verified: Scope | None = None) -> tuple[Any, ...]:
     """``_says`` of an event as it would be stored."""
     return (event.action, event.successful, event.amount, event.currency, _cut(event.provider_reference),
-            _cut(event.parent_reference), event.attempt_id)
+            _cut(event.parent_reference), event.attempt_id, list(verified) if verified is not None else None)
 
 
-def _retell(row: PaymentEvent, event: ProviderEvent, notes: str) -> None:
+def _retell(row: PaymentEvent, event: ProviderEvent, notes: str, verified: Scope | None = None) -> None:
     """The refused ``row`` now holds what ``event`` reports, to be checked again."""
     row.action, row.successful, row.amount, row.currency = event.action, event.successful, event.amount, event.currency
     row.provider_reference, row.parent_reference = _cut(event.provider_reference), _cut(event.parent_reference)
-    row.payload, row.outcome, row.reason = _payload(event, notes), DEFERRED, ""
+    row.payload, row.outcome, row.reason = _payload(event, notes, verified), DEFERRED, ""
 
 
 def _cut(value: str | None) -> str | None:
     return value[:255] if value else None
 
 
-def _payload(event: ProviderEvent, notes: str) -> dict[str, Any]:
+def _payload(event: ProviderEvent, notes: str, verified: Scope | None = None) -> dict[str, Any]:
     return {"attempt_id": event.attempt_id, "message": event.message[:2000],
             "data": {str(k)[:64]: str(v)[:500] for k, v in dict(event.data).items()},
-            "notes": notes[:10_000]}
+            "notes": notes[:10_000], **({VERIFIED_KEY: list(verified)} if verified is not None else {})}

@@ -131,6 +131,9 @@ class ExpiringAuthorization:
     amount: Decimal = Decimal(0)
     currency: str = ""
     method: str = ""
+    #: Why it cannot be renewed or settled now: a re-authorization of it whose answer was lost holds
+    #: all it holds until settled (None: there is none).
+    unsettled: Message | None = None
 
 
 @dataclass(frozen=True)
@@ -509,11 +512,17 @@ class Refunds:
                 held_until = _held_until(tx)
                 if held_until is None or not now < held_until <= until:
                     continue
-                left = _left(s, tx, "cancel", now)
+                left, unsettled = _left(s, tx, "cancel", now), None
+                if left <= 0:
+                    # a lost renewal holds it all: it still lapses at the provider unless that is settled
+                    method = self.checkout.methods.get(tx.method)
+                    unsettled = _reserved(s, tx, method, method.label if method is not None else tx.method, now,
+                                          kind="payment")
+                    left = still_held(s, tx) if unsettled is not None else 0
                 if left > 0:
                     found.append(ExpiringAuthorization(tx.id, tx.invoice_id, organization_id, website_id,
                                                        held_until, from_minor(left, tx.currency), tx.currency,
-                                                       tx.method))
+                                                       tx.method, unsettled))
         return sorted(found, key=lambda a: (a.held_until, a.transaction_id))
 
     def _capturable(self, s: Session, invoice: Invoice, held: int, now: dt.datetime) -> int:
@@ -691,7 +700,8 @@ class Refunds:
             if kind == "capture":
                 left = self._capturable(s, invoice, held, now)
                 _check_capturable(invoice, method, held, left, tx.currency)
-            minor = _amount(amount, left, tx.currency) if kind in ("refund", "capture") else left
+            minor = (_amount_within(s, tx, method, amount, left, now) if kind == "refund"
+                     else _amount(amount, left, tx.currency) if kind == "capture" else left)
             if kind == "capture" and minor < held and not captures_part(method):
                 raise ValidationError([("amount", Message(
                     "%(method)s captures all an authorization holds (%(amount)s), not part of it.",
@@ -801,11 +811,12 @@ def _resends(method: PaymentMethod | None, row: PaymentAttempt, now: dt.datetime
 
 
 def _reserved(s: Session, tx: PaymentTransaction, method: PaymentMethod | None, label: str,
-              now: dt.datetime) -> Message | None:
-    """Why nothing remains of ``tx``: the oldest request on it whose answer was lost, what holds
-    its amount and how to settle it (None: there is none)."""
+              now: dt.datetime, kind: str | None = None) -> Message | None:
+    """Why nothing remains of ``tx``: the oldest request on it whose answer was lost (of that attempt
+    ``kind`` when given), what holds its amount and how to settle it (None: there is none)."""
     row = s.execute(select(PaymentAttempt).where(
-        PaymentAttempt.parent_transaction_id == tx.id, unanswered()).order_by(PaymentAttempt.id)
+        PaymentAttempt.parent_transaction_id == tx.id, unanswered(),
+        *([PaymentAttempt.kind == kind] if kind is not None else [])).order_by(PaymentAttempt.id)
         .limit(1)).scalar_one_or_none()
     if row is None:
         return None
@@ -820,6 +831,22 @@ def _reserved(s: Session, tx: PaymentTransaction, method: PaymentMethod | None, 
     return Message("%(method)s did not answer whether it carried out the %(request)s of %(amount)s (asked %(when)s), "
                    "so its amount stays reserved. Check the payment at %(method)s and confirm on the invoice's "
                    "payment whether it was made.", **words)
+
+
+def _amount_within(s: Session, tx: PaymentTransaction, method: PaymentMethod, amount: object, left: int,
+                   now: dt.datetime) -> int:
+    """``_amount``; refused while a request whose answer was lost reserves part of ``tx``, the
+    refusal says so, and how to settle that request."""
+    try:
+        return _amount(amount, left, tx.currency)
+    except ValidationError:
+        waiting = _reserved(s, tx, method, method.label, now)
+        if waiting is None:
+            raise
+        raise ValidationError([("amount", Message(
+            "Must be more than 0 and at most %(amount)s, what remains of the payment besides what a request "
+            "whose answer was lost reserves. %(reserved)s",
+            amount=Amount(from_minor(left, tx.currency), tx.currency), reserved=waiting))]) from None
 
 
 def _amount(amount: object, left: int, currency: str) -> int:

@@ -3,11 +3,14 @@ been made, so it is not recorded as failed, and asking again sends the same requ
 Stripe answers with the PaymentIntent it made the first time (one new hold, never two)."""
 from __future__ import annotations
 
+import json
+import time
+import uuid
 from decimal import Decimal
 
 import pytest
 import stripe
-from support.stripe_payments import answers_lost, intent_id, stripe_service
+from support.stripe_payments import answers_lost, intent_id, stripe_service, webhook
 from test_stripe_method_reauthorize import authorized
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -90,3 +93,33 @@ def test_a_release_whose_answer_is_lost_keeps_the_new_hold_and_is_sent_again(db,
     assert [pi.id for pi in renewals_of(stripe_account, first)] == [renewal.id]
     assert stripe_account.client().v1.payment_intents.retrieve(first).status == "canceled"
     assert service.transaction_actions(doc.id)[renewed.transaction_id].capturable == Decimal("231.86")
+
+
+def test_the_renewal_webhook_after_the_old_hold_was_released_meanwhile_says_nothing_failed(db, stripe_account):
+    """Stripe's renewal webhook arrives while the admin's Re-authorize sent again is running: that one
+    has canceled the old PaymentIntent already, so the webhook's own cancellation finds it canceled."""
+    stripe_account.local_only("Stripe's answer is made to be lost")
+    service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
+    doc, page, old = authorized(service, stripe_account)
+    first = intent_id(page)
+    made = losing(service, "create", times=1)
+    with pytest.raises(ProviderError):
+        service.reauthorize_authorization(old, actor="admin")
+    client = stripe_account.client()
+    client.v1.payment_intents.cancel(first)      # what the admin's request sent again has just done
+    renewal = client.v1.payment_intents.retrieve(made[0])
+    body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "created": int(time.time()),
+                       "type": "payment_intent.amount_capturable_updated", "api_version": "2025-01-27.acacia",
+                       "data": {"object": renewal.to_dict(for_json=True)}}).encode()
+    outcome = service.handle_payment_callback("stripe", webhook(body))
+    assert [o.outcome for o in outcome.outcomes] == ["applied"]
+    summaries = [a.summary for a in service.activities(doc.id) if a.kind == "payment"]
+    assert not any("could not be released" in s for s in summaries), summaries
+    actions = service.transaction_actions(doc.id)
+    assert actions[old].cancelable == 0 and actions[outcome.outcomes[0].transaction_id].capturable == Decimal("231.86")
+    # Stripe's own report of the old one's cancellation is the release already kept
+    canceled = client.v1.payment_intents.retrieve(first)
+    body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "created": int(time.time()),
+                       "type": "payment_intent.canceled", "api_version": "2025-01-27.acacia",
+                       "data": {"object": canceled.to_dict(for_json=True)}}).encode()
+    assert {o.outcome for o in service.handle_payment_callback("stripe", webhook(body)).outcomes} == {"duplicate"}

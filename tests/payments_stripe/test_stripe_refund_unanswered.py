@@ -18,7 +18,7 @@ from support.stripe_payments import (
     webhook,
 )
 
-from oro_invoices.domain.errors import Conflict
+from oro_invoices.domain.errors import Conflict, ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.integration.payment_methods import ProviderError
 
@@ -82,6 +82,23 @@ def test_all_that_remains_asked_again_while_it_is_reserved_sends_the_same_refund
     refunds = stripe_account.client().v1.refunds.list({"payment_intent": intent_id(page)}).data
     assert [r.id for r in refunds] == made
     assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED
+
+
+def test_more_than_is_free_beside_a_lost_refund_is_refused_saying_what_reserves_the_rest(db, stripe_account):
+    service, _ = stripe_service(db, stripe_account)
+    doc, page, charge = paid_invoice(service, stripe_account)
+    answers_lost(service, "refunds", "create", times=1)
+    with pytest.raises(ProviderError):
+        service.refund_payment(charge, "50.00", actor="admin")
+    with pytest.raises(ValidationError) as refused:
+        service.refund_payment(charge, "200.00", actor="admin")
+    [(field, message)] = refused.value.errors
+    assert field == "amount"
+    assert message.startswith("Must be more than 0 and at most 181.86 USD, what remains of the payment besides what "
+                              "a request whose answer was lost reserves. Stripe did not answer whether it carried "
+                              "out the refund of 50.00 USD (asked ")
+    assert message.endswith("Ask for the refund again: the same request is sent, which Stripe never carries out twice.")
+    assert [t.action for t in service.transactions(doc.id)] == ["charge"]
 
 
 def authorized_invoice(service, account):

@@ -14,6 +14,7 @@ from test_payment_renewals import held
 from oro_invoices import cli
 from oro_invoices.hosts.memory import MemoryHost
 from oro_invoices.integration.config import InvalidSetting, Settings
+from oro_invoices.integration.payment_methods import OutcomeUnknown, ProviderError
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.integration.profile import AUTHORIZATION_ALERT_TEMPLATE
 from oro_invoices.integration.setting_formats import email_list
@@ -130,6 +131,28 @@ def test_the_hourly_job_alerts_about_a_renewal_that_was_declined(db):
     [queued] = alerts(mail, doc.id)
     assert "It could not be renewed: The card was declined." in mail.email_bodies(queued.id)[2]
     assert service.transaction_actions(doc.id)[auth].capturable > 0
+
+
+def test_an_authorization_a_lost_renewal_holds_is_alerted_naming_that_request(db):
+    service, settings, fake, mail = alerting(db)
+    settings.set("oro_invoices.reauthorize_expiring", True)
+    doc, auth = authorized(service, capture_before=held(3))
+
+    def answer_lost(request):
+        fake.reauthorizations.append(request)
+        raise OutcomeUnknown("FakePay did not answer.", detail="timed out")
+    fake.reauthorize = answer_lost
+    with pytest.raises(ProviderError, match="did not answer whether it carried out the re-authorization"):
+        service.reauthorize_authorization(auth, actor="admin")
+    assert service.transaction_actions(doc.id)[auth].reauthorizable == 0       # all it holds is reserved
+    assert tasks.renew_authorizations(SimpleNamespace(invoices=service, mail=mail)) == 0
+    assert len(fake.reauthorizations) == 1                                       # not renewed meanwhile
+    [queued] = alerts(mail, doc.id)
+    text = mail.email_bodies(queued.id)[2]
+    assert "Authorized: $231.86" in text
+    assert "It could not be renewed: FakePay did not answer whether it carried out the re-authorization of " \
+           "$231.86 (asked " in text
+    assert "confirm on the invoice's payment whether it was made." in text
 
 
 @pytest.mark.parametrize(("typed", "stored"), [

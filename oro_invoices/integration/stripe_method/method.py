@@ -51,6 +51,7 @@ from oro_invoices.integration.stripe_method.customers import customer_for
 from oro_invoices.integration.stripe_method.settings import (
     SETTING_KEYS,
     STRIPE_JS_URL,
+    WEBHOOK_SECRET,
     StripeSettings,
     read,
 )
@@ -108,6 +109,9 @@ class StripeMethod:
     #: Refunds, captures and cancellations carry the attempt's idempotency key: sent again, Stripe
     #: answers what it did the first time (for 24 hours) instead of doing it twice.
     resends_safely = True
+    #: An event that names no attempt (a refund made in the Stripe Dashboard) is verified with the
+    #: signing secret of each scope that has one, and settles only payments of invoices using it.
+    callback_settings = (WEBHOOK_SECRET,)
 
     def __init__(self, client_factory: ClientFactory = make_client):
         self.client_factory = client_factory
@@ -302,11 +306,17 @@ class StripeMethod:
         if not PAYMENT_INTENT_ID.match(intent_id):
             raise ProviderError(Message("This authorization has no Stripe PaymentIntent to cancel."))
         import stripe
+        client = self.client_factory(read(request.config))
         try:
-            intent = self.client_factory(read(request.config)).v1.payment_intents.cancel(
+            intent = client.v1.payment_intents.cancel(
                 intent_id, None, {"idempotency_key": f"oro-invoices-cancel-{request.attempt_id}"})
         except stripe.StripeError as exc:
-            raise provider_error(exc, Message("canceling the authorization")) from None
+            # refused because it is canceled already (by a renewal running meanwhile, or in the
+            # Dashboard): released all the same
+            current = None if isinstance(exc, stripe.APIConnectionError) else self._read(client, intent_id)
+            if current is None or current.id != intent_id or current.status != "canceled":
+                raise provider_error(exc, Message("canceling the authorization")) from None
+            intent = current
         return reports.cancel_event(intent, request.attempt_id)
 
     # ---- renewing authorizations ----------------------------------------------------------

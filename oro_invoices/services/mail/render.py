@@ -11,7 +11,7 @@ escaping (but still sandboxed). Unsafe attribute access (``__class__``,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,7 +122,11 @@ def as_source(name: str, template: Any) -> TemplateSource:
 class TemplateRenderer:
     """Renders template sources with the locale's money and date filters."""
 
-    def __init__(self, filters: Mapping[str, Any] | None = None, locale: str = "en_US") -> None:
+    def __init__(self, filters: Mapping[str, Any] | None = None, locale: str = "en_US",
+                 values: Callable[[Any], str] | None = None) -> None:
+        """``values`` writes the amounts, dates and times in the messages a template shows (a reason
+        made elsewhere, say) as the locale writes them (``Formatter.value``)."""
+        self.locale, self.values = locale, values
         common = dict(undefined=jinja2.Undefined, trim_blocks=False, keep_trailing_newline=True)
         self.html_env = ImmutableSandboxedEnvironment(autoescape=True, **common)
         self.text_env = ImmutableSandboxedEnvironment(autoescape=False, **common)
@@ -137,11 +141,12 @@ class TemplateRenderer:
 
     def render(self, source: TemplateSource, context: Mapping[str, Any]) -> RenderedEmail:
         """Subject (one line, whitespace collapsed), HTML body and text body."""
-        subject = self._render(self.text_env, source.name, "subject", source.subject, context)
-        return RenderedEmail(
-            subject=" ".join(subject.split()),
-            html=self._render(self.html_env, source.name, "html", source.html, context),
-            text=self._render(self.text_env, source.name, "text", source.text, context))
+        with i18n.using(self.locale, self.values):
+            subject = self._render(self.text_env, source.name, "subject", source.subject, context)
+            return RenderedEmail(
+                subject=" ".join(subject.split()),
+                html=self._render(self.html_env, source.name, "html", source.html, context),
+                text=self._render(self.text_env, source.name, "text", source.text, context))
 
     @staticmethod
     def _render(env: jinja2.Environment, name: str, part: str, source: str,

@@ -262,8 +262,9 @@ class MailService:
         timezone = self._timezone(invoice)
         if (locale, timezone) not in self._renderers:
             from oro_invoices.formatting import Formatter
-            self._renderers[locale, timezone] = TemplateRenderer(
-                Formatter(locale, timezone).filters(), locale=locale)
+            formatter = Formatter(locale, timezone)
+            self._renderers[locale, timezone] = TemplateRenderer(formatter.filters(), locale=locale,
+                                                                 values=formatter.value)
         return self._renderers[locale, timezone]
 
     def _timezone(self, invoice: InvoiceDocument | DocumentScope) -> str:

@@ -1,0 +1,82 @@
+"""Stripe events that name no payment started here (a refund made in the Stripe Dashboard) when an
+organization has its own Stripe account and signing secret: verified with it, never with another's."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from support.stripe_payments import (
+    back_from_stripe,
+    configure_stripe,
+    confirm,
+    intent_id,
+    posted,
+    start,
+    stripe_event,
+    stripe_service,
+    webhook,
+)
+
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.integration.payment_methods import CallbackRejected
+
+ACME_SECRET, OTHER_SECRET = "whsec_acme_own_secret", "whsec_other_org_secret"
+
+
+def two_organizations(db, account):
+    """Stripe set for organization 1 and organization 2, each with its own signing secret; none globally."""
+    service, settings = stripe_service(db, account, webhook_secret=ACME_SECRET, scope="organization", scope_id=1)
+    configure_stripe(settings, account, webhook_secret=OTHER_SECRET, scope="organization", scope_id=2)
+    return service
+
+
+def paid(service, account, organization_id=1):
+    doc = posted(service, organization_id=organization_id)
+    page = start(service, doc.id).page
+    confirm(account, page, "pm_card_visa")
+    service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded"))
+    return doc, page
+
+
+def dashboard_refund(account, page, amount):
+    """A refund an admin makes in the Stripe Dashboard: it names no attempt of the add-on."""
+    return account.client().v1.refunds.create({"payment_intent": intent_id(page), "amount": amount})
+
+
+def test_a_dashboard_refund_is_verified_with_the_organizations_own_secret(db, stripe_account):
+    service = two_organizations(db, stripe_account)
+    doc, page = paid(service, stripe_account)
+    refund = dashboard_refund(stripe_account, page, 5000)
+    outcome = service.handle_payment_callback(
+        "stripe", webhook(stripe_event(stripe_account, "refund.created", refund.id), secret=ACME_SECRET))
+    assert outcome.reply == "ack" and [o.outcome for o in outcome.outcomes] == ["applied"]
+    assert sorted((t.action, t.amount) for t in service.transactions(doc.id)) == [
+        ("charge", Decimal("231.86")), ("refund", Decimal("50.00"))]
+    assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED_PARTIALLY
+
+
+def test_another_organizations_secret_does_not_settle_the_payment(db, stripe_account):
+    service = two_organizations(db, stripe_account)
+    doc, page = paid(service, stripe_account)
+    paid(service, stripe_account, organization_id=2)
+    refund = dashboard_refund(stripe_account, page, 5000)
+    event = stripe_event(stripe_account, "refund.created", refund.id)
+    outcome = service.handle_payment_callback("stripe", webhook(event, secret=OTHER_SECRET))
+    [refused] = outcome.outcomes
+    assert refused.outcome == "refused"
+    assert "verified with the settings of another organization or website" in refused.reason
+    assert [t.action for t in service.transactions(doc.id)] == ["charge"]
+    # the delivery signed with the invoice's own secret is still recorded
+    outcome = service.handle_payment_callback("stripe", webhook(event, secret=ACME_SECRET))
+    assert [o.outcome for o in outcome.outcomes] == ["applied"]
+    assert sorted(t.action for t in service.transactions(doc.id)) == ["charge", "refund"]
+
+
+def test_a_secret_no_scope_has_is_refused_as_not_matching(db, stripe_account):
+    service = two_organizations(db, stripe_account)
+    doc, page = paid(service, stripe_account)
+    refund = dashboard_refund(stripe_account, page, 5000)
+    event = stripe_event(stripe_account, "refund.created", refund.id)
+    with pytest.raises(CallbackRejected, match="does not match the signing secret"):
+        service.handle_payment_callback("stripe", webhook(event, secret="whsec_nobody_configured_this"))
+    assert [t.action for t in service.transactions(doc.id)] == ["charge"]
