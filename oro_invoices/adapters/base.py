@@ -23,6 +23,7 @@ CAPABILITIES = (
     "customer_hierarchy",   # customers have parents (corporate role)
     "email_customisation",  # admins can edit email templates
     "buyer_tax_data",       # customers carry a VAT id, country code and buyer reference
+    "einvoice_address",     # customers carry the address they receive e-invoices at
 )
 
 

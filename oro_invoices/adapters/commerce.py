@@ -51,8 +51,10 @@ class CustomerRef:
     invoices a customer only within that organization, so a customer without
     one cannot be invoiced (nor see invoices in the storefront).
 
-    ``vat_id``, ``country_code`` (ISO 3166-1 alpha-2) and ``buyer_reference`` (the buyer's
-    routing reference, such as a German Leitweg-ID) go into e-invoices; optional.
+    ``vat_id``, ``country_code`` (ISO 3166-1 alpha-2), ``buyer_reference`` (the buyer's
+    routing reference, such as a German Leitweg-ID) and ``einvoice_address`` (where the
+    customer receives e-invoices, BT-49: an invoicing email address or a Peppol participant id
+    written ``scheme:id``, such as ``0088:4035811991021``) go into e-invoices; optional.
     """
 
     id: int
@@ -63,6 +65,7 @@ class CustomerRef:
     vat_id: str = ""
     country_code: str = ""
     buyer_reference: str = ""
+    einvoice_address: str = ""
 
 
 @dataclass(frozen=True)

@@ -160,12 +160,15 @@ class SellerInfo:
 class BuyerInfo:
     """What an e-invoice needs of the buyer beyond name and address, frozen at posting.
 
-    ``reference`` is the buyer's routing reference (BT-10, in Germany the Leitweg-ID).
+    ``reference`` is the buyer's routing reference (BT-10, in Germany the Leitweg-ID);
+    ``electronic_address`` the address its e-invoices go to (BT-49): an email address or a
+    Peppol participant id written ``scheme:id`` (``0088:4035811991021``).
     """
 
     vat_id: str = ""
     country_code: str = ""
     reference: str = ""
+    electronic_address: str = ""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, str] | None) -> BuyerInfo:
@@ -173,7 +176,9 @@ class BuyerInfo:
         return cls(**{k: (data.get(k) or "") for k in cls.__dataclass_fields__})
 
     def as_dict(self) -> dict[str, str]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        """The stored form; without an electronic address, as it was stored before there was one."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__
+                if k != "electronic_address" or self.electronic_address}
 
 
 class TaxCategory(str, enum.Enum):

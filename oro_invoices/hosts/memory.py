@@ -270,7 +270,7 @@ class MemoryHost:
 
     name = "memory"
     capabilities = frozenset({"storefront", "customer_groups", "customer_hierarchy",
-                              "email_customisation", "buyer_tax_data"})
+                              "email_customisation", "buyer_tax_data", "einvoice_address"})
 
     def __init__(self, base_url: str = "http://shop.test", *,
                  addon_options: Mapping[str, Any] | None = None):
@@ -297,9 +297,11 @@ class MemoryHost:
 
     def add_customer(self, name: str, *, parent_id: int | None = None,
                      group_id: int | None = None, organization_id: int | None = 1,
-                     vat_id: str = "", country_code: str = "", buyer_reference: str = "") -> CustomerRef:
+                     vat_id: str = "", country_code: str = "", buyer_reference: str = "",
+                     einvoice_address: str = "") -> CustomerRef:
         customer = CustomerRef(next(self._ids), name, parent_id, group_id, organization_id,
-                               vat_id=vat_id, country_code=country_code, buyer_reference=buyer_reference)
+                               vat_id=vat_id, country_code=country_code, buyer_reference=buyer_reference,
+                               einvoice_address=einvoice_address)
         self.customers.customers[customer.id] = customer
         return customer
 

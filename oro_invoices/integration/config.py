@@ -398,7 +398,8 @@ class Settings:
     def set(self, key: str, value: Any, scope: str = "global", scope_id: int | None = None) -> Any:
         """Validate and store ``value`` for ``key`` at one scope; return the stored value."""
         clean = self.validate(key, value, scope, scope_id)
-        found = self._checked_on_save({key: clean}, scope, scope_id) or self._crossings({key: clean}, scope, scope_id)
+        found = (self._checked_on_save({key: clean}, scope, scope_id) or self._crossings({key: clean}, scope, scope_id)
+                 or self._combined({key: clean}, scope, scope_id))
         for problem in found.values():
             raise InvalidSetting(key, problem, Message(
                 "Setting %(key)s at %(where)s: invalid value %(value)s: %(problem)s", key=repr(key),
@@ -433,7 +434,8 @@ class Settings:
             except InvalidSetting as exc:
                 problems[key] = exc.problem
         if not problems:
-            problems = self._checked_on_save(clean, scope, scope_id) or self._crossings(clean, scope, scope_id)
+            problems = (self._checked_on_save(clean, scope, scope_id) or self._crossings(clean, scope, scope_id)
+                        or self._combined(clean, scope, scope_id))
         if problems:
             raise InvalidSettings(problems, _where(scope, scope_id))
         before = {key: self.store.load(key, scope, scope_id) for key in clean}
@@ -478,6 +480,21 @@ class Settings:
                     problems.update({key: problem for key, problem in found.items() if key not in problems})
                     break
         return problems
+
+    def _combined(self, clean: Mapping[str, Any], scope: str, scope_id: int | None) -> dict[str, str]:
+        """What ``setting_checks.combined_problem`` finds in the values storing ``clean`` gives at
+        this scope, beside each key of ``setting_checks.COMBINED`` that ``clean`` changes."""
+        keys = setting_checks.COMBINED
+        if not any(key in clean for key in keys) or not all(key in self.schema for key in keys):
+            return {}
+        before = {key: self._effective(key, {}, scope, scope_id, None) for key in keys}
+        after = {key: self._effective(key, clean, scope, scope_id, None) for key in keys}
+        changed = [key for key in keys if key in clean and after[key] != before[key]]
+        if not changed:
+            return {}
+        problem = setting_checks.combined_problem(
+            after, {key: self.schema[key].choice_label(str(after[key])) for key in keys})
+        return dict.fromkeys(changed, problem) if problem is not None else {}
 
     def _crossing(self, pair: tuple[str, str], clean: Mapping[str, Any], scope: str, scope_id: int | None,
                   organization: int | None) -> dict[str, Message]:

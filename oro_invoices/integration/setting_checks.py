@@ -4,9 +4,10 @@ value is read (a file missing for a moment must not switch a feature off unnotic
 it then says so itself)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import N_, Message
 
 SIGNING_CERTIFICATE = "oro_invoices.einvoice.signing_certificate"
 
@@ -18,3 +19,28 @@ def _signing_certificate(path: str) -> Message | None:
 
 #: The check of each setting that has one: what is wrong with a (valid, non-empty) new value.
 SAVE_CHECKS: dict[str, Callable[[str], Message | None]] = {SIGNING_CERTIFICATE: _signing_certificate}
+
+
+PAYMENT_MEANS = "oro_invoices.seller.payment_means"
+EINVOICES = "oro_invoices.einvoice.enabled"
+PROFILE = "oro_invoices.einvoice.profile"
+#: The e-invoice profiles that cannot state direct debit: it needs the mandate reference
+#: (BT-89, PEPPOL-EN16931-R061, BR-DE-25-a), which invoices do not keep.
+NO_DIRECT_DEBIT = frozenset({"ubl", "xrechnung", "xrechnung_ubl"})
+#: The payment means that are direct debits (49, 59).
+DIRECT_DEBITS = frozenset({"direct_debit", "sepa_direct_debit"})
+#: The settings whose values together can make every posting's e-invoice fail (``combined_problem``).
+COMBINED = (PAYMENT_MEANS, EINVOICES, PROFILE)
+
+
+def combined_problem(values: Mapping[str, Any], labels: Mapping[str, str]) -> Message | None:
+    """What is wrong with the effective ``values`` of ``COMBINED`` together, or None.
+
+    ``labels``: the label of each key's chosen value, named in the message.
+    """
+    if values[EINVOICES] and values[PROFILE] in NO_DIRECT_DEBIT and values[PAYMENT_MEANS] in DIRECT_DEBITS:
+        return Message(N_("%(means)s cannot be stated in %(profile)s e-invoices: they need the direct debit "
+                          "mandate reference (BT-89), which invoices do not keep, so every posting would be "
+                          "refused. Choose another payment means or e-invoice profile."),
+                       means=Message(labels[PAYMENT_MEANS]), profile=Message(labels[PROFILE]))
+    return None

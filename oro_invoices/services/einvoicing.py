@@ -172,7 +172,7 @@ class EInvoicing:
     def build(doc: InvoiceDocument, profile: str) -> tuple[bytes, list[tuple[str, str]]]:
         """``doc``'s XML for ``profile`` and the rules it breaks (rule id, text); warnings aside."""
         try:
-            from oro_invoices.documents.einvoice import cii, rules, ubl
+            from oro_invoices.documents.einvoice import cii, peppol_data, rules, ubl
         except ImportError as exc:
             raise ConfigurationError("E-invoices need the einvoice extra "
                                      f"(pip install 'oro-invoices[einvoice]'): {exc}") from None
@@ -187,7 +187,9 @@ class EInvoicing:
             broken = [(v.rule, v.message) for v in rules.errors(rules.check(xml, profile))]
         except ImportError as exc:  # the XRechnung rules are a separate extra
             raise ConfigurationError(f"The {PROFILE_LABELS[profile]} e-invoice cannot be checked: {exc}") from None
-        return xml, broken
+        missing = peppol_data.missing(doc, profile)  # first, naming what to set, instead of the rule's words
+        named = {rule for rule, _ in missing}
+        return xml, missing + [(rule, text) for rule, text in broken if rule not in named]
 
 
 def sign(pdf: bytes, pkcs12_path: str) -> bytes:

@@ -203,6 +203,14 @@ def known_country(value: str) -> None:
                                         "code such as 'DE', or the country's name.", value=quoted(value.strip())))
 
 
+def electronic_address_given(value: str) -> None:
+    """The buyer's electronic address (BT-49) must be one an e-invoice can state."""
+    from oro_invoices.documents.einvoice.terms import electronic_address
+    if value.strip() and electronic_address(value) is None:
+        raise MmValidationError(Message("Must be an email address or a Peppol participant id written "
+                                        "scheme:id, such as 0088:4035811991021."))
+
+
 class AddressSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -219,7 +227,7 @@ class AddressSchema(Schema):
 
 
 class BuyerSchema(Schema):
-    """The buyer's tax data an invoice states (BT-48, BT-55, BT-10); a part left empty is taken
+    """The buyer's data an invoice states (BT-48, BT-55, BT-10, BT-49); a part left empty is taken
     from the host's customer at posting (``services.buyer``)."""
 
     class Meta:
@@ -232,6 +240,10 @@ class BuyerSchema(Schema):
         metadata={"description": "The buyer's country (ISO 3166-1 alpha-2)."})
     reference = fields.String(load_default="", validate=[text_length(255), shown_text], metadata={
         "description": "The buyer's routing reference (BT-10; in Germany the Leitweg-ID)."})
+    electronic_address = fields.String(
+        load_default="", validate=[text_length(255), shown_text, electronic_address_given], metadata={
+            "description": "Where the buyer receives e-invoices (BT-49): an email address or a Peppol "
+                           "participant id written scheme:id, such as 0088:4035811991021."})
 
 
 class LineSchema(Schema):

@@ -34,6 +34,11 @@ class Requirements:
         return "buyer_tax_data" in self.capabilities
 
     @property
+    def supports_einvoice_address(self) -> bool:
+        """Customers carry the address they receive e-invoices at (BT-49)."""
+        return "einvoice_address" in self.capabilities
+
+    @property
     def supports_email_customisation(self) -> bool:
         return "email_customisation" in self.capabilities
 

@@ -26,7 +26,7 @@ class Seeder(Protocol):
         """Create a customer of an organization (optionally under a parent and in a group).
 
         A host with the ``buyer_tax_data`` capability also takes ``vat_id``, ``country_code``
-        and ``buyer_reference`` keywords.
+        and ``buyer_reference`` keywords; one with ``einvoice_address`` an ``einvoice_address``.
         """
 
     def add_website(self, name: str, *, organization_id: int = 1) -> WebsiteRef:

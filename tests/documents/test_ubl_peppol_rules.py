@@ -4,7 +4,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from support.einvoices import SELLER, einvoice_document, peppol_errors
+from support.einvoices import BUYER, SELLER, einvoice_document, peppol_errors
 
 from oro_invoices.documents.einvoice import rules, ubl
 from oro_invoices.domain.invoice import Address, DocumentRef, DocumentType
@@ -28,6 +28,9 @@ def rules_broken(doc, profile="ubl"):
                                                                       phone="", legal_registration_id="")),
                  id="seller without bank, terms, phone or register"),
     pytest.param(lambda: einvoice_document(ship_to=Address(country="FR"), bill_to=None), id="bare addresses"),
+    pytest.param(lambda: einvoice_document(customer_user_email="", order_identifier="SO-0005",
+                                           buyer=dataclasses.replace(BUYER, electronic_address="9930:DE136695976")),
+                 id="participant id, shop order"),
 ])
 def test_an_issued_ubl_keeps_the_peppol_rules(profile, doc):
     """R001 the billing process (BT-23) in every UBL, not only an XRechnung's; R008 no empty

@@ -17,7 +17,7 @@ def test_the_peppol_example_reads_as_a_posted_invoice_with_its_totals_and_vat_id
                                           "delivery_date", "currency", "customer_name", "order_identifier")} == {
         "external_id": "RE-2025-0118", "invoice_number": "RE-2025-0118", "status": "posted",
         "invoice_date": "2025-03-21", "due_date": "2025-04-20", "delivery_date": "2025-03-19", "currency": "EUR",
-        "customer_name": "Initech GmbH", "order_identifier": "PO-88241"}
+        "customer_name": "Initech GmbH", "order_identifier": "SO-2025-0412"}
     assert "document_type" not in found.payload and "payment_status" not in found.payload
     assert found.payload["bill_to"] == found.payload["ship_to"] == {
         "name": "Initech GmbH", "street": "Schillerstraße 20", "city": "München", "postal_code": "80336",
@@ -30,7 +30,8 @@ def test_the_peppol_example_reads_as_a_posted_invoice_with_its_totals_and_vat_id
         {"description": "Label rolls, 500 labels", "sku": "LR-500", "quantity": "10", "unit": "",
          "unit_price": "4.2", "tax_category": "S", "tax_rate": "0.07"}]          # 42.00 per 10 (BT-149)
     assert (found.buyer_vat_id, found.seller_vat_id) == ("DE129273398", "DE123456788")
-    assert found.payload["buyer"] == {"vat_id": "DE129273398", "reference": "4711"}     # BT-48, BT-10
+    assert found.payload["buyer"] == {"vat_id": "DE129273398", "reference": "4711",      # BT-48, BT-10
+                                      "electronic_address": "9930:DE129273398"}        # BT-49, a participant id
     assert found.totals == {"subtotal": "624.00", "tax_amount": "113.52", "total_amount": "737.52"}
     assert is_ubl(INVOICE) and not is_ubl(b"<x/>") and not is_ubl(b"<broken")
 

@@ -269,3 +269,26 @@ def test_a_decimal_setting_saved_in_english_is_shown_and_kept_as_such_on_a_germa
     data["csrf_token"] = form_token(html.split('id="h-config-form"')[1])
     assert admin.client.post(ORG1, data=data, headers=german).status_code == 302    # saved unchanged
     assert Decimal(str(settings(shop).stored(key, "organization", 1))) == Decimal("1.5")
+
+
+MEANS, PROFILE, EINVOICES = ("oro_invoices.seller.payment_means", "oro_invoices.einvoice.profile",
+                             "oro_invoices.einvoice.enabled")
+
+
+def test_sepa_direct_debit_with_an_xrechnung_profile_is_refused_next_to_the_setting_saved(shop, admin):
+    """No invoice keeps a direct debit mandate (BT-89): every XRechnung or UBL posting would be refused."""
+    settings(shop).apply({EINVOICES: True, PROFILE: "xrechnung_ubl"})
+    before = stored_everywhere(shop)
+    resp = save(admin, ORG1, {MEANS: "sepa_direct_debit", f"{MEANS}.use_default": None})
+    assert resp.status_code == 422
+    assert error_next_to(resp.get_data(as_text=True), MEANS) == (
+        "SEPA Direct Debit cannot be stated in XRechnung 3.0 UBL (XML beside the PDF) e-invoices: they need the "
+        "direct debit mandate reference (BT-89), which invoices do not keep, so every posting would be refused. "
+        "Choose another payment means or e-invoice profile.")
+    assert stored_everywhere(shop) == before
+    assert save(admin, ORG1, {MEANS: "sepa_credit_transfer", f"{MEANS}.use_default": None}).status_code == 302
+    settings(shop).apply({MEANS: "direct_debit", PROFILE: "en16931"})  # Factur-X states it: no mandate rule
+    resp = save(admin, CONFIG, {PROFILE: "ubl"})
+    assert resp.status_code == 422
+    assert error_next_to(resp.get_data(as_text=True), PROFILE).startswith(
+        "Direct Debit cannot be stated in EN 16931 UBL 2.1 (XML beside the PDF) e-invoices")

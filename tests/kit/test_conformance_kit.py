@@ -81,8 +81,8 @@ def test_author_can_limit_capabilities_and_override_tests(tmp_path):
     code, output, counts = run_pytest(tmp_path)
     assert code == 0, output
     # 2 storefront tests, 1 gated account-entry test, 1 customer-group test, 2 buyer tax data
-    # tests, 1 override, 19 storefront tests of the page part
-    assert counts["skipped"] == 26, output
+    # tests, 1 e-invoice address test, 1 override, 19 storefront tests of the page part
+    assert counts["skipped"] == 27, output
     assert "does not support storefront" in output
     assert "does not support customer_groups" in output
     assert "layout rendered by the front-end" in output

@@ -114,7 +114,7 @@ def test_an_intra_community_supply_needs_the_buyers_vat_id_a_date_and_a_country_
         source, tmp_path, capsys, target_url):
     lines = [{"description": "Pallet racking", "quantity": "2", "unit_price": "450", "tax_rate": "0",
               "tax_category": "K"}]
-    xml = posted_xml(source, lines, profile="ubl", delivery_date="2026-10-30",
+    xml = posted_xml(source, lines, profile="ubl", delivery_date="2026-10-30", buyer={"reference": "PO-4471"},
                      ship_to={"name": "Dock 4", "street": "Kai 1", "city": "Rotterdam", "postal_code": "3011",
                               "country": "NL"})
     ns = {"cac": ubl.CAC, "cbc": ubl.CBC}

@@ -60,10 +60,11 @@ def test_a_peppol_invoice_and_its_credit_note_import_with_every_field(target, tm
     assert (invoice.status.value, invoice.document_type.value, invoice.external_id) == (
         "posted", "invoice", "RE-2025-0118")
     assert invoice.customer_id == initech.id and invoice.customer_name == "Initech GmbH"  # by the buyer's VAT id
-    assert invoice.buyer.as_dict() == {"vat_id": "DE129273398", "country_code": "DE", "reference": "4711"}
+    assert invoice.buyer.as_dict() == {"vat_id": "DE129273398", "country_code": "DE", "reference": "4711",
+                                       "electronic_address": "9930:DE129273398"}
     assert (invoice.invoice_date, invoice.due_date, invoice.delivery_date) == (
         dt.date(2025, 3, 21), dt.date(2025, 4, 20), dt.date(2025, 3, 19))
-    assert (invoice.currency, invoice.order_identifier) == ("EUR", "PO-88241")
+    assert (invoice.currency, invoice.order_identifier) == ("EUR", "SO-2025-0412")
     assert (invoice.bill_to.name, invoice.bill_to.street, invoice.bill_to.postal_code, invoice.bill_to.city,
             invoice.bill_to.country) == ("Initech GmbH", "Schillerstraße 20", "80336", "München", "DE")
     assert invoice.ship_to is not None and invoice.ship_to.street == "Schillerstraße 20"

@@ -29,7 +29,7 @@ def test_the_xml_is_downloaded_as_issued(einvoice_api, settings, profile):
     """A CII XML as the stored PDF carries it; a UBL one as it was kept at posting, beside a PDF
     that carries none."""
     settings.set("oro_invoices.einvoice.profile", profile)
-    created = einvoice_api.create(currency="EUR", invoice_number="ACME/2026/5")
+    created = einvoice_api.create(currency="EUR", invoice_number="ACME/2026/5", buyer={"reference": "PO-4471"})
     assert einvoice_api.get(f"/api/invoices/{created['id']}/xml").status_code == 409  # a draft
     einvoice_api.post(f"/api/invoices/{created['id']}/post")
     resp = einvoice_api.get(f"/api/invoices/{created['id']}/xml")

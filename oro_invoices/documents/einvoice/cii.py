@@ -14,6 +14,7 @@ from oro_invoices.documents.einvoice.terms import (
     CREDIT_REASON_SUBJECT,
     XRECHNUNG_PROCESS,
     amount,
+    buyer_electronic_address,
     buyer_name,
     delivery_date,
     delivery_place,
@@ -120,13 +121,13 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
     _address(buyer, bill_to.postal_code if bill_to else "", bill_to.street if bill_to else "",
              bill_to.city if bill_to else "", doc.buyer.country_code,
              line_two=bill_to.street2 if bill_to else "", region=bill_to.region if bill_to else "")
-    if full and doc.customer_user_email:
-        _text(_el(buyer, RAM, "URIUniversalCommunication"), RAM, "URIID", doc.customer_user_email,
-              schemeID="EM")
+    endpoint = buyer_electronic_address(doc) if full else None
+    if endpoint is not None:  # BT-49
+        _text(_el(buyer, RAM, "URIUniversalCommunication"), RAM, "URIID", endpoint[0], schemeID=endpoint[1])
     if doc.buyer.vat_id and not outside:
         _text(_el(buyer, RAM, "SpecifiedTaxRegistration"), RAM, "ID", doc.buyer.vat_id, schemeID="VA")
-    if doc.order_identifier:
-        _text(_el(agreement, RAM, "BuyerOrderReferencedDocument"), RAM, "IssuerAssignedID",
+    if doc.order_identifier and full:  # the shop's order is the seller's (BT-14; not in BASIC)
+        _text(_el(agreement, RAM, "SellerOrderReferencedDocument"), RAM, "IssuerAssignedID",
               doc.order_identifier)
 
 

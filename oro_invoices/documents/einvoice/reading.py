@@ -31,6 +31,7 @@ from oro_invoices.documents.einvoice.terms import (
     CREDIT_REASON_SUBJECT,
     INVOICE_TYPE_CODE,
     UNIT_CODES,
+    participant_id,
 )
 from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Message
@@ -187,6 +188,8 @@ class FieldReader(ABC):
         self.kinds: list[LineKind] = []
         #: the buyer's legal registration identifier (BT-47), "" when not given
         self.buyer_legal_id = ""
+        #: BT-49 when it is a Peppol participant id (``scheme:id``; an email is the customer user's)
+        self.buyer_participant_id = ""
         #: what the allowance or charge read last was
         self.allowance_kind: LineKind = ALLOWANCE
 
@@ -303,10 +306,10 @@ class FieldReader(ABC):
         return (element.text or "").strip() if element is not None else ""
 
     def buyer_data(self, reference: str) -> None:
-        """The invoice's ``buyer``: the VAT id (BT-48) and the routing reference (BT-10) it
-        states, kept even for a buyer no customer has."""
-        stated = {part: value for part, value in (("vat_id", self.out.buyer_vat_id), ("reference", reference))
-                  if value}
+        """The invoice's ``buyer``: the VAT id (BT-48), the routing reference (BT-10) and a
+        participant id as electronic address (BT-49) it states, kept even for a buyer no customer has."""
+        stated = {part: value for part, value in (("vat_id", self.out.buyer_vat_id), ("reference", reference),
+                                                  ("electronic_address", self.buyer_participant_id)) if value}
         if stated:
             self.out.payload["buyer"] = stated
 
@@ -460,7 +463,8 @@ class _Reader(FieldReader):
         self.out.seller_vat_id = self.text(self.root, f"{registration}[@schemeID='VA']")
         self.out.seller_tax_id = self.text(self.root, f"{registration}[@schemeID='FC']")
         self._buyer()
-        order = self.text(self.root, f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID")
+        # BT-14, the seller's order; BT-13 (BuyerOrderReferencedDocument) is the buyer's
+        order = self.text(self.root, f"{_AGREEMENT}/ram:SellerOrderReferencedDocument/ram:IssuerAssignedID")
         if order:
             payload["order_identifier"] = order
         items = f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem"
@@ -513,6 +517,9 @@ class _Reader(FieldReader):
         email = self.text(buyer, "ram:URIUniversalCommunication/ram:URIID[@schemeID='EM']")
         if email:
             payload["customer_user_email"] = email
+        endpoint = buyer.find("ram:URIUniversalCommunication/ram:URIID", NSMAP)
+        if endpoint is not None:
+            self.buyer_participant_id = participant_id(endpoint.get("schemeID") or "", endpoint.text or "")
         self.out.buyer_vat_id = self.text(buyer, "ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']")
         self.buyer_legal_id = self.text(buyer, "ram:SpecifiedLegalOrganization/ram:ID")
         self.buyer_data(self.text(self.root, f"{_AGREEMENT}/ram:BuyerReference"))

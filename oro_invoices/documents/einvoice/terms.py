@@ -3,6 +3,7 @@ unit codes, the means of payment, the date of supply, and how amounts are writte
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from oro_invoices.domain.invoice import Address, InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
@@ -110,6 +111,40 @@ def delivery_date(doc: InvoiceDocument, profile: str) -> dt.date | None:
     needs_one = (is_xrechnung(profile) or doc.seller.country_code == "DE"
                  or any(t.category is TaxCategory.INTRA_COMMUNITY for t in doc.taxes))
     return doc.invoice_date if needs_one else None
+
+
+#: A Peppol participant id as a customer's e-invoice address states it: the electronic address
+#: scheme (EAS, four digits) and the id, ``0088:4035811991021``.
+PARTICIPANT_ID = re.compile(r"(?P<scheme>[0-9]{4}):(?P<id>\S+)")
+#: BT-14 in UBL needs an order reference (BT-13): without the buyer's, Peppol BIS writes "NA".
+NO_BUYER_ORDER = "NA"
+
+
+def electronic_address(value: str) -> tuple[str, str] | None:
+    """An electronic address (BT-34, BT-49) and its scheme (EAS): a Peppol participant id
+    ``scheme:id`` gives its two parts, an email address the scheme ``EM``; None for anything else."""
+    value = value.strip()
+    found = PARTICIPANT_ID.fullmatch(value)
+    if found:
+        return found["id"], found["scheme"]
+    if "@" in value and not any(c.isspace() for c in value):
+        return value, "EM"
+    return None
+
+
+def participant_id(scheme: str, value: str) -> str:
+    """An electronic address read from an e-invoice as a customer's e-invoice address states it
+    (``scheme:id``), when its scheme is a four-digit EAS code; else ""."""
+    written = f"{scheme.strip()}:{value.strip()}"
+    return written if value.strip() and PARTICIPANT_ID.fullmatch(written) else ""
+
+
+def buyer_electronic_address(doc: InvoiceDocument) -> tuple[str, str] | None:
+    """BT-49 and its scheme: the customer's e-invoice address, else the customer user's email;
+    None when there is neither (or the customer's is neither an email nor a participant id)."""
+    if doc.buyer.electronic_address:
+        return electronic_address(doc.buyer.electronic_address)
+    return electronic_address(doc.customer_user_email) if doc.customer_user_email else None
 
 
 def buyer_name(doc: InvoiceDocument) -> str:

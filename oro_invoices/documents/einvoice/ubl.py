@@ -16,7 +16,9 @@ from lxml import etree
 from oro_invoices.documents.einvoice.terms import (
     BILLING_PROCESS,
     CREDIT_REASON_SUBJECT,
+    NO_BUYER_ORDER,
     amount,
+    buyer_electronic_address,
     buyer_name,
     delivery_date,
     delivery_place,
@@ -72,8 +74,10 @@ def build_xml(doc: InvoiceDocument, profile: str = "ubl") -> bytes:
             _cbc(period, "StartDate", _date(doc.delivery_period_start))
         if doc.delivery_period_end:
             _cbc(period, "EndDate", _date(doc.delivery_period_end))
-    if doc.order_identifier:
-        _cbc(_cac(root, "OrderReference"), "ID", doc.order_identifier)
+    if doc.order_identifier:  # the shop's order is the seller's (BT-14); the buyer's PO (BT-13) is unknown
+        order = _cac(root, "OrderReference")
+        _cbc(order, "ID", NO_BUYER_ORDER)
+        _cbc(order, "SalesOrderID", doc.order_identifier)
     if doc.credited_invoice is not None and doc.credited_invoice.number:  # BG-3
         reference = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
         _cbc(reference, "ID", doc.credited_invoice.number)
@@ -119,8 +123,9 @@ def _seller(root: etree._Element, doc: InvoiceDocument) -> None:
 def _buyer(root: etree._Element, doc: InvoiceDocument) -> None:
     """BG-7: electronic address, the billing address, VAT id and legal name."""
     party = _cac(_cac(root, "AccountingCustomerParty"), "Party")
-    if doc.customer_user_email:  # BT-49
-        _cbc(party, "EndpointID", doc.customer_user_email, schemeID="EM")
+    endpoint = buyer_electronic_address(doc)
+    if endpoint is not None:  # BT-49
+        _cbc(party, "EndpointID", endpoint[0], schemeID=endpoint[1])
     _address(party, "PostalAddress", **_address_parts(doc.bill_to), country=doc.buyer.country_code)
     if doc.buyer.vat_id and not outside_scope(doc):
         _tax_scheme(party, doc.buyer.vat_id, "VAT")

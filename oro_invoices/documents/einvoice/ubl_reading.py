@@ -16,7 +16,12 @@ from typing import Any
 from lxml import etree
 
 from oro_invoices.documents.einvoice.reading import EInvoice, FieldReader, document_type_problem
-from oro_invoices.documents.einvoice.terms import CREDIT_NOTE_TYPE_CODE, CREDIT_REASON_SUBJECT, INVOICE_TYPE_CODE
+from oro_invoices.documents.einvoice.terms import (
+    CREDIT_NOTE_TYPE_CODE,
+    CREDIT_REASON_SUBJECT,
+    INVOICE_TYPE_CODE,
+    participant_id,
+)
 from oro_invoices.documents.einvoice.ubl import CREDIT_NOTE_NS, NSMAP
 from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Message
@@ -70,7 +75,7 @@ class UblReader(FieldReader):
         self.out.seller_vat_id = self._vat_id(seller)
         self.out.seller_tax_id = self._vat_id(seller, tax=True)
         self._buyer()
-        order = self.text(self.root, "cac:OrderReference/cbc:ID")
+        order = self.text(self.root, "cac:OrderReference/cbc:SalesOrderID")  # BT-14; BT-13 is the buyer's
         if order:
             payload["order_identifier"] = order
         line_tag = "cac:CreditNoteLine" if self.credit_document else "cac:InvoiceLine"
@@ -120,6 +125,8 @@ class UblReader(FieldReader):
         endpoint = buyer.find("cbc:EndpointID", self.namespaces)
         if endpoint is not None and endpoint.get("schemeID") == "EM" and (endpoint.text or "").strip():
             payload["customer_user_email"] = endpoint.text.strip()
+        elif endpoint is not None:
+            self.buyer_participant_id = participant_id(endpoint.get("schemeID") or "", endpoint.text or "")
         self.out.buyer_vat_id = self._vat_id(buyer)
         self.buyer_legal_id = self.text(buyer, "cac:PartyLegalEntity/cbc:CompanyID")
         self.buyer_data(self.text(self.root, "cbc:BuyerReference"))

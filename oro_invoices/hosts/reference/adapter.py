@@ -268,15 +268,17 @@ def _by_position(table: Table, *names: str) -> Callable[[Sequence[Any]], tuple[A
 
 
 _CUSTOMER_FIELDS = _by_position(m.customers, "id", "name", "parent_id", "group_id", "organization_id",
-                                "vat_id", "country_code", "buyer_reference")
+                                "vat_id", "country_code", "buyer_reference", "einvoice_address")
 _CUSTOMER_USER_FIELDS = _by_position(m.customer_users, "id", "email", "name", "customer_id", "invoice_role")
 
 
 def _customer(row: Sequence[Any]) -> CustomerRef:
     """The customer of a row of all of ``customers``' columns."""
-    id_, name, parent_id, group_id, organization_id, vat_id, country_code, buyer_reference = _CUSTOMER_FIELDS(row)
+    (id_, name, parent_id, group_id, organization_id, vat_id, country_code, buyer_reference,
+     einvoice_address) = _CUSTOMER_FIELDS(row)
     return CustomerRef(id_, name, parent_id, group_id, organization_id, vat_id=vat_id or "",
-                       country_code=country_code or "", buyer_reference=buyer_reference or "")
+                       country_code=country_code or "", buyer_reference=buyer_reference or "",
+                       einvoice_address=einvoice_address or "")
 
 
 def _customer_user(row: Sequence[Any]) -> CustomerUserRef:

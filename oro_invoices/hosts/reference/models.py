@@ -64,6 +64,7 @@ customers = Table(
     Column("vat_id", String(32)),
     Column("country_code", String(2)),
     Column("buyer_reference", String(64)),
+    Column("einvoice_address", String(255)),
 )
 
 customer_users = Table(

@@ -91,10 +91,10 @@ class Records:
 
     def add_customer(self, name: str, *, parent_id: int | None = None, group_id: int | None = None,
                      organization_id: int | None = 1, vat_id: str = "", country_code: str = "",
-                     buyer_reference: str = "") -> int:
+                     buyer_reference: str = "", einvoice_address: str = "") -> int:
         return self._insert(m.customers, name=name, parent_id=parent_id, group_id=group_id,
                             organization_id=organization_id, vat_id=vat_id, country_code=country_code,
-                            buyer_reference=buyer_reference)
+                            buyer_reference=buyer_reference, einvoice_address=einvoice_address)
 
     def add_customer_user(self, customer_id: int, email: str, name: str = "", *,
                           password: str | None = None,

@@ -227,7 +227,7 @@ class ReferenceHost:
 
     name = "reference"
     capabilities = frozenset({"storefront", "customer_groups", "customer_hierarchy",
-                              "email_customisation", "buyer_tax_data"})
+                              "email_customisation", "buyer_tax_data", "einvoice_address"})
 
     def __init__(self, engine: Engine, *, base_url: str = "http://127.0.0.1:8765",
                  shop_name: str = "Reference Commerce"):
@@ -303,13 +303,15 @@ class ReferenceHost:
 
     def add_customer(self, name: str, *, parent_id: int | None = None,
                      group_id: int | None = None, organization_id: int | None = 1,
-                     vat_id: str = "", country_code: str = "", buyer_reference: str = "") -> CustomerRef:
+                     vat_id: str = "", country_code: str = "", buyer_reference: str = "",
+                     einvoice_address: str = "") -> CustomerRef:
         if group_id is not None and self.records.row(m.customer_groups, group_id) is None:
             self.records._insert(m.customer_groups, id=group_id, name=f"Group {group_id}",
                                  organization_id=organization_id)
         cid = self.records.add_customer(name, parent_id=parent_id, group_id=group_id,
                                         organization_id=organization_id, vat_id=vat_id,
-                                        country_code=country_code, buyer_reference=buyer_reference)
+                                        country_code=country_code, buyer_reference=buyer_reference,
+                                        einvoice_address=einvoice_address)
         return _added(self.customers.get_customer(cid), "customer", cid)
 
     def add_website(self, name: str, *, organization_id: int = 1) -> WebsiteRef:

@@ -83,6 +83,14 @@ class TestCustomers(HostSuite):
         plain = self.host.customers.get_customer(self.seeder.add_customer("No Tax Data").id)
         assert (plain.vat_id, plain.country_code, plain.buyer_reference) == ("", "", "")
 
+    @pytest.mark.oro_requires("einvoice_address")
+    def test_customer_einvoice_address(self) -> None:
+        """``CustomerRef.einvoice_address``: where the customer takes e-invoices (BT-49), "" when unknown."""
+        customer = self.seeder.add_customer("Acme Industries AG", einvoice_address="0088:4035811991021")
+        assert self.host.customers.get_customer(customer.id).einvoice_address == "0088:4035811991021"
+        plain = self.host.customers.get_customer(self.seeder.add_customer("No Address").id)
+        assert plain.einvoice_address == ""
+
     @pytest.mark.oro_requires("buyer_tax_data")
     def test_customers_by_vat_id(self) -> None:
         """The optional ``customers_with_vat_id`` (imported e-invoices find their buyer by it)

@@ -114,6 +114,8 @@ def test_a_buyer_without_a_customer_keeps_the_vat_id_a_reverse_charge_needs(svc)
     ({"country_code": "Germany"}, "buyer.country_code", "Must be an ISO 3166-1 country code such as 'DE' (or empty)."),
     ({"vat": "DE1"}, "buyer.vat", "Unknown field."),
     ({"reference": "x" * 256}, "buyer.reference", "At most 255 characters."),
+    ({"electronic_address": "4035811991021"}, "buyer.electronic_address",
+     "Must be an email address or a Peppol participant id written scheme:id, such as 0088:4035811991021."),
 ])
 def test_a_wrong_buyer_is_refused_on_its_field(svc, acme, buyer, field, message):
     with pytest.raises(ValidationError) as refused:
@@ -143,7 +145,7 @@ def test_an_invalid_einvoice_refuses_the_posting_with_the_rules_and_writes_nothi
 def test_post_without_posts_a_plain_pdf_and_records_the_broken_rules(svc, settings, acme, profile, label):
     settings.apply({"oro_invoices.einvoice.on_invalid": "post_without", "oro_invoices.einvoice.profile": profile})
     svc.context.host.customers.customers[acme.id] = acme.__class__(acme.id, acme.name, organization_id=1,
-                                                                     country_code="FR")
+                                                                     country_code="FR", buyer_reference="ACME-AP-7")
     posted = svc.post(svc.create(german_payload(acme, lines=[
         {"description": "Consulting", "quantity": "10", "unit_price": "120", "tax_rate": "0",
          "tax_category": "AE"}])).id)

@@ -145,7 +145,7 @@ def test_an_invoice_issued_as_ubl_is_mailed_with_its_ubl_beside_the_pdf(einvoice
     if background:
         app.invoices = InvoiceService(app.invoices.db, plugins=app.invoices.plugins, settings=app.settings,
                                       storage=app.storage, renderer=app.renderer, host=app.host, jobs=HeldJobs())
-    invoice = app.invoices.post(app.create().id)
+    invoice = app.invoices.post(app.create(buyer={"reference": "PO-4471"}).id)
     mail = make_mail(app, smtp_server)
     queued = mail.send(invoice.id, to="buyer@acme.test", subject="Your invoice", text="Attached.", actor="admin")
     name = f"invoice-{invoice.invoice_number}"

@@ -1,0 +1,47 @@
+"""What the Peppol BIS Billing 3.0 rules ask of an invoice's data that the add-on can tell before
+any XML is checked, said in words naming what to set.
+
+The ``ubl`` profile names the Peppol billing process (BT-23) and XRechnung includes the Peppol
+rules, so an invoice that cannot keep them is not issued in those profiles: the schematron's
+own wording ("Buyer electronic address MUST be provided") does not say where the data comes from.
+The EN 16931 CII profiles (Factur-X) are not Peppol documents and are not checked here.
+"""
+from __future__ import annotations
+
+from oro_invoices.documents.einvoice.terms import PAYMENT_MEANS, buyer_electronic_address, document_payment_means
+from oro_invoices.domain.invoice import InvoiceDocument
+
+#: The profiles that keep the Peppol rules checked here.
+PEPPOL_PROFILES = frozenset({"ubl", "xrechnung_ubl", "xrechnung"})
+#: The payment means that need a direct debit mandate (BT-89, PEPPOL-EN16931-R061): 49 and 59.
+DIRECT_DEBIT = frozenset({PAYMENT_MEANS["direct_debit"], PAYMENT_MEANS["sepa_direct_debit"]})
+
+
+def missing(doc: InvoiceDocument, profile: str) -> list[tuple[str, str]]:
+    """The Peppol rules ``doc`` cannot keep in ``profile`` for want of data (rule id, what to set)."""
+    if profile not in PEPPOL_PROFILES:
+        return []
+    found: list[tuple[str, str]] = []
+    if buyer_electronic_address(doc) is None:
+        found.append(("PEPPOL-EN16931-R010", _no_electronic_address(doc)))
+    if profile == "ubl" and not doc.buyer.reference:  # XRechnung requires BT-10 itself (BR-DE-15)
+        found.append(("PEPPOL-EN16931-R003",
+                      "The invoice has no buyer reference (BT-10) and no purchase order reference (BT-13), one "
+                      "of which Peppol requires: set the customer's buyer reference (CustomerRef.buyer_reference) "
+                      "or state one on the invoice (buyer.reference)."))
+    if document_payment_means(doc) in DIRECT_DEBIT:
+        found.append(("PEPPOL-EN16931-R061",
+                      "Direct debit needs the mandate reference (BT-89), which invoices do not keep: set "
+                      "the seller's Payment Means (oro_invoices.seller.payment_means) to another means."))
+    return found
+
+
+def _no_electronic_address(doc: InvoiceDocument) -> str:
+    given = doc.buyer.electronic_address
+    if given:
+        return (f"The customer's e-invoice address {given!r} (BT-49) is neither an email address nor a Peppol "
+                "participant id written scheme:id (such as 0088:4035811991021): correct the customer's "
+                "e-invoice address (CustomerRef.einvoice_address).")
+    return ("The buyer has no electronic address (BT-49): set the customer's e-invoice address "
+            "(CustomerRef.einvoice_address, an invoicing email or a Peppol participant id) or give the "
+            "invoice a customer user with an email address.")

@@ -1,0 +1,117 @@
+"""Posting in a Peppol profile (EN 16931 UBL, XRechnung) refuses, naming what to set, an invoice
+whose data cannot keep the Peppol rules; the buyer's electronic address comes from the customer."""
+import dataclasses
+
+import pytest
+from support.einvoices import german_payload
+
+from oro_invoices.documents.einvoice import cii, rules, ubl
+from oro_invoices.documents.einvoice.reading import read_xml
+from oro_invoices.domain.errors import EInvoiceInvalid
+
+pytest.importorskip("saxonche")
+
+NO_USER = {"customer_user_email": None}
+
+
+def kept_xml(svc, invoice_id):
+    return svc.open_xml(invoice_id)[1]
+
+
+@pytest.mark.parametrize("profile", ["ubl", "xrechnung_ubl"])
+def test_the_customers_participant_id_is_the_buyers_electronic_address(svc, host, settings, acme, profile):
+    settings.set("oro_invoices.einvoice.profile", profile)
+    host.customers.customers[acme.id] = dataclasses.replace(acme, einvoice_address="0088:4035811991021")
+    posted = svc.post(svc.create(german_payload(acme, **NO_USER)).id)
+    xml = kept_xml(svc, posted.id)
+    assert ubl.element_texts(xml, "//cac:AccountingCustomerParty/cac:Party/cbc:EndpointID") == ["4035811991021"]
+    assert ubl.element_texts(xml, "//cac:AccountingCustomerParty/cac:Party/cbc:EndpointID/@schemeID") == ["0088"]
+    assert rules.errors(rules.check_peppol(xml)) == []
+
+
+def test_the_customers_invoicing_email_comes_before_the_customer_users(svc, host, settings, acme):
+    settings.set("oro_invoices.einvoice.profile", "ubl")
+    host.customers.customers[acme.id] = dataclasses.replace(acme, einvoice_address="ap@acme.example")
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    xml = kept_xml(svc, posted.id)
+    assert ubl.element_texts(xml, "//cac:AccountingCustomerParty/cac:Party/cbc:EndpointID") == ["ap@acme.example"]
+    assert posted.buyer.electronic_address == "ap@acme.example"
+
+
+@pytest.mark.parametrize(("profile", "label"), [("ubl", "EN 16931 UBL"), ("xrechnung", "XRechnung 3.0")])
+def test_no_electronic_address_refuses_posting_naming_what_to_set(svc, settings, acme, profile, label):
+    settings.set("oro_invoices.einvoice.profile", profile)
+    draft = svc.create(german_payload(acme, **NO_USER))
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.post(draft.id)
+    assert caught.value.message.startswith(
+        f"Invoice Draft #{draft.id} was not posted: its {label} e-invoice breaks 1 rule: [PEPPOL-EN16931-R010] The "
+        "buyer has no electronic address (BT-49): set the customer's e-invoice address (CustomerRef.einvoice_address, "
+        "an invoicing email or a Peppol participant id) or give the invoice a customer user with an email address.")
+    assert not svc.get(draft.id).is_posted
+
+
+def test_an_address_that_is_neither_email_nor_participant_id_is_named(svc, host, settings, acme):
+    settings.set("oro_invoices.einvoice.profile", "ubl")
+    host.customers.customers[acme.id] = dataclasses.replace(acme, einvoice_address="4035811991021")
+    draft = svc.create(german_payload(acme))
+    with pytest.raises(EInvoiceInvalid, match=r"\[PEPPOL-EN16931-R010\] The customer's e-invoice address "
+                                              r"'4035811991021' \(BT-49\) is neither an email address nor"):
+        svc.post(draft.id)
+
+
+def test_no_buyer_reference_refuses_a_ubl_posting(svc, host, settings, acme):
+    settings.set("oro_invoices.einvoice.profile", "ubl")
+    host.customers.customers[acme.id] = dataclasses.replace(acme, buyer_reference="")
+    draft = svc.create(german_payload(acme))
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.post(draft.id)
+    assert ("[PEPPOL-EN16931-R003] The invoice has no buyer reference (BT-10) and no purchase order reference "
+            "(BT-13), one of which Peppol requires: set the customer's buyer reference "
+            "(CustomerRef.buyer_reference) or state one on the invoice (buyer.reference).") in caught.value.message
+    stated = svc.create(german_payload(acme, buyer={"reference": "PO-4471"}))
+    assert ubl.element_texts(kept_xml(svc, svc.post(stated.id).id), "/*/cbc:BuyerReference") == ["PO-4471"]
+
+
+def test_sepa_direct_debit_refuses_an_xrechnung_posting_naming_the_setting(svc, settings, acme):
+    settings.apply({"oro_invoices.einvoice.profile": "xrechnung_ubl"})
+    settings.store.save("oro_invoices.seller.payment_means", "sepa_direct_debit", "global", None)  # saved earlier
+    draft = svc.create(german_payload(acme))
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.post(draft.id)
+    assert "[PEPPOL-EN16931-R061] Direct debit needs the mandate reference (BT-89), which invoices do not " \
+           "keep: set the seller's Payment Means (oro_invoices.seller.payment_means) to another means." \
+           in caught.value.message
+    assert "[BR-DE-25-a]" in caught.value.message and caught.value.message.count("R061") == 1
+
+
+@pytest.mark.parametrize("profile", ["ubl", "en16931"])
+def test_the_shops_order_number_is_the_sellers_order_reference(svc, settings, acme, profile):
+    """BT-14, not the buyer's purchase order (BT-13), which the shop does not know: UBL writes "NA" there."""
+    settings.set("oro_invoices.einvoice.profile", profile)
+    posted = svc.post(svc.create(german_payload(acme, order_identifier="SO-0005")).id)
+    xml = kept_xml(svc, posted.id)
+    if profile == "ubl":
+        assert ubl.element_texts(xml, "/*/cac:OrderReference/cbc:ID") == ["NA"]
+        assert ubl.element_texts(xml, "/*/cac:OrderReference/cbc:SalesOrderID") == ["SO-0005"]
+    else:
+        assert cii.element_texts(xml, "//ram:SellerOrderReferencedDocument/ram:IssuerAssignedID") == ["SO-0005"]
+        assert cii.element_texts(xml, "//ram:BuyerOrderReferencedDocument") == []
+
+
+def test_direct_debit_refuses_a_ubl_posting(svc, settings, acme):
+    """R061 asks a mandate of payment means 49 as of 59."""
+    settings.apply({"oro_invoices.einvoice.profile": "ubl"})
+    settings.store.save("oro_invoices.seller.payment_means", "direct_debit", "global", None)
+    with pytest.raises(EInvoiceInvalid, match=r"breaks 1 rule: \[PEPPOL-EN16931-R061\] Direct debit needs the mandate"):
+        svc.post(svc.create(german_payload(acme)).id)
+
+
+@pytest.mark.parametrize("profile", ["ubl", "en16931"])
+def test_the_invoice_states_the_participant_id_and_its_xml_reads_back_with_it(svc, settings, acme, profile):
+    settings.set("oro_invoices.einvoice.profile", profile)
+    posted = svc.post(svc.create(german_payload(acme, **NO_USER, buyer={"electronic_address": "9930:DE136695976"})).id)
+    assert posted.buyer.electronic_address == "9930:DE136695976"
+    read = read_xml(kept_xml(svc, posted.id))
+    assert read.payload["buyer"]["electronic_address"] == "9930:DE136695976"
+    assert read.payload["order_identifier"] == "SO-0005"
