@@ -207,6 +207,8 @@ class AddressSchema(Schema):
     class Meta:
         unknown = RAISE
 
+    error_messages = {"type": N_("An address object with fields such as name, street, city, postal_code and country.")}
+
     name = fields.String(load_default="", validate=[text_length(255), shown_text])
     organization = fields.String(load_default="", validate=[text_length(255), shown_text])
     street = fields.String(load_default="", validate=[text_length(255), shown_text])
@@ -225,6 +227,8 @@ class BuyerSchema(Schema):
     class Meta:
         unknown = RAISE
 
+    error_messages = {"type": N_("An object with vat_id, country_code and/or reference.")}
+
     vat_id = fields.String(load_default="", validate=[text_length(64), shown_text],
                            metadata={"description": "The buyer's VAT identifier (BT-48), such as DE129273398."})
     country_code = fields.String(load_default="", validate=validate.OneOf(
@@ -237,6 +241,8 @@ class BuyerSchema(Schema):
 class LineSchema(Schema):
     class Meta:
         unknown = RAISE
+
+    error_messages = {"type": N_("A line object with description, quantity, unit_price and tax_rate.")}
 
     description = fields.String(required=True, validate=[text_length(4000, min=1), shown_text])
     sku = fields.String(load_default="", validate=[text_length(128), shown_text])
@@ -277,6 +283,9 @@ DAY_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {
     "invalid": N_("Not a valid date (YYYY-MM-DD, such as 2026-11-02).")}
 
 
+_LINES_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {"invalid": N_("A list of line objects.")}
+
+
 class InvoiceInputSchema(Schema):
     """Create payload. ``partial=True`` makes it the update payload."""
 
@@ -311,7 +320,7 @@ class InvoiceInputSchema(Schema):
     ship_to = fields.Nested(AddressSchema, allow_none=True)
     #: The buyer's VAT id, country and reference as the invoice states them; else the customer's.
     buyer = fields.Nested(BuyerSchema, allow_none=True)
-    lines = fields.List(fields.Nested(LineSchema), required=True,
+    lines = fields.List(fields.Nested(LineSchema), required=True, error_messages=_LINES_ERRORS,
                         validate=validate.Length(min=1, max=MAX_LINES,
                                                  error="Give between {min} and {max} lines."))
     status = fields.String(validate=validate.OneOf(["draft", "posted"]))
@@ -527,6 +536,8 @@ class CreditLineSchema(Schema):
     class Meta:
         unknown = RAISE
 
+    error_messages = {"type": N_("An object with line (the line's position) and quantity.")}
+
     line = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINES))
     quantity = DecimalString(required=True, places=6, typed=True, positive=True, validate=validate.Range(
         min=Decimal(0), min_inclusive=False, error="Must be greater than 0."))
@@ -537,6 +548,8 @@ class CreditAmountSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+    error_messages = {"type": N_("An object with tax_rate and amount.")}
 
     tax_rate = DecimalString(required=True, places=6)
     amount = DecimalString(required=True, typed=True, positive=True, validate=validate.Range(

@@ -406,7 +406,7 @@ class InvoiceApi:
         org = payload.get("organization_id")
         if isinstance(org, int) and not isinstance(org, bool) and is_int64(org) and org != client.organization_id:
             raise PermissionDenied(f"The API client may only write invoices of organization "
-                                   f"{client.organization_id}, not {org}.")
+                                   f"{client.organization_id}, not {org}.", field="organization_id")
 
     # ---- handlers -----------------------------------------------------------------
 

@@ -35,7 +35,11 @@ def test_the_organization_comes_from_the_client(api):
     assert created["organization_id"] == 2
     resp = api.post("/api/invoices", api_payload(organization_id=1), token="tok-other")
     assert resp.status_code == 403
-    assert "organization 2" in assert_error_shape(resp)[0]["message"]
+    assert assert_error_shape(resp) == [{"field": "organization_id", "message": (
+        "The API client may only write invoices of organization 2, not 1.")}]
+    put = api.request("PUT", "/api/invoices/by-external-id/X-1", json_body=api_payload(organization_id=1),
+                      token="tok-other")
+    assert put.status_code == 403 and assert_error_shape(put)[0]["field"] == "organization_id"
     assert api.get("/api/invoices", token="tok-other").get_json()["data"][0]["id"] == created["id"]
     assert len(api.get("/api/invoices", token="tok-other").get_json()["data"]) == 1
 
