@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
@@ -36,6 +37,7 @@ from oro_invoices.domain.limits import (
     MAX_INT64,
     REASON_MAX,
     UNSTORABLE_CHARS,
+    OverlongInteger,
     hidden_character,
     identifier_problem,
     is_int64,
@@ -422,6 +424,9 @@ def unstorable(data: Any, path: str = "") -> list[tuple[str, str]]:
             stack.extend((f"{where}[{i}]", item) for i, item in reversed(list(enumerate(value))))
         elif isinstance(value, str) and not is_storable_text(value):
             problems.append((where, Message("Must not contain NUL or unpaired surrogate characters.")))
+        elif isinstance(value, OverlongInteger):
+            problems.append((where, f"At most {sys.get_int_max_str_digits()} digits; amounts are decimal "
+                                    'strings such as "19.99".'))
         elif isinstance(value, int) and not isinstance(value, bool) and not is_int64(value):
             problems.append((where, "Number out of range."))
     return problems
