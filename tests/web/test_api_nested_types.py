@@ -41,3 +41,13 @@ def test_the_import_says_the_same(api, tmp_path):
                                 for i, (change, _, _) in enumerate(EXPECTED)]))
     report = run_import(api.service, [path], organization_id=1, on_error="skip", check_apart=False)
     assert [(p.field, p.message) for p in report.problems] == [(field, message) for _, field, message in EXPECTED]
+
+
+def test_a_trailing_comma_in_a_body_is_said_so(api):
+    raw = json.dumps(api_payload())[:-1] + ",}"
+    resp = api.request("POST", "/api/invoices", data=raw, content_type="application/json")
+    assert resp.status_code == 400
+    [error] = assert_error_shape(resp)
+    assert error["message"].startswith("The body is not valid JSON (Expecting property name enclosed in double "
+                                       "quotes: line 1 column ")
+    assert error["message"].endswith("; JSON allows no comma before '}': remove the trailing comma).")
