@@ -29,4 +29,9 @@
         "fr": "Une liste d’objets ligne.",
         "ja": "明細オブジェクトのリストを指定してください。",
     },
+    "Expected a JSON array of invoices, not an object: make the array of its %(key)s key the whole file.": {
+        "de": "Erwartet wird ein JSON-Array von Rechnungen, kein Objekt: Machen Sie das Array seines Schlüssels %(key)s zur ganzen Datei.",
+        "fr": "Un tableau JSON de factures est attendu, pas un objet : faites du tableau de sa clé %(key)s le fichier entier.",
+        "ja": "オブジェクトではなく請求書の JSON 配列が必要です：キー %(key)s の配列をファイル全体にしてください。",
+    },
 }

@@ -310,6 +310,10 @@ def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], lis
             else:
                 yield location, item, _repeated(location, item, keys), []
     except NotAnArray as exc:
+        if exc.wrapper is not None:     # {"invoices": [...]}, as many systems export
+            raise _Unreadable(str(path), Message(
+                "Expected a JSON array of invoices, not an object: make the array of its %(key)s key the "
+                "whole file.", key=quoted(exc.wrapper))) from None
         if exc.found == "object":       # one invoice, written as a record of JSON Lines would be
             raise _Unreadable(str(path), Message(
                 "Expected a JSON array of invoices, not one object: put the invoice in [ ].")) from None

@@ -80,11 +80,12 @@ def trailing_comma_hint(text: str, pos: int) -> str:
 
 
 class NotAnArray(JsonStreamError):
-    """The text is valid JSON, but not an array: ``found`` is what it is (``object``, ``string`` …)."""
+    """The text is valid JSON, but not an array: ``found`` is what it is (``object``, ``string`` …);
+    ``wrapper``: the key of an object whose only value is an array (``{"invoices": [...]}``), else None."""
 
-    def __init__(self, message: str, line: int, found: str = ""):
+    def __init__(self, message: str, line: int, found: str = "", wrapper: str | None = None):
         super().__init__(message, line)
-        self.found = found
+        self.found, self.wrapper = found, wrapper
 
 
 class _Buffer:
@@ -193,7 +194,9 @@ def iter_json_array(fh: TextIO, *, chunk: int = CHUNK,
         if first == "":
             raise JsonStreamError("Expecting value", buf.line_at(buf.pos))
         value = buf.value(decoder, None)  # raises for invalid JSON
-        raise NotAnArray("Expected a JSON array.", 1, _kind(value))
+        wrapper = next(iter(value)) if isinstance(value, dict) and len(value) == 1 \
+            and isinstance(next(iter(value.values())), list) else None
+        raise NotAnArray("Expected a JSON array.", 1, _kind(value), wrapper)
     buf.pos += 1
     index = 0
     if buf.peek() == "]":
