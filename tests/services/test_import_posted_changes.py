@@ -68,3 +68,19 @@ def test_with_stop_the_import_is_rolled_back_and_a_dry_run_says_so_too(service, 
         assert [p.message.rsplit(": ", 1)[1] for p in result.problems] == ["currency."]
         assert not result.written and result.created == []
     assert service.id_of_external_id(1, "N-2") is None
+
+
+def test_a_csv_row_with_another_price_is_a_problem_too(service, tmp_path):
+    header = ("external_id,invoice_number,invoice_date,due_date,currency,customer_name,status,bill_to_street,"
+              "bill_to_city,bill_to_country,line_description,line_quantity,line_unit_price,line_tax_rate\n")
+    path = tmp_path / "again.csv"
+    path.write_text(header + "C-1,OLD-1,2019-03-01,2019-03-31,EUR,Acme AG,posted,Unter den Linden 1,Berlin,DE,Consulting,2,500.00,0.19\n")
+    first = run_import(service, [path], organization_id=1, check_apart=False)
+    assert first.created == ["C-1"], first.problems
+    path.write_text(header + "C-1,OLD-1,2019-03-01,2019-03-31,EUR,Acme AG,posted,Unter den Linden 1,Berlin,DE,Consulting,2,450.00,0.19\n")
+
+    again = run_import(service, [path], organization_id=1, on_error="skip", check_apart=False)
+
+    assert again.skipped == ["C-1"] and [p.message for p in again.problems] == [
+        "Invoice OLD-1 (external id 'C-1') is posted and can no longer be modified; these fields differ from it: "
+        "lines."]
