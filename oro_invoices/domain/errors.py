@@ -130,6 +130,11 @@ class PermissionDenied(InvoiceError):
 
     default_message = N_("You do not have permission to do this.")
 
+    def __init__(self, message: str | None = None, *, field: str = ""):
+        super().__init__(message)
+        #: The field an API error names: the one whose value is refused, if it is one.
+        self.field = field
+
 
 class FeatureDisabled(InvoiceError):
     """Invoices (or the needed sub-feature) are switched off in configuration."""

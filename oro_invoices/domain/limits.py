@@ -46,6 +46,15 @@ def is_int64(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and MIN_INT64 <= value <= MAX_INT64
 
 
+class OverlongInteger(int):
+    """Stands for a JSON integer of more digits than Python converts (``sys.get_int_max_str_digits``):
+    an integer beyond 64 bits, so that the checks of what no column holds name it on its path
+    beside the body's other problems."""
+
+    def __new__(cls) -> OverlongInteger:
+        return super().__new__(cls, MAX_INT64 + 1)
+
+
 def is_storable_text(value: str) -> bool:
     """Whether ``value`` has no character a database text column refuses."""
     return UNSTORABLE_CHARS.search(value) is None

@@ -26,7 +26,14 @@ from oro_invoices.domain.limits import JSON_MAX_DEPTH, quoted
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.formatting.spreadsheet import import_cell
 from oro_invoices.services.import_pricing import LineSums
-from oro_invoices.services.json_stream import TOO_DEEP, JsonStreamError, NotAnArray, deeper_than, iter_json_array
+from oro_invoices.services.json_stream import (
+    TOO_DEEP,
+    JsonStreamError,
+    NotAnArray,
+    deeper_than,
+    iter_json_array,
+    trailing_comma_hint,
+)
 
 LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate", "tax_category",
                "tax_exemption_reason")
@@ -303,13 +310,29 @@ def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], lis
             else:
                 yield location, item, _repeated(location, item, keys), []
     except NotAnArray as exc:
+        if exc.wrapper is not None:     # {"invoices": [...]}, as many systems export
+            raise _Unreadable(str(path), Message(
+                "Expected a JSON array of invoices, not an object: make the array of its %(key)s key the "
+                "whole file.", key=quoted(exc.wrapper))) from None
         if exc.found == "object":       # one invoice, written as a record of JSON Lines would be
             raise _Unreadable(str(path), Message(
                 "Expected a JSON array of invoices, not one object: put the invoice in [ ].")) from None
         raise _Unreadable(str(path), "Expected a JSON array of invoices.") from None
     except JsonStreamError as exc:
         at = f" (invoice [{exc.index}])" if exc.index is not None else ""
-        raise _Unreadable(f"{path}:{exc.line}", f"Not valid JSON{at}: {exc.message}") from None
+        column = f" (line {exc.line}, column {exc.column})" if exc.column is not None else ""
+        raise _Unreadable(f"{path}:{exc.line}", f"Not valid JSON{at}: {_first_clause(exc.message)}{column}"
+                                                f"{_hint_of(exc.message)}") from None
+
+
+def _first_clause(message: str) -> str:
+    return message.split("; ", 1)[0]
+
+
+def _hint_of(message: str) -> str:
+    """The hint ``message`` ends in (``json_stream.trailing_comma_hint``), with its "; "."""
+    _, sep, hint = message.partition("; ")
+    return sep + hint
 
 
 def _jsonl(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
@@ -327,7 +350,8 @@ def _jsonl(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], li
         try:
             item = json.loads(line, object_pairs_hook=keys)
         except json.JSONDecodeError as exc:
-            yield location, None, [Problem(location, "", f"Not valid JSON: {exc.msg}")], []
+            hint = trailing_comma_hint(line, exc.pos)
+            yield location, None, [Problem(location, "", f"Not valid JSON: {exc.msg} (column {exc.colno}){hint}")], []
         except ValueError:       # an integer of more digits than Python converts
             yield location, None, [Problem(location, "", TOO_MANY_DIGITS)], []
         else:

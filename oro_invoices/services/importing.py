@@ -31,7 +31,7 @@ from typing import Any, Literal, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from oro_invoices.domain.errors import InvoiceError, NumberTaken, ValidationError
+from oro_invoices.domain.errors import InvoiceError, InvoiceIsPosted, NumberTaken, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo, tax_category_for
 from oro_invoices.domain.posting import YearRange
 from oro_invoices.services.context import DocumentScope
@@ -59,6 +59,7 @@ from oro_invoices.services.pdf_backlog import pending_pdfs
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
 from oro_invoices.services.seller_terms import due_by_terms
+from oro_invoices.services.upsert import changed_fields, posted_conflict
 
 __all__ = ["ADDRESS_PARTS", "ID_LISTS", "INTEGER_FIELDS", "LINE_FIELDS", "Checker", "ImportReport", "Problem", "Record",
            "import_files", "import_records", "read_records", "run_import", "validate"]
@@ -409,6 +410,8 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
         writer = BatchWriter(service, actor)
         while chunk := list(itertools.islice(good, BATCH)):
             _plan_chunk(service, writer, chunk, organization_id, report)
+        if report.problems and on_error == "stop":
+            report.rolled_back()            # a posted invoice's other content stops a real run
         return report
     try:
         _write_all(service, good, organization_id, actor, on_error, report,
@@ -510,9 +513,16 @@ def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> N
     draft_ids = [found.id for found in existing.values() if not found.posted]
     drafts = {doc.id: doc for doc in writing.service.context.read_many(session, draft_ids)} if draft_ids else {}
     stored = writing.writer.stored_drafts(session, draft_ids)
+    refused = _posted_conflicts(writing.service, session, existing, chunk, payloads)
     together: list[tuple[Record, NewInvoice]] = []
     for (record, loaded), payload in zip(chunk, payloads, strict=True):
         current = existing.get(_key(payload))
+        if (conflict := refused.get(_key(payload))) is not None:
+            _write_together(writing, session, together)
+            together = []
+            _failed(writing, record, conflict)
+            writing.step()
+            continue
         # a record bringing its PDF or its e-invoice XML is written by the service, which keeps them
         brings_file = record.pdf_path is not None or einvoice_xml_path(record) is not None
         outcome = None if brings_file else _outcome(current, drafts, payload, loaded)
@@ -534,6 +544,35 @@ def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> N
         together = []
         _write_one(writing, record)
     _write_together(writing, session, together)
+
+
+def _posted_conflicts(service: InvoiceService, session: Session, existing: Mapping[tuple[int, str], Existing],
+                      chunk: list[Checked], payloads: list[dict[str, Any]]) -> dict[tuple[int, str], InvoiceIsPosted]:
+    """The records of ``chunk`` that would change a posted invoice's document fields (by their
+    key), each with the error naming those fields: the posted invoices of the chunk are read
+    together, and only when there are some (new invoices cost nothing more)."""
+    posted_ids = [found.id for found in existing.values() if found.posted]
+    if not posted_ids:
+        return {}
+    posted = {doc.id: doc for doc in service.context.read_many(session, posted_ids)}
+    conflicts: dict[tuple[int, str], InvoiceIsPosted] = {}
+    for (_, loaded), payload in zip(chunk, payloads, strict=True):
+        current = existing.get(_key(payload))
+        doc = posted.get(current.id) if current is not None and current.posted else None
+        if doc is None:
+            continue
+        data = loaded if loaded is not None else _loaded(payload)
+        changed = changed_fields(doc, data) if data is not None else []
+        if changed:
+            conflicts[_key(payload)] = posted_conflict(doc, changed)
+    return conflicts
+
+
+def _loaded(payload: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return load_input(payload)
+    except ValidationError:
+        return None     # the service refuses it when writing, naming the problem
 
 
 def _outcome(current: Existing | None, drafts: dict[int, InvoiceDocument], payload: dict[str, Any],
@@ -559,7 +598,12 @@ def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Checke
         existing = writer.existing(session, [_key(p) for p in payloads])
         draft_ids = [found.id for found in existing.values() if not found.posted]
         drafts = {doc.id: doc for doc in service.context.read_many(session, draft_ids)} if draft_ids else {}
+        refused = _posted_conflicts(service, session, existing, chunk, payloads)
     for (record, loaded), payload in zip(chunk, payloads, strict=True):
+        if (conflict := refused.get(_key(payload))) is not None:
+            report.problems += [problem_at(record, f, m) for f, m in _errors(conflict)]
+            report.add("skipped", _name(record))
+            continue
         outcome = _outcome(existing.get(_key(payload)), drafts, payload, loaded)
         report.add(outcome or _planned(service, payload), _name(record))
 
@@ -593,11 +637,16 @@ def _write_one(writing: _Writing, record: Record) -> None:
     try:
         _write(writing.service, record, writing.organization_id, writing.actor, writing.report, writing.pdfs)
     except InvoiceError as exc:
-        if writing.on_error == "stop":
-            raise _Stopped(record, exc) from None
-        writing.report.problems += [problem_at(record, f, m) for f, m in _errors(exc)]
-        writing.report.add("skipped", _name(record))
+        _failed(writing, record, exc)
     writing.step()
+
+
+def _failed(writing: _Writing, record: Record, exc: InvoiceError) -> None:
+    """``record`` cannot be written: the import stops (``stop``), or the record is skipped."""
+    if writing.on_error == "stop":
+        raise _Stopped(record, exc) from None
+    writing.report.problems += [problem_at(record, f, m) for f, m in _errors(exc)]
+    writing.report.add("skipped", _name(record))
 
 
 def _attach(service: InvoiceService, pdfs: list[tuple[int, PdfFile]], actor: str, report: ImportReport) -> None:

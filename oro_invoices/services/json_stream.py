@@ -18,7 +18,7 @@ from typing import Any, Final, TextIO
 from oro_invoices.domain.limits import JSON_MAX_DEPTH
 
 __all__ = ["CHUNK", "TOO_DEEP", "JsonStreamError", "NotAnArray", "TooDeep", "deeper_than", "iter_json_array",
-           "nesting"]
+           "nesting", "trailing_comma_hint"]
 
 #: characters read at a time
 CHUNK = 1 << 16
@@ -60,20 +60,32 @@ TOO_DEEP: Final = TooDeep()
 
 
 class JsonStreamError(ValueError):
-    """The text is not a JSON array: what is wrong (``message``), on which ``line`` and, inside
-    the array, in which item (``index``, None before the array starts)."""
+    """The text is not a JSON array: what is wrong (``message``), on which ``line`` and
+    ``column`` (None when not known) and, inside the array, in which item (``index``, None
+    before the array starts). ``message`` ends in a hint where the cause is a common slip
+    (a trailing comma)."""
 
-    def __init__(self, message: str, line: int, index: int | None = None):
+    def __init__(self, message: str, line: int, index: int | None = None, column: int | None = None):
         super().__init__(f"line {line}: {message}")
-        self.message, self.line, self.index = message, line, index
+        self.message, self.line, self.index, self.column = message, line, index, column
+
+
+def trailing_comma_hint(text: str, pos: int) -> str:
+    """`` ; …`` saying how to mend a trailing comma when the JSON error at ``pos`` of ``text``
+    is one (a ``]`` or ``}`` right after a comma), else ""."""
+    closing = text[pos:pos + 1]
+    if closing not in ("]", "}") or not text[:pos].rstrip(_WHITESPACE).endswith(","):
+        return ""
+    return f"; JSON allows no comma before '{closing}': remove the trailing comma"
 
 
 class NotAnArray(JsonStreamError):
-    """The text is valid JSON, but not an array: ``found`` is what it is (``object``, ``string`` …)."""
+    """The text is valid JSON, but not an array: ``found`` is what it is (``object``, ``string`` …);
+    ``wrapper``: the key of an object whose only value is an array (``{"invoices": [...]}``), else None."""
 
-    def __init__(self, message: str, line: int, found: str = ""):
+    def __init__(self, message: str, line: int, found: str = "", wrapper: str | None = None):
         super().__init__(message, line)
-        self.found = found
+        self.found, self.wrapper = found, wrapper
 
 
 class _Buffer:
@@ -82,12 +94,14 @@ class _Buffer:
     def __init__(self, fh: TextIO, chunk: int):
         self.fh, self.chunk = fh, chunk
         self.text, self.pos, self.line, self.eof = "", 0, 1, False
+        self.column = 0         # the 0-based column of ``text[0]``
 
     def more(self, at_least: int = 0) -> bool:
         """Read another chunk (at least ``at_least`` characters), dropping consumed text."""
         if self.eof:
             return False
         self.line += self.text.count("\n", 0, self.pos)
+        self.column = self.column_at(self.pos) - 1
         self.text, self.pos = self.text[self.pos:], 0
         data = self.fh.read(max(self.chunk, at_least))
         if not data:
@@ -107,6 +121,15 @@ class _Buffer:
     def line_at(self, pos: int) -> int:
         return self.line + self.text.count("\n", 0, pos)
 
+    def column_at(self, pos: int) -> int:
+        """The 1-based column of ``text[pos]`` on its line."""
+        newline = self.text.rfind("\n", 0, pos)
+        return pos - newline if newline >= 0 else self.column + pos + 1
+
+    def error(self, message: str, pos: int, index: int | None) -> JsonStreamError:
+        """``message`` as an error at ``text[pos]``."""
+        return JsonStreamError(message, self.line_at(pos), index, self.column_at(pos))
+
     def value(self, decoder: json.JSONDecoder, index: int | None, max_depth: int = JSON_MAX_DEPTH) -> Any:
         """Decode the value that starts here (at a non-blank character); ``TOO_DEEP`` when it
         nests more than ``max_depth`` arrays and objects."""
@@ -123,7 +146,8 @@ class _Buffer:
                 if self.more(want):  # perhaps cut off by the chunk's end: read on and retry
                     want = 2 * len(self.text)  # a large item grows the reads, so retries stay few
                     continue
-                raise JsonStreamError(exc.msg, self.line_at(self.pos + offset), index) from None
+                at = self.pos + offset
+                raise self.error(exc.msg + trailing_comma_hint(self.text, at), at, index) from None
             except ValueError:  # an integer of more digits than Python converts
                 raise JsonStreamError("A number has more digits than any field takes; amounts are decimal "
                                       'strings such as "19.99"', self.line_at(self.pos), index) from None
@@ -170,15 +194,21 @@ def iter_json_array(fh: TextIO, *, chunk: int = CHUNK,
         if first == "":
             raise JsonStreamError("Expecting value", buf.line_at(buf.pos))
         value = buf.value(decoder, None)  # raises for invalid JSON
-        raise NotAnArray("Expected a JSON array.", 1, _kind(value))
+        wrapper = next(iter(value)) if isinstance(value, dict) and len(value) == 1 \
+            and isinstance(next(iter(value.values())), list) else None
+        raise NotAnArray("Expected a JSON array.", 1, _kind(value), wrapper)
     buf.pos += 1
     index = 0
     if buf.peek() == "]":
         buf.pos += 1
     else:
         while True:
-            if buf.peek() == "":
-                raise JsonStreamError("Expecting value", buf.line_at(buf.pos), index)
+            following = buf.peek()
+            if following in ("", "]"):    # the array ends, or a comma ends it
+                if following:       # no invoice [index] to name: the comma is after the last one
+                    raise buf.error("Expecting value; JSON allows no comma before ']': remove the trailing comma",
+                                    buf.pos, None)
+                raise buf.error("Expecting value", buf.pos, index)
             yield index, buf.value(decoder, index)
             index += 1
             separator = buf.peek()
@@ -186,10 +216,9 @@ def iter_json_array(fh: TextIO, *, chunk: int = CHUNK,
             if separator == "]":
                 break
             if separator != ",":
-                raise JsonStreamError("Expecting ',' delimiter" if separator else "Unterminated array",
-                                      buf.line_at(buf.pos - 1), index)
+                raise buf.error("Expecting ',' delimiter" if separator else "Unterminated array", buf.pos - 1, index)
     if buf.peek() != "":
-        raise JsonStreamError("Extra data", buf.line_at(buf.pos), None)
+        raise buf.error("Extra data", buf.pos, None)
 
 
 def _kind(value: Any) -> str:

@@ -24,6 +24,11 @@ FIXED = frozenset((
     N_("Not a valid aware datetime."), N_("Not a valid mapping type."), N_("Not a valid email address."),
     N_("Not a valid URL."), N_("Invalid type."), N_("Not a valid list."), N_("Not a valid number."),
     N_("Number too large."), N_("Invalid input type."), N_("Unknown field."),
+    N_("An address object with fields such as name, street, city, postal_code and country."),
+    N_("An object with vat_id, country_code and/or reference."),
+    N_("A line object with description, quantity, unit_price and tax_rate."),
+    N_("An object with line (the line's position) and quantity."),
+    N_("An object with tax_rate and amount."), N_("A list of line objects."),
 ))
 
 #: Messages with values, as marshmallow's validators and the schemas' fields fill them in.

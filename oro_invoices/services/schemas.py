@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
@@ -36,6 +37,7 @@ from oro_invoices.domain.limits import (
     MAX_INT64,
     REASON_MAX,
     UNSTORABLE_CHARS,
+    OverlongInteger,
     hidden_character,
     identifier_problem,
     is_int64,
@@ -215,6 +217,8 @@ class AddressSchema(Schema):
     class Meta:
         unknown = RAISE
 
+    error_messages = {"type": N_("An address object with fields such as name, street, city, postal_code and country.")}
+
     name = fields.String(load_default="", validate=[text_length(255), shown_text])
     organization = fields.String(load_default="", validate=[text_length(255), shown_text])
     street = fields.String(load_default="", validate=[text_length(255), shown_text])
@@ -233,6 +237,8 @@ class BuyerSchema(Schema):
     class Meta:
         unknown = RAISE
 
+    error_messages = {"type": N_("An object with vat_id, country_code and/or reference.")}
+
     vat_id = fields.String(load_default="", validate=[text_length(64), shown_text],
                            metadata={"description": "The buyer's VAT identifier (BT-48), such as DE129273398."})
     country_code = fields.String(load_default="", validate=validate.OneOf(
@@ -249,6 +255,8 @@ class BuyerSchema(Schema):
 class LineSchema(Schema):
     class Meta:
         unknown = RAISE
+
+    error_messages = {"type": N_("A line object with description, quantity, unit_price and tax_rate.")}
 
     description = fields.String(required=True, validate=[text_length(4000, min=1), shown_text])
     sku = fields.String(load_default="", validate=[text_length(128), shown_text])
@@ -289,6 +297,9 @@ DAY_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {
     "invalid": N_("Not a valid date (YYYY-MM-DD, such as 2026-11-02).")}
 
 
+_LINES_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {"invalid": N_("A list of line objects.")}
+
+
 class InvoiceInputSchema(Schema):
     """Create payload. ``partial=True`` makes it the update payload."""
 
@@ -323,7 +334,7 @@ class InvoiceInputSchema(Schema):
     ship_to = fields.Nested(AddressSchema, allow_none=True)
     #: The buyer's VAT id, country and reference as the invoice states them; else the customer's.
     buyer = fields.Nested(BuyerSchema, allow_none=True)
-    lines = fields.List(fields.Nested(LineSchema), required=True,
+    lines = fields.List(fields.Nested(LineSchema), required=True, error_messages=_LINES_ERRORS,
                         validate=validate.Length(min=1, max=MAX_LINES,
                                                  error="Give between {min} and {max} lines."))
     status = fields.String(validate=validate.OneOf(["draft", "posted"]))
@@ -425,6 +436,9 @@ def unstorable(data: Any, path: str = "") -> list[tuple[str, str]]:
             stack.extend((f"{where}[{i}]", item) for i, item in reversed(list(enumerate(value))))
         elif isinstance(value, str) and not is_storable_text(value):
             problems.append((where, Message("Must not contain NUL or unpaired surrogate characters.")))
+        elif isinstance(value, OverlongInteger):
+            problems.append((where, f"At most {sys.get_int_max_str_digits()} digits; amounts are decimal "
+                                    'strings such as "19.99".'))
         elif isinstance(value, int) and not isinstance(value, bool) and not is_int64(value):
             problems.append((where, "Number out of range."))
     return problems
@@ -543,6 +557,8 @@ class CreditLineSchema(Schema):
     class Meta:
         unknown = RAISE
 
+    error_messages = {"type": N_("An object with line (the line's position) and quantity.")}
+
     line = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINES))
     quantity = DecimalString(required=True, places=6, typed=True, positive=True, validate=validate.Range(
         min=Decimal(0), min_inclusive=False, error="Must be greater than 0."))
@@ -553,6 +569,8 @@ class CreditAmountSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+    error_messages = {"type": N_("An object with tax_rate and amount.")}
 
     tax_rate = DecimalString(required=True, places=6)
     amount = DecimalString(required=True, typed=True, positive=True, validate=validate.Range(

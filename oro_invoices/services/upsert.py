@@ -34,6 +34,13 @@ def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
     return changed
 
 
+def posted_conflict(doc: InvoiceDocument, changed: list[str]) -> InvoiceIsPosted:
+    """The error of a payload that would change the fields ``changed`` of the posted ``doc``."""
+    return InvoiceIsPosted(
+        f"Invoice {doc.invoice_number} (external id {doc.external_id!r}) is posted and can no "
+        f"longer be modified; these fields differ from it: {', '.join(changed)}.", fields=changed)
+
+
 def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Mapping[str, Any],
                      data: Mapping[str, Any], *, actor: str, pdf: bytes | None = None,
                      einvoice_xml: bytes | None = None) -> tuple[InvoiceDocument, str]:
@@ -46,9 +53,7 @@ def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Map
     """
     changed = changed_fields(doc, data)
     if doc.is_posted and changed:
-        raise InvoiceIsPosted(
-            f"Invoice {doc.invoice_number} (external id {doc.external_id!r}) is posted and can no "
-            f"longer be modified; these fields differ from it: {', '.join(changed)}.", fields=changed)
+        raise posted_conflict(doc, changed)
     new_payment_status = "payment_status" in data and (doc.payment_status.value != data["payment_status"]
                                                        if data["payment_status"] is not None
                                                        else doc.payment_status_forced)

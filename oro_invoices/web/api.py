@@ -72,6 +72,7 @@ from oro_invoices.services.context import no_invoice
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
+from oro_invoices.services.json_stream import trailing_comma_hint
 from oro_invoices.services.mail.compose import check_message
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.manual_payments import reversed_payments
@@ -405,7 +406,7 @@ class InvoiceApi:
         org = payload.get("organization_id")
         if isinstance(org, int) and not isinstance(org, bool) and is_int64(org) and org != client.organization_id:
             raise PermissionDenied(f"The API client may only write invoices of organization "
-                                   f"{client.organization_id}, not {org}.")
+                                   f"{client.organization_id}, not {org}.", field="organization_id")
 
     # ---- handlers -----------------------------------------------------------------
 
@@ -1167,6 +1168,9 @@ def json_object(request: Request, *, storable: bool = True) -> dict[str, Any]:
         data = json.loads(text, parse_constant=_reject_constant, parse_int=json_integer, object_pairs_hook=keys)
     except RecursionError:
         raise BadRequest("The JSON body is nested too deeply.") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}{trailing_comma_hint(text, exc.pos)}).") \
+            from None
     except ValueError as exc:
         raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}).") from None
     if not isinstance(data, dict):

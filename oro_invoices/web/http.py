@@ -6,12 +6,11 @@ handler, and turns the ``Response`` back (see ``oro_invoices.adapters.flask``).
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from oro_invoices.web.errors import BadRequest
+from oro_invoices.domain.limits import OverlongInteger
 
 
 @dataclass(frozen=True)
@@ -90,9 +89,9 @@ class Response:
 
 def json_integer(text: str) -> int:
     """``parse_int`` of ``json.loads`` for request bodies: an integer longer than Python converts
-    is refused in plain words (``BadRequest``), not with Python's advice to raise its limit."""
+    is an ``OverlongInteger``, which the checks of what no column holds refuse on its path (in
+    plain words, not with Python's advice to raise its limit) beside the body's other problems."""
     try:
         return int(text)
     except ValueError:
-        raise BadRequest(f"Numbers in the body must be at most {sys.get_int_max_str_digits()} digits; "
-                         'amounts are decimal strings such as "19.99".') from None
+        return OverlongInteger()

@@ -3,7 +3,10 @@
 A POST, PATCH or PUT sent with a key runs once per API client and key: the same key
 with the same request (method, path, query and body) gets the first response again, marked
 ``Idempotent-Replayed: true``; with another request it is refused (422). Answers below
-500 are kept (errors too); after a 5xx the key is forgotten so the request can be retried.
+500 are kept (errors too), except a request refused as unreadable before any work was done
+(400: its Content-Type, encoding or JSON; 413: its size), as Stripe does: a retry that mends
+it (say, only its Content-Type, which the fingerprint leaves out) runs. After a 5xx the key is
+forgotten too, so the request can be retried.
 Keys are kept for ``ttl`` (24 hours by default). The rows live in
 ``oro_invoices.persistence.idempotency``.
 """
@@ -27,6 +30,9 @@ METHODS = frozenset({"POST", "PATCH", "PUT"})
 DEFAULT_TTL = dt.timedelta(hours=24)
 DEFAULT_WAIT = 2.0   # seconds a second request waits for the first before 409
 POLL_INTERVAL = 0.05
+#: Statuses of a request refused before it was read (``web.errors.BadRequest``, ``PayloadTooLarge``):
+#: nothing was done, so its key is not kept.
+UNREAD = frozenset({400, 413})
 
 
 def parse_key(request: Request) -> str | None:
@@ -117,7 +123,7 @@ class IdempotentWrites:
         except BaseException:
             keys.release(self.db, key_id)
             raise
-        if response.status >= 500:
+        if response.status >= 500 or response.status in UNREAD:
             keys.release(self.db, key_id)
             return response
         body = response.body if isinstance(response.body, (bytes, bytearray)) else b"".join(response.body)

@@ -859,7 +859,8 @@ _IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
     "description": "Makes the write safe to retry: the same key with the same request returns the "
                    "first response (with `Idempotent-Replayed: true`) without doing the work again; "
-                   "with another request: 422; while the first is still running: 409. Keys are kept "
+                   "with another request: 422; while the first is still running: 409. A request "
+                   "refused unread (400, 413) or failing with a 5xx keeps no key. Keys are kept "
                    "24 hours per API client."}
 
 #: Every operation: (path, method) → the operation object.

@@ -107,8 +107,9 @@ def test_reimporting_updates_drafts_and_leaves_posted_invoices_alone(importing, 
     import_files(importing, [write(tmp_path, "one.json", json.dumps(first))])
     second = [invoice_payload(external_id="R-1", customer_name="Renamed", status="posted"),
               invoice_payload(external_id="R-2", customer_name="Ignored", status="posted")]
-    report = import_files(importing, [write(tmp_path, "two.json", json.dumps(second))])
-    assert (report.updated, report.unchanged) == (["R-1"], ["R-2"])
+    report = import_files(importing, [write(tmp_path, "two.json", json.dumps(second))], on_error="skip")
+    assert (report.updated, report.unchanged, report.skipped) == (["R-1"], [], ["R-2"])
+    assert [p.message.endswith("these fields differ from it: customer_name.") for p in report.problems] == [True]
     r1 = importing.get(importing.find_id(external_id="R-1"))
     assert r1.customer_name == "Renamed" and r1.is_posted
     assert importing.get(importing.find_id(external_id="R-2")).customer_name == "Acme Corp"
@@ -118,6 +119,8 @@ def test_reimporting_updates_drafts_and_leaves_posted_invoices_alone(importing, 
     ("x.txt", "", "x.txt", "Unknown file type"),
     ("x.json", "{", "x.json:1", "Not valid JSON"),
     ("x.json", "{}", "x.json", "Expected a JSON array"),
+    ("x.json", '{"invoices": [{"external_id": "A"}]}', "x.json",
+     "Expected a JSON array of invoices, not an object: make the array of its 'invoices' key the whole file."),
     ("x.jsonl", "[1]\n", "x.jsonl:1", "Expected an invoice object"),
     ("x.csv", "currency\nEUR\n", "x.csv", "external_id column"),
     ("x.csv", "external_id,currency\nA,EUR\nA,USD\n", "x.csv:3.currency", "Differs from the first row"),

@@ -81,8 +81,10 @@ def test_a_rerun_across_batches_is_unchanged_and_a_changed_draft_updated(svc, db
     assert (again.created, again.updated, again.unchanged) == ([], [], [f"X-{i}" for i in range(1, 11)])
     items[4]["customer_name"] = "Renamed"        # X-5, a draft
     items[5]["customer_name"] = "Ignored"        # X-6, posted: frozen
-    third = run_import(svc, [write(tmp_path, "a.jsonl", items + records(2, start=11))], organization_id=1)
-    assert (third.created, third.updated) == (["X-11", "X-12"], ["X-5"])
+    third = run_import(svc, [write(tmp_path, "a.jsonl", items + records(2, start=11))], organization_id=1,
+                       on_error="skip")
+    assert (third.created, third.updated, third.skipped) == (["X-11", "X-12"], ["X-5"], ["X-6"])
+    assert [p.message.endswith("differ from it: customer_name.") for p in third.problems] == [True]
     assert svc.get(svc.find_id(external_id="X-5")).customer_name == "Renamed"
     assert svc.get(svc.find_id(external_id="X-6")).customer_name == "Acme Corp"
     assert automatic_numbers(db) == [1, 2, 3, 4]

@@ -383,3 +383,21 @@ def test_allowances_and_charges_import_as_lines_of_their_own_cii(target, tmp_pat
         ("Freight", Decimal("12.40"), Decimal("0.19"))]
     assert (imported.subtotal, imported.tax_amount, imported.total_amount) == (
         Decimal("980.30"), Decimal("180.26"), Decimal("1160.56"))
+
+
+def test_an_einvoice_sent_again_with_other_content_is_a_problem_naming_the_fields(source, target, tmp_path):
+    invoice_id = post_invoice(source)
+    xml = source.open_xml(invoice_id)[1]
+    path = tmp_path / "invoice.xml"
+    path.write_bytes(xml)
+    assert run_import(target, [path], organization_id=1).problems == []
+    path.write_bytes(xml.replace(b"Consulting", b"Consultancy"))
+
+    again = run_import(target, [path], organization_id=1, on_error="skip")
+
+    number = source.get(invoice_id).invoice_number
+    assert again.unchanged == [] and again.skipped == [number]
+    assert [p.message for p in again.problems] == [
+        f"Invoice {number} (external id {number!r}) is posted and can no longer be modified; these fields "
+        "differ from it: lines."]
+    assert only(target, number).lines[0].description == "Consulting"

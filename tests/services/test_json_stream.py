@@ -64,7 +64,7 @@ def test_the_import_reads_an_array_record_by_record_and_keeps_index_and_line(tmp
     assert [r.location for r in records] == [f"{path}[0]", f"{path}[1]", f"{path}:4"]
     assert [r.payload.get("external_id") for r in records[:2]] == ["A-1", "A-2"]
     assert records[2].fatal and records[2].problems[0].message == \
-        "Not valid JSON (invoice [2]): Expecting ':' delimiter"
+        "Not valid JSON (invoice [2]): Expecting ':' delimiter (line 4, column 16)"
 
 
 def _peak_reading(path) -> tuple[int, int]:
@@ -132,3 +132,39 @@ def test_the_import_names_a_too_deep_record_and_reads_the_rest(tmp_path):
     assert [p.as_dict() for p in records[1].problems] == [{
         "record": f"{path}:2", "field": "",
         "message": "Nested more than 16 levels deep (the most an invoice may have)."}]
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[\n  {"external_id": "A-1"},\n  {"external_id": "A-2"},\n]\n',
+     "Not valid JSON: Expecting value (line 4, column 1); JSON allows no comma before ']': remove the trailing comma"),
+    ('[\n  {"external_id": "A-1"},\n  {"external_id": "A-2",}\n]\n',
+     "Not valid JSON (invoice [1]): Expecting property name enclosed in double quotes (line 3, column 25); "
+     "JSON allows no comma before '}': remove the trailing comma"),
+    ('[{"external_id": "A-1", "lines": [1, 2, ]}]',
+     "Not valid JSON (invoice [0]): Expecting value (line 1, column 41); "
+     "JSON allows no comma before ']': remove the trailing comma"),
+    ('[\n  {"external_id": "A-1"}\n  {"external_id": "A-2"}\n]',
+     "Not valid JSON (invoice [1]): Expecting ',' delimiter (line 3, column 3)"),
+])
+def test_a_syntax_error_names_line_and_column_and_hints_at_a_trailing_comma(tmp_path, text, message):
+    path = tmp_path / "trailing.json"
+    path.write_text(text)
+    [*_, bad] = list(iter_file(path))
+    assert bad.fatal and [p.message for p in bad.problems] == [message]
+
+
+def test_a_json_lines_record_with_a_trailing_comma_names_its_column(tmp_path):
+    path = tmp_path / "trailing.jsonl"
+    path.write_text('{"external_id": "A-1", "lines": [],}\n')
+    [bad] = list(iter_file(path))
+    assert [p.message for p in bad.problems] == [
+        "Not valid JSON: Expecting property name enclosed in double quotes (column 36); "
+        "JSON allows no comma before '}': remove the trailing comma"]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 16])
+def test_the_column_is_right_whatever_the_chunk_size(chunk):
+    text = '[{"a": 1},   {"a": 2},\n    {"a": 3,   }]'
+    with pytest.raises(JsonStreamError) as caught:
+        list(iter_json_array(io.StringIO(text), chunk=chunk))
+    assert (caught.value.line, caught.value.column, caught.value.index) == (2, 16, 2)

@@ -35,7 +35,11 @@ def test_the_organization_comes_from_the_client(api):
     assert created["organization_id"] == 2
     resp = api.post("/api/invoices", api_payload(organization_id=1), token="tok-other")
     assert resp.status_code == 403
-    assert "organization 2" in assert_error_shape(resp)[0]["message"]
+    assert assert_error_shape(resp) == [{"field": "organization_id", "message": (
+        "The API client may only write invoices of organization 2, not 1.")}]
+    put = api.request("PUT", "/api/invoices/by-external-id/X-1", json_body=api_payload(organization_id=1),
+                      token="tok-other")
+    assert put.status_code == 403 and assert_error_shape(put)[0]["field"] == "organization_id"
     assert api.get("/api/invoices", token="tok-other").get_json()["data"][0]["id"] == created["id"]
     assert len(api.get("/api/invoices", token="tok-other").get_json()["data"]) == 1
 
@@ -511,13 +515,24 @@ def test_the_blueprint_follows_the_api_base_path(db):
     assert client.get("/api/invoices", headers={"Authorization": "Bearer tok-erp"}).status_code == 404
 
 
-def test_a_number_too_long_for_python_is_refused_in_plain_words(api):
+DIGITS = 'At most 4300 digits; amounts are decimal strings such as "19.99".'
+
+
+def test_a_number_too_long_for_python_is_refused_in_plain_words_on_its_path(api):
     created = api.create()
     raw = '{"body": "x", "n": ' + "7" * 100_000 + "}"
     resp = api.request("POST", f"/api/invoices/{created['id']}/notes", data=raw, content_type="application/json")
-    assert resp.status_code == 400
-    assert assert_error_shape(resp)[0]["message"] == ('Numbers in the body must be at most 4300 digits; amounts are '
-                                                      'decimal strings such as "19.99".')
+    assert resp.status_code == 422
+    assert {"field": "n", "message": DIGITS} in assert_error_shape(resp)
+
+
+def test_a_number_too_long_for_python_is_named_beside_the_bodys_other_problems(api):
+    body = json.dumps({**api_payload(currency="XXQ"), "customer_id": 0})
+    raw = body.replace('"customer_id": 0', '"customer_id": ' + "9" * 5001)
+    resp = api.request("POST", "/api/invoices", data=raw, content_type="application/json")
+    assert resp.status_code == 422
+    errors = {e["field"]: e["message"] for e in assert_error_shape(resp)}
+    assert errors["customer_id"] == DIGITS and "currency" in errors
 
 
 def test_json_in_utf_8_may_say_so(api):

@@ -103,6 +103,23 @@ def test_an_error_is_replayed_but_a_server_error_is_not_kept(api, monkeypatch):
     assert invoice_count(api) == 1
 
 
+def test_a_request_refused_unread_is_not_kept_so_a_retry_that_mends_it_runs(api):
+    key = {"Idempotency-Key": "mended-content-type"}
+    body = json.dumps(api_payload())
+    first = api.request("POST", "/api/invoices", data=body, content_type="text/plain", headers=key)
+    assert first.status_code == 400 and assert_error_shape(first)[0]["field"] == "content-type"
+    mended = api.request("POST", "/api/invoices", data=body, content_type="application/json", headers=key)
+    assert mended.status_code == 201 and "Idempotent-Replayed" not in mended.headers
+    again = api.request("POST", "/api/invoices", data=body, content_type="application/json", headers=key)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert invoice_count(api) == 1
+
+    broken = {"Idempotency-Key": "mended-json"}
+    assert api.request("POST", "/api/invoices", data=body[:-1], content_type="application/json",
+                       headers=broken).status_code == 400
+    assert api.post("/api/invoices", api_payload(external_id="J-2"), headers=broken).status_code == 201
+
+
 @pytest.mark.parametrize("value", ["", "k" * 256, "clé", "tab\there"])
 def test_a_malformed_key_is_400(api, value):
     resp = api.post("/api/invoices", api_payload(), headers={"Idempotency-Key": value})
