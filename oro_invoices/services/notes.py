@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from oro_invoices.domain.limits import shows_nothing
+from oro_invoices.domain.limits import hidden_character, shows_nothing
 from oro_invoices.domain.messages import Message
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Activity, Note
 from oro_invoices.services.context import ServiceContext
-from oro_invoices.services.schemas import NoteInputSchema, check_storable
+from oro_invoices.services.schemas import NoteInputSchema, ShownText, check_storable
 
 #: How much of a note's text an activity entry quotes.
 QUOTE_LENGTH = 200
@@ -110,6 +110,9 @@ def _checked(body: str) -> str:
     check_storable(body, "body")
     if isinstance(body, str):
         body = body.replace("\r\n", "\n").replace("\r", "\n")
+        character = hidden_character(body)
+        if character is not None:   # as on every other shown text; tabs and line breaks stay allowed
+            raise ValidationError([("body", Message(ShownText.error, character=character))])
     errors = NoteInputSchema().validate({"body": body})
     if errors or shows_nothing(str(body)):
         raise ValidationError([("body", Message("Write the note's text (up to 10,000 characters)."))])

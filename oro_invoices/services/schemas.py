@@ -530,7 +530,7 @@ MAX_NOTE = 10_000
 
 
 class NoteInputSchema(Schema):
-    body = fields.String(required=True, validate=text_length(MAX_NOTE, min=1))
+    body = fields.String(required=True, validate=[text_length(MAX_NOTE, min=1), shown_text])
 
 
 class PaymentInputSchema(Schema):

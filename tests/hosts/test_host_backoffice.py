@@ -150,6 +150,9 @@ def test_add_note(admin):
     assert "The note is empty" not in said
     invisible = admin.submit(page, f"{page}/notes", {"body": "\u200b"})         # a zero-width space only
     assert "The note is empty" in text_of(invisible.get_data(as_text=True))
+    reordered = admin.submit(page, f"{page}/notes", {"body": "\u202e evil"})
+    said = text_of(reordered.get_data(as_text=True))
+    assert reordered.status_code == 422 and "Must not contain U+202E RIGHT-TO-LEFT OVERRIDE" in said
     assert [n.body for n in admin.service.notes(inv)] == ["Customer asked for <b>a copy</b>."]
 
 

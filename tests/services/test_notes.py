@@ -55,6 +55,18 @@ def test_a_note_of_only_invisible_characters_is_refused_like_an_empty_one(servic
     assert [n.body for n in service.notes(inv.id)] == ["Mine"]
 
 
+def test_a_note_with_a_text_direction_override_is_refused_naming_it(service):
+    inv = service.create(invoice_payload())
+    with pytest.raises(ValidationError) as added:
+        service.add_note(inv.id, "\u202e evil", actor="Alice", author_id=7)
+    [(field, message)] = added.value.errors
+    assert field == "body" and "Must not contain U+202E RIGHT-TO-LEFT OVERRIDE" in str(message)
+    note = service.add_note(inv.id, "Line one\r\n\tline two", actor="Alice", author_id=7)
+    assert note.body == "Line one\n\tline two"
+    with pytest.raises(ValidationError):
+        service.edit_note(inv.id, note.id, "x\u2066y", author_id=7)
+    assert [n.body for n in service.notes(inv.id)] == ["Line one\n\tline two"]
+
 
 def test_a_note_typed_to_the_fields_limit_with_line_breaks_is_kept_as_typed(service):
     inv = service.create(invoice_payload())

@@ -364,6 +364,12 @@ def test_notes(api):
         refused = api.post(url, bad)
         assert refused.status_code == 422, bad
         assert_error_shape(refused)
+    reordered = api.post(url, {"body": "\u202e evil"})
+    assert reordered.status_code == 422
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in str(reordered.get_json())
+    kept = api.post(url, {"body": "Line one\n\tindented line two"})
+    assert kept.status_code == 201 and kept.get_json()["body"] == "Line one\n\tindented line two"
+    assert len(api.get(url).get_json()["data"]) == 2
 
 
 # ---- errors ---------------------------------------------------------------------
