@@ -440,8 +440,11 @@ class _Stopped(Exception):
 
 
 def _errors(exc: InvoiceError) -> list[tuple[str, str]]:
+    """``exc`` as the report's problems: one per field it names, as the API answers it."""
     if isinstance(exc, ValidationError):
         return exc.errors
+    if isinstance(exc, InvoiceIsPosted) and exc.fields:     # the fields that differ from a posted invoice
+        return [(name, exc.message) for name in exc.fields]
     return [("invoice_number" if isinstance(exc, NumberTaken) else "", exc.message)]
 
 

@@ -48,6 +48,17 @@ DOCUMENT_FIELDS = frozenset({
     "order_id", "order_identifier", "bill_to", "ship_to", "lines", "external_payment_url",
     "delivery_date", "delivery_period_start", "delivery_period_end", "buyer",
 })
+
+
+def posted_refusal(number: str | None, fields: Sequence[str]) -> InvoiceIsPosted:
+    """The refusal of a change to the document ``fields`` of the posted invoice ``number``, worded
+    the same for PATCH, PUT by external id and an import (an API error names each field)."""
+    return InvoiceIsPosted(Message(
+        "Invoice %(number)s is posted and can no longer be modified (tried to change: %(fields)s). "
+        "Only its payment status, payments and notes may change.", number=number,
+        fields=", ".join(fields)), fields=fields)
+
+
 #: An invoice of more lines has its PDF rendered right after its posting commits, not inside it
 #: (``Lifecycle.post``): laying out hundreds of lines takes seconds while the lock is held.
 RENDER_AFTER_COMMIT_LINES = 100
@@ -221,10 +232,7 @@ class Lifecycle:
                                               "can change.", number=inv.invoice_number))
             doc_fields = sorted(set(data) & DOCUMENT_FIELDS)
             if inv.status == "posted" and doc_fields:
-                raise InvoiceIsPosted(Message(
-                    "Invoice %(number)s is posted and can no longer be modified (tried to change: %(fields)s). "
-                    "Only its payment status, payments and notes may change.", number=inv.invoice_number,
-                    fields=", ".join(doc_fields)), fields=doc_fields)
+                raise posted_refusal(inv.invoice_number, doc_fields)
             if doc_fields:
                 self._change_document(s, inv, data, doc_fields, actor)
             status_change: StatusChange = None

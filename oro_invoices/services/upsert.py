@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import InvoiceIsPosted
 from oro_invoices.domain.invoice import Address, InvoiceDocument, tax_category_for
-from oro_invoices.services.lifecycle import DOCUMENT_FIELDS
+from oro_invoices.services.lifecycle import DOCUMENT_FIELDS, posted_refusal
 
 if TYPE_CHECKING:
     from oro_invoices.services.facade import InvoiceService
@@ -36,9 +36,7 @@ def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
 
 def posted_conflict(doc: InvoiceDocument, changed: list[str]) -> InvoiceIsPosted:
     """The error of a payload that would change the fields ``changed`` of the posted ``doc``."""
-    return InvoiceIsPosted(
-        f"Invoice {doc.invoice_number} (external id {doc.external_id!r}) is posted and can no "
-        f"longer be modified; these fields differ from it: {', '.join(changed)}.", fields=changed)
+    return posted_refusal(doc.invoice_number, changed)
 
 
 def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Mapping[str, Any],

@@ -397,7 +397,7 @@ def test_an_einvoice_sent_again_with_other_content_is_a_problem_naming_the_field
 
     number = source.get(invoice_id).invoice_number
     assert again.unchanged == [] and again.skipped == [number]
-    assert [p.message for p in again.problems] == [
-        f"Invoice {number} (external id {number!r}) is posted and can no longer be modified; these fields "
-        "differ from it: lines."]
+    assert [(p.field, p.message) for p in again.problems] == [
+        ("lines", f"Invoice {number} is posted and can no longer be modified (tried to change: lines). Only its "
+                  "payment status, payments and notes may change.")]
     assert only(target, number).lines[0].description == "Consulting"

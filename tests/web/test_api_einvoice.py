@@ -265,8 +265,8 @@ def test_an_e_invoice_sent_again_with_other_content_is_a_409_naming_each_differi
     errors = again.get_json()["errors"]
     assert [e["field"] for e in errors] == ["bill_to", "customer_name", "lines"]    # the buyer's name is both
     assert {e["message"] for e in errors} == {
-        "Invoice ERP-2026-0042 (external id 'ERP-2026-0042') is posted and can no longer be modified; these fields "
-        "differ from it: bill_to, customer_name, lines."}
+        "Invoice ERP-2026-0042 is posted and can no longer be modified (tried to change: bill_to, customer_name, "
+        "lines). Only its payment status, payments and notes may change."}
     stored = einvoice_api.get(f"/api/invoices/{first.get_json()['id']}", token="tok-other").get_json()
     assert stored == first.get_json()
 

@@ -58,7 +58,14 @@ def test_a_posted_invoice_is_unchanged_or_a_409_naming_the_fields(api):
     assert changed.status_code == 409
     errors = assert_error_shape(changed)
     assert [e["field"] for e in errors] == ["customer_name", "due_date"]
-    assert "posted" in errors[0]["message"] and "customer_name, due_date" in errors[0]["message"]
+    said = (f"Invoice {posted['invoice_number']} is posted and can no longer be modified (tried to change: "
+            "customer_name, due_date). Only its payment status, payments and notes may change.")
+    assert [e["message"] for e in errors] == [said, said]
+    patched = api.request("PATCH", f"/api/invoices/{inv['id']}",
+                          json_body={"customer_name": "Someone else", "due_date": "2026-12-31"})
+    assert patched.status_code == 409     # PATCH says it in the same words
+    assert [(e["field"], e["message"]) for e in assert_error_shape(patched)] == [
+        ("customer_name", said), ("due_date", said)]
     assert api.get(f"/api/invoices/{inv['id']}").get_json() == posted
     as_draft = put(api, api_payload(status="draft"))
     assert as_draft.status_code == 409 and [e["field"] for e in assert_error_shape(as_draft)] == ["status"]
