@@ -213,7 +213,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         return 2
     meter = ProgressMeter(sys.stderr, what="invoices")
     config = _config(args, storage_url=args.storage, host=_host_name(args))
-    with build_addon(config, host=args.host_object) as addon:
+    with _said_if_interrupted(lambda: _import_interrupted(args), meter), \
+            build_addon(config, host=args.host_object) as addon:
         try:
             report = run_import(addon.invoices, [Path(p) for p in args.files], organization_id=args.organization,
                                 fmt=args.format, on_error=args.on_error, dry_run=args.dry_run, actor=args.actor,
@@ -227,7 +228,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     not_rendered: list[tuple[int, str]] = []
     pending = report.count("pending_pdfs")
     if pending and not args.no_pdf and renders:    # after the import's commit, never inside it
-        not_rendered = _render_imported_pdfs(args, config, report, meter)
+        with _said_if_interrupted(lambda: "import interrupted while rendering PDFs: the invoices were imported; "
+                                          "the PDFs not rendered yet stay pending (run complete-pdfs)", meter):
+            not_rendered = _render_imported_pdfs(args, config, report, meter)
     meter.finish()
     if pending and not args.no_pdf and not renders:
         print("note: the PDFs stay pending: rendering needs the pdf extra (pip install 'oro-invoices[pdf]'); "
@@ -247,6 +250,16 @@ def _cmd_import(args: argparse.Namespace) -> int:
     label = "dry run" if args.dry_run else "imported"
     print(f"{label}: {report.summary()}" + (f"; {len(report.problems)} problem(s)" if report.problems else ""))
     return 1 if report.problems or not_rendered else 0
+
+
+def _import_interrupted(args: argparse.Namespace) -> str:
+    """What an import stopped with Ctrl-C before its PDFs are rendered leaves written."""
+    if args.dry_run:
+        return "import interrupted: nothing was written (a dry run)"
+    if args.on_error == "stop":
+        return "import interrupted: nothing was written (with --on-error stop the import is one transaction)"
+    return ("import interrupted: the transactions it committed (500 records each) stay written and the one "
+            "under way was rolled back; importing the file again writes the rest")
 
 
 def _render_imported_pdfs(args: argparse.Namespace, config: AddonConfig, report: Any,
@@ -277,12 +290,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if fmt == "pdfs":
         return _export_pdfs(args, filters)
     meter = ProgressMeter(sys.stderr, what="invoices")
-    with _addon(args) as addon, contextlib.ExitStack() as stack:
+    exported = [0]
+
+    def progress(done: int) -> None:
+        exported[0] = done
+        meter("exported", done, total)
+
+    with _said_if_interrupted(lambda: _export_interrupted(args.output, f"{exported[0]} invoice(s)"), meter), \
+            _addon(args) as addon, contextlib.ExitStack() as stack:
         total = addon.invoices.list_invoices(filters, limit=1, with_total=True).total
         out = cast(TextIO, stack.enter_context(_replacing(args.output, "w", encoding="utf-8", newline=""))) \
             if args.output else sys.stdout
         write = write_csv if fmt == "csv" else write_jsonl
-        count = write(export_records(addon.invoices, filters), out, lambda done: meter("exported", done, total))
+        count = write(export_records(addon.invoices, filters), out, progress)
     meter.finish()
     print(f"exported: {count} invoice(s)", file=sys.stderr)
     return 0
@@ -303,7 +323,9 @@ def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     meter = ProgressMeter(sys.stderr, what="PDFs")
     missing: list[str] = []
     written = 0
-    with _addon(args, storage_url=args.storage, pdf=False) as addon:
+    with _said_if_interrupted(lambda: _export_interrupted(args.output, "the ZIP archive (it has no directory yet, "
+                                                                      "so it cannot be opened)"), meter), \
+            _addon(args, storage_url=args.storage, pdf=False) as addon:
         if addon.storage is not None:   # before the archive is begun: else each PDF is listed missing
             ensure_reachable(addon.storage)
         posted = addon.invoices.list_invoices(filters, limit=1, with_total=True).total \
@@ -320,6 +342,13 @@ def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     for line in missing:
         print(f"MISSING {line}", file=sys.stderr)
     return 1 if missing else 0
+
+
+def _export_interrupted(output: str | None, written: str) -> str:
+    """What an export stopped with Ctrl-C leaves: ``--output`` takes its name only once complete."""
+    if output:
+        return f"export interrupted: {output} was not written (an earlier file of that name is as it was)"
+    return f"export interrupted: standard output is incomplete: it got only {written}"
 
 
 def _date(text: str) -> Any:
@@ -421,6 +450,19 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
             text = activity_text(found)
     _write_text(args.output, text)
     return 0
+
+
+@contextlib.contextmanager
+def _said_if_interrupted(say: Callable[[], str], meter: Any = None) -> Iterator[None]:
+    """Ctrl-C in the block says in one line (``say()``) what was and was not done; the command
+    still ends with 130, as an interrupted command does. ``meter``: a progress line to end first."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if meter is not None:
+            meter.finish()
+        print(say(), file=sys.stderr, flush=True)
+        raise
 
 
 @contextlib.contextmanager
@@ -527,8 +569,11 @@ def _cmd_deliver_mail(args: argparse.Namespace) -> int:
     with _addon(args, storage_url=args.storage, smtp=args.smtp_url, mail_sender=args.sender,
                 pdf=False) as addon:
         tally = DeliveryTally()
+        rounds = _Rounds("deliver-mail", "a message being sent at that moment stays 'sending' until its lease "
+                                         "expires")
         while True:
-            report = addon.mail.deliver_pending(limit=args.limit)
+            with rounds.one():
+                report = addon.mail.deliver_pending(limit=args.limit)
             tally.add(report)
             if report.claimed or not args.every:
                 print(f"claimed {report.claimed}: {report.sent} sent, {report.retrying} to retry, "
@@ -543,7 +588,8 @@ def _cmd_deliver_mail(args: argparse.Namespace) -> int:
                 return 1 if report.failed or report.unknown or delivered_nothing else 0
             if report.claimed:
                 print(tally.line(addon.mail.waiting()[0]), file=sys.stderr, flush=True)
-            time.sleep(args.every)
+            with rounds.between():
+                time.sleep(args.every)
 
 
 def _explain_undelivered(addon: Addon) -> None:
@@ -557,6 +603,26 @@ def _explain_undelivered(addon: Addon) -> None:
              else f"statement of customer {problem.customer_id}")
     print(f"error: nothing was delivered; the last problem (message {problem.id}, {about}): "
           f"{problem.last_error}{retry}", file=sys.stderr)
+
+
+class _Rounds:
+    """The delivery rounds of ``deliver-mail`` and ``deliver-events``: what Ctrl-C stopped."""
+
+    def __init__(self, command: str, cut_short: str):
+        self.command, self.cut_short, self.finished = command, cut_short, 0
+
+    @contextlib.contextmanager
+    def one(self) -> Iterator[None]:
+        """A round: interrupted, what it had delivered is recorded, and ``cut_short`` is said."""
+        with _said_if_interrupted(lambda: f"{self.command} interrupted during a round, after {self.finished} "
+                                          f"finished round(s): what it delivered is recorded; {self.cut_short}"):
+            yield
+        self.finished += 1
+
+    def between(self) -> contextlib.AbstractContextManager[None]:
+        """The wait for the next round."""
+        return _said_if_interrupted(lambda: f"{self.command} stopped after its last finished round "
+                                            f"({self.finished} round(s)); nothing was cut short")
 
 
 def _cmd_migrate_storage(args: argparse.Namespace) -> int:
@@ -624,13 +690,17 @@ def _cmd_deliver_events(args: argparse.Namespace) -> int:
                 f"{waiting} event(s) wait for delivery, but the settings of host {addon.host.name!r} list no "
                 "webhook endpoint in any scope; nothing was sent or marked. Give the shop's own host "
                 f"(--host NAME or ${HOST_ENV}), whose settings hold the endpoints.")
+        rounds = _Rounds("deliver-events", "an event being posted at that moment is posted again, with the same "
+                                           "event id, once its lease expires")
         while True:
-            report = addon.events.deliver_pending(limit=args.limit)
+            with rounds.one():
+                report = addon.events.deliver_pending(limit=args.limit)
             if report.claimed or not args.every:
                 print(report.summary(), flush=True)
             if not args.every:
                 return 1 if report.failed else 0
-            time.sleep(args.every)
+            with rounds.between():
+                time.sleep(args.every)
 
 
 def _cmd_remind(args: argparse.Namespace) -> int:

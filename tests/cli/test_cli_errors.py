@@ -181,6 +181,8 @@ def test_an_export_stopped_midway_leaves_the_earlier_file_and_no_partial_one(cap
         raise KeyboardInterrupt  # Ctrl-C while rows are written
     monkeypatch.setattr(exporting, "write_csv", interrupted)
     assert main(["export", "--db", url, "--format", "csv", "--output", str(output)]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"export interrupted: {output} was not written (an earlier file of that name is as it was)")
     assert output.read_text() == "yesterday's export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.csv", "invoices.db"]
     monkeypatch.undo()
@@ -338,3 +340,71 @@ def test_aging_and_statement_name_the_option_of_a_value_out_of_range(capsys, sql
     code, out, err = run(capsys, *argv, "--db", sqlite_db.url)
     assert code == 2 and out == ""
     assert err.startswith(f"error: {said}") and err.count("\n") == 1
+
+
+def test_an_export_to_standard_output_stopped_midway_says_it_is_incomplete(capsys, tmp_path, monkeypatch):
+    from oro_invoices.services import exporting
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+
+    def interrupted(records, out, progress):
+        progress(3)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(exporting, "write_jsonl", interrupted)
+    capsys.readouterr()
+    assert main(["export", "--db", url]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "export interrupted: standard output is incomplete: it got only 3 invoice(s)")
+
+
+def test_an_import_stopped_midway_writes_nothing_and_says_so(capsys, tmp_path, monkeypatch):
+    import json
+
+    from support.payloads import invoice_payload
+
+    from oro_invoices.services import importing
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    file = tmp_path / "two.json"
+    file.write_text(json.dumps([invoice_payload(external_id="I-1"), invoice_payload(external_id="I-2")]))
+    write_chunk, written = importing._write_chunk, []
+
+    def interrupted(*args):
+        write_chunk(*args)
+        written.append(len(args[2]))
+        raise KeyboardInterrupt     # Ctrl-C once the records are written, before the commit
+    monkeypatch.setattr(importing, "_write_chunk", interrupted)
+    capsys.readouterr()
+    assert main(["import", "--db", url, "--one-process", str(file)]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "import interrupted: nothing was written (with --on-error stop the import is one transaction)")
+    assert written == [2]
+    monkeypatch.undo()
+    assert main(["export", "--db", url]) == 0
+    assert capsys.readouterr().err.endswith("exported: 0 invoice(s)\n")
+
+
+def test_deliver_mail_every_says_where_ctrl_c_stopped_it(capsys, tmp_path, monkeypatch):
+    import time
+
+    from oro_invoices.services.mail.service import MailService
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    argv = ["deliver-mail", "--db", url, "--storage", str(tmp_path / "pdf"), "--smtp-url", "smtp://127.0.0.1:1",
+            "--every", "5"]
+
+    def sleep(seconds):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(time, "sleep", sleep)
+    capsys.readouterr()
+    assert main(argv) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "deliver-mail stopped after its last finished round (1 round(s)); nothing was cut short")
+
+    def deliver_pending(self, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(MailService, "deliver_pending", deliver_pending)
+    assert main(argv) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "deliver-mail interrupted during a round, after 0 finished round(s): what it delivered is recorded; "
+        "a message being sent at that moment stays 'sending' until its lease expires")

@@ -138,5 +138,8 @@ def test_every_keeps_delivering_until_interrupted(sqlite_db, host, capsys, monke
         paid_partially(sqlite_db, host, receiver.url)
         assert main(["deliver-events", "--db", sqlite_db.url, "--every", "0.5"], host=host) == 130
     # one line for the run that claimed something, none for the idle one
-    assert capsys.readouterr().out == "claimed 1: 1 delivered, 0 to retry, 0 failed\n"
+    said = capsys.readouterr()
+    assert said.out == "claimed 1: 1 delivered, 0 to retry, 0 failed\n"
+    assert said.err.splitlines()[-1] == "deliver-events stopped after its last finished round (2 round(s)); " \
+                                        "nothing was cut short"
     assert naps == [0.5, 0.5] and len(receiver.requests) == 1
