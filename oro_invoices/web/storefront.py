@@ -192,7 +192,8 @@ class StorefrontPages:
                                  allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
                                  default_sort=LIST_DEFAULT_SORT, limit=self.ctx.page_size,
                                  inline_errors=True, count=True, customers=viewer.customer_ids(),
-                                 sort_labels=list_sort_labels())
+                                 sort_labels=list_sort_labels(), currency_sorts=listing.CURRENCY_SORTS,
+                                 one_currency_sorts=True)    # by Total only while all are in one currency
         can_pay, selectable = self._payable(req, page.items)
         # a corporate user's list spans their customer and its sub-customers: say whose each is
         several = len(visible.customer_ids or ()) > 1
