@@ -83,7 +83,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.statement_email_view": "One statement email of the customer (`?customer=<id>`): its headers, bodies and attachments, opened from **Statements Sent**",
     "oro_invoices.admin.statement_email_attachment": "An attachment of a statement email (`?customer=<id>`): the statement PDF it carried, checked against the SHA-256 it recorded",
     "oro_invoices.admin.statement_email_decision": "**Send again** (or **Mark as delivered**) on an undelivered statement email of the customer (`?customer=<id>`; `oro_invoices.send`)",
-    "oro_invoices.storefront.download_all": "**Download PDFs (ZIP)** on My Account > Invoices (offered while the list finds something): the stored PDFs of the invoices and credit notes its filters select that the customer user may see and download, in its order",
+    "oro_invoices.storefront.download_all": "**Download PDFs (ZIP)** on My Account > Invoices (offered while the list finds something): the stored PDFs of the invoices and credit notes its filters select that the customer user may see and download, in its order (by Total only while they are all in one currency, as the list sorts: 422 otherwise)",
     "oro_invoices.storefront.statement": "**Download statement (PDF)** under the Balance: the open invoices the user's role shows, each with what it still owes and its days overdue, per currency with their aging (`statement-<customer id>-YYYY-MM-DD.pdf`)",
     "oro_invoices.storefront.index": "My Account > **Invoices**",
     "oro_invoices.storefront.view": "the storefront invoice page",

@@ -68,3 +68,14 @@ def test_invoices_in_several_currencies_offer_no_total_sort_and_refuse_it_saying
     # filtered to one currency's invoices (credit notes have none here): Total sorts them again
     one = client.get(URL + "?sort=-total_amount&date_from=" + (dt.date.today() - dt.timedelta(days=100)).isoformat())
     assert DROPPED not in text_of(one.get_data(as_text=True))
+
+
+def test_download_pdfs_by_total_is_refused_while_the_invoices_are_in_several_currencies(shop):
+    client = customer(shop, ROLES["corporate"])
+    assert client.get(URL + "/download-pdfs.zip?sort=-total_amount").status_code == 200     # all in EUR
+    add_invoice(shop, "JPY", "10000")
+    refused = client.get(URL + "/download-pdfs.zip?sort=-total_amount")
+    assert refused.status_code == 422 and refused.content_type != "application/zip"
+    assert ("These invoices are in several currencies, whose amounts do not compare: they cannot be sorted by "
+            "Total.") in text_of(refused.get_data(as_text=True))
+    assert client.get(URL + "/download-pdfs.zip?sort=-invoice_date").status_code == 200
