@@ -136,6 +136,8 @@ class Page(Generic[T]):
     next_cursor: str | None
     total: int | None = None
     sort: str = "-invoice_date"
+    #: in how many currencies the counted matches are (None: not read)
+    currencies: int | None = None
 
 
 #: Under the Overdue filter within one organization, these sorts read the payment state's own
@@ -412,7 +414,8 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
 
 def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date", limit: int = 25,
               cursor: str | None = None, with_total: bool = False, total_cap: int | None = None,
-              status_order: Sequence[str] | None = None) -> tuple[Sequence[Row[Any]], str | None, int | None]:
+              status_order: Sequence[str] | None = None, with_currencies: bool = False,
+              ) -> tuple[Sequence[Row[Any]], str | None, int | None, int | None]:
     """One page of rows of ``SUMMARY_COLUMNS`` (``read_models.summary_of_row`` reads them) and
     the cursor of the next page.
 
@@ -424,7 +427,9 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
 
     ``with_total`` also counts the matches. With ``total_cap`` the count stops past that many
     (it is then ``total_cap + 1``) and is read in the page's own statement, as a column
-    computed once; only an empty page needs a statement of its own for it.
+    computed once; only an empty page needs a statement of its own for it. With it,
+    ``with_currencies`` also reads, in the same statement, in how many currencies the counted
+    matches are (returned last; None when not read: not asked, or the page is empty).
 
     The statement is built once per shape of the request (which filters, the sort, whether a
     cursor is given...) and run again with the values of the next request as parameters, on the
@@ -475,15 +480,19 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
         params.pop("oi_after_id", None)
         params.update(_status_bounds(after_rank, after[1] if after is not None else None, desc))
     counted = with_total and total_cap is not None
+    in_currencies = counted and with_currencies
     shape = (filter_shape(f, values), key, desc, after is not None and after[0] is not None,
              after is not None and after[0] is None, None if customers is None else
              (len(customers) if dialect != "postgresql" else 0), dialect, index_due_date, overdue_set,
-             int(limit), total_cap if counted else None, labelled, by_status)
+             int(limit), total_cap if counted else None, labelled, by_status, in_currencies)
     stmt = _PAGE_STATEMENTS.get(shape)
     if stmt is None:
         stmt = _page_statement(f, key, desc, after, customers, limit, total_cap if counted else None,
                                index_due_date, dialect, open_sort, overdue_set, labelled=labelled,
                                by_status=by_status)
+        if in_currencies:
+            stmt = stmt.add_columns(_currencies(f, total_cap).correlate(None).scalar_subquery()
+                                    .label("oi_currencies"))
         bound = {name for name in stmt.compile(dialect=session.get_bind().dialect).params
                  if name.startswith("oi_")}
         if bound != set(params):  # a value the parameters would not replace: never reuse it
@@ -492,9 +501,10 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
             _PAGE_STATEMENTS.clear()
         _PAGE_STATEMENTS[shape] = stmt
     rows: Sequence[Row[Any]] = session.connection().execute(stmt, params).all()
-    total: int | None = None
+    total = currencies = None
     if counted and rows:
-        total = rows[0][-1]
+        total = rows[0]._mapping["oi_total"]
+        currencies = rows[0]._mapping["oi_currencies"] if in_currencies else None
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
@@ -503,7 +513,7 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
         next_cursor = encode_cursor(sort, _sort_value(key, last), last.id)
     if with_total and total is None:
         total = count_rows(session, f, cap=total_cap)
-    return rows, next_cursor, total
+    return rows, next_cursor, total, currencies
 
 
 #: Page statements kept for reuse, by shape (``list_rows``); past this many the store is emptied.
@@ -687,6 +697,18 @@ def _counted(f: InvoiceFilter, cap: int | None) -> Select[Any]:
     if cap is not None:
         matching = matching.limit(cap + 1)
     return select(func.count()).select_from(matching.subquery())
+
+
+def _currencies(f: InvoiceFilter, cap: int | None) -> Select[Any]:
+    """``SELECT count(DISTINCT currency)`` of the invoices ``_counted`` counts (the same ones)."""
+    matching = select(Invoice.currency)
+    if _reads_payment_state(f):
+        matching = matching.join(PaymentState, PaymentState.invoice_id == Invoice.id)
+    matching = apply_filter(matching, f)
+    if cap is not None:
+        matching = matching.limit(cap + 1)
+    found = matching.subquery()
+    return select(func.count(found.c.currency.distinct())).select_from(found)
 
 
 def _reads_payment_state(f: InvoiceFilter) -> bool:

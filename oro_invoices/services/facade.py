@@ -202,15 +202,19 @@ class InvoiceService:
     def list_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                       sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,
                       with_total: bool = False, total_cap: int | None = None,
-                      status_order: Sequence[str] | None = None) -> Page[views.InvoiceSummary]:
+                      status_order: Sequence[str] | None = None,
+                      with_currencies: bool = False) -> Page[views.InvoiceSummary]:
         """One page of invoice summaries; pass ``next_cursor`` back for the next page.
 
         ``with_total`` counts the matches too; ``total_cap`` stops counting past that many
         (``Page.total`` is then ``total_cap + 1``) and reads the count with the page.
         ``status_order``: the payment status codes in the order a sort by payment status reads
-        them (the pages give their labels' order in the page's language); None: by code."""
+        them (the pages give their labels' order in the page's language); None: by code.
+        ``with_currencies`` (with ``total_cap``): ``Page.currencies``, in how many currencies the
+        counted matches are, read with the page."""
         return self.reads.list_invoices(filters, sort=sort, limit=limit, cursor=cursor,
-                                        with_total=with_total, total_cap=total_cap, status_order=status_order)
+                                        with_total=with_total, total_cap=total_cap, status_order=status_order,
+                                        with_currencies=with_currencies)
 
     def checked_filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
         """``filters`` as the listings read them, checked before anything is read (for a reply

@@ -153,7 +153,14 @@ class PaymentEvents:
         verified: Scope | None = None
         try:
             if keys:
-                result, verified = self._verify_anywhere(method_name, method, callback, keys)
+                result, verified, holds = self._verify_anywhere(method_name, method, callback, keys)
+                if not holds:
+                    # verified with settings no invoice has (an organization's or website's own, set
+                    # up before its first invoice): nothing it reports is theirs; acknowledged, as
+                    # the provider expects for an event ignored, and nothing recorded
+                    log.info("A %s notification verified with the settings of organization %s, website %s, "
+                             "which no invoice has: ignored.", method_name, *verified)
+                    return CallbackOutcome(None, result.reply)
             else:
                 result = self._verify(method_name, method.handle_callback, callback, record,
                                       self.checkout.method_config(method, *scope))
@@ -184,15 +191,16 @@ class PaymentEvents:
         return CallbackOutcome(attempt, result.reply, tuple(outcomes))
 
     def _verify_anywhere(self, method_name: str, method: PaymentMethod, callback: ProviderCallback,
-                         keys: tuple[str, ...]) -> tuple[CallbackResult, Scope]:
+                         keys: tuple[str, ...]) -> tuple[CallbackResult, Scope, bool]:
         """A callback that names no attempt, verified with the settings of the first scope whose
-        ``keys`` verify it (the global ones first, then each organization's and website's own), and
-        that scope. Refused by all, the refusal raised is the first by a scope that has ``keys`` set."""
+        ``keys`` verify it (the global ones first, then each organization's and website's own), that
+        scope, and whether an invoice has its settings. Refused by all, the refusal raised is the
+        first by a scope that has ``keys`` set."""
         refused: CallbackRejected | None = None
         refused_configured = False
-        for scope, config in self._callback_scopes(method, keys):
+        for scope, config, holds in self._callback_scopes(method, keys):
             try:
-                return self._verify(method_name, method.handle_callback, callback, None, config), scope
+                return self._verify(method_name, method.handle_callback, callback, None, config), scope, holds
             except CallbackRejected as exc:
                 configured = any(config.get(key) for key in keys)
                 if refused is None or (configured and not refused_configured):
@@ -200,20 +208,40 @@ class PaymentEvents:
         assert refused is not None  # the global scope is always tried
         raise refused
 
-    def _callback_scopes(self, method: PaymentMethod, keys: tuple[str, ...]) -> list[tuple[Scope, MethodConfig]]:
-        """The global scope, then each organization and website of an invoice whose ``keys`` differ
-        from those of the scopes before it, each with ``method``'s settings there."""
+    def _callback_scopes(self, method: PaymentMethod, keys: tuple[str, ...]
+                         ) -> list[tuple[Scope, MethodConfig, bool]]:
+        """The global scope, then each organization and website of an invoice, then each that sets
+        one of ``keys`` itself, whose ``keys`` differ from those of the scopes before it, each with
+        ``method``'s settings there and whether an invoice has them (the global ones count as had)."""
         with self.ctx.db.session() as s:
             places = s.execute(select(Invoice.organization_id, Invoice.website_id).distinct()).all()
-        found: list[tuple[Scope, MethodConfig]] = []
+        found: list[tuple[Scope, MethodConfig, bool]] = []
         seen: set[tuple[str, ...]] = set()
-        for place in [(None, None), *sorted(places, key=lambda p: (p[0], p[1] if p[1] is not None else -1))]:
+        candidates = [((None, None), True), *(((p[0], p[1]), True) for p in sorted(places, key=_scope_order)),
+                      *((place, False) for place in sorted(self._setting_scopes(keys), key=_scope_order))]
+        for place, holds in candidates:
             config = self.checkout.method_config(method, place[0], place[1])
             values = tuple(str(config.get(key) or "") for key in keys)
             if values in seen or (found and not any(values)):
                 continue
             seen.add(values)
-            found.append(((place[0], place[1]), config))
+            found.append((place, config, holds))
+        return found
+
+    def _setting_scopes(self, keys: tuple[str, ...]) -> set[Scope]:
+        """Each organization and website (with its organization, when the host knows it) that
+        stores one of ``keys`` itself."""
+        settings = self.ctx.settings
+        if settings is None:
+            return set()
+        found: set[Scope] = set()
+        for key in keys:
+            found |= {(item.scope_id, None) for item in settings.stored_everywhere(key, "organization")
+                      if item.scope_id is not None}
+            for item in settings.stored_everywhere(key, "website"):
+                if item.scope_id is not None:
+                    website = self.ctx.host.websites.get_website(item.scope_id) if self.ctx.host is not None else None
+                    found.add((website.organization_id if website is not None else None, item.scope_id))
         return found
 
     def _verified_elsewhere(self, s: Session, method_name: str, row: PaymentEvent, invoice_id: int) -> bool:
@@ -560,6 +588,11 @@ def _says(row: PaymentEvent) -> tuple[Any, ...]:
     saying the same is a redelivery."""
     return (row.action, row.successful, row.amount, row.currency, row.provider_reference,
             row.parent_reference, (row.payload or {}).get("attempt_id"), (row.payload or {}).get(VERIFIED_KEY))
+
+
+def _scope_order(scope: tuple[int | None, int | None]) -> tuple[int, int]:
+    """An order of scopes (None, the wider scope, first)."""
+    return (scope[0] if scope[0] is not None else -1, scope[1] if scope[1] is not None else -1)
 
 
 def _says_of(event: ProviderEvent, verified: Scope | None = None) -> tuple[Any, ...]:

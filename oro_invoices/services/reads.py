@@ -89,20 +89,22 @@ class Reads:
     def list_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                       sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,
                       with_total: bool = False, total_cap: int | None = None,
-                      status_order: Sequence[str] | None = None) -> Page[views.InvoiceSummary]:
+                      status_order: Sequence[str] | None = None,
+                      with_currencies: bool = False) -> Page[views.InvoiceSummary]:
         """One page of invoice summaries; pass ``next_cursor`` back for the next page.
 
         ``with_total`` counts the matches too; ``total_cap`` stops counting past that many
         (``Page.total`` is then ``total_cap + 1``) and reads the count with the page.
         ``status_order``: the payment status codes in the order a sort by payment status reads
-        them (a page's: by their labels in its language); None: by code (``queries.list_rows``)."""
+        them (a page's: by their labels in its language); None: by code (``queries.list_rows``).
+        ``with_currencies`` (with ``total_cap``): ``Page.currencies``, read with the page."""
         filters = self._filter(filters)
         with self.ctx.db.session() as s:
-            rows, next_cursor, total = list_rows(s, filters, sort=sort, limit=limit, cursor=cursor,
-                                                 with_total=with_total, total_cap=total_cap,
-                                                 status_order=status_order)
+            rows, next_cursor, total, currencies = list_rows(
+                s, filters, sort=sort, limit=limit, cursor=cursor, with_total=with_total, total_cap=total_cap,
+                status_order=status_order, with_currencies=with_currencies)
             items = [views.summary_of_row(row) for row in rows]
-        return Page(items=items, next_cursor=next_cursor, total=total, sort=sort)
+        return Page(items=items, next_cursor=next_cursor, total=total, sort=sort, currencies=currencies)
 
     def count_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                        cap: int | None = None) -> int:

@@ -700,7 +700,10 @@ class Refunds:
             if kind == "capture":
                 left = self._capturable(s, invoice, held, now)
                 _check_capturable(invoice, method, held, left, tx.currency)
+            # a capture bound by what the authorization has free (not by what the invoice has due)
+            # names the unanswered request that reserves the rest, as a refund does
             minor = (_amount_within(s, tx, method, amount, left, now) if kind == "refund"
+                     or (kind == "capture" and left == held)
                      else _amount(amount, left, tx.currency) if kind == "capture" else left)
             if kind == "capture" and minor < held and not captures_part(method):
                 raise ValidationError([("amount", Message(
@@ -835,8 +838,9 @@ def _reserved(s: Session, tx: PaymentTransaction, method: PaymentMethod | None, 
 
 def _amount_within(s: Session, tx: PaymentTransaction, method: PaymentMethod, amount: object, left: int,
                    now: dt.datetime) -> int:
-    """``_amount``; refused while a request whose answer was lost reserves part of ``tx``, the
-    refusal says so, and how to settle that request."""
+    """``_amount`` (of a refund, or of a capture bound by what the authorization has free); refused
+    while a request whose answer was lost reserves part of ``tx``, the refusal says so, and how to
+    settle that request."""
     try:
         return _amount(amount, left, tx.currency)
     except ValidationError:

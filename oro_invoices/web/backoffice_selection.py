@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from oro_invoices.domain.errors import InvoiceError, ValidationError
 from oro_invoices.domain.limits import parse_id, quoted
@@ -23,8 +23,8 @@ from oro_invoices.domain.posting import off_terms_drafts, seller_gap
 from oro_invoices.i18n import _, ngettext
 from oro_invoices.services import selected_invoices as selection
 from oro_invoices.services.mail.service import MailService
-from oro_invoices.web import guard
-from oro_invoices.web.backoffice import BackOffice, grid_return
+from oro_invoices.web import guard, listing
+from oro_invoices.web.backoffice import GRID_DEFAULT_SORT, GRID_SORTS, BackOffice, grid_return
 from oro_invoices.web.backoffice_actions import actor_of
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import archive_download
@@ -110,8 +110,9 @@ class SelectionPages:
     # ---- Download PDFs ------------------------------------------------------------------
 
     def pdfs(self, req: Request) -> Response:
-        """The stored PDFs of the selected invoices as one ZIP archive (``invoice-pdfs-YYYY-MM-DD.zip``);
-        drafts only (they have no PDF): back to the grid saying so, rather than an empty archive."""
+        """The stored PDFs of the selected invoices as one ZIP archive (``invoice-pdfs-YYYY-MM-DD.zip``),
+        in the grid's order when its ``return`` query has a sort (oldest first otherwise); drafts
+        only (they have no PDF): back to the grid saying so, rather than an empty archive."""
         self.backoffice.check(req)
         ids, back = self.selected(req.query_lists, req.query)
         if ids is None:
@@ -120,7 +121,7 @@ class SelectionPages:
         if not self.ctx.service.list_invoices(replace(chosen, status="posted"), sort="id", limit=1).items:
             return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX) + back, flashes=[
                 ("error", _("Drafts have no PDF: tick posted invoices or credit notes to download their PDFs."))])
-        return archive_download(self.ctx.service, chosen, "invoice-pdfs")
+        return archive_download(self.ctx.service, chosen, "invoice-pdfs", order=grid_order(back))
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -175,6 +176,19 @@ def remittance_form_url(ctx: WebContext, customer_id: int | None, invoice_ids: S
     return ctx.url_for("oro_invoices.admin.selection_payment_form") + "?" + urlencode(
         [("invoice", invoice_id) for invoice_id in list(invoice_ids)[:selection.MAX_SELECTED]] + [("return", back)]
         + list(fields.items()))
+
+
+def grid_order(back: str) -> tuple[str, tuple[str, ...] | None]:
+    """The order of the grid ``back`` (its query) as a download follows it (``listing.read_order``),
+    oldest first when it has no sort.
+
+    :raises ValidationError: a sort the grid does not offer (by total without a currency).
+    """
+    query = dict(parse_qsl(back.removeprefix("?")))
+    if not query.get("sort"):
+        return "id", None
+    return listing.read_order(query, GRID_SORTS, GRID_DEFAULT_SORT, currency=bool(query.get("currency")),
+                              currency_sorts=listing.CURRENCY_SORTS)
 
 
 def organization_of(req: Request) -> int | None:

@@ -129,6 +129,9 @@ class GridPage:
     #: the link's sort, by Total Amount, was dropped for the default one because no Currency is
     #: chosen any more (the filter form sent it on): the page says so instead of refusing it
     sort_dropped: bool = False
+    #: in how many currencies the matches are, when read (``load_page``'s ``one_currency_sorts``)
+    #: and all of them were counted; None otherwise
+    currencies: int | None = None
 
     def link(self, **changes: Any) -> str:
         """The query string of this grid with ``changes`` (None drops a parameter)."""
@@ -410,7 +413,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               limit: int, inline_errors: bool = False, count: bool = False,
               currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str,
               customers: Collection[int] | None = None,
-              sort_labels: Mapping[str, str] | None = None) -> GridPage:
+              sort_labels: Mapping[str, str] | None = None, one_currency_sorts: bool = False) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
@@ -423,7 +426,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     sort key, which a refused sort lists (the keys themselves when not given). With
     ``inline_errors`` a sort of ``currency_sorts`` while no currency is chosen (the filter form
     sends the sort on when the Currency is cleared) gives the default sort and
-    ``GridPage.sort_dropped`` rather than an error.
+    ``GridPage.sort_dropped`` rather than an error. ``one_currency_sorts`` (with ``count``): a
+    sort of ``currency_sorts`` is also one while no currency is chosen but every match is in one
+    currency (``GridPage.currencies``, read with the page); while they are in several it is
+    refused (or dropped) as without a currency, and the page read again in the default sort.
 
     A page number without the cursor that places it (``?page=5``, a link cut short or typed) has
     no rows to show but the first page's: with ``inline_errors`` the page says so at ``page``.
@@ -435,7 +441,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
             limit = per_page
             echo["per_page"] = str(per_page)
     dropped: list[str] = []
-    sort = _sort(query, sort_keys, default_sort, "currency" in args, currency_sorts, errors,
+    lenient = one_currency_sorts and count and "currency" not in args
+    sort = _sort(query, sort_keys, default_sort, "currency" in args or lenient, currency_sorts, errors,
                  sort_labels, dropped if inline_errors else None)
     page_number = _page_number(query, errors)
     if errors and not inline_errors:
@@ -458,26 +465,39 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     if count and query.get("last") and not (before or after):
         # the reversed sort's first rows, as many as the last page holds (known with the count,
         # read in the same statement)
-        rows, more, counted = fetch(service, flt, sort=reverse_sort(sort), limit=limit, cursor=None,
-                                    total_cap=cap)
+        rows, more, counted, currencies = fetch(service, flt, sort=reverse_sort(sort), limit=limit, cursor=None,
+                                                total_cap=cap, with_currencies=lenient)
         pages = _pages(counted or 0, limit)
         on_last = limit if pages is None else max(1, (counted or 0) - (pages - 1) * limit)
         items = list(reversed(rows[:on_last]))
         has_prev, has_next = more or len(rows) > on_last, False
         page_number = -1 if pages is None else pages
     elif before:
-        rows, more, counted = fetch(service, flt, sort=reverse_sort(sort), limit=limit, cursor=before,
-                                    total_cap=cap)
+        rows, more, counted, currencies = fetch(service, flt, sort=reverse_sort(sort), limit=limit,
+                                                cursor=before, total_cap=cap, with_currencies=lenient)
         items = list(reversed(rows))
         has_prev, has_next = more, bool(items)
     else:
-        items, more, counted = fetch(service, flt, sort=sort, limit=limit, cursor=after or None,
-                                     total_cap=cap)
+        items, more, counted, currencies = fetch(service, flt, sort=sort, limit=limit, cursor=after or None,
+                                                 total_cap=cap, with_currencies=lenient)
         has_prev, has_next = bool(after) and bool(items), more
     # every row from the cursor on has gone since the link was made (deleted, or changed out of
     # the filter): the caller sends the reader to the first page rather than show an empty one
     gone = bool(inline_errors and not items and (before or after))
     total = counted if counted is not None and counted <= COUNT_CAP else None
+    if total is None:
+        currencies = None       # those of the first COUNT_CAP matches only
+    if lenient and parse_sort(sort)[0] in currency_sorts and currencies != 1 and counted != 0:
+        # several currencies (or too many matches to tell): as without a currency, read again by default
+        if not inline_errors:
+            _sort({"sort": sort}, sort_keys, default_sort, False, currency_sorts, errors, sort_labels)
+            raise ValidationError(errors)
+        again = {k: v for k, v in query.items() if k not in ("sort", "before", "after", "last", "page")}
+        page = load_page(service, base, {**again, "sort": default_sort}, allowed_filters=allowed_filters,
+                         sort_keys=sort_keys, default_sort=default_sort, limit=limit, inline_errors=True,
+                         count=count, currency_sorts=currency_sorts, typed=typed, customers=customers,
+                         sort_labels=sort_labels, one_currency_sorts=True)
+        return replace(page, sort_dropped=True)
     more_than = COUNT_CAP if counted is not None and counted > COUNT_CAP else None
     pages = _pages(counted, limit) if counted is not None else None
     if not has_prev:
@@ -490,7 +510,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     return GridPage(
         items=items, sort=sort, page_number=page_number, query=echo, total=total,
         more_than=more_than, per_page=limit, errors=dict(errors), counts=flt.document_type or "", gone=gone,
-        sort_dropped=bool(dropped),
+        sort_dropped=bool(dropped), currencies=currencies,
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
 
@@ -513,9 +533,10 @@ def _pages(counted: int, per_page: int) -> int | None:
 
 
 def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int, cursor: str | None,
-          total_cap: int | None = None) -> tuple[list[InvoiceSummary], bool, int | None]:
+          total_cap: int | None = None, with_currencies: bool = False,
+          ) -> tuple[list[InvoiceSummary], bool, int | None, int | None]:
     """One page of rows, whether more follow and, with ``total_cap``, how many match (up to
-    ``total_cap + 1``, read with the page). A visibility over a few customers, the corporate
+    ``total_cap + 1``, read with the page) and, ``with_currencies``, in how many currencies. A visibility over a few customers, the corporate
     role, is read a page per customer in one statement: ``list_rows``. By payment status, the
     rows come in the order of the statuses' labels as the page writes them."""
     order = payment_status_order() if parse_sort(sort)[0] == "payment_status" else None
@@ -523,8 +544,8 @@ def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int, cursor: st
         page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor, status_order=order)
     else:
         page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor, with_total=True,
-                                     total_cap=total_cap, status_order=order)
-    return page.items, page.next_cursor is not None, page.total
+                                     total_cap=total_cap, status_order=order, with_currencies=with_currencies)
+    return page.items, page.next_cursor is not None, page.total, page.currencies
 
 
 def payment_status_order() -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from typing import Any
 from oro_invoices.adapters.commerce import InvoiceRole
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.customer_credit import CreditBalance
-from oro_invoices.domain.errors import NotFound, PermissionDenied
+from oro_invoices.domain.errors import NotFound, PermissionDenied, ValidationError
 from oro_invoices.domain.invoice import (
     PAYMENT_STATUS_LABELS,
     InvoiceDocument,
@@ -192,7 +192,8 @@ class StorefrontPages:
                                  allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
                                  default_sort=LIST_DEFAULT_SORT, limit=self.ctx.page_size,
                                  inline_errors=True, count=True, customers=viewer.customer_ids(),
-                                 sort_labels=list_sort_labels())
+                                 sort_labels=list_sort_labels(), currency_sorts=listing.CURRENCY_SORTS,
+                                 one_currency_sorts=True)    # by Total only while all are in one currency
         can_pay, selectable = self._payable(req, page.items)
         # a corporate user's list spans their customer and its sub-customers: say whose each is
         several = len(visible.customer_ids or ()) > 1
@@ -297,6 +298,14 @@ class StorefrontPages:
                                             customers=viewer.customer_ids())
         order = listing.read_order(req.query, LIST_SORTS, LIST_DEFAULT_SORT, currency=False,
                                    sort_labels=list_sort_labels())
+        chosen = replace(of_status(visible, req.query), **args)
+        if order[0].lstrip("-") in listing.CURRENCY_SORTS:
+            # by Total only as the list sorts: while every invoice it selects is in one currency
+            found = self.ctx.service.list_invoices(chosen, limit=1, with_total=True, total_cap=listing.COUNT_CAP,
+                                                   with_currencies=True)
+            if found.total and (found.total > listing.COUNT_CAP or found.currencies != 1):
+                raise ValidationError([("sort", _("These invoices are in several currencies, whose amounts "
+                                                  "do not compare: they cannot be sorted by Total."))])
         settings, scope = self.ctx.settings, viewer.scope
         allowed: dict[tuple[int, int | None], bool] = {}
 
@@ -307,8 +316,7 @@ class StorefrontPages:
                                                    storefront_scope.invoice_scope(scope, invoice))
             return allowed[key]
 
-        return archive_download(self.ctx.service, replace(of_status(visible, req.query), **args), "invoices",
-                                admits=admits, order=order)
+        return archive_download(self.ctx.service, chosen, "invoices", admits=admits, order=order)
 
     def statement(self, req: Request) -> Response:
         """**Download statement (PDF)** of the balance: the open invoices this user's role shows

@@ -132,6 +132,17 @@ def test_a_corporate_list_reads_more_sub_customers_in_as_many_statements(shop):
     assert after == before <= MAX_STATEMENTS, f"{before} statements for 2 customers, {after} for 5"
 
 
+@pytest.mark.parametrize("role", [*ROLES])
+def test_a_list_in_one_currency_sorted_by_total_reads_as_much_as_by_date(shop, role):
+    """Whether the listed invoices are all in one currency (Total sorts only then) is read with
+    the page, in no statement of its own."""
+    client = customer(shop, ROLES[role])
+    by_date, _html = statements(client, "/customer/invoices")
+    by_total, html = statements(client, "/customer/invoices?sort=-total_amount")
+    assert re.search(r'aria-sort="descending"><a class="oi-sort" href="\?[^"]*sort=total_amount[^"]*">Total</a>', html)
+    assert by_total == by_date <= MAX_STATEMENTS
+
+
 def test_the_list_of_a_user_without_invoice_access_is_refused_within_the_bound(shop):
     client = customer(shop, "no.access@acme.example")
     assert client.get("/customer/invoices").status_code == 403

@@ -209,6 +209,24 @@ def test_download_pdfs_gives_the_stored_pdfs_of_the_ticked_posted_invoices(admin
         assert archive.read(name) == stored
 
 
+def test_download_pdfs_of_ticked_invoices_follows_the_grids_sort_oldest_first_without_one(admin):
+    ticked = ids(admin, "ERP-SO-1003-3", "ERP-SO-1008-8", "ERP-SO-1005-5", "ERP-SO-1001-1")
+    numbers = {admin.service.get(i).invoice_number: i for i in ticked}
+
+    def archived(back: str) -> list[str]:
+        resp = admin.get(PDFS + query(ticked, back=back))
+        assert resp.status_code == 200 and resp.content_type == "application/zip"
+        return [re.sub(r"^invoice-|\.pdf$", "", n) for n in zipfile.ZipFile(io.BytesIO(resp.get_data())).namelist()]
+
+    assert len(numbers) == 4
+    assert archived("?status=posted&sort=-invoice_number") == sorted(numbers, reverse=True)
+    assert archived("?status=posted&sort=invoice_number") == sorted(numbers)
+    assert archived("?status=posted") == sorted(numbers, key=numbers.__getitem__)      # no sort: oldest first
+    refused = admin.get(PDFS + query(ticked, back="?sort=-total_amount"))
+    assert refused.status_code == 422 and ("Choose one currency to sort by total: amounts in different currencies "
+                                           "do not compare.") in text_of(refused.get_data(as_text=True))
+
+
 def test_download_pdfs_of_drafts_only_goes_back_to_the_grid_saying_they_have_none(admin):
     drafts = ids(admin, "ERP-SO-1004-4")
     resp = admin.get(PDFS + query(drafts))

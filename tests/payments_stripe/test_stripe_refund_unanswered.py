@@ -136,6 +136,23 @@ def test_a_capture_whose_answer_is_lost_is_not_recorded_as_failed_and_is_sent_ag
     assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
 
 
+def test_more_than_is_free_beside_a_lost_capture_is_refused_saying_what_reserves_the_rest(db, stripe_account):
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc, page, authorization = authorized_invoice(service, stripe_account)
+    answers_lost(service, "payment_intents", "capture", kept=lambda c: c.amount_received, times=1)
+    with pytest.raises(ProviderError):
+        service.capture_authorization(authorization, "50.00", actor="admin")
+    with pytest.raises(ValidationError) as refused:
+        service.capture_authorization(authorization, "200.00", actor="admin")
+    [(field, message)] = refused.value.errors
+    assert field == "amount"
+    assert message.startswith("Must be more than 0 and at most 181.86 USD, what remains of the payment besides what "
+                              "a request whose answer was lost reserves. Stripe did not answer whether it carried "
+                              "out the capture of 50.00 USD (asked ")
+    assert message.endswith("Ask for the capture again: the same request is sent, which Stripe never carries out twice.")
+    assert [t.action for t in service.transactions(doc.id)] == ["authorize"]
+
+
 def test_stripes_webhook_settles_a_capture_whose_answer_was_lost(db, stripe_account):
     service, _ = stripe_service(db, stripe_account, action="authorize")
     doc, page, authorization = authorized_invoice(service, stripe_account)

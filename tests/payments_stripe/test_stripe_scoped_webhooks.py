@@ -80,3 +80,25 @@ def test_a_secret_no_scope_has_is_refused_as_not_matching(db, stripe_account):
     with pytest.raises(CallbackRejected, match="does not match the signing secret"):
         service.handle_payment_callback("stripe", webhook(event, secret="whsec_nobody_configured_this"))
     assert [t.action for t in service.transactions(doc.id)] == ["charge"]
+
+
+@pytest.mark.parametrize("scope, scope_id", [("organization", 2), ("website", 7)])
+def test_a_secret_of_a_scope_without_invoices_is_acknowledged_and_records_nothing(db, stripe_account, scope,
+                                                                                   scope_id):
+    """An organization or website setting up its own Stripe account before its first invoice:
+    Stripe's test deliveries signed with its secret are acknowledged, not refused as not matching."""
+    service, settings = stripe_service(db, stripe_account, webhook_secret=ACME_SECRET, scope="organization",
+                                       scope_id=1)
+    configure_stripe(settings, stripe_account, webhook_secret=OTHER_SECRET, scope=scope, scope_id=scope_id)
+    doc, page = paid(service, stripe_account)
+    activities = len(service.activities(doc.id))
+    refund = dashboard_refund(stripe_account, page, 5000)
+    event = stripe_event(stripe_account, "refund.created", refund.id)
+    outcome = service.handle_payment_callback("stripe", webhook(event, secret=OTHER_SECRET))
+    assert outcome.reply == "ack" and outcome.outcomes == () and outcome.attempt is None and not outcome.rejected
+    assert [t.action for t in service.transactions(doc.id)] == ["charge"]
+    assert len(service.activities(doc.id)) == activities                  # nothing said on another's invoice
+    # nothing was kept of it: the delivery signed with the invoice's own secret is recorded as new
+    outcome = service.handle_payment_callback("stripe", webhook(event, secret=ACME_SECRET))
+    assert [o.outcome for o in outcome.outcomes] == ["applied"]
+    assert sorted(t.action for t in service.transactions(doc.id)) == ["charge", "refund"]
