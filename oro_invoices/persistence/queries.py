@@ -686,28 +686,26 @@ def customer_names(session: Session, f: InvoiceFilter, *, limit: int = 20) -> li
     return list(names.values())[:limit]
 
 
-def _counted(f: InvoiceFilter, cap: int | None) -> Select[Any]:
-    """``SELECT count(*)`` of the invoices matching ``f``, reading at most ``cap + 1``. Every
+def _matching(f: InvoiceFilter, column: Any, cap: int | None) -> Select[Any]:
+    """``SELECT column`` of the invoices matching ``f``, at most ``cap + 1`` of them. Every
     invoice has its payment state (written with it), so the state is joined only when the
-    filter looks at it: counting then reads one index and nothing else."""
-    matching = select(Invoice.id)
+    filter looks at it."""
+    matching = select(column)
     if _reads_payment_state(f):
         matching = matching.join(PaymentState, PaymentState.invoice_id == Invoice.id)
     matching = apply_filter(matching, f)
-    if cap is not None:
-        matching = matching.limit(cap + 1)
-    return select(func.count()).select_from(matching.subquery())
+    return matching if cap is None else matching.limit(cap + 1)
+
+
+def _counted(f: InvoiceFilter, cap: int | None) -> Select[Any]:
+    """``SELECT count(*)`` of the invoices matching ``f``, reading at most ``cap + 1`` (counting
+    reads one index and nothing else unless the filter looks at the payment state)."""
+    return select(func.count()).select_from(_matching(f, Invoice.id, cap).subquery())
 
 
 def _currencies(f: InvoiceFilter, cap: int | None) -> Select[Any]:
     """``SELECT count(DISTINCT currency)`` of the invoices ``_counted`` counts (the same ones)."""
-    matching = select(Invoice.currency)
-    if _reads_payment_state(f):
-        matching = matching.join(PaymentState, PaymentState.invoice_id == Invoice.id)
-    matching = apply_filter(matching, f)
-    if cap is not None:
-        matching = matching.limit(cap + 1)
-    found = matching.subquery()
+    found = _matching(f, Invoice.currency, cap).subquery()
     return select(func.count(found.c.currency.distinct())).select_from(found)
 
 
