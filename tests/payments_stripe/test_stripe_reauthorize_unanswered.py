@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 import pytest
 import stripe
@@ -15,6 +15,7 @@ from test_stripe_method_reauthorize import authorized
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.integration.payment_methods import ProviderError
+from oro_invoices.services.facade import InvoiceService
 
 LOST = ("Stripe did not answer whether it re-authorized 231.86 USD (Read timed out.). The new authorization may "
         "have been made: the old one stays reserved for it until Stripe reports it. Re-authorizing again sends "
@@ -26,6 +27,34 @@ def losing(service, call: str, times: int) -> list[str]:
     lose its answer; the ids of the PaymentIntents they returned."""
     return answers_lost(service, "payment_intents", call, times, losing=lambda *args: call == "cancel" or (
         call == "create" and "renews_payment_intent" in args[0].get("metadata", {})))
+
+
+def intent_event(account, intent_id: str, type: str, **changes) -> bytes:
+    """The body of Stripe's ``type`` event about the PaymentIntent ``intent_id`` as it is now (with ``changes``)."""
+    intent = account.client().v1.payment_intents.retrieve(intent_id).to_dict(for_json=True)
+    intent.update(changes)
+    return json.dumps({"id": f"evt_{type.replace('.', '_')}_{time.time_ns()}", "object": "event",
+                       "api_version": "2025-03-31.basil", "created": int(time.time()), "livemode": False,
+                       "pending_webhooks": 1, "type": type, "data": {"object": intent}}).encode()
+
+
+class LostRenewal(NamedTuple):
+    service: InvoiceService
+    doc: Any
+    first: str       # the authorization's PaymentIntent
+    old: int         # its transaction
+    renewal: str     # the PaymentIntent Stripe made for the re-authorization whose answer was lost
+
+
+def lost_renewal(db, account) -> LostRenewal:
+    """An authorized invoice whose re-authorization reached Stripe but whose answer was lost."""
+    account.local_only("Stripe's answer is made to be lost")
+    service, _ = stripe_service(db, account, action="authorize", reauthorize=True)
+    doc, page, old = authorized(service, account)
+    made = losing(service, "create", times=1)
+    with pytest.raises(ProviderError):
+        service.reauthorize_authorization(old, actor="admin")
+    return LostRenewal(service, doc, intent_id(page), old, made[0])
 
 
 def renewals_of(account, first: str) -> list:
@@ -98,19 +127,9 @@ def test_a_release_whose_answer_is_lost_keeps_the_new_hold_and_is_sent_again(db,
 def test_the_renewal_webhook_after_the_old_hold_was_released_meanwhile_says_nothing_failed(db, stripe_account):
     """Stripe's renewal webhook arrives while the admin's Re-authorize sent again is running: that one
     has canceled the old PaymentIntent already, so the webhook's own cancellation finds it canceled."""
-    stripe_account.local_only("Stripe's answer is made to be lost")
-    service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
-    doc, page, old = authorized(service, stripe_account)
-    first = intent_id(page)
-    made = losing(service, "create", times=1)
-    with pytest.raises(ProviderError):
-        service.reauthorize_authorization(old, actor="admin")
-    client = stripe_account.client()
-    client.v1.payment_intents.cancel(first)      # what the admin's request sent again has just done
-    renewal = client.v1.payment_intents.retrieve(made[0])
-    body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "created": int(time.time()),
-                       "type": "payment_intent.amount_capturable_updated", "api_version": "2025-01-27.acacia",
-                       "data": {"object": renewal.to_dict(for_json=True)}}).encode()
+    service, doc, first, old, renewal = lost_renewal(db, stripe_account)
+    stripe_account.client().v1.payment_intents.cancel(first)      # what the admin's request sent again has just done
+    body = intent_event(stripe_account, renewal, "payment_intent.amount_capturable_updated")
     outcome = service.handle_payment_callback("stripe", webhook(body))
     assert [o.outcome for o in outcome.outcomes] == ["applied"]
     summaries = [a.summary for a in service.activities(doc.id) if a.kind == "payment"]
@@ -118,8 +137,5 @@ def test_the_renewal_webhook_after_the_old_hold_was_released_meanwhile_says_noth
     actions = service.transaction_actions(doc.id)
     assert actions[old].cancelable == 0 and actions[outcome.outcomes[0].transaction_id].capturable == Decimal("231.86")
     # Stripe's own report of the old one's cancellation is the release already kept
-    canceled = client.v1.payment_intents.retrieve(first)
-    body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "created": int(time.time()),
-                       "type": "payment_intent.canceled", "api_version": "2025-01-27.acacia",
-                       "data": {"object": canceled.to_dict(for_json=True)}}).encode()
+    body = intent_event(stripe_account, first, "payment_intent.canceled")
     assert {o.outcome for o in service.handle_payment_callback("stripe", webhook(body)).outcomes} == {"duplicate"}

@@ -24,6 +24,7 @@ from oro_invoices.integration.payment_methods import ProviderError
 
 
 def paid_invoice(service, account):
+    """A posted invoice paid by card, or authorized when the service's Stripe action is authorize."""
     doc = posted(service)
     page = start(service, doc.id).page
     confirm(account, page, "pm_card_visa")
@@ -84,34 +85,9 @@ def test_all_that_remains_asked_again_while_it_is_reserved_sends_the_same_refund
     assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED
 
 
-def test_more_than_is_free_beside_a_lost_refund_is_refused_saying_what_reserves_the_rest(db, stripe_account):
-    service, _ = stripe_service(db, stripe_account)
-    doc, page, charge = paid_invoice(service, stripe_account)
-    answers_lost(service, "refunds", "create", times=1)
-    with pytest.raises(ProviderError):
-        service.refund_payment(charge, "50.00", actor="admin")
-    with pytest.raises(ValidationError) as refused:
-        service.refund_payment(charge, "200.00", actor="admin")
-    [(field, message)] = refused.value.errors
-    assert field == "amount"
-    assert message.startswith("Must be more than 0 and at most 181.86 USD, what remains of the payment besides what "
-                              "a request whose answer was lost reserves. Stripe did not answer whether it carried "
-                              "out the refund of 50.00 USD (asked ")
-    assert message.endswith("Ask for the refund again: the same request is sent, which Stripe never carries out twice.")
-    assert [t.action for t in service.transactions(doc.id)] == ["charge"]
-
-
-def authorized_invoice(service, account):
-    doc = posted(service)
-    page = start(service, doc.id).page
-    confirm(account, page, "pm_card_visa")
-    outcome = service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded"))
-    return doc, page, outcome.attempt.transaction_id
-
-
 def test_a_capture_whose_answer_is_lost_is_not_recorded_as_failed_and_is_sent_again(db, stripe_account):
     service, _ = stripe_service(db, stripe_account, action="authorize")
-    doc, page, authorization = authorized_invoice(service, stripe_account)
+    doc, page, authorization = paid_invoice(service, stripe_account)
     made = answers_lost(service, "payment_intents", "capture", kept=lambda c: c.amount_received, times=2)
     for _ in range(2):      # the dialog sent, its answer lost; sent again, lost again
         with pytest.raises(ProviderError) as lost:
@@ -136,26 +112,34 @@ def test_a_capture_whose_answer_is_lost_is_not_recorded_as_failed_and_is_sent_ag
     assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
 
 
-def test_more_than_is_free_beside_a_lost_capture_is_refused_saying_what_reserves_the_rest(db, stripe_account):
-    service, _ = stripe_service(db, stripe_account, action="authorize")
-    doc, page, authorization = authorized_invoice(service, stripe_account)
-    answers_lost(service, "payment_intents", "capture", kept=lambda c: c.amount_received, times=1)
+@pytest.mark.parametrize("asked", ["refund", "capture"])
+def test_more_than_is_free_beside_a_lost_request_is_refused_saying_what_reserves_the_rest(db, stripe_account, asked):
+    if asked == "refund":
+        service, _ = stripe_service(db, stripe_account)
+        lose, kept, ask, first = ("refunds", "create"), {}, service.refund_payment, "charge"
+    else:
+        service, _ = stripe_service(db, stripe_account, action="authorize")
+        lose, kept, ask, first = (("payment_intents", "capture"), {"kept": lambda c: c.amount_received},
+                                  service.capture_authorization, "authorize")
+    doc, page, transaction = paid_invoice(service, stripe_account)
+    answers_lost(service, *lose, times=1, **kept)
     with pytest.raises(ProviderError):
-        service.capture_authorization(authorization, "50.00", actor="admin")
+        ask(transaction, "50.00", actor="admin")
     with pytest.raises(ValidationError) as refused:
-        service.capture_authorization(authorization, "200.00", actor="admin")
+        ask(transaction, "200.00", actor="admin")
     [(field, message)] = refused.value.errors
     assert field == "amount"
     assert message.startswith("Must be more than 0 and at most 181.86 USD, what remains of the payment besides what "
                               "a request whose answer was lost reserves. Stripe did not answer whether it carried "
-                              "out the capture of 50.00 USD (asked ")
-    assert message.endswith("Ask for the capture again: the same request is sent, which Stripe never carries out twice.")
-    assert [t.action for t in service.transactions(doc.id)] == ["authorize"]
+                              f"out the {asked} of 50.00 USD (asked ")
+    assert message.endswith(f"Ask for the {asked} again: the same request is sent, which Stripe never carries out "
+                            "twice.")
+    assert [t.action for t in service.transactions(doc.id)] == [first]
 
 
 def test_stripes_webhook_settles_a_capture_whose_answer_was_lost(db, stripe_account):
     service, _ = stripe_service(db, stripe_account, action="authorize")
-    doc, page, authorization = authorized_invoice(service, stripe_account)
+    doc, page, authorization = paid_invoice(service, stripe_account)
     answers_lost(service, "payment_intents", "capture", kept=lambda c: c.amount_received, times=1)
     with pytest.raises(ProviderError):
         service.capture_authorization(authorization, actor="admin")

@@ -5,9 +5,7 @@ key, and Stripe's webhook about a renewing PaymentIntent settles it."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import time
 from decimal import Decimal
 
 import pytest
@@ -20,11 +18,9 @@ from support.stripe_payments import (
     intent_id,
     start,
     stripe_event,
-    stripe_service,
     webhook,
 )
-from test_stripe_method_reauthorize import authorized
-from test_stripe_reauthorize_unanswered import losing, renewals_of
+from test_stripe_reauthorize_unanswered import intent_event, losing, lost_renewal, renewals_of
 
 from oro_invoices.domain.errors import Conflict
 from oro_invoices.domain.invoice import PaymentStatus
@@ -167,24 +163,8 @@ def test_after_a_day_a_lost_renewal_is_not_sent_again_but_confirmed(stripe_shop,
     assert service.transaction_actions(doc.id)[old].capturable > 0
 
 
-def intent_event(account, intent_id: str, type: str, **changes) -> bytes:
-    """The body of Stripe's ``type`` event about the PaymentIntent ``intent_id`` as it is now (with ``changes``)."""
-    intent = account.client().v1.payment_intents.retrieve(intent_id).to_dict(for_json=True)
-    intent.update(changes)
-    return json.dumps({"id": f"evt_{type.replace('.', '_')}_{time.time_ns()}", "object": "event",
-                       "api_version": "2025-03-31.basil", "created": int(time.time()), "livemode": False,
-                       "pending_webhooks": 1, "type": type, "data": {"object": intent}}).encode()
-
-
 def test_stripes_webhook_about_a_lost_renewal_records_it_once_and_releases_the_old_hold(db, stripe_account):
-    stripe_account.local_only("Stripe's answer is made to be lost")
-    service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
-    doc, page, old = authorized(service, stripe_account)
-    first = intent_id(page)
-    made = losing(service, "create", times=1)
-    with pytest.raises(ProviderError):
-        service.reauthorize_authorization(old, actor="admin")
-    [renewal] = made
+    service, doc, first, old, renewal = lost_renewal(db, stripe_account)
     body = intent_event(stripe_account, renewal, "payment_intent.amount_capturable_updated")
     reported = service.handle_payment_callback("stripe", webhook(body))
     assert [o.outcome for o in reported.outcomes] == ["applied"]
@@ -207,13 +187,7 @@ def test_stripes_webhook_about_a_lost_renewal_records_it_once_and_releases_the_o
 
 
 def test_stripes_webhook_about_a_failed_lost_renewal_releases_the_old_authorization(db, stripe_account):
-    stripe_account.local_only("Stripe's answer is made to be lost")
-    service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
-    doc, _, old = authorized(service, stripe_account)
-    made = losing(service, "create", times=1)
-    with pytest.raises(ProviderError):
-        service.reauthorize_authorization(old, actor="admin")
-    [renewal] = made
+    service, doc, _, old, renewal = lost_renewal(db, stripe_account)
     assert service.transaction_actions(doc.id)[old].capturable == 0
     body = intent_event(stripe_account, renewal, "payment_intent.payment_failed", status="requires_payment_method",
                         latest_charge=None, last_payment_error={
@@ -228,13 +202,7 @@ def test_stripes_webhook_about_a_failed_lost_renewal_releases_the_old_authorizat
 
 
 def test_an_old_hold_stripe_does_not_release_after_the_reported_renewal_is_said(db, stripe_account):
-    stripe_account.local_only("Stripe's answer is made to be lost")
-    service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
-    doc, page, old = authorized(service, stripe_account)
-    made = losing(service, "create", times=1)
-    with pytest.raises(ProviderError):
-        service.reauthorize_authorization(old, actor="admin")
-    [renewal] = made
+    service, doc, _, _, renewal = lost_renewal(db, stripe_account)
     losing(service, "cancel", times=1)
     body = intent_event(stripe_account, renewal, "payment_intent.amount_capturable_updated")
     assert [o.outcome for o in service.handle_payment_callback("stripe", webhook(body)).outcomes] == ["applied"]
