@@ -66,6 +66,7 @@ from oro_invoices.persistence.queries import (
     parse_sort,
 )
 from oro_invoices.persistence.read_models import BY_HAND_PREFIX
+from oro_invoices.services import event_log
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.aging import AgingLine, AgingReport, check_currency
 from oro_invoices.services.context import no_invoice
@@ -94,6 +95,7 @@ from oro_invoices.web import (
     api_activity,
     api_bank_statements,
     api_customer_credit,
+    api_events,
     api_remittances,
     api_sending,
     idempotency,
@@ -177,6 +179,8 @@ class Route:
 #: The permission each endpoint needs of a client acting for a back-office user (``ApiClient.permissions``).
 VIEW, IMPORT, SEND, DELETE = "oro_invoices.view", "oro_invoices.import", "oro_invoices.send", "oro_invoices.delete"
 NOTE = "oro_invoices.note"
+#: The outgoing webhook events: whoever may configure their endpoints (System Configuration).
+CONFIGURE = "oro_invoices.configure"
 PAYMENTS, CREDIT = "oro_invoices.manage_payments", "oro_invoices.credit"
 
 ROUTES: tuple[Route, ...] = (
@@ -231,6 +235,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/receivables/payments", "record_remittance", WRITE, PAYMENTS),
     Route("GET", "/receivables/credit", "customer_credit", READ, VIEW),
     Route("POST", "/receivables/credit/pay-outs", "pay_out_credit", WRITE, PAYMENTS),
+    Route("GET", "/events", "list_events", READ, CONFIGURE),
+    Route("GET", "/events/{id}", "get_event", READ, CONFIGURE),
+    Route("POST", "/events/{id}/redeliver", "redeliver_event", WRITE, CONFIGURE),
 )
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 #: The handlers that read query parameters (each refuses those it does not know); every other
@@ -240,6 +247,7 @@ QUERY_HANDLERS = frozenset({
     "customer_credit", "pay_out_credit", "receivables_aging", "receivables_aging_pdf",
     "email_receivables_aging", "customer_statement", "customer_statement_pdf",
     "email_customer_statement", "customer_activity", "customer_activity_pdf", "record_bank_statement",
+    "list_events",
 })
 
 LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", "external_id",
@@ -716,6 +724,26 @@ class InvoiceApi:
                                            actor=self._actor(client), request_key=key)
         return Response.json(openapi.CreditEntryOut().dump(api_customer_credit.entry_json(paid.entry)),
                              status=201 if paid.created else 200)
+
+    # ---- outgoing webhook events (web.api_events) --------------------------------------
+
+    def list_events(self, request: Request, client: ApiClient) -> Response:
+        """The organization's outgoing events, one row per event and endpoint, newest first."""
+        found, limit, cursor = api_events.query(client.organization_id, dict(request.query_lists))
+        page = event_log.list_events(self.service.context, found, limit=limit, cursor=cursor)
+        rows = [openapi.EventOut().dump(api_events.row_json(row, self.base_path)) for row in page.items]
+        return Response.json({"data": rows, "next_cursor": page.next_cursor})
+
+    def get_event(self, request: Request, client: ApiClient, id: str) -> Response:
+        """One event row with the exact body it is sent with."""
+        found = event_log.get_event(self.service.context, client.organization_id, api_events.event_row_id(id))
+        return Response.json(openapi.EventDetailOut().dump(api_events.row_json(found, self.base_path, detail=True)))
+
+    def redeliver_event(self, request: Request, client: ApiClient, id: str) -> Response:
+        """Put a delivered or failed event back to be sent again, same event id and body (200)."""
+        _no_body(request)
+        found = event_log.redeliver(self.service.context, client.organization_id, api_events.event_row_id(id))
+        return Response.json(openapi.EventDetailOut().dump(api_events.row_json(found, self.base_path, detail=True)))
 
     # ---- refund, capture, cancel, re-authorize: through the provider that took the payment
 

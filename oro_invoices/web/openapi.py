@@ -14,11 +14,14 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields, validate
 
 from oro_invoices import __version__
+from oro_invoices.domain.events import CUSTOMER_CREDIT_UPDATED, PAYMENT_STATUS_UPDATED
 from oro_invoices.domain.invoice import DocumentType, PaymentStatus
 from oro_invoices.domain.limits import REASON_MAX
 from oro_invoices.persistence.customer_credit import KINDS as CREDIT_KINDS
+from oro_invoices.persistence.outgoing_events import STATUSES as EVENT_STATUSES
 from oro_invoices.persistence.queries import MAX_LIMIT, SORT_KEYS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
+from oro_invoices.services.event_log import LIST_ERROR_MAX
 from oro_invoices.services.order_invoicing import OrderInvoiceRequest
 from oro_invoices.services.schema_messages import text_length
 from oro_invoices.services.schemas import (
@@ -40,6 +43,7 @@ from oro_invoices.services.schemas import (
 PAYMENT_STATUSES = [s.value for s in PaymentStatus]
 DOCUMENT_TYPES = [t.value for t in DocumentType]
 DEFAULT_LIMIT = 25
+EVENT_TYPES = [PAYMENT_STATUS_UPDATED, CUSTOMER_CREDIT_UPDATED]
 
 
 # ---- the API's own output schemas ---------------------------------------------
@@ -707,6 +711,47 @@ class NoteListOut(Schema):
     data = fields.List(fields.Nested(NoteOut))
 
 
+class EventLinksOut(Schema):
+    self = fields.String(metadata={"description": "This event's URL."})
+    redeliver = fields.String(metadata={"description": "Where to POST to send it again."})
+
+
+class EventOut(Schema):
+    """One outgoing webhook event to one endpoint, and how its delivery went."""
+
+    id = fields.Integer(metadata={"description": "This row's id: one per event and endpoint."})
+    event_id = fields.String(metadata={
+        "description": "The event's id (a UUID), as sent in `Oro-Invoices-Event-Id` and the body's `id`: the same "
+                       "for every endpoint and every attempt, and when the event is resent."})
+    type = fields.String(validate=validate.OneOf(EVENT_TYPES))
+    invoice_id = fields.Integer(allow_none=True, metadata={
+        "description": "The invoice it is about; null for credit given back outside the add-on."})
+    endpoint = fields.String(metadata={"description": "The endpoint's URL."})
+    status = fields.String(validate=validate.OneOf(EVENT_STATUSES), metadata={
+        "description": "pending (due), sending, retry (waits for `next_attempt_at`), delivered, failed (for good)."})
+    attempts = fields.Integer(metadata={"description": "Attempts so far (0 again once resent)."})
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    last_http_status = fields.Integer(allow_none=True, metadata={
+        "description": "The endpoint's last answer; null when it gave none or none was asked yet."})
+    last_error = fields.String(metadata={
+        "description": "Why the last attempt did not deliver it (\"\" when none failed): in a list at most "
+                       f"{LIST_ERROR_MAX} characters, in full (at most 2,000) from `GET /events/{{id}}`."})
+    occurred_at = fields.AwareDateTime(metadata={"description": "When its change was committed."})
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    updated_at = fields.AwareDateTime()
+    links = fields.Nested(EventLinksOut)
+
+
+class EventDetailOut(EventOut):
+    body = fields.String(metadata={"description": "The exact request body sent (compact ASCII JSON)."})
+
+
+class EventPageOut(Schema):
+    data = fields.List(fields.Nested(EventOut))
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "Pass as `cursor` for the next page; null on the last page."})
+
+
 class ErrorItem(Schema):
     field = fields.String(metadata={"description": 'Path of the offending field ("lines[0].quantity"); '
                                                    '"" for the request as a whole.'})
@@ -840,6 +885,19 @@ _LIST_PARAMS = [
            "`customer_user` sorts by the buyer's email, `website` by website id."),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
            "Page size."),
+    _query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
+]
+
+_EVENT_PARAMS = [
+    _query("status", {"type": "string", "enum": list(EVENT_STATUSES)}, "Only events in this delivery status."),
+    _query("type", {"type": "string", "enum": EVENT_TYPES}, "Only events of this type."),
+    _query("invoice_id", {"type": "integer", "format": "int64", "minimum": 1}, "Only events about this invoice."),
+    _query("endpoint", {"type": "string"}, "Only events to this endpoint URL (exactly as configured)."),
+    _query("occurred_from", {"type": "string"},
+           "Occurred at or after: a day (YYYY-MM-DD, from its start in UTC) or a time with its offset "
+           "(2026-12-01T09:30:00Z)."),
+    _query("occurred_to", {"type": "string"}, "Occurred at or before: a day (to its end, UTC) or a time with its offset."),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}, "Page size."),
     _query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
 ]
 
@@ -1275,6 +1333,25 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "422 naming its field, and nothing is recorded.",
         "requestBody": {"required": True, "content": _json("RemittanceCreate")},
         "responses": {"201": _ok("The payments recorded.", "Remittance")}},
+    ("/events", "get"): {
+        "summary": "List the organization's outgoing webhook events, newest first (cursor paging)",
+        "description": "One row per event and endpoint, as `oro-invoices deliver-events` sends them "
+                       "(docs/events.md). Needs the `oro_invoices.configure` permission of a client acting for a "
+                       "user. Only the client's organization's events.",
+        "parameters": _EVENT_PARAMS,
+        "responses": {"200": _ok("One page of events.", "EventPage"), **_errors("403", "422")}},
+    ("/events/{id}", "get"): {
+        "summary": "One outgoing event, with the exact body it is sent with",
+        "description": "404 for an id no event of the organization has (another organization's too).",
+        "parameters": [_ID],
+        "responses": {"200": _ok("The event.", "EventDetail"), **_errors("403")}},
+    ("/events/{id}/redeliver", "post"): {
+        "summary": "Send a delivered or failed event again, with the same event id and body",
+        "description": "Puts the event back as pending, its attempts at 0, due at once: the next "
+                       "`deliver-events` run sends it. 409 for an event still waiting to be sent (pending, sending, "
+                       "retry) and for one whose endpoint is no longer configured for the organization.",
+        "parameters": [_ID], "requestBody": _NO_BODY,
+        "responses": {"200": _ok("The event, pending again.", "EventDetail"), **_errors("403")}},
     ("/openapi.json", "get"): {
         "summary": "This document (no authentication)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document.",
@@ -1309,6 +1386,7 @@ _COMPONENTS = [
     ("RemittanceCreate", RemittanceIn), ("Remittance", RemittanceOut),
     ("CustomerCredit", CustomerCreditOut), ("CreditEntry", CreditEntryOut), ("ApplyCredit", ApplyCreditIn),
     ("CreditPayOut", CreditPayOutIn), ("OrderInvoiceCreate", OrderInvoiceRequest),
+    ("Event", EventOut), ("EventDetail", EventDetailOut), ("EventPage", EventPageOut),
 ]
 
 DESCRIPTION = """\

@@ -1,0 +1,224 @@
+"""Seeing and resending outgoing events: the rows of the outbox ``oro_invoice_outgoing_event``
+of one organization, newest first, and putting a delivered or failed one back to be sent again.
+
+A resent event keeps its event id and its exact body, so a receiver that drops repeats by
+``Oro-Invoices-Event-Id`` drops it too when it already has it; its attempts start again from 0
+and it is due at once (``oro-invoices deliver-events`` or ``addon.events.deliver_pending()``
+sends it). An event still waiting (pending, sending, retry) is not resent: it is on its way.
+An event whose endpoint is no longer configured for its organization is not resent either: it
+would only fail again (docs/events.md, "Seeing and resending events").
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, select, update
+
+from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
+from oro_invoices.domain.limits import is_int64
+from oro_invoices.integration.webhook_endpoints import parse_endpoints
+from oro_invoices.persistence.outgoing_events import DELIVERED, FAILED, PENDING, OutgoingEvent
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.status_events import ENDPOINTS_SETTING
+
+#: The statuses an event is resent from: it reached its end (delivered, or failed for good).
+RESENDABLE = (DELIVERED, FAILED)
+#: The most characters of an event's last error a list row carries (its detail has all, up to 2,000).
+LIST_ERROR_MAX = 300
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events of ``organization_id`` to list; None: any."""
+
+    organization_id: int
+    status: str | None = None
+    event_type: str | None = None
+    invoice_id: int | None = None
+    endpoint_url: str | None = None
+    occurred_from: dt.datetime | None = None
+    occurred_to: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One event to one endpoint, and how its delivery went."""
+
+    id: int
+    event_id: str
+    event_type: str
+    invoice_id: int | None
+    organization_id: int
+    endpoint_url: str
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    response_status: int | None
+    last_error: str
+    occurred_at: dt.datetime
+    updated_at: dt.datetime
+    delivered_at: dt.datetime | None
+    body: str
+
+    @classmethod
+    def of(cls, row: OutgoingEvent) -> EventRow:
+        return cls(id=row.id, event_id=row.event_id, event_type=row.event_type, invoice_id=row.invoice_id,
+                   organization_id=row.organization_id, endpoint_url=row.endpoint_url, status=row.status,
+                   attempts=row.attempts, next_attempt_at=row.next_attempt_at,
+                   response_status=row.response_status, last_error=row.last_error or "",
+                   occurred_at=row.created_at, updated_at=row.updated_at, delivered_at=row.delivered_at,
+                   body=row.body)
+
+
+@dataclass(frozen=True)
+class EventPage:
+    items: list[EventRow]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Requeued:
+    """What ``redeliver_failed`` did: how many events it put back, and the endpoints (URL →
+    how many events) it left failed because they are no longer configured."""
+
+    requeued: int
+    unconfigured: dict[str, int]
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps(["events", last_id]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id a cursor resumes after; ``ValidationError`` on ``cursor`` for anything forged."""
+    try:
+        kind, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if kind != "events" or not is_int64(last_id) or last_id < 1:
+            raise ValueError
+        return int(last_id)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise ValidationError([("cursor", "Invalid or expired cursor; start again from the first page.")]) from None
+
+
+def _where(f: EventFilter) -> list[ColumnElement[bool]]:
+    e = OutgoingEvent
+    where = [e.organization_id == f.organization_id]
+    if f.status is not None:
+        where.append(e.status == f.status)
+    if f.event_type is not None:
+        where.append(e.event_type == f.event_type)
+    if f.invoice_id is not None:
+        where.append(e.invoice_id == f.invoice_id)
+    if f.endpoint_url is not None:
+        where.append(e.endpoint_url == f.endpoint_url)
+    if f.occurred_from is not None:
+        where.append(e.created_at >= f.occurred_from)
+    if f.occurred_to is not None:
+        where.append(e.created_at <= f.occurred_to)
+    return where
+
+
+def list_events(ctx: ServiceContext, f: EventFilter, *, limit: int, cursor: str | None = None) -> EventPage:
+    """One page of the events ``f`` selects, newest first (the larger id first: ids only grow)."""
+    after = decode_cursor(cursor) if cursor else None
+    query = select(OutgoingEvent).where(*_where(f))
+    if after is not None:
+        query = query.where(OutgoingEvent.id < after)
+    with ctx.db.session() as s:
+        rows = [EventRow.of(r) for r in s.scalars(query.order_by(OutgoingEvent.id.desc()).limit(limit + 1))]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return EventPage(rows, encode_cursor(rows[-1].id) if more else None)
+
+
+def no_event(event_id: Any) -> NotFound:
+    """Another organization's event is answered as one that does not exist."""
+    return NotFound(f"Event {event_id} does not exist.")
+
+
+def get_event(ctx: ServiceContext, organization_id: int, event_row_id: int) -> EventRow:
+    """The event row ``event_row_id`` of ``organization_id``; ``NotFound`` for any other."""
+    with ctx.db.session() as s:
+        row = s.get(OutgoingEvent, event_row_id)
+        if row is None or row.organization_id != organization_id:
+            raise no_event(event_row_id)
+        return EventRow.of(row)
+
+
+def configured_urls(ctx: ServiceContext, organization_id: int) -> frozenset[str]:
+    """The webhook endpoints the settings list for ``organization_id`` now."""
+    value = ctx.setting(ENDPOINTS_SETTING, organization_id=organization_id)
+    return frozenset(endpoint.url for endpoint in parse_endpoints(value))
+
+
+def _requeue(ids: Sequence[int], now: dt.datetime) -> Any:
+    """The update that puts the events ``ids`` back, due ``now``, while they are delivered or failed."""
+    e = OutgoingEvent
+    return (update(e).where(e.id.in_(ids), e.status.in_(RESENDABLE))
+            .values(status=PENDING, attempts=0, next_attempt_at=now, response_status=None, last_error="",
+                    lease_token=None, lease_until=None, delivered_at=None, updated_at=now)
+            .execution_options(synchronize_session=False))
+
+
+def redeliver(ctx: ServiceContext, organization_id: int, event_row_id: int) -> EventRow:
+    """Put the delivered or failed event ``event_row_id`` back to be sent again at once, with
+    its event id and body; its attempts start again from 0.
+
+    :raises NotFound: no such event of ``organization_id``.
+    :raises Conflict: the event is still waiting (pending, sending, retry), or its endpoint is
+        no longer configured for the organization.
+    """
+    found = get_event(ctx, organization_id, event_row_id)
+    if found.status not in RESENDABLE:
+        raise _waiting(found)
+    if found.endpoint_url not in configured_urls(ctx, organization_id):
+        raise Conflict(f"The endpoint {found.endpoint_url} of event {found.id} is no longer configured for "
+                       f"organization {organization_id}; it would fail again. Configure it again "
+                       "(oro_invoices.webhooks.endpoints) to resend the event.")
+    with ctx.db.transaction() as s:
+        result = s.execute(_requeue([found.id], ctx.clock()))
+    if cast("CursorResult[Any]", result).rowcount != 1:   # another request resent it meanwhile
+        raise _waiting(get_event(ctx, organization_id, event_row_id))
+    return get_event(ctx, organization_id, event_row_id)
+
+
+def _waiting(event: EventRow) -> Conflict:
+    return Conflict(f"Event {event.id} is still waiting to be sent (status {event.status}), so it is not "
+                    "resent; only a delivered or failed event can be resent.")
+
+
+def redeliver_failed(ctx: ServiceContext, *, since: dt.datetime | None = None,
+                     endpoint_url: str | None = None) -> Requeued:
+    """Put every failed event (of every organization; that occurred at ``since`` or later; to
+    ``endpoint_url``) back to be sent again at once, but those whose endpoint is no longer
+    configured for their organization, which stay failed."""
+    e = OutgoingEvent
+    query = select(e.id, e.organization_id, e.endpoint_url).where(e.status == FAILED)
+    if since is not None:
+        query = query.where(e.created_at >= since)
+    if endpoint_url is not None:
+        query = query.where(e.endpoint_url == endpoint_url)
+    with ctx.db.session() as s:
+        failed = list(s.execute(query.order_by(e.id)))
+    urls: dict[int, frozenset[str]] = {}
+    ids: list[int] = []
+    unconfigured: dict[str, int] = {}
+    for row_id, organization_id, url in failed:
+        if organization_id not in urls:
+            urls[organization_id] = configured_urls(ctx, organization_id)
+        if url in urls[organization_id]:
+            ids.append(row_id)
+        else:
+            unconfigured[url] = unconfigured.get(url, 0) + 1
+    requeued = 0
+    now = ctx.clock()
+    with ctx.db.transaction() as s:     # all of them, or none
+        for start in range(0, len(ids), 500):
+            result = s.execute(_requeue(ids[start:start + 500], now))
+            requeued += int(cast("CursorResult[Any]", result).rowcount)
+    return Requeued(requeued, unconfigured)

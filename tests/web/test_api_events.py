@@ -1,0 +1,202 @@
+"""Outgoing webhook events through the JSON API: ``GET /api/events`` (newest first, filtered, cursor
+paged), ``GET /api/events/{id}`` (with the exact body) and ``POST /api/events/{id}/redeliver``,
+which sends a failed event again to a real local endpoint with the same event id."""
+from __future__ import annotations
+
+import json
+
+import flask
+import pytest
+from support.api import CLIENTS, ApiHttp, assert_error_shape
+from support.webhooks import Receiver
+
+from oro_invoices.adapters.flask.api import make_api_blueprint
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services.event_delivery import EventDelivery
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.web.api import ApiClient, InvoiceApi
+
+SECRET = "api-events-secret-0123456789"
+KEY = "oro_invoices.webhooks.endpoints"
+USERS = {
+    "tok-admin": ApiClient("admin", 1, permissions=frozenset({"oro_invoices.view", "oro_invoices.configure"})),
+}
+
+
+@pytest.fixture
+def service(db, settings):
+    return InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings)
+
+
+@pytest.fixture
+def http(service, settings):
+    api = InvoiceApi(service, authenticate={**CLIENTS, **USERS}.get, settings=settings)
+    app = flask.Flask(__name__)
+    app.register_blueprint(make_api_blueprint(api))
+    return ApiHttp(app, service, api)
+
+
+def endpoints(settings, *urls: str) -> None:
+    settings.set(KEY, [{"url": url, "secret": SECRET} for url in urls])
+
+
+def paid_partially(http, token: str = "tok-erp", amount: str = "100.00") -> dict:
+    """A posted invoice (231.86 USD) paid ``amount``: one invoice.payment_status_updated event."""
+    inv = http.create(token=token, status="posted")
+    resp = http.post(f"/api/invoices/{inv['id']}/payments",
+                     {"method": "bank_transfer", "action": "charge", "amount": amount}, token=token)
+    assert resp.status_code == 201, resp.get_data()
+    return inv
+
+
+def deliver(service) -> None:
+    EventDelivery(service.context, timeout=5).deliver_pending()
+
+
+def events(http, query: str = "", token: str = "tok-erp") -> dict:
+    resp = http.get(f"/api/events{query}", token=token)
+    assert resp.status_code == 200, resp.get_data()
+    return resp.get_json()
+
+
+def refused(resp, status: int) -> list[tuple[str, str]]:
+    assert resp.status_code == status, resp.get_data()
+    return [(e["field"], e["message"]) for e in assert_error_shape(resp)]
+
+
+def test_the_list_shows_the_organizations_events_newest_first(http, settings, service):
+    with Receiver(answers=[200, 410]) as receiver:
+        endpoints(settings, receiver.url)
+        first = paid_partially(http)
+        second = paid_partially(http)
+        paid_partially(http, token="tok-other")            # organization 2's: never listed
+        deliver(service)
+    body = events(http)
+    assert body["next_cursor"] is None
+    assert [(r["invoice_id"], r["type"], r["status"], r["attempts"], r["last_http_status"]) for r in body["data"]] == [
+        (second["id"], "invoice.payment_status_updated", "failed", 1, 410),
+        (first["id"], "invoice.payment_status_updated", "delivered", 1, 200)]
+    failed, delivered = body["data"]
+    assert failed["endpoint"] == receiver.url and failed["last_error"] == "HTTP 410: answer 410"
+    assert failed["next_attempt_at"] is None and failed["delivered_at"] is None
+    assert failed["links"] == {"self": f"/api/events/{failed['id']}",
+                               "redeliver": f"/api/events/{failed['id']}/redeliver"}
+    assert delivered["last_error"] == "" and delivered["delivered_at"] is not None
+    sent = [r.headers["Oro-Invoices-Event-Id"] for r in receiver.requests]
+    assert sent[:2] == [delivered["event_id"], failed["event_id"]] and len(sent) == 3
+    assert "body" not in failed
+    other = events(http, token="tok-other")["data"]
+    assert [(r["event_id"], r["status"]) for r in other] == [(sent[2], "failed")]
+
+
+def test_filters_and_cursor_paging(http, settings, service):
+    endpoints(settings, "https://erp.example.com/hooks", "https://bi.example.com/hooks")
+    invoices = [paid_partially(http) for _ in range(3)]
+    all_rows = events(http)["data"]
+    assert len(all_rows) == 6
+    assert [r["id"] for r in all_rows] == sorted((r["id"] for r in all_rows), reverse=True)
+    seen, cursor = [], ""
+    while True:
+        page = events(http, f"?limit=4{cursor}")
+        seen += [r["id"] for r in page["data"]]
+        if page["next_cursor"] is None:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert seen == [r["id"] for r in all_rows]
+    only = events(http, f"?invoice_id={invoices[0]['id']}&endpoint=https://bi.example.com/hooks")["data"]
+    assert [(r["invoice_id"], r["endpoint"]) for r in only] == [(invoices[0]["id"], "https://bi.example.com/hooks")]
+    assert events(http, "?status=failed")["data"] == []
+    assert len(events(http, "?status=pending&type=invoice.payment_status_updated")["data"]) == 6
+    assert events(http, "?type=customer.credit_updated")["data"] == []
+    day = all_rows[0]["occurred_at"][:10]
+    assert len(events(http, f"?occurred_from={day}&occurred_to={day}")["data"]) == 6
+    assert events(http, "?occurred_to=2000-01-01")["data"] == []
+    assert events(http, "?occurred_from=2999-01-01T00:00:00%2B02:00")["data"] == []
+
+
+def test_a_bad_query_is_refused_naming_each_parameter(http):
+    assert refused(http.get("/api/events?status=lost&type=x&invoice_id=-1&since=1&limit=0"), 422) == [
+        ("since", "Unknown query parameter; use one of status, type, invoice_id, endpoint, occurred_from, "
+                  "occurred_to, limit, cursor.")]
+    assert refused(http.get("/api/events?status=lost&type=x&invoice_id=-1&limit=0&occurred_from=yesterday"
+                            "&cursor=abc"), 422) == [
+        ("status", "Must be one of pending, sending, retry, delivered, failed."),
+        ("type", "Must be one of invoice.payment_status_updated, customer.credit_updated."),
+        ("invoice_id", "Must be a positive integer."),
+        ("occurred_from", "Must be a day such as 2026-12-01 (UTC) or a time with its offset such as "
+                          "2026-12-01T09:30:00Z."),
+        ("limit", "Must be an integer from 1 to 500."),
+        ("cursor", "Invalid or expired cursor; start again from the first page.")]
+    assert refused(http.get("/api/events?occurred_from=2026-12-01T10:00:00"), 422)[0][0] == "occurred_from"
+    assert refused(http.get("/api/events?occurred_from=2026-12-02&occurred_to=2026-12-01"), 422) == [
+        ("occurred_to", "Must not be before occurred_from.")]
+
+
+def test_one_event_gives_its_exact_body_another_organizations_is_404(http, settings):
+    endpoints(settings, "https://erp.example.com/hooks")
+    inv = paid_partially(http)
+    [row] = events(http)["data"]
+    resp = http.get(f"/api/events/{row['id']}")
+    assert resp.status_code == 200, resp.get_data()
+    detail = resp.get_json()
+    body = json.loads(detail.pop("body"))
+    assert detail == row
+    assert (body["id"], body["type"], body["data"]["invoice_id"], body["data"]["amount_due"]) == (
+        row["event_id"], "invoice.payment_status_updated", inv["id"], "131.86")
+    assert refused(http.get(f"/api/events/{row['id']}", token="tok-other"), 404) == [
+        ("", f"Event {row['id']} does not exist.")]
+    assert refused(http.post(f"/api/events/{row['id']}/redeliver", token="tok-other"), 404) == [
+        ("", f"Event {row['id']} does not exist.")]
+    assert refused(http.get("/api/events/abc"), 404) == [
+        ("", "Event 'abc' does not exist: event ids are positive integers.")]
+
+
+def test_reading_and_resending_need_the_configure_permission(http, settings):
+    endpoints(settings, "https://erp.example.com/hooks")
+    paid_partially(http)
+    message = ("The API client 'viewer' acts for a user without the 'oro_invoices.configure' permission, "
+               "which this needs.")
+    assert refused(http.get("/api/events", token="tok-viewer"), 403) == [("", message)]
+    assert len(events(http, token="tok-admin")["data"]) == 1
+    assert refused(http.post("/api/events/1/redeliver", token="tok-reader"), 403) == [
+        ("", "The API client 'reader' lacks the 'invoices:write' scope.")]
+
+
+def test_a_failed_event_is_sent_again_with_the_same_event_id_and_body(http, settings, service):
+    with Receiver(answers=[410, 200]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+        [row] = events(http, "?status=failed")["data"]
+        resp = http.post(f"/api/events/{row['id']}/redeliver", headers={"Idempotency-Key": "again-1"})
+        assert resp.status_code == 200, resp.get_data()
+        again = resp.get_json()
+        assert (again["status"], again["attempts"], again["last_http_status"], again["last_error"]) == (
+            "pending", 0, None, "")
+        assert again["event_id"] == row["event_id"] and again["next_attempt_at"] is not None
+        replay = http.post(f"/api/events/{row['id']}/redeliver", headers={"Idempotency-Key": "again-1"})
+        assert replay.headers["Idempotent-Replayed"] == "true" and replay.get_json() == again
+        assert refused(http.post(f"/api/events/{row['id']}/redeliver"), 409) == [
+            ("", f"Event {row['id']} is still waiting to be sent (status pending), so it is not resent; only "
+                 "a delivered or failed event can be resent.")]
+        deliver(service)
+    first, second = receiver.requests
+    assert second.headers["Oro-Invoices-Event-Id"] == first.headers["Oro-Invoices-Event-Id"] == row["event_id"]
+    assert second.body == first.body
+    [done] = events(http)["data"]
+    assert (done["status"], done["attempts"], done["last_http_status"]) == ("delivered", 1, 200)
+
+
+def test_an_event_whose_endpoint_is_no_longer_configured_is_not_resent(http, settings, service):
+    with Receiver(answers=[410]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+    [row] = events(http)["data"]
+    endpoints(settings, "https://erp.example.com/hooks")
+    assert refused(http.post(f"/api/events/{row['id']}/redeliver", {}), 409) == [
+        ("", f"The endpoint {receiver.url} of event {row['id']} is no longer configured for organization 1; it "
+             "would fail again. Configure it again (oro_invoices.webhooks.endpoints) to resend the event.")]
+    assert events(http)["data"][0]["status"] == "failed"
+    assert refused(http.post(f"/api/events/{row['id']}/redeliver", {"now": True}), 422) == [
+        ("now", "Unknown field; this takes no body (send none, or {}).")]
