@@ -4,9 +4,9 @@ of one organization, newest first, and putting a delivered or failed one back to
 A resent event keeps its event id and its exact body, so a receiver that drops repeats by
 ``Oro-Invoices-Event-Id`` drops it too when it already has it; its attempts start again from 0
 and it is due at once (``oro-invoices deliver-events`` or ``addon.events.deliver_pending()``
-sends it). An event still waiting (pending, sending, retry) is not resent: it is on its way.
-An event whose endpoint is no longer configured for its organization is not resent either: it
-would only fail again (docs/events.md, "Seeing and resending events").
+sends it; with background jobs the ``deliver_events`` job is submitted). An event still waiting
+(pending, sending, retry) is not resent: it is on its way. An event whose endpoint is no longer
+configured for its organization is not resent either: it would only fail again (docs/events.md, "Seeing and resending events").
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from oro_invoices.domain.limits import is_int64
 from oro_invoices.integration.webhook_endpoints import parse_endpoints
 from oro_invoices.persistence.outgoing_events import DELIVERED, FAILED, PENDING, OutgoingEvent
 from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.jobs import DELIVER_EVENTS, Job
 from oro_invoices.services.status_events import ENDPOINTS_SETTING
 
 #: The statuses an event is resent from: it reached its end (delivered, or failed for good).
@@ -184,6 +185,7 @@ def redeliver(ctx: ServiceContext, organization_id: int, event_row_id: int) -> E
         result = s.execute(_requeue([found.id], ctx.clock()))
     if cast("CursorResult[Any]", result).rowcount != 1:   # another request resent it meanwhile
         raise _waiting(get_event(ctx, organization_id, event_row_id))
+    ctx.submit_job(Job(DELIVER_EVENTS))    # with background jobs, the worker sends it now
     return get_event(ctx, organization_id, event_row_id)
 
 

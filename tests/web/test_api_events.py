@@ -8,12 +8,14 @@ import json
 import flask
 import pytest
 from support.api import CLIENTS, ApiHttp, assert_error_shape
+from support.held_jobs import HeldJobs
 from support.webhooks import Receiver
 
 from oro_invoices.adapters.flask.api import make_api_blueprint
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.event_delivery import EventDelivery
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.jobs import DELIVER_EVENTS, Job
 from oro_invoices.web.api import ApiClient, InvoiceApi
 
 SECRET = "api-events-secret-0123456789"
@@ -200,3 +202,14 @@ def test_an_event_whose_endpoint_is_no_longer_configured_is_not_resent(http, set
     assert events(http)["data"][0]["status"] == "failed"
     assert refused(http.post(f"/api/events/{row['id']}/redeliver", {"now": True}), 422) == [
         ("now", "Unknown field; this takes no body (send none, or {}).")]
+
+
+def test_with_background_jobs_a_resent_event_is_handed_to_the_worker(http, settings, service):
+    with Receiver(answers=[410]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+    [row] = events(http)["data"]
+    service.context.jobs = jobs = HeldJobs()      # a worker takes the jobs from now on
+    assert http.post(f"/api/events/{row['id']}/redeliver").status_code == 200
+    assert jobs.submitted == [Job(DELIVER_EVENTS)]
