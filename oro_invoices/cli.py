@@ -676,13 +676,18 @@ def _cmd_check_einvoice(args: argparse.Namespace) -> int:
 def _cmd_deliver_events(args: argparse.Namespace) -> int:
     import time
 
-    from oro_invoices.domain.errors import ConfigurationError
+    from oro_invoices.domain.errors import ConfigurationError, UsageError
+    if not args.redeliver_failed and (args.since is not None or args.endpoint is not None):
+        raise UsageError(f"{'--since' if args.since is not None else '--endpoint'} chooses the failed events to "
+                         "send again: give it with --redeliver-failed.")
     with _addon(args, host_object=args.host_object, host=_host_name(args), pdf=False,
                 webhook_timeout=args.timeout) as addon:
         if addon.host is None:
             raise ConfigurationError(
                 "deliver-events needs the host whose settings list the webhook endpoints and "
                 f"their secrets: give --host NAME or set ${HOST_ENV}.")
+        if args.redeliver_failed:
+            _requeue_failed_events(addon, args)
         waiting = addon.events.due_count()
         if waiting and not addon.events.endpoints_anywhere():
             # a host without the shop's settings would mark every event failed for good
@@ -701,6 +706,19 @@ def _cmd_deliver_events(args: argparse.Namespace) -> int:
                 return 1 if report.failed else 0
             with rounds.between():
                 time.sleep(args.every)
+
+
+def _requeue_failed_events(addon: Addon, args: argparse.Namespace) -> None:
+    """``deliver-events --redeliver-failed``: put the failed events back, due now, and say how many
+    (and which endpoints, no longer configured, keep theirs failed)."""
+    from oro_invoices.services.event_log import redeliver_failed
+    since = dt.datetime.combine(args.since, dt.time(), dt.UTC) if args.since is not None else None
+    found = redeliver_failed(addon.events.ctx, since=since, endpoint_url=args.endpoint)
+    line = f"re-queued {found.requeued} failed event(s)"
+    if found.unconfigured:
+        left = ", ".join(f"{url} ({count})" for url, count in sorted(found.unconfigured.items()))
+        line += f"; {sum(found.unconfigured.values())} left failed: their endpoint is no longer configured: {left}"
+    print(line, flush=True)
 
 
 def _cmd_remind(args: argparse.Namespace) -> int:
@@ -1165,6 +1183,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep running, delivering every N seconds (default: one run)")
     p.add_argument("--timeout", type=_number(float, minimum=0, inclusive=False), default=10.0,
                    help="seconds to wait for an endpoint, to connect and for each read (default: 10)")
+    p.add_argument("--redeliver-failed", action="store_true",
+                   help="first put the events that failed for good back to be sent again (same event id and "
+                        "body, attempts from 0), as after an endpoint's outage that outlasted the retries; "
+                        "those whose endpoint is no longer configured stay failed")
+    p.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="with --redeliver-failed: only events that occurred on or after this day (UTC)")
+    p.add_argument("--endpoint", default=None, metavar="URL",
+                   help="with --redeliver-failed: only events to this endpoint URL (exactly as configured)")
     p.set_defaults(func=_cmd_deliver_events)
 
     p = sub.add_parser("remind", help="queue the payment reminders that are due (each invoice and "

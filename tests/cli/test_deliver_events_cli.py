@@ -1,11 +1,12 @@
 """``oro-invoices deliver-events``: built through the composition root, a summary line, exit codes."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from sqlalchemy import select
-from support.days import today
+from support.days import days_ago, today
 from support.payloads import invoice_payload
 from support.webhooks import Receiver
 
@@ -143,3 +144,52 @@ def test_every_keeps_delivering_until_interrupted(sqlite_db, host, capsys, monke
     assert said.err.splitlines()[-1] == "deliver-events stopped after its last finished round (2 round(s)); " \
                                         "nothing was cut short"
     assert naps == [0.5, 0.5] and len(receiver.requests) == 1
+
+
+def test_redeliver_failed_sends_the_failed_events_again_with_their_event_id(sqlite_db, host, capsys):
+    with Receiver(answers=[410, 200]) as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        paid_partially(sqlite_db, host, receiver.url)         # delivered: not sent again
+        assert main(["deliver-events", "--db", sqlite_db.url], host=host) == 1
+        capsys.readouterr()
+        assert main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--since", days_ago(1).isoformat(),
+                     "--endpoint", receiver.url], host=host) == 0
+        assert capsys.readouterr().out == ("re-queued 1 failed event(s)\n"
+                                           "claimed 1: 1 delivered, 0 to retry, 0 failed\n")
+    first, second, again = receiver.requests
+    assert again.headers["Oro-Invoices-Event-Id"] == first.headers["Oro-Invoices-Event-Id"]
+    assert again.body == first.body and second.headers["Oro-Invoices-Event-Id"] != first.headers["Oro-Invoices-Event-Id"]
+    assert statuses(sqlite_db) == ["delivered", "delivered"]
+
+
+def test_redeliver_failed_keeps_to_its_day_and_endpoint(sqlite_db, host, capsys):
+    with Receiver(answers=[410]) as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        main(["deliver-events", "--db", sqlite_db.url], host=host)
+        capsys.readouterr()
+        tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+        for narrower in (["--since", tomorrow], ["--endpoint", receiver.url + "/other"]):
+            assert main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", *narrower], host=host) == 0
+            assert capsys.readouterr().out == "re-queued 0 failed event(s)\nclaimed 0: 0 delivered, 0 to retry, 0 failed\n"
+    assert len(receiver.requests) == 1 and statuses(sqlite_db) == ["failed"]
+
+
+def test_redeliver_failed_leaves_an_endpoint_no_longer_configured_failed(sqlite_db, host, capsys):
+    with Receiver(answers=[410]) as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        main(["deliver-events", "--db", sqlite_db.url], host=host)
+    Settings(host.config).set("oro_invoices.webhooks.endpoints", [{"url": "https://erp.example.com/hooks",
+                                                                   "secret": SECRET}])
+    capsys.readouterr()
+    assert main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed"], host=host) == 0
+    assert capsys.readouterr().out == (f"re-queued 0 failed event(s); 1 left failed: their endpoint is no longer "
+                                       f"configured: {receiver.url} (1)\n"
+                                       "claimed 0: 0 delivered, 0 to retry, 0 failed\n")
+    assert statuses(sqlite_db) == ["failed"]
+
+
+@pytest.mark.parametrize("option", [["--since", "2026-12-01"], ["--endpoint", "https://erp.example.com/hooks"]])
+def test_since_and_endpoint_need_redeliver_failed(sqlite_db, host, capsys, option):
+    assert main(["deliver-events", "--db", sqlite_db.url, *option], host=host) == 2
+    assert capsys.readouterr().err == (f"error: {option[0]} chooses the failed events to send again: give it with "
+                                       "--redeliver-failed.\n")
