@@ -17,6 +17,7 @@ from oro_invoices.services.event_delivery import EventDelivery
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.jobs import DELIVER_EVENTS, Job
 from oro_invoices.web.api import ApiClient, InvoiceApi
+from oro_invoices.web.openapi import build_spec
 
 SECRET = "api-events-secret-0123456789"
 KEY = "oro_invoices.webhooks.endpoints"
@@ -61,6 +62,13 @@ def events(http, query: str = "", token: str = "tok-erp") -> dict:
     return resp.get_json()
 
 
+def documented(name: str, instance: dict) -> list[str]:
+    """What in ``instance`` the OpenAPI document's schema ``name`` does not allow."""
+    from openapi_schema_validator import OAS30Validator
+    validator = OAS30Validator({"$ref": f"#/components/schemas/{name}", "components": build_spec()["components"]})
+    return [e.message for e in validator.iter_errors(instance)]
+
+
 def refused(resp, status: int) -> list[tuple[str, str]]:
     assert resp.status_code == status, resp.get_data()
     return [(e["field"], e["message"]) for e in assert_error_shape(resp)]
@@ -74,7 +82,7 @@ def test_the_list_shows_the_organizations_events_newest_first(http, settings, se
         paid_partially(http, token="tok-other")            # organization 2's: never listed
         deliver(service)
     body = events(http)
-    assert body["next_cursor"] is None
+    assert body["next_cursor"] is None and documented("EventPage", body) == []
     assert [(r["invoice_id"], r["type"], r["status"], r["attempts"], r["last_http_status"]) for r in body["data"]] == [
         (second["id"], "invoice.payment_status_updated", "failed", 1, 410),
         (first["id"], "invoice.payment_status_updated", "delivered", 1, 200)]
@@ -141,6 +149,7 @@ def test_one_event_gives_its_exact_body_another_organizations_is_404(http, setti
     resp = http.get(f"/api/events/{row['id']}")
     assert resp.status_code == 200, resp.get_data()
     detail = resp.get_json()
+    assert documented("EventDetail", detail) == []
     body = json.loads(detail.pop("body"))
     assert detail == row
     assert (body["id"], body["type"], body["data"]["invoice_id"], body["data"]["amount_due"]) == (
