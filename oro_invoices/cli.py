@@ -238,7 +238,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     for invoice_id, message in not_rendered:
         print(f"invoice id {invoice_id}: its PDF was not rendered (it stays pending): {message}", file=sys.stderr)
     if args.report:
-        with _replacing(args.report, "w", encoding="utf-8") as out:
+        with _said_if_interrupted(lambda: _report_interrupted(args, report)), \
+                _replacing(args.report, "w", encoding="utf-8") as out:
             report.write_json(cast(TextIO, out))
     for problem in report.problems:
         print(f"{problem.where}: {problem.message}", file=sys.stderr)
@@ -260,6 +261,18 @@ def _import_interrupted(args: argparse.Namespace) -> str:
         return "import interrupted: nothing was written (with --on-error stop the import is one transaction)"
     return ("import interrupted: the transactions it committed (500 records each) stay written and the one "
             "under way was rolled back; importing the file again writes the rest")
+
+
+def _report_interrupted(args: argparse.Namespace, report: Any) -> str:
+    """What an import stopped with Ctrl-C while writing its ``--report`` leaves: the import is over."""
+    if args.dry_run:
+        done = "the dry run is over and wrote nothing"
+    elif not report.written:
+        done = f"nothing was imported ({len(report.problems)} problem(s))"
+    else:
+        done = f"the import is done and stays written ({report.summary()})"
+    return (f"import interrupted while writing its report: {done}; {args.report} was not written "
+            "(an earlier file of that name is as it was)")
 
 
 def _render_imported_pdfs(args: argparse.Namespace, config: AddonConfig, report: Any,

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
@@ -67,7 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Addon", "AddonConfig", "DefaultsOnlyConfigStore", "build_addon", "build_jobs",
            "build_mail", "build_renderer", "build_settings", "build_storage", "configured_sender",
-           "host_sender", "payment_link_builder"]
+           "host_sender", "mail_for", "payment_link_builder"]
 
 log = logging.getLogger("oro_invoices.composition")
 
@@ -232,6 +232,7 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
                                   clock=config.clock or utcnow, jobs=jobs)
         mail = build_mail(invoices, settings=settings, host=host, plugins=plugins, smtp=config.smtp,
                           sender=config.mail_sender, sender_name=config.mail_sender_name)
+        invoices.context.mail = mail
         PaymentReceipts(invoices, mail)
         events = EventDelivery(invoices.context, timeout=config.webhook_timeout)
     except BaseException:
@@ -328,6 +329,26 @@ def build_mail(invoices: InvoiceService, *, settings: Settings, host: HostAdapte
         smtp=smtp, sender=sender or global_address,
         sender_name=sender_name if sender_name is not None else global_name,
         sender_for=None if sender else sender_for)
+
+
+def mail_for(invoices: InvoiceService, *, settings: Settings | None = None) -> MailService | None:
+    """The mail service of ``invoices`` for an entry point given none (``InvoiceApi(mail=None)``).
+
+    A service ``build_addon`` built: that add-on's ``addon.mail`` (its SMTP server and sender,
+    kept in the service's context as ``context.mail``),
+    as the CLI's commands and the Flask adapter built with ``addon=`` use. Another service with
+    a database: ``build_mail`` over it with its host, plugins and ``settings`` (else its own,
+    else the host's), as the Flask adapter given only ``service=`` does; its email waits in
+    the outbox for ``deliver-mail`` or the jobs worker. A service without a database: None.
+    """
+    if (built := getattr(getattr(invoices, "context", None), "mail", None)) is not None:
+        return cast(MailService, built)
+    if getattr(invoices, "db", None) is None:
+        return None
+    host = getattr(invoices, "host", None)
+    settings = settings if settings is not None else getattr(invoices, "settings", None)
+    return build_mail(invoices, settings=settings if settings is not None else build_settings(host), host=host,
+                      plugins=getattr(invoices, "plugins", None))
 
 
 def configured_sender(settings: Settings, host: HostAdapter | None,

@@ -12,7 +12,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pluggy import PluginManager
 from sqlalchemy import select
@@ -36,6 +36,9 @@ from oro_invoices.persistence.invoice_rows import invoice_for_reading
 from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, PaymentState, utcnow
 from oro_invoices.persistence.received_payments import ReceivedPayment
 from oro_invoices.services.jobs import InlineJobs, Job, JobQueue
+
+if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.services.mail.service import MailService
 
 #: Hooks announcing a change: called after the commit, a failing listener is logged, not raised.
 EVENT_HOOKS = frozenset({"invoice_created", "invoice_updated", "invoice_posted", "invoice_deleted",
@@ -220,6 +223,9 @@ class ServiceContext:
         self.clock = clock
         db.clock = lambda: self.clock()  # the records are stamped with it (``persistence.clock``)
         self.jobs: JobQueue = jobs if jobs is not None else InlineJobs()
+        #: The mail service composed beside these services (``composition.build_addon`` sets it),
+        #: found by an entry point given none (``composition.mail_for``); None: not composed.
+        self.mail: MailService | None = None
         self._values: SettingsSource = settings if settings is not None else SchemaDefaults()
         self._commit_steps: list[CommitStep] = []
 

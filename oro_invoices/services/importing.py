@@ -59,7 +59,7 @@ from oro_invoices.services.pdf_backlog import pending_pdfs
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
 from oro_invoices.services.seller_terms import due_by_terms
-from oro_invoices.services.upsert import changed_fields, posted_conflict
+from oro_invoices.services.upsert import changed_fields, draft_of_posted, draft_of_posted_warning, posted_conflict
 
 __all__ = ["ADDRESS_PARTS", "ID_LISTS", "INTEGER_FIELDS", "LINE_FIELDS", "Checker", "ImportReport", "Problem", "Record",
            "import_files", "import_records", "read_records", "run_import", "validate"]
@@ -516,7 +516,8 @@ def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> N
     draft_ids = [found.id for found in existing.values() if not found.posted]
     drafts = {doc.id: doc for doc in writing.service.context.read_many(session, draft_ids)} if draft_ids else {}
     stored = writing.writer.stored_drafts(session, draft_ids)
-    refused = _posted_conflicts(writing.service, session, existing, chunk, payloads)
+    refused = _posted_conflicts(writing.service, session, existing, chunk, payloads,
+                                writing.report)
     together: list[tuple[Record, NewInvoice]] = []
     for (record, loaded), payload in zip(chunk, payloads, strict=True):
         current = existing.get(_key(payload))
@@ -550,16 +551,18 @@ def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> N
 
 
 def _posted_conflicts(service: InvoiceService, session: Session, existing: Mapping[tuple[int, str], Existing],
-                      chunk: list[Checked], payloads: list[dict[str, Any]]) -> dict[tuple[int, str], InvoiceIsPosted]:
+                      chunk: list[Checked], payloads: list[dict[str, Any]],
+                      report: ImportReport) -> dict[tuple[int, str], InvoiceIsPosted]:
     """The records of ``chunk`` that would change a posted invoice's document fields (by their
     key), each with the error naming those fields: the posted invoices of the chunk are read
-    together, and only when there are some (new invoices cost nothing more)."""
+    together, and only when there are some (new invoices cost nothing more). A record giving
+    a posted invoice as a draft with the same content is no change: a warning of ``report``."""
     posted_ids = [found.id for found in existing.values() if found.posted]
     if not posted_ids:
         return {}
     posted = {doc.id: doc for doc in service.context.read_many(session, posted_ids)}
     conflicts: dict[tuple[int, str], InvoiceIsPosted] = {}
-    for (_, loaded), payload in zip(chunk, payloads, strict=True):
+    for (record, loaded), payload in zip(chunk, payloads, strict=True):
         current = existing.get(_key(payload))
         doc = posted.get(current.id) if current is not None and current.posted else None
         if doc is None:
@@ -568,6 +571,8 @@ def _posted_conflicts(service: InvoiceService, session: Session, existing: Mappi
         changed = changed_fields(doc, data) if data is not None else []
         if changed:
             conflicts[_key(payload)] = posted_conflict(doc, changed)
+        elif data is not None and draft_of_posted(doc, data):
+            report.warnings.append(problem_at(record, "status", draft_of_posted_warning(doc)))
     return conflicts
 
 
@@ -601,7 +606,7 @@ def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Checke
         existing = writer.existing(session, [_key(p) for p in payloads])
         draft_ids = [found.id for found in existing.values() if not found.posted]
         drafts = {doc.id: doc for doc in service.context.read_many(session, draft_ids)} if draft_ids else {}
-        refused = _posted_conflicts(service, session, existing, chunk, payloads)
+        refused = _posted_conflicts(service, session, existing, chunk, payloads, report)
     for (record, loaded), payload in zip(chunk, payloads, strict=True):
         if (conflict := refused.get(_key(payload))) is not None:
             report.problems += [problem_at(record, f, m) for f, m in _errors(conflict)]

@@ -21,7 +21,11 @@ _LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rat
 
 
 def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
-    """The document fields (and ``status``) given in ``data`` (a loaded payload) that differ from ``doc``."""
+    """The document fields (and ``status``) given in ``data`` (a loaded payload) that differ from ``doc``.
+
+    ``"status": "draft"`` for a posted ``doc`` is no change (``draft_of_posted``): an export
+    made before the invoice was posted, sent again, still describes it.
+    """
     changed = []
     for name in sorted(set(data) & DOCUMENT_FIELDS):
         if name == "buyer":
@@ -29,9 +33,20 @@ def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
                 changed.append(name)
         elif _stored(doc, name) != _given(name, data[name]):
             changed.append(name)
-    if "status" in data and data["status"] != doc.status.value:
+    if "status" in data and data["status"] != doc.status.value and not draft_of_posted(doc, data):
         changed.append("status")
     return changed
+
+
+def draft_of_posted(doc: InvoiceDocument, data: Mapping[str, Any]) -> bool:
+    """Whether ``data`` describes the posted ``doc`` as a draft (taken as it is: posted)."""
+    return doc.is_posted and data.get("status") == "draft"
+
+
+def draft_of_posted_warning(doc: InvoiceDocument) -> str:
+    """What an import says of a record giving the posted ``doc`` as a draft."""
+    return (f"Invoice {doc.invoice_number} is already posted; this record gives it as a draft (an export "
+            "made before it was posted) and is otherwise the same, so it is unchanged.")
 
 
 def posted_conflict(doc: InvoiceDocument, changed: list[str]) -> InvoiceIsPosted:

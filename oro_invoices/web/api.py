@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from marshmallow import ValidationError as MmValidationError
 
 from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.composition import mail_for
 from oro_invoices.domain.errors import (
     Conflict,
     InvoiceError,
@@ -285,7 +286,10 @@ class InvoiceApi:
     :param base_path: where the API is mounted; request paths start with it.
     :param idempotency_ttl: how long an ``Idempotency-Key`` and its response are kept (24 h).
     :param idempotency_wait: seconds a request waits for another one holding its key before 409.
-    :param mail: the ``MailService`` that sends statements by email; None: the API sends none (404).
+    :param mail: the ``MailService`` that sends invoices, statements and the aging by email; None:
+        found on first use by ``composition.mail_for``: the add-on's own for a service
+        ``build_addon`` built (``addon.mail``), else one over the service's database; a service
+        without a database sends none (404).
     """
 
     def __init__(self, service: InvoiceService, *, authenticate: Callable[[str], ApiClient | None],
@@ -293,7 +297,8 @@ class InvoiceApi:
                  idempotency_ttl: dt.timedelta = idempotency.DEFAULT_TTL,
                  idempotency_wait: float = idempotency.DEFAULT_WAIT, mail: MailService | None = None):
         self.service = service
-        self.mail = mail
+        self._mail = mail
+        self._mail_found = mail is not None
         self._idempotency = (idempotency_ttl, idempotency_wait)
         self._idempotent: idempotency.IdempotentWrites | None = None
         self.authenticate = authenticate
@@ -378,6 +383,17 @@ class InvoiceApi:
         return client
 
     # ---- helpers ------------------------------------------------------------------
+
+    @property
+    def mail(self) -> MailService | None:
+        """The mail service given, else the one ``composition.mail_for`` finds (looked up once)."""
+        if not self._mail_found:
+            self._mail, self._mail_found = mail_for(self.service, settings=self.settings), True
+        return self._mail
+
+    @mail.setter
+    def mail(self, mail: MailService | None) -> None:
+        self._mail, self._mail_found = mail, True
 
     @property
     def idempotent(self) -> idempotency.IdempotentWrites:

@@ -2,11 +2,12 @@
 
 A POST, PATCH or PUT sent with a key runs once per API client and key: the same key
 with the same request (method, path, query and body) gets the first response again, marked
-``Idempotent-Replayed: true``; with another request it is refused (422). Answers below
-500 are kept (errors too), except a request refused as unreadable before any work was done
-(400: its Content-Type, encoding or JSON; 413: its size), as Stripe does: a retry that mends
-it (say, only its Content-Type, which the fingerprint leaves out) runs. After a 5xx the key is
-forgotten too, so the request can be retried.
+``Idempotent-Replayed: true``; with another request it is refused (422). As Stripe does,
+an answer is kept only once the write started: successes and the errors of the write itself
+(409: the invoice is posted, the external id is taken, ...). A request refused before any work
+was done keeps no key (``REFUSED``: 400 unreadable, 403, 404, 413, 422 failed validation), so a
+retry that mends it (its body, or only its Content-Type, which the fingerprint leaves out) runs
+with the same key. After a 5xx the key is forgotten too, so the request can be retried.
 Keys are kept for ``ttl`` (24 hours by default). The rows live in
 ``oro_invoices.persistence.idempotency``.
 """
@@ -30,9 +31,10 @@ METHODS = frozenset({"POST", "PATCH", "PUT"})
 DEFAULT_TTL = dt.timedelta(hours=24)
 DEFAULT_WAIT = 2.0   # seconds a second request waits for the first before 409
 POLL_INTERVAL = 0.05
-#: Statuses of a request refused before it was read (``web.errors.BadRequest``, ``PayloadTooLarge``):
-#: nothing was done, so its key is not kept.
-UNREAD = frozenset({400, 413})
+#: Statuses of a request refused before its write started, so nothing was done and its key is not
+#: kept: unreadable (400 ``web.errors.BadRequest``, 413 ``PayloadTooLarge``), not allowed (403),
+#: naming nothing that exists (404), failing validation (422 ``ValidationError``).
+REFUSED = frozenset({400, 403, 404, 413, 422})
 
 
 def parse_key(request: Request) -> str | None:
@@ -123,7 +125,7 @@ class IdempotentWrites:
         except BaseException:
             keys.release(self.db, key_id)
             raise
-        if response.status >= 500 or response.status in UNREAD:
+        if response.status >= 500 or response.status in REFUSED:
             keys.release(self.db, key_id)
             return response
         body = response.body if isinstance(response.body, (bytes, bytearray)) else b"".join(response.body)

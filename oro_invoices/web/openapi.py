@@ -918,7 +918,8 @@ _IDEMPOTENCY_KEY = {
     "description": "Makes the write safe to retry: the same key with the same request returns the "
                    "first response (with `Idempotent-Replayed: true`) without doing the work again; "
                    "with another request: 422; while the first is still running: 409. A request "
-                   "refused unread (400, 413) or failing with a 5xx keeps no key. Keys are kept "
+                   "refused before its write started (400, 403, 404, 413, 422: a retry that mends it "
+                   "runs) or failing with a 5xx keeps no key. Keys are kept "
                    "24 hours per API client."}
 
 #: Every operation: (path, method) → the operation object.

@@ -408,3 +408,33 @@ def test_deliver_mail_every_says_where_ctrl_c_stopped_it(capsys, tmp_path, monke
     assert capsys.readouterr().err.splitlines()[-1] == (
         "deliver-mail interrupted during a round, after 0 finished round(s): what it delivered is recorded; "
         "a message being sent at that moment stays 'sending' until its lease expires")
+
+
+def test_an_import_stopped_while_writing_its_report_says_so_and_leaves_no_partial_report(
+        capsys, tmp_path, monkeypatch):
+    import json
+
+    from support.payloads import invoice_payload
+
+    from oro_invoices.services.importing import ImportReport
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    file = tmp_path / "one.json"
+    file.write_text(json.dumps([invoice_payload(external_id="R-1")]))
+    report = tmp_path / "report.json"
+    report.write_text("yesterday's report\n")
+
+    def interrupted(self, out):
+        out.write('{\n  "dry_run": false,')
+        raise KeyboardInterrupt     # Ctrl-C while the report is written
+    monkeypatch.setattr(ImportReport, "write_json", interrupted)
+    capsys.readouterr()
+    assert main(["import", "--db", url, "--one-process", "--report", str(report), str(file)]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "import interrupted while writing its report: the import is done and stays written (1 created, "
+        "0 updated, 0 unchanged, 0 skipped, 0 PDF(s) attached, 0 PDF(s) rendered, 0 pending); "
+        f"{report} was not written (an earlier file of that name is as it was)")
+    assert report.read_text() == "yesterday's report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.db", "one.json", "report.json"]
+    assert main(["export", "--db", url]) == 0
+    assert capsys.readouterr().err.endswith("exported: 1 invoice(s)\n")

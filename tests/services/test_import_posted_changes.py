@@ -85,3 +85,30 @@ def test_a_csv_row_with_another_price_is_a_problem_too(service, tmp_path):
     assert again.skipped == ["C-1"] and [(p.field, p.message) for p in again.problems] == [
         ("lines", "Invoice OLD-1 is posted and can no longer be modified (tried to change: lines). Only its "
                   "payment status, payments and notes may change.")]
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_draft_record_of_a_posted_invoice_is_unchanged_with_a_warning(service, tmp_path, dry_run):
+    payload, posted = _posted(service, "P-9")
+    old_export = {**payload, "status": "draft"}
+    path = _file(tmp_path, "old-export.json", [old_export, {**old_export, "external_id": "P-10"}])
+    _posted(service, "P-10")
+
+    report = run_import(service, [path], organization_id=1, on_error="skip", dry_run=dry_run, check_apart=False)
+
+    assert report.problems == [] and report.unchanged == ["P-9", "P-10"] and report.skipped == []
+    assert [(w.record, w.field) for w in report.warnings] == [(f"{path}[0]", "status"), (f"{path}[1]", "status")]
+    assert report.warnings[0].message == (
+        f"Invoice {posted.invoice_number} is already posted; this record gives it as a draft (an export made "
+        "before it was posted) and is otherwise the same, so it is unchanged.")
+    assert service.get(posted.id).status.value == "posted"
+
+
+def test_a_draft_record_of_a_posted_invoice_with_other_content_names_only_that_content(service, tmp_path):
+    payload, posted = _posted(service, "P-11")
+    path = _file(tmp_path, "old.json", [{**payload, "status": "draft", "due_date": "2026-12-20"}])
+
+    report = run_import(service, [path], organization_id=1, on_error="skip", check_apart=False)
+
+    assert [p.field for p in report.problems] == ["due_date"] and report.skipped == ["P-11"]
+    assert report.warnings == []

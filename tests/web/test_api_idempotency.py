@@ -79,12 +79,14 @@ def test_the_same_key_with_another_body_is_422_naming_the_key(api):
     assert invoice_count(api) == 1
 
 
-def test_an_error_is_replayed_but_a_server_error_is_not_kept(api, monkeypatch):
-    bad = api_payload(currency="XXQ")
-    first = api.post("/api/invoices", bad, headers=KEY)
-    assert first.status_code == 422
-    again = api.post("/api/invoices", bad, headers=KEY)
-    assert again.status_code == 422 and again.headers["Idempotent-Replayed"] == "true"
+def test_an_error_of_the_write_is_replayed_but_a_server_error_is_not_kept(api, monkeypatch):
+    created = api.create()
+    api.post(f"/api/invoices/{created['id']}/post")
+    change = {"customer_name": "Initech"}
+    first = api.patch(f"/api/invoices/{created['id']}", change, headers=KEY)
+    assert first.status_code == 409
+    again = api.patch(f"/api/invoices/{created['id']}", change, headers=KEY)
+    assert again.status_code == 409 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == first.get_json()
 
     key = {"Idempotency-Key": "retry-after-500"}
@@ -100,7 +102,7 @@ def test_an_error_is_replayed_but_a_server_error_is_not_kept(api, monkeypatch):
     assert api.post("/api/invoices", api_payload(), headers=key).status_code == 500
     retried = api.post("/api/invoices", api_payload(), headers=key)
     assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
-    assert invoice_count(api) == 1
+    assert invoice_count(api) == 2                    # the posted one and the retried one
 
 
 def test_a_request_refused_unread_is_not_kept_so_a_retry_that_mends_it_runs(api):
@@ -118,6 +120,28 @@ def test_a_request_refused_unread_is_not_kept_so_a_retry_that_mends_it_runs(api)
     assert api.request("POST", "/api/invoices", data=body[:-1], content_type="application/json",
                        headers=broken).status_code == 400
     assert api.post("/api/invoices", api_payload(external_id="J-2"), headers=broken).status_code == 201
+
+
+def test_a_request_failing_validation_keeps_no_key_so_a_mended_retry_with_it_runs(api):
+    key = {"Idempotency-Key": "mended-schema"}
+    first = api.post("/api/invoices", api_payload(currency="XXQ"), headers=key)
+    assert first.status_code == 422 and assert_error_shape(first)[0]["field"] == "currency"
+    again = api.post("/api/invoices", api_payload(currency="XXQ"), headers=key)
+    assert again.status_code == 422 and "Idempotent-Replayed" not in again.headers
+    mended = api.post("/api/invoices", api_payload(), headers=key)
+    assert mended.status_code == 201 and "Idempotent-Replayed" not in mended.headers
+    replay = api.post("/api/invoices", api_payload(), headers=key)
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert invoice_count(api) == 1
+
+
+def test_a_request_naming_no_invoice_or_another_organization_keeps_no_key(api):
+    key = {"Idempotency-Key": "mended-target"}
+    assert api.post("/api/invoices/999999/notes", {"body": "Called"}, headers=key).status_code == 404
+    other = api.post("/api/invoices", api_payload(organization_id=2), headers=key)
+    assert other.status_code == 403
+    assert api.post("/api/invoices", api_payload(), headers=key).status_code == 201
+    assert key_rows(api.service.db) == 1
 
 
 @pytest.mark.parametrize("value", ["", "k" * 256, "clé", "tab\there"])
@@ -237,12 +261,14 @@ def test_a_key_left_processing_by_a_dead_server_is_taken_over_after_10_minutes(d
     assert api.post("/api/invoices", api_payload(), headers=KEY).headers["Idempotent-Replayed"] == "true"
 
 
-def test_the_same_key_with_another_query_is_422_and_the_order_of_its_parameters_does_not_count(api):
-    first = api.post("/api/invoices", api_payload(), headers=KEY, query={"a": "1", "b": "2"})
-    assert first.status_code == 422                 # POST /api/invoices takes no query parameters
-    assert [e["field"] for e in assert_error_shape(first)] == ["a", "b"]
+def test_the_same_key_with_another_query_is_422_and_the_order_of_its_parameters_does_not_count(api, db):
+    first = Request(method="POST", path="/api/invoices", query_lists={"a": ["1"], "b": ["2"]},
+                    body=json.dumps(api_payload()).encode())
+    state = keys.claim(db, keys.ClientKey(1, "erp", KEY["Idempotency-Key"]), request_hash(first),
+                       now=api.service.clock(), ttl=dt.timedelta(hours=1))
+    keys.complete(db, state.id, keys.StoredResponse(201, "application/json", {}, b'{"id": 77}'))
     again = api.post("/api/invoices?b=2&a=1", api_payload(), headers=KEY)
-    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == {"id": 77}
     for other in ("/api/invoices?a=1&b=3", "/api/invoices?a=1", "/api/invoices?a=1&b=2&b=2", "/api/invoices"):
         resp = api.post(other, api_payload(), headers=KEY)
         assert resp.status_code == 422, other
