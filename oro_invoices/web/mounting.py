@@ -87,7 +87,8 @@ class Services:
 def compose(host: HostAdapter, *, addon: Addon | None = None, service: InvoiceService | None = None,
             mail: MailService | None = None, plugins: pluggy.PluginManager | None = None,
             config: Callable[[], AddonConfig] | None = None, smtp: str | None = None) -> Services:
-    """The services: ``addon`` as built, else ``service`` as given, else ``build_addon(config())``."""
+    """The services: ``addon`` as built, else ``service`` as given (with the mail of the add-on
+    ``build_addon`` made it in, unless ``mail`` or ``smtp`` is given), else ``build_addon(config())``."""
     if addon is None and service is None:
         if config is None:
             raise RuntimeError("oro-invoices needs the add-on: pass addon=build_addon(...) "
@@ -99,6 +100,8 @@ def compose(host: HostAdapter, *, addon: Addon | None = None, service: InvoiceSe
                         addon=addon, db=addon.db)
     assert service is not None
     settings = build_settings(host)
+    if mail is None and smtp is None:      # a service build_addon made: its add-on's mail, as InvoiceApi finds it
+        mail = getattr(getattr(service, "context", None), "mail", None)
     if mail is None and getattr(service, "db", None) is not None:
         mail = build_mail(service, settings=settings, host=host, plugins=plugins, smtp=smtp)
     return Services(invoices=service, settings=settings, mail=mail, plugins=plugins,

@@ -7,9 +7,11 @@ from support.api import CLIENTS, ApiHttp, api_payload
 
 from oro_invoices.adapters.flask.api import make_api_blueprint
 from oro_invoices.composition import AddonConfig, build_addon
+from oro_invoices.hosts.memory import MemoryHost
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.web.api import InvoiceApi
+from oro_invoices.web.mounting import compose
 
 
 def _http(api: InvoiceApi) -> ApiHttp:
@@ -39,5 +41,16 @@ def test_an_api_over_the_addons_service_uses_the_addons_mail_and_a_given_one_win
         api = InvoiceApi(addon.invoices, authenticate=CLIENTS.get)
         api.mail = None                     # a host that offers no email over its API
         assert api.mail is None
+    finally:
+        addon.close()
+
+
+def test_pages_mounted_over_the_addons_service_use_the_addons_mail(tmp_path):
+    addon = build_addon(AddonConfig(database_url=f"sqlite:///{tmp_path}/shop.db", migrate=True, pdf=False,
+                                    mail_sender="billing@shop.example"))
+    try:
+        assert compose(MemoryHost(), service=addon.invoices).mail is addon.mail
+        other = compose(MemoryHost(), service=addon.invoices, smtp="smtp://127.0.0.1:2525").mail
+        assert other is not None and other is not addon.mail          # a given SMTP server is its own
     finally:
         addon.close()
