@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.domain.invoice import display_number
-from oro_invoices.domain.limits import quoted
+from oro_invoices.domain.limits import quoted, without_hidden
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.payment_labels import action_label
@@ -402,7 +402,8 @@ class PaymentEvents:
             "amount": str(from_minor(row.amount, row.currency)), "successful": row.successful,
             "provider_reference": row.provider_reference,
             "parent_id": parent.id if parent is not None else None,
-            "notes": str(payload.get("notes") or message)[:10_000],
+            # a provider's words may carry what no shown text may: kept without it
+            "notes": without_hidden(str(payload.get("notes") or message))[:10_000],
             "data": {**dict(payload.get("data") or {}), "event_id": row.event_id,
                      **({ATTEMPT_KEY: attempt.public_id} if attempt is not None else {}),
                      **({CREDIT_NOTE_KEY: attempt.credit_note_id}

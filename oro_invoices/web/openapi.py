@@ -44,6 +44,11 @@ DEFAULT_LIMIT = 25
 
 # ---- the API's own output schemas ---------------------------------------------
 
+#: What every payment's ``notes`` may hold (``payment_records.notes_problems``).
+NOTES_RULE = ("At most 10,000 characters; no control character (but tab and line breaks) nor text-direction "
+              "override or isolate (422 on `notes` naming it).")
+
+
 class LinksOut(Schema):
     self = fields.String(metadata={"description": "This invoice's URL."})
     pdf = fields.String(allow_none=True, metadata={"description": "Its PDF (posted invoices only)."})
@@ -298,7 +303,7 @@ class CreditPayOutIn(Schema):
     reference = fields.String(metadata={
         "description": "The bank transfer's or check's reference (at most 255 characters, no control characters).",
         "maxLength": 255})
-    notes = fields.String(metadata={"description": "At most 10,000 characters.", "maxLength": 10_000})
+    notes = fields.String(metadata={"description": NOTES_RULE, "maxLength": 10_000})
 
 
 class AgingAmountsOut(Schema):
@@ -656,7 +661,7 @@ class RefundIn(Schema):
 
     amount = DecimalString(metadata={"description": "How much; left out: all that remains of the payment."})
     notes = fields.String(validate=text_length(10_000), metadata={
-        "description": "Why; kept with the refund and in the invoice's activity."})
+        "description": f"Why; kept with the refund and in the invoice's activity. {NOTES_RULE}"})
 
 
 class CaptureIn(Schema):
@@ -666,14 +671,14 @@ class CaptureIn(Schema):
         "description": "How much; left out: all that remains of the authorization. Less only when the "
                        "transaction's `captures_part` is true; the provider releases the rest."})
     notes = fields.String(validate=text_length(10_000), metadata={
-        "description": "Why; kept with the capture and in the invoice's activity."})
+        "description": f"Why; kept with the capture and in the invoice's activity. {NOTES_RULE}"})
 
 
 class ActionNotesIn(Schema):
     """The optional body of a cancellation or re-authorization."""
 
     notes = fields.String(validate=text_length(10_000), metadata={
-        "description": "Why; kept with the transaction and in the invoice's activity."})
+        "description": f"Why; kept with the transaction and in the invoice's activity. {NOTES_RULE}"})
 
 
 class PaymentActionOut(Schema):

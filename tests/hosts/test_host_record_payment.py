@@ -117,6 +117,9 @@ def test_a_bad_payment_is_said_in_the_dialog_and_nothing_is_recorded(admin):
         ({"received_on": "2026-337"}, {"received_on": "'2026-337' is not a date (use YYYY-MM-DD)."}),
         ({"method": "stripe"}, {"method": "Choose how the payment was received."}),
         ({"reference": "line\x07 7"}, {"reference": "Must not contain control characters."}),
+        ({"notes": "paid \u202egnp.exe"}, {"notes": "Must not contain U+202E RIGHT-TO-LEFT OVERRIDE: a control or "
+                                                     "text-direction character"}),
+        ({"notes": "line\x07 7"}, {"notes": "Must not contain U+0007 (a control character)"}),
     ]:
         fields = record_form(admin, view)
         resp = admin.submit(view, f"{view}/payments", {**fields, **changed})

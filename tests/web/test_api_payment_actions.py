@@ -220,3 +220,25 @@ def test_the_receipt_of_a_payment_and_of_its_refund(paying):
     foreign = http.get(f"/api/invoices/{inv}/payments/{charged}/receipt", token="tok-other")
     assert foreign.status_code == 404 and foreign.content_type != "application/pdf"
     assert http.get(f"/api/invoices/{inv}/payments/{auth}/receipt").status_code == 404     # another invoice's
+
+
+def test_payment_notes_with_a_control_or_text_direction_character_are_refused_naming_it(paying):
+    http, fake = paying
+    inv, tx = paid(http)
+    for notes, said in [("refund \u202egnp.exe", "Must not contain U+202E RIGHT-TO-LEFT OVERRIDE: a control or "
+                                                  "text-direction character"),
+                        ("bell\x07", "Must not contain U+0007 (a control character)")]:
+        refused = http.post(f"/api/invoices/{inv}/payments/{tx}/refund", {"amount": "1.00", "notes": notes})
+        assert refused.status_code == 422
+        assert [(e["field"], e["message"][:len(said)]) for e in assert_error_shape(refused)] == [("notes", said)]
+    assert fake.refunds == []
+    done = http.post(f"/api/invoices/{inv}/payments/{tx}/refund", {"amount": "1.00", "notes": "box\tdented\r\nlid"})
+    assert done.status_code == 200, done.get_data()
+    # a payment recorded through the API: the same rule
+    url = f"/api/invoices/{inv}/payments"
+    payment = {"method": "bank_transfer", "action": "charge", "amount": "1.00", "provider_reference": "BT-N1"}
+    refused = http.post(url, {**payment, "notes": "from \u2067ACME\u2069"})
+    assert refused.status_code == 422
+    assert [(e["field"], e["message"][:40]) for e in assert_error_shape(refused)] == [
+        ("notes", "Must not contain U+2067 RIGHT-TO-LEFT IS")]
+    assert http.post(url, {**payment, "notes": "line one\nline\ttwo"}).status_code == 201
