@@ -424,6 +424,16 @@ def callback_settings(method: object) -> tuple[str, ...]:
     return tuple(keys) if isinstance(keys, tuple) else ()
 
 
+def account_settings(method: object) -> tuple[str, ...]:
+    """The settings that name a ``method``'s account at its provider (optional
+    ``account_settings``, a tuple of setting keys: an API key and the API's address, say). Two
+    scopes whose values of them are equal and set use one account, whose events the provider
+    sends to each scope's endpoint: a copy verified with the other scope's ``callback_settings``
+    is then acknowledged and left for the copy to the invoice's own endpoint, not refused."""
+    keys = getattr(method, "account_settings", ())
+    return tuple(keys) if isinstance(keys, tuple) else ()
+
+
 @runtime_checkable
 class ReauthorizingMethod(Protocol):
     """A payment method that can renew an authorization before it expires (optional; the

@@ -2,6 +2,7 @@
 organization has its own Stripe account and signing secret: verified with it, never with another's."""
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -55,16 +56,68 @@ def test_a_dashboard_refund_is_verified_with_the_organizations_own_secret(db, st
     assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED_PARTIALLY
 
 
-def test_another_organizations_secret_does_not_settle_the_payment(db, stripe_account):
+def test_the_copy_to_another_organizations_endpoint_of_the_same_account_is_acknowledged_and_says_nothing(
+        db, stripe_account):
+    """One Stripe account, one endpoint per organization: Stripe sends every event to both. The copy
+    verified with the other organization's secret is answered 200 and leaves no trace; the copy
+    signed with the invoice's own secret records the refund, whichever comes first."""
     service = two_organizations(db, stripe_account)
     doc, page = paid(service, stripe_account)
     paid(service, stripe_account, organization_id=2)
+    activities = len(service.activities(doc.id))
+    refund = dashboard_refund(stripe_account, page, 5000)
+    event = stripe_event(stripe_account, "refund.created", refund.id)
+    outcome = service.handle_payment_callback("stripe", webhook(event, secret=OTHER_SECRET))
+    assert outcome.reply == "ack" and not outcome.rejected
+    assert [o.outcome for o in outcome.outcomes] == ["ignored"]
+    assert [t.action for t in service.transactions(doc.id)] == ["charge"]
+    assert len(service.activities(doc.id)) == activities                  # no "verified with another's" entry
+    outcome = service.handle_payment_callback("stripe", webhook(event, secret=ACME_SECRET))
+    assert [o.outcome for o in outcome.outcomes] == ["applied"]
+    assert sorted(t.action for t in service.transactions(doc.id)) == ["charge", "refund"]
+    # the other organization's copy coming last is a redelivery of what was recorded
+    outcome = service.handle_payment_callback("stripe", webhook(event, secret=OTHER_SECRET))
+    assert [o.outcome for o in outcome.outcomes] == ["duplicate"]
+    assert not any("another organization" in a.summary for a in service.activities(doc.id))
+
+
+def test_both_copies_of_a_refund_arriving_before_its_charge_record_it_once_on_the_invoice(db, stripe_account):
+    """Both copies wait for the charge; when it is recorded, the refund is, under the invoice's own
+    secret, and no refusal is said."""
+    service = two_organizations(db, stripe_account)
+    paid(service, stripe_account, organization_id=2)
+    doc = posted(service)
+    page = start(service, doc.id).page
+    confirm(stripe_account, page, "pm_card_visa")
+    refund = dashboard_refund(stripe_account, page, 5000)
+    event = stripe_event(stripe_account, "refund.created", refund.id)
+    for secret in (OTHER_SECRET, ACME_SECRET):
+        outcome = service.handle_payment_callback("stripe", webhook(event, secret=secret))
+        assert [o.outcome for o in outcome.outcomes] == ["deferred" if secret == OTHER_SECRET else "duplicate"]
+    service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded"))
+    assert sorted((t.action, t.amount) for t in service.transactions(doc.id)) == [
+        ("charge", Decimal("231.86")), ("refund", Decimal("50.00"))]
+    assert not any("refused" in a.summary for a in service.activities(doc.id))
+
+
+def test_another_accounts_secret_does_not_settle_the_payment(db, stripe_account):
+    """Organization 2 on a Stripe account of its own: an event verified with its secret about
+    organization 1's payment is refused, and organization 1's activity says so."""
+    stripe_account.local_only("a second Stripe account's secret key")
+    service, settings = stripe_service(db, stripe_account, webhook_secret=ACME_SECRET, scope="organization",
+                                       scope_id=1)
+    configure_stripe(settings, replace(stripe_account, secret_key="sk_test_other_account"),
+                     webhook_secret=OTHER_SECRET, scope="organization", scope_id=2)
+    doc, page = paid(service, stripe_account)
+    posted(service, organization_id=2)                      # organization 2 has invoices too
     refund = dashboard_refund(stripe_account, page, 5000)
     event = stripe_event(stripe_account, "refund.created", refund.id)
     outcome = service.handle_payment_callback("stripe", webhook(event, secret=OTHER_SECRET))
     [refused] = outcome.outcomes
     assert refused.outcome == "refused"
     assert "verified with the settings of another organization or website" in refused.reason
+    assert any("verified with the settings of another organization" in a.summary
+               for a in service.activities(doc.id))
     assert [t.action for t in service.transactions(doc.id)] == ["charge"]
     # the delivery signed with the invoice's own secret is still recorded
     outcome = service.handle_payment_callback("stripe", webhook(event, secret=ACME_SECRET))
