@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -55,6 +56,7 @@ from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEven
 from oro_invoices.persistence.read_models import (
     ATTEMPT_KEY,
     CREDIT_NOTE_KEY,
+    OVER_REFUND_KEY,
     REFERENCE_KEY,
     REMITTANCE_KEY,
     RemittanceView,
@@ -432,7 +434,7 @@ class PaymentEvents:
             return self._refuse(s, row, Message("A payment of several invoices is charged at once, but the provider "
                                                 "reports %(action)s: not recorded.",
                                                 action=Message(action_label(row.action))), actor, attempt)
-        record = {
+        record: dict[str, Any] = {
             "method": method_name, "action": row.action,
             "amount": str(from_minor(row.amount, row.currency)), "successful": row.successful,
             "provider_reference": row.provider_reference,
@@ -455,7 +457,12 @@ class PaymentEvents:
                       if row.amount > left and row.action == "refund" and attempt is None else None)
             if spread is not None:
                 return spread
-            if row.amount > left:
+            if row.amount > left and row.action == "refund":
+                # the provider gave it back (a refund confirmed as not made, then made again): the
+                # money left the account, so it is recorded, and what was over is said
+                over = str(from_minor(row.amount - max(left, 0), row.currency))
+                record["data"] = {**record["data"], OVER_REFUND_KEY: over}
+            elif row.amount > left:
                 return self._refuse(s, row, Message("%(action)s of %(amount)s exceeds what remains of the "
                                                     "payment (%(left)s).", action=Message(action_label(row.action)),
                                                     amount=Amount(from_minor(row.amount, row.currency), row.currency),
@@ -464,12 +471,15 @@ class PaymentEvents:
         try:
             # money the provider took is recorded whatever is due now (paid twice: its surplus is credit)
             tx = self.payments.record(invoice_id, record, actor=actor,
-                                      taken=row.successful and row.action in ("charge", "capture")).transaction
+                                      taken=row.successful and row.action in ("charge", "capture"),
+                                      given=row.successful and row.action == "refund").transaction
         except InvoiceError as exc:
             log.warning("Refused %s event %s: %s", method_name, row.event_id, exc.message)
             return self._refuse(s, row, Message("Not recorded: %(reason)s", reason=exc.message), actor, attempt)
         row.outcome, row.reason, row.transaction_id = APPLIED, "", tx.id
         row.applied_at = self.ctx.clock()
+        if tx.over_refunded is not None:
+            self._over_refunded(s, row, invoice_id, tx.over_refunded, actor)
         if row.successful and row.action in RECEIPTED_ACTIONS:
             note_received(s, tx.id)  # the customer's receipt, once this commits (services.mail.receipts)
         if attempt is not None:
@@ -483,6 +493,21 @@ class PaymentEvents:
                     PaymentAttempt.status == "started")).scalars():
                 _finish(waiting, row, tx.id, message, self.ctx.clock())
         return EventOutcome(row.event_id, APPLIED, "", tx.id)
+
+    def _over_refunded(self, s: Session, row: PaymentEvent, invoice_id: int, over: Decimal, actor: str) -> None:
+        """Say on the invoice that the provider refunded more than remained of the payment (``over``)."""
+        log.warning("Recorded %s event %s: a refund of %s %s, %s %s more than remained of its payment.",
+                    row.method, row.event_id, from_minor(row.amount, row.currency), row.currency, over, row.currency)
+        method = self.checkout.methods.label(row.method)
+        left = Amount(from_minor(row.amount, row.currency) - over, row.currency)
+        activity.record(s, invoice_id, "payment", actor,
+                        Message("Over-refunded: %(method)s reports a refund of %(amount)s that it made, but only "
+                                "%(left)s remained to refund of the payment, so %(over)s more than was paid has been "
+                                "given back. It is recorded because the money left the account: check the payment at "
+                                "%(method)s and settle the %(over)s with the customer.", method=method,
+                                amount=Amount(from_minor(row.amount, row.currency), row.currency), left=left,
+                                over=Amount(over, row.currency)),
+                        {"event_id": row.event_id, "over_refunded": str(over)})
 
     def _settle_shares(self, s: Session, row: PaymentEvent, attempt: PaymentAttempt, shares: list[PaymentShare],
                        record: Mapping[str, Any], actor: str, message: str) -> EventOutcome:

@@ -157,6 +157,9 @@ class TransactionOut(Schema):
     remittance = fields.Nested(RemittanceOfOut, allow_none=True, metadata={
         "description": "A payment recorded by hand as this invoice's share of one payment received for several "
                        "invoices (Record Payment on the invoices ticked in the grid)."})
+    over_refunded = DecimalString(allow_none=True, metadata={
+        "description": "A refund its provider made beyond what remained of the payment (a refund made twice): by "
+                       "how much; null for any other transaction. Recorded because the money left the account."})
 
 
 class RefundOut(Schema):
