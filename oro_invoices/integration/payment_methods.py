@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -422,6 +422,20 @@ def callback_settings(method: object) -> tuple[str, ...]:
     callback is verified with the global settings only."""
     keys = getattr(method, "callback_settings", ())
     return tuple(keys) if isinstance(keys, tuple) else ()
+
+
+#: Checks that a callback is genuine with one scope's settings, reading nothing from the provider.
+CallbackCheck = Callable[[ProviderCallback, MethodConfig], CallbackResult]
+
+
+def signature_check(method: object) -> CallbackCheck | None:
+    """A ``method``'s optional ``verify_callback(callback, config)``: whether a callback is genuine
+    (raise ``CallbackRejected`` when it is not), reading nothing from the provider, answered with
+    a ``CallbackResult`` that reports no event. A callback verified with the settings of a scope that
+    no invoice has is only checked with it, so the provider is never asked with settings (an API key)
+    that may not be that scope's own (a website whose organization the host does not tell)."""
+    check = getattr(method, "verify_callback", None)
+    return check if callable(check) else None
 
 
 def account_settings(method: object) -> tuple[str, ...]:

@@ -50,6 +50,7 @@ from oro_invoices.integration.payment_methods import (
     ProviderEvent,
     account_settings,
     callback_settings,
+    signature_check,
 )
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEvent, PaymentShare, PaymentTransaction
@@ -208,8 +209,14 @@ class PaymentEvents:
         first by a scope that has ``keys`` set."""
         refused: CallbackRejected | None = None
         refused_configured = False
+        check = signature_check(method)
         for scope, config, holds in self._callback_scopes(method, keys):
             try:
+                if not holds and check is not None:
+                    # nothing of it is recorded: its signature checked, the provider is not asked (the
+                    # scope's own API key is not known when the host does not tell a website's organization)
+                    return self._verify(method_name, lambda c, _, cfg: check(c, cfg), callback, None, config), \
+                        scope, holds
                 return self._verify(method_name, method.handle_callback, callback, None, config), scope, holds
             except CallbackRejected as exc:
                 configured = any(config.get(key) for key in keys)

@@ -20,6 +20,7 @@ from support.stripe_payments import (
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.integration.payment_methods import CallbackRejected
+from oro_invoices.integration.stripe_method import settings as keys
 
 ACME_SECRET, OTHER_SECRET = "whsec_acme_own_secret", "whsec_other_org_secret"
 
@@ -155,3 +156,60 @@ def test_a_secret_of_a_scope_without_invoices_is_acknowledged_and_records_nothin
     outcome = service.handle_payment_callback("stripe", webhook(event, secret=ACME_SECRET))
     assert [o.outcome for o in outcome.outcomes] == ["applied"]
     assert sorted(t.action for t in service.transactions(doc.id)) == ["charge", "refund"]
+
+
+def keys_used(service):
+    """The secret keys of the Stripe clients made from now on."""
+    method = service.payment_methods.get("stripe")
+    real, used = method.client_factory, []
+
+    def spy(settings):
+        used.append(settings.secret_key)
+        return real(settings)
+    method.client_factory = spy
+    return used
+
+
+def organization_account_with_a_website_endpoint(db, account):
+    """No host adapter (a website's organization is not known): organization 1 on its own Stripe
+    account (its secret key), website 7 of it with an endpoint of its own (its signing secret only),
+    and a global account whose API cannot be reached from here."""
+    service, settings = stripe_service(db, account, scope="organization", scope_id=1)
+    settings.set(keys.SECRET_KEY, "sk_test_nobody_global", "global")
+    settings.set(keys.API_BASE, "http://127.0.0.1:9", "global")
+    settings.set(keys.WEBHOOK_SECRET, SITE_SECRET, "website", 7)
+    return service
+
+
+SITE_SECRET = "whsec_website_seven_endpoint"
+
+
+def test_a_website_secret_with_invoices_reads_stripe_with_its_organizations_key(db, stripe_account):
+    service = organization_account_with_a_website_endpoint(db, stripe_account)
+    doc = posted(service, organization_id=1, website_id=7)
+    page = start(service, doc.id).page
+    confirm(stripe_account, page, "pm_card_visa")
+    service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded"))
+    used = keys_used(service)
+    refund = dashboard_refund(stripe_account, page, 5000)
+    event = stripe_event(stripe_account, "refund.created", refund.id)
+    outcome = service.handle_payment_callback("stripe", webhook(event, secret=SITE_SECRET))
+    assert [o.outcome for o in outcome.outcomes] == ["applied"]
+    assert used and set(used) == {stripe_account.secret_key}          # never the global key
+
+
+def test_a_website_secret_no_invoice_has_is_checked_without_asking_stripe_with_another_key(db, stripe_account):
+    """Website 7 has no invoice yet: a delivery signed with its secret records nothing, so Stripe is
+    not asked about it at all — with the global key (of another account) it would fail and Stripe
+    would deliver it again for days."""
+    stripe_account.local_only("a global API address that cannot be reached")
+    service = organization_account_with_a_website_endpoint(db, stripe_account)
+    doc, page = paid(service, stripe_account)
+    used = keys_used(service)
+    refund = dashboard_refund(stripe_account, page, 5000)
+    event = stripe_event(stripe_account, "refund.created", refund.id)
+    outcome = service.handle_payment_callback("stripe", webhook(event, secret=SITE_SECRET))
+    assert outcome.reply == "ack" and outcome.outcomes == () and not outcome.unchecked
+    assert used == [] and [t.action for t in service.transactions(doc.id)] == ["charge"]
+    with pytest.raises(CallbackRejected, match="does not match the signing secret"):
+        service.handle_payment_callback("stripe", webhook(event, secret="whsec_not_website_seven"))

@@ -195,6 +195,14 @@ class StripeMethod:
             return self._webhook(callback, attempt, settings)
         return self._return(callback, attempt, settings)
 
+    def verify_callback(self, callback: ProviderCallback, config: MethodConfig) -> CallbackResult:
+        """A webhook delivery's signature checked with ``config``'s signing secret, nothing read from
+        Stripe (``payment_methods.signature_check``)."""
+        if not webhooks.is_webhook(callback):
+            raise CallbackRejected("The return from Stripe names no payment that was started here.")
+        webhooks.verify(callback, read(config).webhook_secret)
+        return CallbackResult(reply=REPLY_ACK)
+
     def _return(self, callback: ProviderCallback, attempt: AttemptRecord | None,
                 settings: StripeSettings) -> CallbackResult:
         """The customer's browser back from Stripe.js: the PaymentIntent's outcome, read from Stripe."""
