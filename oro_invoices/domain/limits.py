@@ -115,6 +115,12 @@ def hidden_character(value: str) -> str | None:
     return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X} (a control character)"
 
 
+def without_hidden(value: str) -> str:
+    """``value`` without the characters that hide or reorder text (``hidden_character``): what a
+    provider reports is kept, but never as text that shows otherwise than it is stored."""
+    return _HIDDEN_CHARS.sub("", value)
+
+
 def identifier_problem(value: str) -> str | None:
     """Why ``value`` cannot be a number or an external id, or None when it can.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -421,6 +421,30 @@ def callback_settings(method: object) -> tuple[str, ...]:
     recorded only on invoices whose own values are those that verified it; without them, such a
     callback is verified with the global settings only."""
     keys = getattr(method, "callback_settings", ())
+    return tuple(keys) if isinstance(keys, tuple) else ()
+
+
+#: Checks that a callback is genuine with one scope's settings, reading nothing from the provider.
+CallbackCheck = Callable[[ProviderCallback, MethodConfig], CallbackResult]
+
+
+def signature_check(method: object) -> CallbackCheck | None:
+    """A ``method``'s optional ``verify_callback(callback, config)``: whether a callback is genuine
+    (raise ``CallbackRejected`` when it is not), reading nothing from the provider, answered with
+    a ``CallbackResult`` that reports no event. A callback verified with the settings of a scope that
+    no invoice has is only checked with it, so the provider is never asked with settings (an API key)
+    that may not be that scope's own (a website whose organization the host does not tell)."""
+    check = getattr(method, "verify_callback", None)
+    return check if callable(check) else None
+
+
+def account_settings(method: object) -> tuple[str, ...]:
+    """The settings that name a ``method``'s account at its provider (optional
+    ``account_settings``, a tuple of setting keys: an API key and the API's address, say). Two
+    scopes whose values of them are equal and set use one account, whose events the provider
+    sends to each scope's endpoint: a copy verified with the other scope's ``callback_settings``
+    is then acknowledged and left for the copy to the invoice's own endpoint, not refused."""
+    keys = getattr(method, "account_settings", ())
     return tuple(keys) if isinstance(keys, tuple) else ()
 
 

@@ -115,6 +115,9 @@ BY_HAND_PREFIX = "by-hand-"
 SURPLUS_KEY, FROM_SURPLUS_KEY = "surplus", "from_surplus"
 #: In a refund's ``data``: the id of the credit note whose settlement it is (``services.credit_notes``).
 CREDIT_NOTE_KEY = "credit_note_id"
+#: In a refund's ``data``: what of it the provider gave back beyond what remained of its payment
+#: (an over-refund: a refund made twice, say), recorded because the money left the account.
+OVER_REFUND_KEY = "over_refunded"
 
 
 #: The payment method of the customer's credit applied to an invoice (``services.customer_credit``):
@@ -216,6 +219,8 @@ class TransactionView:
     #: Of a payment with a surplus: what its refunds (or its reversal) took back of it
     #: (``with_surplus_taken_back``; None when nothing was).
     surplus_taken_back: Decimal | None = None
+    #: Of a refund the provider made beyond what remained of its payment: by how much.
+    over_refunded: Decimal | None = None
 
     @property
     def surplus_kept(self) -> Decimal:
@@ -393,7 +398,20 @@ def transaction(row: PaymentTransaction) -> TransactionView:
         surplus=from_minor(kept, row.currency) if row.action in ("charge", "capture") and row.successful
         and (kept := surplus_of(row.action, data, row.currency)) > 0 else None,
         from_surplus=from_minor(back, row.currency) if row.action == "refund" and row.successful
-        and (back := surplus_of(row.action, data, row.currency)) > 0 else None)
+        and (back := surplus_of(row.action, data, row.currency)) > 0 else None,
+        over_refunded=_over_refunded(row, data))
+
+
+def _over_refunded(row: PaymentTransaction, data: dict[str, Any]) -> Decimal | None:
+    """What a refund gave back beyond what remained of its payment (``OVER_REFUND_KEY``), or None."""
+    text = data.get(OVER_REFUND_KEY)
+    if row.action != "refund" or not row.successful or not isinstance(text, str):
+        return None
+    try:
+        over = to_minor(Decimal(text), row.currency)
+    except (ArithmeticError, ValueError, InvoiceError):
+        return None
+    return from_minor(over, row.currency) if over > 0 else None
 
 
 def with_surplus_taken_back(transactions: list[TransactionView]) -> list[TransactionView]:

@@ -52,7 +52,7 @@ from oro_invoices.persistence.read_models import (
 from oro_invoices.persistence.received_payments import note_received_together
 from oro_invoices.services.context import ServiceContext, ZoneScope
 from oro_invoices.services.credit_notes import CREDIT, OUTSIDE, given_back_elsewhere
-from oro_invoices.services.payment_records import check_request_key, reference_problems
+from oro_invoices.services.payment_records import check_request_key, notes_problems, reference_problems
 from oro_invoices.services.payments import Payments, RecordedPayment
 from oro_invoices.services.reads import Reads
 
@@ -174,6 +174,8 @@ class ManualPayments:
             raise ValidationError([("reason", Message("Say why the payment is reversed."))])
         if len(reason) > REASON_MAX:
             raise ValidationError([("reason", Message("At most %(limit)s characters.", limit=REASON_MAX))])
+        if problems := notes_problems(reason, "reason"):
+            raise ValidationError(problems)
         self._check_given_back(payment)
         payload = {"method": payment.method, "action": "refund", "amount": str(payment.amount), "successful": True,
                    "provider_reference": f"reversal-{payment.id}", "parent_id": payment.id, "notes": reason,

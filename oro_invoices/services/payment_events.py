@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.domain.invoice import display_number
-from oro_invoices.domain.limits import quoted
+from oro_invoices.domain.limits import quoted, without_hidden
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.payment_labels import action_label
@@ -47,13 +48,16 @@ from oro_invoices.integration.payment_methods import (
     ProviderCallback,
     ProviderError,
     ProviderEvent,
+    account_settings,
     callback_settings,
+    signature_check,
 )
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEvent, PaymentShare, PaymentTransaction
 from oro_invoices.persistence.read_models import (
     ATTEMPT_KEY,
     CREDIT_NOTE_KEY,
+    OVER_REFUND_KEY,
     REFERENCE_KEY,
     REMITTANCE_KEY,
     RemittanceView,
@@ -77,8 +81,15 @@ from oro_invoices.services.payments import PARENT_ACTIONS, Payments
 log = logging.getLogger("oro_invoices.payments")
 
 APPLIED, DEFERRED, REFUSED, DUPLICATE = "applied", "deferred", "refused", "duplicate"
+#: A copy of an event verified with the settings of another scope on the invoice's own provider
+#: account: acknowledged, nothing kept (the copy sent to the invoice's own endpoint settles it).
+IGNORED = "ignored"
 #: The payload key of the scope (organization, website) whose settings verified a callback naming no attempt.
 VERIFIED_KEY = "verified_scope"
+#: The payload key of the further scopes whose settings verified copies of a deferred event.
+ALSO_VERIFIED_KEY = "verified_also"
+#: Where the settings that verified an event stand to its invoice's (``PaymentEvents._verified_by``).
+OWN, SAME_ACCOUNT, ELSEWHERE = "own", "same account", "elsewhere"
 #: An organization and website (None, None: the global settings).
 Scope = tuple[int | None, int | None]
 #: How many passes over deferred events one applied event may trigger.
@@ -87,7 +98,7 @@ MAX_RETRY_PASSES = 20
 
 @dataclass(frozen=True)
 class EventOutcome:
-    """What became of one provider event (``outcome``: applied, deferred, refused, duplicate)."""
+    """What became of one provider event (``outcome``: applied, deferred, refused, duplicate, ignored)."""
 
     event_id: str
     outcome: str
@@ -198,8 +209,14 @@ class PaymentEvents:
         first by a scope that has ``keys`` set."""
         refused: CallbackRejected | None = None
         refused_configured = False
+        check = signature_check(method)
         for scope, config, holds in self._callback_scopes(method, keys):
             try:
+                if not holds and check is not None:
+                    # nothing of it is recorded: its signature checked, the provider is not asked (the
+                    # scope's own API key is not known when the host does not tell a website's organization)
+                    return self._verify(method_name, lambda c, _, cfg: check(c, cfg), callback, None, config), \
+                        scope, holds
                 return self._verify(method_name, method.handle_callback, callback, None, config), scope, holds
             except CallbackRejected as exc:
                 configured = any(config.get(key) for key in keys)
@@ -244,18 +261,29 @@ class PaymentEvents:
                     found.add((website.organization_id if website is not None else None, item.scope_id))
         return found
 
-    def _verified_elsewhere(self, s: Session, method_name: str, row: PaymentEvent, invoice_id: int) -> bool:
-        """Whether ``row`` came in a callback verified with another scope's settings than its invoice's
-        (one organization's signing secret must not settle another's payments)."""
-        verified = (row.payload or {}).get(VERIFIED_KEY)
+    def _verified_by(self, s: Session, method_name: str, row: PaymentEvent, invoice_id: int) -> str:
+        """Whose settings verified the callback(s) ``row`` came in, to its invoice: ``OWN`` (its own,
+        or no scope's were tried), ``SAME_ACCOUNT`` (another scope's, which names the same provider
+        account as the invoice's: that account's event, of which the invoice's own endpoint gets a
+        copy too) or ``ELSEWHERE`` (another account's: one organization's signing secret must not
+        settle another's payments)."""
+        payload = row.payload or {}
+        scopes = [scope for scope in [payload.get(VERIFIED_KEY), *(payload.get(ALSO_VERIFIED_KEY) or [])]
+                  if isinstance(scope, list) and len(scope) == 2]
         method = self.checkout.methods.get(method_name)
         invoice = s.get(Invoice, invoice_id)
-        if not isinstance(verified, list) or method is None or invoice is None:
-            return False
-        keys = callback_settings(method)
-        by = self.checkout.method_config(method, verified[0], verified[1])
+        if not scopes or method is None or invoice is None:
+            return OWN
         own = self.checkout.method_config(method, invoice.organization_id, invoice.website_id)
-        return any(str(by.get(key) or "") != str(own.get(key) or "") for key in keys)
+        found = ELSEWHERE
+        for scope in scopes:
+            by = self.checkout.method_config(method, scope[0], scope[1])
+            if _same(by, own, callback_settings(method)):
+                return OWN
+            account = account_settings(method)
+            if account and all(own.get(key) for key in account) and _same(by, own, account):
+                found = SAME_ACCOUNT
+        return found
 
     @staticmethod
     def _verify(method_name: str, handle: Callable[[ProviderCallback, AttemptRecord | None, MethodConfig],
@@ -289,6 +317,11 @@ class PaymentEvents:
                     .with_for_update()).scalar_one_or_none()
                 if row is not None:
                     row.deliveries += 1
+                    if row.outcome == DEFERRED and _copy_verified_elsewhere(row, event, verified):
+                        # one account's event sent to several scopes' endpoints: which copy is the
+                        # invoice's own is known once the payment it acts on is
+                        row.payload = _also_verified(row, verified)
+                        return EventOutcome(event.event_id, DUPLICATE, row.reason, row.transaction_id)
                     if row.outcome != REFUSED or _says(row) == _says_of(event, verified):
                         return EventOutcome(event.event_id, DUPLICATE, row.reason, row.transaction_id)
                     # A refusal does not use up the event id: this delivery says something else (a
@@ -372,7 +405,18 @@ class PaymentEvents:
             return self._refuse(s, row, Message("The event names neither a started payment nor a recorded one."),
                                 actor)
         row.invoice_id = invoice_id
-        if attempt is None and self._verified_elsewhere(s, method_name, row, invoice_id):
+        verified_by = self._verified_by(s, method_name, row, invoice_id) if attempt is None else OWN
+        if verified_by == SAME_ACCOUNT:
+            log.info("Ignored %s event %s: a copy verified with the settings of another organization or website "
+                     "on the same account as its invoice's; the copy to the invoice's own endpoint settles it.",
+                     method_name, row.event_id)
+            event_id = row.event_id
+            s.delete(row)  # nothing kept: the invoice's own copy is checked as new, whenever it comes
+            s.flush()
+            return EventOutcome(event_id, IGNORED, "Verified with the settings of another organization or website "
+                                "on the same provider account as the invoice's; its copy to the invoice's own "
+                                "endpoint is the one recorded.")
+        if verified_by == ELSEWHERE:
             log.warning("Refused %s event %s: verified with the settings of another organization or website "
                         "than its invoice's.", method_name, row.event_id)
             return self._refuse(s, row, Message("The notification was verified with the settings of another "
@@ -397,12 +441,13 @@ class PaymentEvents:
             return self._refuse(s, row, Message("A payment of several invoices is charged at once, but the provider "
                                                 "reports %(action)s: not recorded.",
                                                 action=Message(action_label(row.action))), actor, attempt)
-        record = {
+        record: dict[str, Any] = {
             "method": method_name, "action": row.action,
             "amount": str(from_minor(row.amount, row.currency)), "successful": row.successful,
             "provider_reference": row.provider_reference,
             "parent_id": parent.id if parent is not None else None,
-            "notes": str(payload.get("notes") or message)[:10_000],
+            # a provider's words may carry what no shown text may: kept without it
+            "notes": without_hidden(str(payload.get("notes") or message))[:10_000],
             "data": {**dict(payload.get("data") or {}), "event_id": row.event_id,
                      **({ATTEMPT_KEY: attempt.public_id} if attempt is not None else {}),
                      **({CREDIT_NOTE_KEY: attempt.credit_note_id}
@@ -419,7 +464,12 @@ class PaymentEvents:
                       if row.amount > left and row.action == "refund" and attempt is None else None)
             if spread is not None:
                 return spread
-            if row.amount > left:
+            if row.amount > left and row.action == "refund":
+                # the provider gave it back (a refund confirmed as not made, then made again): the
+                # money left the account, so it is recorded, and what was over is said
+                over = str(from_minor(row.amount - max(left, 0), row.currency))
+                record["data"] = {**record["data"], OVER_REFUND_KEY: over}
+            elif row.amount > left:
                 return self._refuse(s, row, Message("%(action)s of %(amount)s exceeds what remains of the "
                                                     "payment (%(left)s).", action=Message(action_label(row.action)),
                                                     amount=Amount(from_minor(row.amount, row.currency), row.currency),
@@ -428,12 +478,15 @@ class PaymentEvents:
         try:
             # money the provider took is recorded whatever is due now (paid twice: its surplus is credit)
             tx = self.payments.record(invoice_id, record, actor=actor,
-                                      taken=row.successful and row.action in ("charge", "capture")).transaction
+                                      taken=row.successful and row.action in ("charge", "capture"),
+                                      given=row.successful and row.action == "refund").transaction
         except InvoiceError as exc:
             log.warning("Refused %s event %s: %s", method_name, row.event_id, exc.message)
             return self._refuse(s, row, Message("Not recorded: %(reason)s", reason=exc.message), actor, attempt)
         row.outcome, row.reason, row.transaction_id = APPLIED, "", tx.id
         row.applied_at = self.ctx.clock()
+        if tx.over_refunded is not None:
+            self._over_refunded(s, row, invoice_id, tx.over_refunded, actor)
         if row.successful and row.action in RECEIPTED_ACTIONS:
             note_received(s, tx.id)  # the customer's receipt, once this commits (services.mail.receipts)
         if attempt is not None:
@@ -447,6 +500,21 @@ class PaymentEvents:
                     PaymentAttempt.status == "started")).scalars():
                 _finish(waiting, row, tx.id, message, self.ctx.clock())
         return EventOutcome(row.event_id, APPLIED, "", tx.id)
+
+    def _over_refunded(self, s: Session, row: PaymentEvent, invoice_id: int, over: Decimal, actor: str) -> None:
+        """Say on the invoice that the provider refunded more than remained of the payment (``over``)."""
+        log.warning("Recorded %s event %s: a refund of %s %s, %s %s more than remained of its payment.",
+                    row.method, row.event_id, from_minor(row.amount, row.currency), row.currency, over, row.currency)
+        method = self.checkout.methods.label(row.method)
+        left = Amount(from_minor(row.amount, row.currency) - over, row.currency)
+        activity.record(s, invoice_id, "payment", actor,
+                        Message("Over-refunded: %(method)s reports a refund of %(amount)s that it made, but only "
+                                "%(left)s remained to refund of the payment, so %(over)s more than was paid has been "
+                                "given back. It is recorded because the money left the account: check the payment at "
+                                "%(method)s and settle the %(over)s with the customer.", method=method,
+                                amount=Amount(from_minor(row.amount, row.currency), row.currency), left=left,
+                                over=Amount(over, row.currency)),
+                        {"event_id": row.event_id, "over_refunded": str(over)})
 
     def _settle_shares(self, s: Session, row: PaymentEvent, attempt: PaymentAttempt, shares: list[PaymentShare],
                        record: Mapping[str, Any], actor: str, message: str) -> EventOutcome:
@@ -588,6 +656,27 @@ def _says(row: PaymentEvent) -> tuple[Any, ...]:
     saying the same is a redelivery."""
     return (row.action, row.successful, row.amount, row.currency, row.provider_reference,
             row.parent_reference, (row.payload or {}).get("attempt_id"), (row.payload or {}).get(VERIFIED_KEY))
+
+
+def _copy_verified_elsewhere(row: PaymentEvent, event: ProviderEvent, verified: Scope | None) -> bool:
+    """Whether ``event`` says what ``row`` does, but came verified with another scope's settings."""
+    stored, said = _says(row), _says_of(event, verified)
+    return verified is not None and stored[:-1] == said[:-1] and stored[-1] != said[-1]
+
+
+def _also_verified(row: PaymentEvent, verified: Scope | None) -> dict[str, Any]:
+    """``row``'s payload naming ``verified`` among the scopes whose settings verified a copy of it."""
+    payload = dict(row.payload or {})
+    also = [scope for scope in payload.get(ALSO_VERIFIED_KEY) or [] if isinstance(scope, list)]
+    if verified is not None and list(verified) not in also:
+        also.append(list(verified))
+    payload[ALSO_VERIFIED_KEY] = also
+    return payload
+
+
+def _same(one: MethodConfig, other: MethodConfig, keys: tuple[str, ...]) -> bool:
+    """Whether two scopes' settings have the same values of ``keys`` (unset counts as empty)."""
+    return all(str(one.get(key) or "").strip() == str(other.get(key) or "").strip() for key in keys)
 
 
 def _scope_order(scope: tuple[int | None, int | None]) -> tuple[int, int]:

@@ -12,12 +12,13 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.limits import identifier_problem
+from oro_invoices.domain.limits import hidden_character, identifier_problem
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.integration.payment_methods import AttemptRecord
 from oro_invoices.persistence.models import PaymentAttempt, PaymentShare, PaymentState, PaymentTransaction
 from oro_invoices.persistence.read_models import ATTEMPT_KEY, REFERENCE_KEY
+from oro_invoices.services.schemas import ShownText
 
 #: A payment form's request key: what makes a resubmitted form return the attempt it started.
 REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -184,7 +185,15 @@ def reference_problems(reference: str, notes: str) -> list[tuple[str, str]]:
         errors.append(("reference", Message("Must not contain control characters.")))
     if len(notes) > NOTES_MAX:
         errors.append(("notes", Message("At most %(limit)s characters.", limit=NOTES_MAX)))
+    errors += notes_problems(notes)
     return errors
+
+
+def notes_problems(notes: str, field: str = "notes") -> list[tuple[str, str]]:
+    """A payment's notes with a control or text-direction character (tabs and line breaks are
+    allowed), as a note's text is refused: ``[(field, why)]`` naming the character, or ``[]``."""
+    character = hidden_character(notes) if isinstance(notes, str) else None
+    return [] if character is None else [(field, Message(ShownText.error, character=character))]
 
 
 def shares_of(s: Session, attempt: PaymentAttempt) -> list[PaymentShare]:

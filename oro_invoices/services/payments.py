@@ -18,12 +18,12 @@ from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor, to_minor, too_many_decimals
 from oro_invoices.domain.payment_labels import action_label
-from oro_invoices.domain.payment_limits import over_limit
+from oro_invoices.domain.payment_limits import over_limit, remaining
 from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
-from oro_invoices.persistence.read_models import FROM_SURPLUS_KEY, SURPLUS_KEY, is_reversal
+from oro_invoices.persistence.read_models import FROM_SURPLUS_KEY, OVER_REFUND_KEY, SURPLUS_KEY, is_reversal
 from oro_invoices.persistence.received_payments import note_received
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import still_held
@@ -77,7 +77,7 @@ class Payments:
 
     def record(self, invoice_id: int, payload: Mapping[str, Any], *,
                actor: str = "system", receipt: bool = False, keep_surplus: bool = False,
-               taken: bool = False, same_amount: bool = False) -> RecordedPayment:
+               taken: bool = False, given: bool = False, same_amount: bool = False) -> RecordedPayment:
         """``record_payment``, saying whether this call recorded the transaction.
 
         Amounts are bounded by what remains for the action (``domain.payment_limits``).
@@ -90,14 +90,18 @@ class Payments:
         instead of being refused. ``taken``: a provider reports money it took (a charge or a
         capture): it is recorded whatever the amount due, its surplus kept as the customer's credit
         (when the invoice has a customer). A refund of a payment with a surplus gives that back first.
+        ``given``: a provider reports a refund it made: money left the account, so it is recorded
+        beyond what remains of the payment too, what was over noted in its data (``OVER_REFUND_KEY``,
+        unless the caller noted it).
         ``same_amount`` (an external system's payment): a transaction under a provider reference
         recorded before with another amount is a ``Conflict``, not a redelivery.
         """
         data: dict[str, Any] = load_storable(PaymentInputSchema(), payload)
-        if isinstance(data.get("data"), dict) and data["data"].keys() & {SURPLUS_KEY, FROM_SURPLUS_KEY}:
-            # only the amounts say what is kept as credit or given back from it, never the caller's data
-            data["data"] = {key: value for key, value in data["data"].items()
-                            if key not in (SURPLUS_KEY, FROM_SURPLUS_KEY)}
+        computed = (SURPLUS_KEY, FROM_SURPLUS_KEY) if given else (SURPLUS_KEY, FROM_SURPLUS_KEY, OVER_REFUND_KEY)
+        if isinstance(data.get("data"), dict) and data["data"].keys() & set(computed):
+            # only the amounts say what is kept as credit or given back from it, and only a provider's
+            # report what was refunded beyond the payment, never the caller's data
+            data["data"] = {key: value for key, value in data["data"].items() if key not in computed}
         with self.ctx.translate_errors(), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id)
             if inv.status != "posted":
@@ -133,6 +137,12 @@ class Payments:
                 # the provider took it: recorded all the same (an invoice without a customer, paid twice)
                 log.warning("Recorded %s of %s %s on invoice %s beyond its limit: %s", data["action"],
                             data["amount"], inv.currency, inv.id, problem[1])
+            elif problem is not None and given and data["action"] == "refund" and data["successful"]:
+                # the provider gave it back (a refund made twice): recorded, and what was over said
+                over = counted - remaining("refund", inv.total_amount - state.amount_credited, summary)
+                log.warning("Recorded a refund of %s %s on invoice %s beyond what remains: %s", data["amount"],
+                            inv.currency, inv.id, problem[1])
+                data["data"] = {OVER_REFUND_KEY: str(from_minor(max(over, 0), inv.currency)), **(data.get("data") or {})}
             elif problem is not None:
                 raise ValidationError([problem])
             tx = PaymentTransaction(

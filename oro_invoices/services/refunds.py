@@ -62,6 +62,7 @@ from oro_invoices.services.payment_records import (
     check_request_key,
     find_attempt,
     new_public_id,
+    notes_problems,
     pending_against,
     reference_problems,
     refunded_from,
@@ -661,6 +662,8 @@ class Refunds:
         if len(notes) > MAX_NOTES:
             raise ValidationError([("notes", Message("At most %(limit)s characters.", limit=MAX_NOTES))])
         check_storable(notes, "notes")
+        if problems := notes_problems(notes):
+            raise ValidationError(problems)
         key = check_request_key(request_key)
         words = _KINDS[kind]
         now = self.ctx.clock()

@@ -547,7 +547,7 @@ class PaymentInputSchema(Schema):
     provider_reference = fields.String(allow_none=True, validate=[text_length(255),
                                                                   strict_identifier])
     parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_INT64))
-    notes = fields.String(load_default="", validate=text_length(10_000))
+    notes = fields.String(load_default="", validate=[text_length(10_000), shown_text])
     data = fields.Dict(allow_none=True)
 
 

@@ -48,6 +48,11 @@ EVENT_TYPES = [PAYMENT_STATUS_UPDATED, CUSTOMER_CREDIT_UPDATED]
 
 # ---- the API's own output schemas ---------------------------------------------
 
+#: What every payment's ``notes`` may hold (``payment_records.notes_problems``).
+NOTES_RULE = ("At most 10,000 characters; no control character (but tab and line breaks) nor text-direction "
+              "override or isolate (422 on `notes` naming it).")
+
+
 class LinksOut(Schema):
     self = fields.String(metadata={"description": "This invoice's URL."})
     pdf = fields.String(allow_none=True, metadata={"description": "Its PDF (posted invoices only)."})
@@ -156,6 +161,9 @@ class TransactionOut(Schema):
     remittance = fields.Nested(RemittanceOfOut, allow_none=True, metadata={
         "description": "A payment recorded by hand as this invoice's share of one payment received for several "
                        "invoices (Record Payment on the invoices ticked in the grid)."})
+    over_refunded = DecimalString(allow_none=True, metadata={
+        "description": "A refund its provider made beyond what remained of the payment (a refund made twice): by "
+                       "how much; null for any other transaction. Recorded because the money left the account."})
 
 
 class RefundOut(Schema):
@@ -302,7 +310,7 @@ class CreditPayOutIn(Schema):
     reference = fields.String(metadata={
         "description": "The bank transfer's or check's reference (at most 255 characters, no control characters).",
         "maxLength": 255})
-    notes = fields.String(metadata={"description": "At most 10,000 characters.", "maxLength": 10_000})
+    notes = fields.String(metadata={"description": NOTES_RULE, "maxLength": 10_000})
 
 
 class AgingAmountsOut(Schema):
@@ -660,7 +668,7 @@ class RefundIn(Schema):
 
     amount = DecimalString(metadata={"description": "How much; left out: all that remains of the payment."})
     notes = fields.String(validate=text_length(10_000), metadata={
-        "description": "Why; kept with the refund and in the invoice's activity."})
+        "description": f"Why; kept with the refund and in the invoice's activity. {NOTES_RULE}"})
 
 
 class CaptureIn(Schema):
@@ -670,14 +678,14 @@ class CaptureIn(Schema):
         "description": "How much; left out: all that remains of the authorization. Less only when the "
                        "transaction's `captures_part` is true; the provider releases the rest."})
     notes = fields.String(validate=text_length(10_000), metadata={
-        "description": "Why; kept with the capture and in the invoice's activity."})
+        "description": f"Why; kept with the capture and in the invoice's activity. {NOTES_RULE}"})
 
 
 class ActionNotesIn(Schema):
     """The optional body of a cancellation or re-authorization."""
 
     notes = fields.String(validate=text_length(10_000), metadata={
-        "description": "Why; kept with the transaction and in the invoice's activity."})
+        "description": f"Why; kept with the transaction and in the invoice's activity. {NOTES_RULE}"})
 
 
 class PaymentActionOut(Schema):

@@ -117,6 +117,9 @@ def test_a_bad_payment_is_said_in_the_dialog_and_nothing_is_recorded(admin):
         ({"received_on": "2026-337"}, {"received_on": "'2026-337' is not a date (use YYYY-MM-DD)."}),
         ({"method": "stripe"}, {"method": "Choose how the payment was received."}),
         ({"reference": "line\x07 7"}, {"reference": "Must not contain control characters."}),
+        ({"notes": "paid \u202egnp.exe"}, {"notes": "Must not contain U+202E RIGHT-TO-LEFT OVERRIDE: a control or "
+                                                     "text-direction character"}),
+        ({"notes": "line\x07 7"}, {"notes": "Must not contain U+0007 (a control character)"}),
     ]:
         fields = record_form(admin, view)
         resp = admin.submit(view, f"{view}/payments", {**fields, **changed})
@@ -323,3 +326,19 @@ def test_with_receipts_on_the_customer_is_emailed_the_receipt_of_a_recorded_paym
     [payment] = admin.service.transactions(invoice_id)
     admin.submit(view, f"{view}/transactions/{payment.id}/reverse", {"reason": "Bounced"})
     assert len(shop[0].extensions["oro_invoices"].mail.emails(invoice_id)) == 1     # a reversal is no refund
+
+
+def test_a_refund_made_beyond_what_remained_is_flagged_on_its_payment_row(admin):
+    """A provider's refund recorded beyond what remained of its payment (a refund made twice, say)
+    says by how much on its row of the Payments section."""
+    invoice_id, view = view_of(admin, "ERP-SO-1005-5")
+    charge = admin.service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge",
+                                                       "amount": "10.00", "provider_reference": "BT-OVER-1"})
+    refund = admin.service.payments.record(invoice_id, {
+        "method": "bank_transfer", "action": "refund", "amount": "15.00", "parent_id": charge.id,
+        "provider_reference": "BT-OVER-1-R"}, actor="provider", given=True).transaction
+    assert refund.over_refunded == Decimal("5.00")
+    page = admin.get(view).get_data(as_text=True)
+    assert ("Over-refunded by €5.00: more than remained of the payment was given back. Settle it with the "
+            "customer.") in row_of(page, refund.id)
+    assert "Over-refunded" not in row_of(page, charge.id)

@@ -253,22 +253,41 @@ def test_a_declined_refund_changes_no_amount(db):
     assert service.transaction_actions(doc.id)[tx.id].refundable == Decimal("231.86")
 
 
+def test_a_refund_the_provider_made_beyond_what_remains_is_recorded_and_flagged(db, monkeypatch):
+    """The provider reports giving back more than remains of the payment: the money left the
+    account, so it is recorded, and the activity says by how much it was over."""
+    from dataclasses import replace
+    service, _, fake = payment_service(db)
+    doc, tx = _paid(service)
+    real = fake.refund
+    monkeypatch.setattr(fake, "refund", lambda request: replace(real(request), amount=request.amount + 100))
+    done = service.refund_payment(tx.id, "231.86", actor="Alex Admin")
+    assert done.successful
+    [refund] = [t for t in service.transactions(doc.id) if t.action == "refund"]
+    assert (refund.amount, refund.over_refunded) == (Decimal("232.86"), Decimal("1.00"))
+    assert any(str(a.summary).startswith("Over-refunded: FakePay reports a refund of 232.86 USD that it made, but "
+                                         "only 231.86 USD remained to refund of the payment, so 1.00 USD more")
+               for a in service.activities(doc.id))
+    assert status(service, doc) is PaymentStatus.REFUNDED
+
+
 def test_a_refund_the_provider_made_but_that_cannot_be_recorded_says_it_was_made(db, monkeypatch):
-    """The provider reports giving back more than remains of the payment: its report is refused,
-    and the admin reads that the money went back and where to check it, never that no refund was made."""
+    """The provider reports giving back money in another currency than the payment's: its report is
+    refused, and the admin reads that the money went back and where to check it, never that no
+    refund was made."""
     from dataclasses import replace
 
     from oro_invoices.services.refunds import NotRecorded
     service, _, fake = payment_service(db)
     doc, tx = _paid(service)
     real = fake.refund
-    monkeypatch.setattr(fake, "refund", lambda request: replace(real(request), amount=request.amount + 100))
+    monkeypatch.setattr(fake, "refund", lambda request: replace(real(request), currency="EUR"))
     with pytest.raises(NotRecorded) as caught:
         service.refund_payment(tx.id, "231.86", actor="Alex Admin")
     said = str(caught.value.message)
-    assert said.startswith("FakePay refunded 232.86 USD to the customer, but it was not recorded: ")
+    assert said.startswith("FakePay refunded 231.86 USD to the customer, but it was not recorded: The provider reports EUR")
     assert "Check the refund at FakePay (reference re-" in said
-    assert any("refunded 232.86 USD to the customer, but it was not recorded" in str(a.summary)
+    assert any("refunded 231.86 USD to the customer, but it was not recorded" in str(a.summary)
                for a in service.activities(doc.id))
     assert status(service, doc) is PaymentStatus.PAID_IN_FULL
 

@@ -158,9 +158,11 @@ def test_a_refund_made_at_the_provider_of_the_whole_payment_is_spread_over_the_s
         refunds = [t for t in service.transactions(doc.id) if t.action == "refund"]
         assert [(t.amount, t.successful) for t in refunds] == [(Decimal(amount), True)]
         assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED
-    # more than is left of the whole payment is refused
+    # more than is left of the whole payment: the provider gave it back, so it is recorded, and flagged
     more = service.handle_payment_callback("fakepay", callback(attempt, refund_event(f"ch-{attempt}", 1, 2)))
-    assert [o.outcome for o in more.outcomes] == ["refused"]
+    assert [o.outcome for o in more.outcomes] == ["applied"]
+    over = [t for t in service.transactions(first.id) if t.action == "refund"][-1]
+    assert (over.amount, over.over_refunded) == (Decimal("0.01"), Decimal("0.01"))
 
 
 def test_a_refund_at_the_provider_within_the_first_share_refunds_the_first_invoice(db):

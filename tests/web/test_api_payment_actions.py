@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from support.api import assert_error_shape, make_http
-from support.fakepay import HOLD, callback, charge, payment_service, posted_invoice, start
+from support.fakepay import HOLD, callback, charge, payment_service, posted_invoice, refund_event, start
 
 from oro_invoices.documents.render import PdfRenderer
 from oro_invoices.integration.payment_methods import ProviderError
@@ -220,3 +220,42 @@ def test_the_receipt_of_a_payment_and_of_its_refund(paying):
     foreign = http.get(f"/api/invoices/{inv}/payments/{charged}/receipt", token="tok-other")
     assert foreign.status_code == 404 and foreign.content_type != "application/pdf"
     assert http.get(f"/api/invoices/{inv}/payments/{auth}/receipt").status_code == 404     # another invoice's
+
+
+def test_payment_notes_with_a_control_or_text_direction_character_are_refused_naming_it(paying):
+    http, fake = paying
+    inv, tx = paid(http)
+    for notes, said in [("refund \u202egnp.exe", "Must not contain U+202E RIGHT-TO-LEFT OVERRIDE: a control or "
+                                                  "text-direction character"),
+                        ("bell\x07", "Must not contain U+0007 (a control character)")]:
+        refused = http.post(f"/api/invoices/{inv}/payments/{tx}/refund", {"amount": "1.00", "notes": notes})
+        assert refused.status_code == 422
+        assert [(e["field"], e["message"][:len(said)]) for e in assert_error_shape(refused)] == [("notes", said)]
+    assert fake.refunds == []
+    done = http.post(f"/api/invoices/{inv}/payments/{tx}/refund", {"amount": "1.00", "notes": "box\tdented\r\nlid"})
+    assert done.status_code == 200, done.get_data()
+    # a payment recorded through the API: the same rule
+    url = f"/api/invoices/{inv}/payments"
+    payment = {"method": "bank_transfer", "action": "charge", "amount": "1.00", "provider_reference": "BT-N1"}
+    refused = http.post(url, {**payment, "notes": "from \u2067ACME\u2069"})
+    assert refused.status_code == 422
+    assert [(e["field"], e["message"][:40]) for e in assert_error_shape(refused)] == [
+        ("notes", "Must not contain U+2067 RIGHT-TO-LEFT IS")]
+    assert http.post(url, {**payment, "notes": "line one\nline\ttwo"}).status_code == 201
+
+
+def test_a_refund_the_provider_made_beyond_what_remains_is_listed_with_what_was_over(paying):
+    """A refund reported by the provider (made twice, say) is recorded though more than remains:
+    the money left the account. The API lists by how much it was over; a caller cannot say so."""
+    http, fake = paying
+    inv, tx = paid(http)
+    reference = listed(http, inv)[tx]["provider_reference"]
+    http.service.handle_payment_callback("fakepay", callback(None, refund_event(reference, 23186, 1),
+                                                             refund_event(reference, 5000, 2)))
+    rows = [row for row in listed(http, inv).values() if row["action"] == "refund"]
+    assert [(row["amount"], row["over_refunded"]) for row in rows] == [("231.86", None), ("50.00", "50.00")]
+    assert listed(http, inv)[tx]["over_refunded"] is None
+    forged = http.post(f"/api/invoices/{inv}/payments", {"method": "bank_transfer", "action": "charge",
+                                                         "amount": "1.00", "provider_reference": "BT-O1",
+                                                         "data": {"over_refunded": "9.00"}})
+    assert forged.status_code == 201 and forged.get_json()["over_refunded"] is None

@@ -49,6 +49,8 @@ from oro_invoices.integration.stripe_method.amounts import charge_limits
 from oro_invoices.integration.stripe_method.client import make_client, provider_error, sdk_installed
 from oro_invoices.integration.stripe_method.customers import customer_for
 from oro_invoices.integration.stripe_method.settings import (
+    API_BASE,
+    SECRET_KEY,
     SETTING_KEYS,
     STRIPE_JS_URL,
     WEBHOOK_SECRET,
@@ -112,6 +114,8 @@ class StripeMethod:
     #: An event that names no attempt (a refund made in the Stripe Dashboard) is verified with the
     #: signing secret of each scope that has one, and settles only payments of invoices using it.
     callback_settings = (WEBHOOK_SECRET,)
+    #: One secret key (at one API address) is one Stripe account: scopes sharing it share its events.
+    account_settings = (SECRET_KEY, API_BASE)
 
     def __init__(self, client_factory: ClientFactory = make_client):
         self.client_factory = client_factory
@@ -190,6 +194,14 @@ class StripeMethod:
         if webhooks.is_webhook(callback):
             return self._webhook(callback, attempt, settings)
         return self._return(callback, attempt, settings)
+
+    def verify_callback(self, callback: ProviderCallback, config: MethodConfig) -> CallbackResult:
+        """A webhook delivery's signature checked with ``config``'s signing secret, nothing read from
+        Stripe (``payment_methods.signature_check``)."""
+        if not webhooks.is_webhook(callback):
+            raise CallbackRejected("The return from Stripe names no payment that was started here.")
+        webhooks.verify(callback, read(config).webhook_secret)
+        return CallbackResult(reply=REPLY_ACK)
 
     def _return(self, callback: ProviderCallback, attempt: AttemptRecord | None,
                 settings: StripeSettings) -> CallbackResult:
