@@ -421,9 +421,12 @@ def _cmd_aging(args: argparse.Namespace) -> int:
         report = addon.invoices.receivables_aging(
             InvoiceFilter(organization_id=args.organization, currency=args.currency), today=args.as_of)
         if pdf:
+            from oro_invoices.services.aging import PDF_LINES_MAX
+            listed = (f"{len(report.lines)} customer line(s)" if len(report.lines) <= PDF_LINES_MAX else
+                      f"the first {PDF_LINES_MAX} of {len(report.lines)} customer lines (a PDF lists at most "
+                      f"{PDF_LINES_MAX}; the totals count them all, and --format csv lists them all)")
             return _write_pdf(args.output, addon.invoices.aging_pdf(report.sorted_by(args.sort),
-                                                                    organization_id=args.organization),
-                              f"{len(report.lines)} customer line(s)")
+                                                                    organization_id=args.organization), listed)
     ordered = report.sorted_by(args.sort)
     _write_text(args.output, aging_csv_text(ordered) if args.format == "csv" else aging_text(ordered))
     return 0
