@@ -180,6 +180,11 @@ class StorageUnreachable(StorageError):
     #: Seconds a client should wait before asking again (the API's ``Retry-After``).
     retry_after: ClassVar[int] = 30
 
+    def __init__(self, message: str | None = None, *, shown: str | None = None):
+        super().__init__(message)
+        #: What a page or the API says, naming no storage: ``default_message`` unless given.
+        self.shown: str = shown or Message(self.default_message)
+
 
 class NoPdfStorage(StorageError):
     """The invoice has no PDF and none can be made: there is no PDF storage or renderer."""

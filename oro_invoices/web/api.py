@@ -260,7 +260,7 @@ def error_response(exc: InvoiceError) -> Response:
     elif fields := getattr(exc, "fields", ()):    # a conflict of several fields: each named, as fields are
         items = [{"field": field, "message": exc.message} for field in fields]
     elif isinstance(exc, StorageUnreachable):      # its message names the storage: for the log only
-        items = [{"field": "", "message": str(exc.default_message)}]
+        items = [{"field": "", "message": exc.shown}]
     else:
         field = exc.field if isinstance(exc, RequestError) else getattr(exc, "field", "")
         items = [{"field": field, "message": exc.message}]

@@ -85,7 +85,7 @@ def friendly(exc: BaseException) -> tuple[int, str]:
         return status, " ".join(parts) or _(exc.message)
     if isinstance(exc, errors.StorageUnreachable):   # its message names the storage: for the log only
         log.error("PDF storage out of reach: %s", exc.message)
-        return status, _(exc.default_message)
+        return status, _(exc.shown)
     if isinstance(exc, errors.StorageError) and not isinstance(exc, errors.NoPdfStorage):
         log.error("storage problem: %s", exc.message)
         return status, _("The invoice document could not be read from storage. "

@@ -133,3 +133,35 @@ def test_a_pdf_download_says_the_storage_cannot_be_reached(s3_server, tmp_path, 
         client.close()
         addon.close()
 
+
+
+def test_posting_while_the_storage_is_down_leaves_the_draft_and_says_why(sqlite_db, monkeypatch):
+    """A posting that stores its PDF: refused within seconds, the draft kept; the log's message
+    names the storage, the page's and the API's say only that it cannot be reached."""
+    pytest.importorskip("weasyprint")
+    from support.payloads import one_line_invoice
+
+    from oro_invoices.documents.render import PdfRenderer
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.facade import InvoiceService
+    from oro_invoices.web.api import error_response
+    from oro_invoices.web.guard import friendly
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    url = f"s3://b/p?endpoint_url=http://127.0.0.1:{closed_port()}"
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False),
+                             storage=storage_from_url(url), renderer=PdfRenderer())
+    draft = one_line_invoice(service, due_date="2027-01-31", invoice_date="2026-12-01", post=False)
+    started = time.monotonic()
+    with pytest.raises(StorageUnreachable) as caught:
+        service.post(draft)
+    assert time.monotonic() - started < 5
+    assert service.get(draft).status == "draft"
+    said = (f"Invoice Draft #{draft} was not posted: its PDF could not be stored; it is still a draft and nothing "
+            "was changed. ")
+    assert caught.value.message.startswith(f"{said}Cannot reach the PDF storage {url}: Could not connect")
+    shown = f"{said}The document storage cannot be reached right now. Please try again in a few minutes."
+    assert friendly(caught.value) == (503, shown)
+    response = error_response(caught.value)
+    assert response.status == 503 and response.headers["Retry-After"] == "30"
+    assert "127.0.0.1" not in response.body.decode() and "it is still a draft" in response.body.decode()
