@@ -180,9 +180,14 @@ def check_broker(app: Any) -> None:
         raise ConfigurationError(f"cannot connect to the Celery broker {shown}: {reason}") from exc
     unneeded = redis_password_unneeded(broker)
     if unneeded:
-        raise ConfigurationError(f"the Celery broker URL {shown} gives a password, but the Redis server has none "
+        raise UncheckedPassword(f"the Celery broker URL {shown} gives a password, but the Redis server has none "
                                  f"({unneeded}): remove the password from the URL, or set one on the server "
                                  "(requirepass)")
+
+
+class UncheckedPassword(ConfigurationError):
+    """The broker URL gives a password that the Redis server does not check (it has none): the
+    broker works, but the URL is not what the server is."""
 
 
 #: What Redis answers ``AUTH <password>`` when no password is set (Redis 6 and later; before 6).
