@@ -65,7 +65,11 @@ def _addon_storing_pdfs(args: argparse.Namespace, host: str | None) -> Iterator[
     from sqlalchemy import literal, select
 
     from oro_invoices.documents.reachability import ensure_reachable
+    from oro_invoices.domain.errors import UsageError
     from oro_invoices.persistence.models import InvoiceDocumentRow
+    if not (args.storage or "").strip():   # else no storage: every message refused, one by one
+        raise UsageError("--storage is empty: give the URL of the PDF storage deliver-mail reads the "
+                         f"attachments from (or set ${ENVIRONMENT_DEFAULTS['storage']})")
     with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
         new_folder = None
         if addon.storage is not None:

@@ -54,3 +54,11 @@ def test_the_folder_is_made_only_to_store_pdfs_and_the_run_says_so(app, argv, tm
                         "of 1 message(s)\n")
     assert cli.main(argv, host=app.host) == 0                               # the folder is there now
     assert "note:" not in capsys.readouterr().err.replace("note: no host", "")
+
+
+@pytest.mark.parametrize("argv", ["send-statements", "send-aging-reports"], indirect=True)
+def test_an_empty_storage_is_one_line_before_anything_is_queued(app, argv, capsys):
+    app.invoices.post(app.create().id)
+    assert cli.main([*argv[:4], "", *argv[5:]], host=app.host) == 2
+    assert capsys.readouterr() == ("", "error: --storage is empty: give the URL of the PDF storage deliver-mail "
+                                       "reads the attachments from (or set $ORO_INVOICES_STORAGE)\n")
