@@ -55,21 +55,44 @@ def _addon(args: argparse.Namespace, *, host_object: Any = None, **options: Any)
 
 
 @contextlib.contextmanager
-def _addon_storing_pdfs(args: argparse.Namespace, host: str | None) -> Iterator[Addon]:
+def _addon_storing_pdfs(args: argparse.Namespace, host: str | None) -> Iterator[tuple[Addon, Path | None]]:
     """The add-on of a command that stores PDFs for ``deliver-mail`` to attach (statements, Aging
     Reports), its ``--storage`` asked first: a local folder that does not exist is taken only
     while no invoice PDF is stored (a first run); else it is a mistyped path, whose PDFs
-    ``deliver-mail`` would never find in the real storage."""
+    ``deliver-mail`` would never find in the real storage. Yields the add-on and that new
+    folder (None: the storage exists, or is not a local folder), which only the first PDF
+    stored makes (``_new_folder_note``)."""
     from sqlalchemy import literal, select
 
     from oro_invoices.documents.reachability import ensure_reachable
+    from oro_invoices.domain.errors import UsageError
     from oro_invoices.persistence.models import InvoiceDocumentRow
+    if not (args.storage or "").strip():   # else no storage: every message refused, one by one
+        raise UsageError("--storage is empty: give the URL of the PDF storage deliver-mail reads the "
+                         f"attachments from (or set ${ENVIRONMENT_DEFAULTS['storage']})")
     with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+        new_folder = None
         if addon.storage is not None:
             with addon.db.session() as s:
                 stored = s.execute(select(literal(1)).select_from(InvoiceDocumentRow).limit(1)).first()
             ensure_reachable(addon.storage, may_be_new=stored is None)
-        yield addon
+            if isinstance(addon.storage, LocalStorage) and not addon.storage.root.exists():
+                new_folder = addon.storage.root
+        yield addon, new_folder
+
+
+def _new_folder_note(args: argparse.Namespace, folder: Path | None, queued: int) -> None:
+    """Say on stderr that the run made the storage folder ``folder`` (that did not exist) for
+    the PDFs of its ``queued`` messages, or, with ``--dry-run``, that such a run would; a run
+    that stores nothing makes no folder and says nothing."""
+    if folder is None or not queued:
+        return
+    if args.dry_run:
+        print(f"note: the PDF storage folder {folder} does not exist; a run without --dry-run makes it "
+              f"to store the PDFs of {queued} message(s)", file=sys.stderr)
+    elif folder.exists():
+        print(f"note: made the PDF storage folder {folder}, which did not exist, to store the PDFs of "
+              f"{queued} message(s)", file=sys.stderr)
 
 
 def _host_name(args: argparse.Namespace) -> str | None:
@@ -415,9 +438,12 @@ def _cmd_aging(args: argparse.Namespace) -> int:
         report = addon.invoices.receivables_aging(
             InvoiceFilter(organization_id=args.organization, currency=args.currency), today=args.as_of)
         if pdf:
+            from oro_invoices.services.aging import PDF_LINES_MAX
+            listed = (f"{len(report.lines)} customer line(s)" if len(report.lines) <= PDF_LINES_MAX else
+                      f"the first {PDF_LINES_MAX} of {len(report.lines)} customer lines (a PDF lists at most "
+                      f"{PDF_LINES_MAX}; the totals count them all, and --format csv lists them all)")
             return _write_pdf(args.output, addon.invoices.aging_pdf(report.sorted_by(args.sort),
-                                                                    organization_id=args.organization),
-                              f"{len(report.lines)} customer line(s)")
+                                                                    organization_id=args.organization), listed)
     ordered = report.sorted_by(args.sort)
     _write_text(args.output, aging_csv_text(ordered) if args.format == "csv" else aging_text(ordered))
     return 0
@@ -768,9 +794,10 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
         return _send_scheduled_statements(args, host)
     if args.activity:
         return _send_activities(args, host)
-    with _addon_storing_pdfs(args, host) as addon:
+    with _addon_storing_pdfs(args, host) as (addon, new_folder):
         report = send_statements(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
                                  overdue_only=args.overdue_only, dry_run=args.dry_run, actor=args.actor)
+    _new_folder_note(args, new_folder, len(report.queued))
     verb = "would queue" if args.dry_run else "queued"
     for sent in report.queued:
         print(f"{verb}: statement of {sent.customer_name} (customer {sent.customer_id}, organization "
@@ -789,9 +816,10 @@ def _send_scheduled_statements(args: argparse.Namespace, host: str | None) -> in
     if args.activity or args.overdue_only or args.start is not None or args.end is not None:
         raise UsageError("--scheduled sends what Email Statements To Customers has due; --activity, --overdue-only, "
                          "--from and --to are for a run of your own.")
-    with _addon_storing_pdfs(args, host) as addon:
+    with _addon_storing_pdfs(args, host) as (addon, new_folder):
         reports = send_scheduled_statements(addon.invoices, addon.mail, today=args.date,
                                             organization_id=args.organization, dry_run=args.dry_run, actor=args.actor)
+    _new_folder_note(args, new_folder, sum(len(r.queued) for r in reports))
     verb = "would queue" if args.dry_run else "queued"
     problems = 0
     for report in reports:
@@ -820,13 +848,14 @@ def _send_activities(args: argparse.Namespace, host: str | None) -> int:
     month_start = dt.datetime.now(dt.UTC).date().replace(day=1)
     end = args.end or month_start - dt.timedelta(days=1)
     start = args.start or end.replace(day=1)
-    with _addon_storing_pdfs(args, host) as addon:
+    with _addon_storing_pdfs(args, host) as (addon, new_folder):
         try:
             report = send_activity_statements(addon.invoices, addon.mail, start=start, end=end,
                                               organization_id=args.organization, dry_run=args.dry_run,
                                               actor=args.actor)
         except ValidationError as exc:
             raise UsageError("; ".join(f"--{field}: {message}" for field, message in exc.errors)) from None
+    _new_folder_note(args, new_folder, len(report.queued))
     verb = "would queue" if args.dry_run else "queued"
     for sent in report.queued:
         print(f"{verb}: account activity of {sent.customer_name} (customer {sent.customer_id}, organization "
@@ -844,9 +873,10 @@ def _cmd_send_aging_reports(args: argparse.Namespace) -> int:
     if host is None and args.host_object is None:
         print("note: no host: every setting is its default, so no organization emails its Aging Report "
               "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
-    with _addon_storing_pdfs(args, host) as addon:
+    with _addon_storing_pdfs(args, host) as (addon, new_folder):
         report = send_aging_reports(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
                                     dry_run=args.dry_run, actor=args.actor)
+    _new_folder_note(args, new_folder, len(report.queued))
     verb = "would queue" if args.dry_run else "queued"
     for sent in report.queued:
         print(f"{verb}: Aging Report of organization {sent.organization_id} on {sent.as_of.isoformat()}, "

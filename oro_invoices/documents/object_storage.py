@@ -18,7 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from oro_invoices.documents.storage import MISMATCH, MISSING, StoredObject, sha256_hex, validate_sha256
-from oro_invoices.domain.errors import ConfigurationError, StorageError
+from oro_invoices.domain.errors import ConfigurationError, StorageError, StorageUnreachable
 
 if TYPE_CHECKING:  # pragma: no cover
     from fsspec import AbstractFileSystem
@@ -30,7 +30,13 @@ MAX_OBJECT_SIZE = 5 * 2**30
 #: The longest a presigned URL may live: S3 allows SigV4 URLs up to 7 days.
 MAX_PRESIGNED_TTL = 7 * 24 * 3600
 #: Query options an ``s3://`` storage URL accepts.
-S3_OPTIONS = ("endpoint_url", "region")
+S3_OPTIONS = ("endpoint_url", "region", "connect_timeout", "read_timeout", "retries")
+#: The defaults of the timing options: seconds to wait for a connection and for each answer,
+#: and how often a request that failed on the way (no connection, a timeout, a 5xx, throttling)
+#: is sent again. An S3 server that is down thus fails a request within seconds, not after the
+#: client's own retry loop of ten seconds and more.
+CONNECT_TIMEOUT, READ_TIMEOUT, RETRIES = 2.0, 10.0, 1
+_TIMING_MAX = {"connect_timeout": 60.0, "read_timeout": 300.0, "retries": 10}
 _SHA_PATH = re.compile(r"(?:^|/)([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
 
 
@@ -82,11 +88,11 @@ class FsspecStorage:
 
     @contextlib.contextmanager
     def _reaching(self) -> Iterator[None]:
-        """Turn a request the client could not make into a ``StorageError`` naming the storage."""
+        """Turn a request the client could not make into a ``StorageUnreachable`` naming the storage."""
         try:
             yield
         except _CLIENT_FAILURES as exc:
-            raise StorageError(f"Cannot reach the PDF storage {self.url}: {exc}") from exc
+            raise StorageUnreachable(f"Cannot reach the PDF storage {self.url}: {exc}") from exc
 
     def reach(self) -> None:
         """Return when the storage can be used, else ``StorageError`` "Cannot reach … : <reason>"."""
@@ -96,11 +102,11 @@ class FsspecStorage:
             else:
                 self._probe()
         except OSError as exc:          # the server answered, refusing (403, a bad bucket name)
-            raise StorageError(f"Cannot reach the PDF storage {self.url}: {exc}") from exc
+            raise StorageUnreachable(f"Cannot reach the PDF storage {self.url}: {exc}") from exc
         except StorageError as exc:
             if self._probe is None:     # exists() names the storage itself
                 raise
-            raise StorageError(f"Cannot reach the PDF storage {self.url}: {exc.message}") from exc
+            raise StorageUnreachable(f"Cannot reach the PDF storage {self.url}: {exc.message}") from exc
 
     def key_for(self, sha256: str) -> str:
         """The object's path in the filesystem (it may not exist)."""
@@ -222,7 +228,7 @@ class FsspecStorage:
 
 
 def s3_storage(text: str, bucket: str, prefix: str, query: dict[str, list[str]]) -> FsspecStorage:
-    """An S3 storage for ``s3://bucket/prefix?endpoint_url=…&region=…``.
+    """An S3 storage for ``s3://bucket/prefix?endpoint_url=…&region=…&connect_timeout=…&read_timeout=…&retries=…``.
 
     Credentials come from the environment the way every AWS client finds them
     (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``, an instance role …).
@@ -236,6 +242,7 @@ def s3_storage(text: str, bucket: str, prefix: str, query: dict[str, list[str]])
     for name, values in query.items():
         if len(values) != 1 or not values[0].strip():
             raise ConfigurationError(f"Storage URL {text!r}: option {name} needs exactly one non-empty value.")
+    timing = _timing(text, query)
     try:
         import s3fs
     except ImportError:
@@ -249,8 +256,38 @@ def s3_storage(text: str, bucket: str, prefix: str, query: dict[str, list[str]])
     if "region" in query:
         client["region_name"] = query["region"][0].strip()
     # SigV4 also for presigned URLs (botocore would otherwise presign with the deprecated SigV2)
-    fs = s3fs.S3FileSystem(client_kwargs=client, config_kwargs={"signature_version": "s3v4"},
+    fs = s3fs.S3FileSystem(client_kwargs=client, config_kwargs=client_config(**timing),
                            use_listings_cache=False, skip_instance_cache=True)
+    fs.retries = 1   # s3fs's own loop would retry a timeout five times over botocore's retries
     from oro_invoices.documents.s3_reach import reach_bucket
     return FsspecStorage(fs, f"{bucket}/{prefix.strip('/')}".rstrip("/"), url=text,
-                         probe=partial(reach_bucket, bucket, client))
+                         probe=partial(reach_bucket, bucket, client, connect_timeout=timing["connect_timeout"],
+                                       read_timeout=timing["read_timeout"]))
+
+
+def client_config(*, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
+                  retries: int = RETRIES) -> dict[str, Any]:
+    """The botocore ``Config`` options of the storage's client: SigV4, the timeouts, and
+    ``retries`` more attempts of a failed request (botocore's standard retry mode)."""
+    return {"signature_version": "s3v4", "connect_timeout": connect_timeout, "read_timeout": read_timeout,
+            "retries": {"mode": "standard", "total_max_attempts": retries + 1}}
+
+
+def _timing(text: str, query: dict[str, list[str]]) -> dict[str, Any]:
+    """The URL's ``connect_timeout`` and ``read_timeout`` (seconds) and ``retries``, else the defaults."""
+    found: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT, "read_timeout": READ_TIMEOUT, "retries": RETRIES}
+    for name, most in _TIMING_MAX.items():
+        if name not in query:
+            continue
+        raw = query[name][0].strip()
+        try:
+            value: float = int(raw) if name == "retries" else float(raw)
+        except ValueError:
+            value = -1
+        low = 0 if name == "retries" else 0.1
+        if not low <= value <= most or value != value:   # NaN is no number of seconds
+            what = "a whole number" if name == "retries" else "a number of seconds"
+            raise ConfigurationError(f"Storage URL {text!r}: option {name} must be {what} from {low} to {most:g}, "
+                                     f"not {raw!r}.")
+        found[name] = value
+    return found

@@ -13,12 +13,14 @@ from oro_invoices.domain.errors import StorageError
 
 __all__ = ["CONNECT_TIMEOUT", "READ_TIMEOUT", "reach_bucket"]
 
-#: Seconds to wait for the endpoint to accept a connection, and then for its answer.
-CONNECT_TIMEOUT = 3.0
+#: Seconds to wait for the endpoint to accept a connection, and then for its answer (the
+#: storage URL's ``connect_timeout`` and ``read_timeout`` override them).
+CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 10.0
 
 
-def reach_bucket(bucket: str, client_kwargs: Mapping[str, Any]) -> None:
+def reach_bucket(bucket: str, client_kwargs: Mapping[str, Any], *, connect_timeout: float = CONNECT_TIMEOUT,
+                 read_timeout: float = READ_TIMEOUT) -> None:
     """Return when ``bucket`` exists and the credentials may use it (one HEAD of the bucket).
 
     :param client_kwargs: the storage client's ``endpoint_url`` and ``region_name``.
@@ -28,7 +30,7 @@ def reach_bucket(bucket: str, client_kwargs: Mapping[str, Any]) -> None:
     import botocore.session
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
-    config = Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+    config = Config(connect_timeout=connect_timeout, read_timeout=read_timeout,
                     retries={"total_max_attempts": 1}, signature_version="s3v4")
     try:
         client = botocore.session.get_session().create_client("s3", config=config, **dict(client_kwargs))

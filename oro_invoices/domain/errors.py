@@ -171,6 +171,21 @@ class StorageError(InvoiceError):
     default_message = N_("A stored invoice document is missing or does not match its recorded hash.")
 
 
+class StorageUnreachable(StorageError):
+    """The PDF storage did not answer (an S3 endpoint that is down or out of reach, refused
+    credentials): nothing is wrong with the document, ask again later. Its message names the
+    storage, for logs and commands; pages and the API say only that it cannot be reached."""
+
+    default_message = N_("The document storage cannot be reached right now. Please try again in a few minutes.")
+    #: Seconds a client should wait before asking again (the API's ``Retry-After``).
+    retry_after: ClassVar[int] = 30
+
+    def __init__(self, message: str | None = None, *, shown: str | None = None):
+        super().__init__(message)
+        #: What a page or the API says, naming no storage: ``default_message`` unless given.
+        self.shown: str = shown or Message(self.default_message)
+
+
 class NoPdfStorage(StorageError):
     """The invoice has no PDF and none can be made: there is no PDF storage or renderer."""
 

@@ -178,6 +178,53 @@ def check_broker(app: Any) -> None:
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigurationError(f"cannot connect to the Celery broker {shown}: {reason}") from exc
+    unneeded = redis_password_unneeded(broker)
+    if unneeded:
+        raise UncheckedPassword(f"the Celery broker URL {shown} gives a password, but the Redis server has none "
+                                 f"({unneeded}): remove the password from the URL, or set one on the server "
+                                 "(requirepass)")
+
+
+class UncheckedPassword(ConfigurationError):
+    """The broker URL gives a password that the Redis server does not check (it has none): the
+    broker works, but the URL is not what the server is."""
+
+
+#: What Redis answers ``AUTH <password>`` when no password is set (Redis 6 and later; before 6).
+_NO_PASSWORD = ("without any password configured", "no password is set")
+
+
+def redis_password_unneeded(broker_url: str) -> str | None:
+    """Redis's answer when ``broker_url`` (``redis://`` or ``rediss://``) gives a password, but
+    the server has none, else None. The client connects all the same (Redis's client takes the
+    refusal of such an ``AUTH`` as no error), so a mistyped password would pass unseen until
+    the server gets one. The URL's password is sent once, alone, on a connection of its own;
+    a URL with an ACL user other than ``default`` is not asked (Redis refuses a wrong pair)."""
+    parts = urllib.parse.urlsplit(broker_url.strip())
+    if parts.scheme.lower() not in ("redis", "rediss") or not parts.password \
+            or (parts.username or "default") != "default":
+        return None
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - the celery extra brings it with the redis transport
+        return None
+    host = parts.hostname or "localhost"
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    client = redis.Redis.from_url(urllib.parse.urlunsplit(parts._replace(netloc=netloc)),
+                                  socket_connect_timeout=SEND_TIMEOUT, socket_timeout=SEND_TIMEOUT)
+    command: Any = client.execute_command   # the one-argument AUTH: the default user's password
+    try:
+        command("AUTH", urllib.parse.unquote(parts.password))
+    except (redis.AuthenticationError, redis.ResponseError) as exc:
+        answer = str(exc).strip()
+        if any(words in answer for words in _NO_PASSWORD):
+            return "it answers AUTH with: " + answer.split(". ")[0].replace(parts.password, "**")
+        return None
+    except redis.RedisError:  # the connection itself was checked above; a wrong password says so there
+        return None
+    finally:
+        client.close()
+    return None
 
 
 def masked_url(url: str) -> str:

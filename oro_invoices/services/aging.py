@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from oro_invoices.adapters.commerce import customers_of
@@ -33,6 +34,7 @@ from oro_invoices.persistence.aging import AgingRow, aging_rows
 from oro_invoices.persistence.aging_credit import CreditRow, credit_rows
 from oro_invoices.persistence.aging_history import aging_rows_on
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.persistence.statement import ITEMS_MAX
 from oro_invoices.services.context import AgingRenderer, DocumentScope, Renderer, ServiceContext
 from oro_invoices.services.seller_terms import statement_seller
 
@@ -100,13 +102,37 @@ class AgingReport:
     as_of: dt.date
     lines: list[AgingLine]
     totals: list[AgingLine]
+    #: The lines not listed, per currency, of a report ``capped`` to a PDF's length (their amounts
+    #: are in ``totals``).
+    left_out: tuple[tuple[str, int], ...] = ()
+    #: ``customers`` of the whole report, kept by ``capped``.
+    counted_customers: int | None = field(default=None, compare=False)
+    #: The ``limit`` of a ``capped`` report that left lines out (0: none left out).
+    lines_max: int = field(default=0, compare=False)
 
     @property
     def customers(self) -> int:
         """How many customers the report has a line of: one owing (or holding credit) in several
         currencies once; lines without a customer, one per name (as they are grouped)."""
+        if self.counted_customers is not None:
+            return self.counted_customers
         return len({(line.organization_id, line.customer_id, "" if line.customer_id is not None
                      else line.customer_name) for line in self.lines})
+
+    def capped(self, limit: int | None = None) -> AgingReport:
+        """The report listing its first ``limit`` lines (default ``PDF_LINES_MAX``) in its order,
+        saying per currency how many more it has (``left_out_in``); its totals and customer
+        count stay the whole report's."""
+        limit = PDF_LINES_MAX if limit is None else limit
+        if len(self.lines) <= limit:
+            return self
+        dropped = Counter(line.currency for line in self.lines[limit:])
+        return replace(self, lines=self.lines[:limit], left_out=tuple(sorted(dropped.items())),
+                       counted_customers=self.customers, lines_max=limit)
+
+    def left_out_in(self, currency: str) -> int:
+        """How many lines in ``currency`` a ``capped`` report does not list."""
+        return dict(self.left_out).get(currency, 0)
 
     def lines_in(self, currency: str) -> list[AgingLine]:
         """The customers' lines in ``currency``."""
@@ -128,6 +154,12 @@ class AgingReport:
         # stable: lines of equal amounts keep their order by name
         return replace(self, lines=sorted(by_name, key=lambda line: (line.currency, -amount(line))))
 
+
+#: The most customer lines an Aging Report PDF lists, as the statement PDF lists at most
+#: ``persistence.statement.ITEMS_MAX`` open invoices: a longer report lists its first lines in
+#: its order and says per currency how many more there are (``AgingReport.capped``); the totals
+#: count every line, and the CSV and the text list them all.
+PDF_LINES_MAX = ITEMS_MAX
 
 #: How many days back the aging may be judged (what happened since is read) and ahead.
 DAYS_BACK_MAX, DAYS_AHEAD_MAX = 3 * 366, 366
@@ -214,7 +246,8 @@ def _host_names(ctx: ServiceContext, rows: Sequence[AgingRow], credits: Sequence
 def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
               renderer_for: Callable[[Renderer, InvoiceDocument | DocumentScope], Renderer]) -> bytes:
     """The report of ``organization_id`` as PDF, made now in its organization's document language
-    and headed by its seller as configured now (``renderer_for`` picks the renderer variant).
+    and headed by its seller as configured now (``renderer_for`` picks the renderer variant),
+    listing at most ``PDF_LINES_MAX`` lines (``AgingReport.capped``).
 
     :raises NotFound: no renderer here makes aging reports.
     :raises PdfFailed: the template or a font failed.
@@ -225,7 +258,7 @@ def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
         raise NotFound(Message("Aging reports cannot be made as PDF here: no PDF renderer that makes them is "
                                "configured."))
     try:
-        return chosen.render_aging(report, seller=statement_seller(ctx.seller(scope)), past=report.as_of < ctx.today(scope))
+        return chosen.render_aging(report.capped(), seller=statement_seller(ctx.seller(scope)), past=report.as_of < ctx.today(scope))
     except Exception as exc:  # a template or font error: say why
         detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
         raise PdfFailed(Message("The aging report could not be made: %(detail)s", detail=detail)) from exc

@@ -34,6 +34,7 @@ from oro_invoices.domain.errors import (
     PdfFailed,
     PdfPending,
     StorageError,
+    StorageUnreachable,
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
@@ -456,15 +457,21 @@ def check_pdf_bytes(data: bytes) -> None:
         raise ValidationError([("pdf", Message("The file is not a PDF (it does not start with %%PDF-)."))])
 
 
+def _failure(doc: InvoiceDocument, what: str, detail: str, *, at_posting: bool) -> Message:
+    """What a PDF that could not be made is said as; at posting it says the invoice stays a draft."""
+    if at_posting:
+        return Message("Invoice Draft #%(id)s was not posted: %(what)s; it is still a draft and nothing was "
+                       "changed. %(detail)s", id=doc.id, what=Message(what), detail=detail)
+    return Message("Invoice %(number)s: %(what)s; nothing was changed. %(detail)s",
+                   number=doc.display_number, what=Message(what), detail=detail)
+
+
 def _failed(doc: InvoiceDocument, what: str, exc: Exception, *, at_posting: bool) -> InvoiceError:
     """The error for a PDF that could not be made; at posting it says the invoice stays a draft."""
     detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
-    if at_posting:
-        message = Message("Invoice Draft #%(id)s was not posted: %(what)s; it is still a draft and nothing was "
-                          "changed. %(detail)s", id=doc.id, what=Message(what), detail=detail)
-    else:
-        message = Message("Invoice %(number)s: %(what)s; nothing was changed. %(detail)s",
-                          number=doc.display_number, what=Message(what), detail=detail)
+    message = _failure(doc, what, detail, at_posting=at_posting)
+    if isinstance(exc, StorageUnreachable):   # pages say it without the storage's address
+        return StorageUnreachable(message, shown=_failure(doc, what, exc.shown, at_posting=at_posting))
     if isinstance(exc, InvoiceError) and not isinstance(exc, ValidationError):
         return type(exc)(message)
     return PdfFailed(message)

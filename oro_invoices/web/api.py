@@ -32,6 +32,7 @@ from oro_invoices.domain.errors import (
     NotFound,
     PermissionDenied,
     StorageError,
+    StorageUnreachable,
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
@@ -267,6 +268,8 @@ def error_response(exc: InvoiceError) -> Response:
         items = exc.as_list() or [{"field": "", "message": exc.message}]
     elif fields := getattr(exc, "fields", ()):    # a conflict of several fields: each named, as fields are
         items = [{"field": field, "message": exc.message} for field in fields]
+    elif isinstance(exc, StorageUnreachable):      # its message names the storage: for the log only
+        items = [{"field": "", "message": exc.shown}]
     else:
         field = exc.field if isinstance(exc, RequestError) else getattr(exc, "field", "")
         items = [{"field": field, "message": exc.message}]

@@ -22,6 +22,7 @@ from oro_invoices.domain.limits import parse_day, quoted
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _, ngettext
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services import aging
 from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv_text, check_as_of, check_currency
 from oro_invoices.services.aging_detail import aging_detail_csv
 from oro_invoices.web import aging_emails, guard, listing
@@ -124,6 +125,7 @@ class AgingPages:
                              sort_link=lambda key: _query(chosen, key, customer, as_of_text) or "?",
                              page_link=lambda n: (here + ("&" if here else "?") + f"page={n}") if n > 1 else here or "?",
                              csv_query=here, can_pdf=organization_id is not None, can_email=can_email, email=email,
+                             pdf_lines_max=aging.PDF_LINES_MAX,
                              form_error=form_error, emails=sent,
                              page_url=bo.ctx.url_for("oro_invoices.admin.aging") + (here or ""))
         return Response.html(html, status=422 if errors else status, title=_("Aging Report"))

@@ -80,6 +80,7 @@ STATUSES: dict[type[BaseException], int] = {
     errors.Conflict: 409,
     errors.PermissionDenied: 403,
     errors.NoPdfStorage: 409,
+    errors.StorageUnreachable: 503,
     errors.StorageError: 500,
     errors.DatabaseNotMigrated: 503,
     errors.DatabaseBusy: 503,
@@ -124,6 +125,6 @@ def headers_for(exc: BaseException) -> dict[str, str]:
         return {"WWW-Authenticate": challenge + (', error="invalid_token"' if exc.invalid_token else "")}
     if isinstance(exc, MethodNotAllowed):
         return {"Allow": ", ".join(exc.allowed)}
-    if isinstance(exc, errors.PdfPending | errors.DatabaseBusy):
+    if isinstance(exc, errors.PdfPending | errors.DatabaseBusy | errors.StorageUnreachable):
         return {"Retry-After": str(exc.retry_after)}
     return {}

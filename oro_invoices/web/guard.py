@@ -83,6 +83,9 @@ def friendly(exc: BaseException) -> tuple[int, str]:
                               if f not in _UNLABELLED and (label := _field_label(f)) else _(m)
                               for f, m in exc.errors)
         return status, " ".join(parts) or _(exc.message)
+    if isinstance(exc, errors.StorageUnreachable):   # its message names the storage: for the log only
+        log.error("PDF storage out of reach: %s", exc.message)
+        return status, _(exc.shown)
     if isinstance(exc, errors.StorageError) and not isinstance(exc, errors.NoPdfStorage):
         log.error("storage problem: %s", exc.message)
         return status, _("The invoice document could not be read from storage. "
@@ -162,6 +165,6 @@ def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
         log.exception("error page failed")
         html = f"<h1>{_('Something went wrong')}</h1>"
     resp = Response.html(html, status=status, title=title)
-    if isinstance(exc, errors.DatabaseBusy):
+    if isinstance(exc, errors.DatabaseBusy | errors.StorageUnreachable):
         resp.headers.update(headers_for(exc))
     return resp

@@ -132,3 +132,23 @@ def test_the_credit_a_customer_holds_offsets_what_it_owes_and_sorts_by_net(sqlit
         "10,Acme Corp,USD,1,500.00,0.00,0.00,0.00,0.00,500.00,-200.00,300.00",
         "11,Beta GmbH,USD,0,0.00,0.00,0.00,0.00,0.00,0.00,-200.00,-200.00",
         ",Total,USD,1,500.00,0.00,0.00,0.00,0.00,500.00,-400.00,100.00"]
+
+
+def test_a_pdf_of_more_lines_than_a_pdf_lists_says_how_many_more_each_currency_has(sqlite_db, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """A PDF lists at most ``PDF_LINES_MAX`` lines (the statement PDF's limit) in the order asked:
+    the rest are counted in the totals, and each currency says how many it does not list."""
+    from oro_invoices.services import aging
+    monkeypatch.setattr(aging, "PDF_LINES_MAX", 2)
+    _service, as_of = seeded(sqlite_db)
+    out = tmp_path / "aging.pdf"
+    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--as-of", as_of, "--sort", "total",
+                 "--format", "pdf", "--output", str(out)]) == 0
+    assert capsys.readouterr().err == (f"wrote {out}: the first 2 of 3 customer lines (a PDF lists at most 2; "
+                                       "the totals count them all, and --format csv lists them all)\n")
+    text = " ".join(pdf_words(out.read_bytes()).split())
+    assert "Zeta Tools" not in text and "$145.00" in text and "¥9,000" in text      # its total counts Zeta's
+    assert ("1 more customer lines in USD are not listed (a PDF lists at most 2 lines); their amounts are in the "
+            "total, and the report's CSV lists them all.") in text
+    assert "more customer lines in JPY" not in text
+    assert "Customers 2" in text

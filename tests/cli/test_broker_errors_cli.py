@@ -88,3 +88,72 @@ def test_a_worker_whose_host_cannot_be_built_says_so_before_taking_a_job(capsys,
                                        "ORO_REFERENCE_DATA_DIR to the shop's data directory (the --data-dir of "
                                        "oro-invoices demo), or start the shop there first.\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.db"]
+
+
+@pytest.mark.parametrize("command", [["worker", "--db", "sqlite:///unused.db"], ["beat"]])
+def test_a_password_for_a_redis_without_one_is_refused_not_connected(capsys, tmp_path, monkeypatch, command):
+    """Redis's client connects to a server without a password whatever password the URL gives,
+    so a wrong one would only show once the server gets a password: it is said at once."""
+    from support.celery_jobs import REDIS_HOST
+
+    from oro_invoices.jobs import celery_app
+
+    def started(*args, **kwargs):
+        raise AssertionError("the command started on a broker URL whose password Redis does not check")
+
+    monkeypatch.setattr(celery_app, "run_worker", started)
+    monkeypatch.setattr(celery_app, "run_beat", started)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "unused.db").touch()
+    host = REDIS_HOST.split("://", 1)[1]
+    assert main([*command, "--broker", f"redis://:not-the-password@{host}/15"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: the Celery broker URL redis://:**@{host}/15 gives a password, but the Redis server has none (it "
+        "answers AUTH with: AUTH <password> called without any password configured for the default user): remove "
+        "the password from the URL, or set one on the server (requirepass)\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["unused.db"]  # no beat schedule
+
+
+@pytest.fixture
+def redis_with_password(tmp_path):
+    """A Redis of its own on 127.0.0.1 whose password is ``right``."""
+    import shutil
+    import subprocess
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    port = closed_port()
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--requirepass", "right",
+                                "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_redis_with_a_password_takes_the_right_one_and_names_a_wrong_one(redis_with_password):
+    from oro_invoices.domain.errors import ConfigurationError
+    from oro_invoices.jobs.celery_app import check_broker
+    from oro_invoices.services.celery_queue import broker_app
+    port = redis_with_password
+    app = broker_app(f"redis://:right@127.0.0.1:{port}/0")
+    try:
+        check_broker(app)
+    finally:
+        app.close()
+    app = broker_app(f"redis://:wrong@127.0.0.1:{port}/0")
+    try:
+        with pytest.raises(ConfigurationError) as caught:
+            check_broker(app)
+    finally:
+        app.close()
+    assert caught.value.message.startswith(f"cannot connect to the Celery broker redis://:**@127.0.0.1:{port}/0: ")
+    assert "gives a password" not in caught.value.message and "wrong" not in caught.value.message

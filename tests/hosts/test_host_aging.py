@@ -496,3 +496,17 @@ def test_the_customer_field_suggests_the_names_the_report_shows(shop, admin):
                                            + customer.name[:4]).get_json()["names"]
     anonymous = ShopClient(shop[0]).get("/admin/invoices/aging/customer-names?q=ac")
     assert anonymous.status_code in (302, 401)
+
+
+def test_a_report_longer_than_a_pdf_lists_says_so_beside_download_pdf(admin, monkeypatch):
+    from oro_invoices.services import aging
+    lines = len(admin.service.receivables_aging({"organization_id": 1}).lines)
+    assert lines >= 2
+    page = text_of(admin.get("/admin/invoices/aging").get_data(as_text=True))
+    assert "The PDF lists the first" not in page
+    monkeypatch.setattr(aging, "PDF_LINES_MAX", 1)
+    page = text_of(admin.get("/admin/invoices/aging?sort=total").get_data(as_text=True))
+    assert (f"The PDF lists the first 1 of these {lines} customer lines, in this order; its totals count them all, "
+            "and Export CSV lists them all.") in page
+    pdf = " ".join(pdf_words(admin.get("/admin/invoices/aging.pdf?sort=total").get_data()).split())
+    assert "more customer lines in" in pdf and "are not listed (a PDF lists at most 1 lines)" in pdf

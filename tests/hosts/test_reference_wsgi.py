@@ -109,6 +109,29 @@ def test_a_jobs_broker_that_does_not_answer_is_a_warning_at_start_up(tmp_path, m
     assert "secret" not in warnings[0]
 
 
+def test_a_password_for_a_redis_without_one_is_a_warning_at_start_up(tmp_path, monkeypatch):
+    import logging
+    pytest.importorskip("celery")
+    from support.celery_jobs import REDIS_HOST
+
+    from oro_invoices.hosts.reference import gunicorn_conf
+    host = REDIS_HOST.split("://", 1)[1]
+    monkeypatch.setenv("ORO_REFERENCE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ORO_REFERENCE_JOBS_BROKER_URL", f"redis://:secret@{host}/15")
+    warnings: list[str] = []
+
+    class Server:
+        log = logging.getLogger("test-gunicorn")
+
+    monkeypatch.setattr(Server.log, "warning", warnings.append)
+    gunicorn_conf.on_starting(Server())
+    assert warnings == [f"ORO_REFERENCE_JOBS_BROKER_URL: the Celery broker URL redis://:**@{host}/15 gives a "
+                        "password, but the Redis server has none (it answers AUTH with: AUTH <password> called "
+                        "without any password configured for the default user): remove the password from the URL, "
+                        "or set one on the server (requirepass); jobs are sent all the same, but stop on the day "
+                        "the server is given a password other than this one"]
+
+
 @pytest.fixture
 def pg_url(pg_database_url):
     """The run's PostgreSQL database, emptied; the reference host's tables are dropped afterwards."""

@@ -294,3 +294,25 @@ def test_amounts_held_are_not_asked_for_when_their_invoices_are_not_listed(db, t
         assert statement.payable("USD").to_pay == Decimal("100.00")
         text = " ".join(pdf_text(service.statement_pdf(statement), layout=False).split())
         assert "$100.00 of the $100.00 to pay is overdue" in text
+
+
+def test_each_currency_says_what_its_authorizations_hold_beside_its_total(clocked):
+    """The held amount of each section, by the rule of the payment line (``Statement.payable``):
+    what open authorizations hold of that currency's open invoices; a currency nothing holds
+    says nothing of it."""
+    held_in_part = make(clocked, due=-40)                                          # 100.00, 60.00 held
+    clocked.record_payment(held_in_part, {"method": "card", "action": "authorize", "amount": "60.00"})
+    make(clocked, due=5, price="50.00")
+    held_in_full = make(clocked, due=5, price="1.250", currency="BHD")
+    clocked.record_payment(held_in_full, {"method": "card", "action": "authorize", "amount": "1.250"})
+    make(clocked, due=-3, price="1200", currency="JPY")
+    statement = clocked.statement_of(10, organization_id=1)
+    assert [(s.currency, s.held) for s in statement.sections] == [
+        ("BHD", Decimal("1.250")), ("JPY", Decimal("0")), ("USD", Decimal("60.00"))]
+    text = _payment_line(clocked, statement).split("PAYMENT")[0]
+    bhd, jpy, usd = (text.split(f"OPEN INVOICES IN {code}")[1].split("OPEN INVOICES IN")[0]
+                     for code in ("BHD", "JPY", "USD"))
+    assert "Held by your payment authorizations BHD1.250 Total due less what is held BHD0.000" in bhd
+    assert "Held by your payment authorizations $60.00 Total due less what is held $90.00" in usd
+    assert "Held" not in jpy and "held" not in jpy
+    assert statement.payable("USD").held == Decimal("60.00") and statement.payable("USD").to_pay == Decimal("90.00")

@@ -152,19 +152,23 @@ def setup(environ: Mapping[str, str] | None = None) -> None:
 
 
 def broker_warning(environment: Environment) -> str | None:
-    """Why the jobs broker the environment names cannot be reached now, as a warning to log at
-    start-up, or None (no broker, or one that answers). Not an error: sending a job never fails
+    """Why the jobs broker the environment names cannot be reached now (or, for Redis, does not
+    check the URL's password), as a warning to log at start-up, or None (no broker, or one that
+    answers). Not an error: sending a job never fails
     a request, and the broker may come up after the shop."""
     if not environment.jobs_broker_url:
         return None
     from oro_invoices.services.celery_queue import broker_app
     try:
-        from oro_invoices.jobs.celery_app import check_broker
+        from oro_invoices.jobs.celery_app import UncheckedPassword, check_broker
         app = broker_app(environment.jobs_broker_url)
     except (ConfigurationError, ImportError) as exc:  # the celery extra is missing
         return f"{PREFIX}JOBS_BROKER_URL: {getattr(exc, 'message', exc)}"
     try:
         check_broker(app)
+    except UncheckedPassword as exc:
+        return (f"{PREFIX}JOBS_BROKER_URL: {exc.message.rstrip('.')}; jobs are sent all the same, but stop on "
+                "the day the server is given a password other than this one")
     except ConfigurationError as exc:
         return (f"{PREFIX}JOBS_BROKER_URL: {exc.message.rstrip('.')}; until it answers, the jobs of requests are "
                 "not sent, and the workers' periodic sweeps do their work (PDFs, email, webhooks) once it is back")
