@@ -11,6 +11,7 @@ import pytest
 from support.mail import judge_on, make_mail
 
 from oro_invoices import cli
+from oro_invoices.domain.errors import ValidationError
 from oro_invoices.services.aging_runs import send_aging_reports
 from oro_invoices.services.statement_runs import send_scheduled_statements
 
@@ -78,3 +79,21 @@ def test_a_statement_from_a_day_runs_to_the_organizations_today(app, capsys):
     argv = ["statement", "--db", app.invoices.db.url, "--customer", str(invoice.customer_id), "--from", "2026-11-01"]
     assert cli.main(argv, host=app.host) == 0
     assert capsys.readouterr().out.startswith("Activity of Acme Corp from 2026-11-01 to 2026-12-01")
+
+
+def test_the_service_refuses_a_period_after_the_organizations_today(app, capsys):
+    invoice = app.invoices.post(app.create().id)
+    in_tokyo(app)
+    customer = invoice.customer_id
+    found = app.invoices.activity_statement(customer, start=dt.date(2026, 11, 1), end=dt.date(2026, 12, 1))
+    assert found.end == dt.date(2026, 12, 1)                        # Tokyo's today
+    for organization in (None, 1):
+        with pytest.raises(ValidationError) as refused:
+            app.invoices.activity_statement(customer, start=dt.date(2026, 11, 1), end=dt.date(2026, 12, 2),
+                                            organization_id=organization)
+        assert [(field, str(message)) for field, message in refused.value.errors] == [
+            ("to", "Choose a day up to today (2026-12-01): the period cannot end in the future.")]
+    argv = ["statement", "--db", app.invoices.db.url, "--customer", str(customer), "--from", "2026-12-02"]
+    assert cli.main(argv, host=app.host) == 2                      # to Tokyo's today, before it starts
+    assert capsys.readouterr().err == ("error: --from: Choose a day up to today (2026-12-01): the period cannot "
+                                       "start in the future.; --to: The period ends before it starts.\n")
