@@ -97,3 +97,12 @@ def test_the_service_refuses_a_period_after_the_organizations_today(app, capsys)
     assert cli.main(argv, host=app.host) == 2                      # to Tokyo's today, before it starts
     assert capsys.readouterr().err == ("error: --from: Choose a day up to today (2026-12-01): the period cannot "
                                        "start in the future.; --to: The period ends before it starts.\n")
+
+
+def test_a_reminder_runs_summary_names_the_organizations_today(app, capsys):
+    in_tokyo(app)
+    argv = ["remind", "--db", app.invoices.db.url, "--organization", "1", "--dry-run"]
+    assert cli.main(argv, host=app.host) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("2026-12-01: would queue 0 payment reminder(s)")
+    assert cli.main(argv[:-3] + ["--dry-run"], host=app.host) == 0    # every organization: the global zone's
+    assert capsys.readouterr().out.splitlines()[-1].startswith("2026-11-30: would queue 0 payment reminder(s)")
