@@ -9,6 +9,7 @@ import json
 from support.payloads import invoice_payload
 
 from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
+from oro_invoices.services.context import SchemaDefaults
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.importing import run_import
 from oro_invoices.services.verification import verify
@@ -17,13 +18,13 @@ from oro_invoices.services.verification import verify
 EVE = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC)
 
 
-class TokyoFirst:
-    """Settings where organization 1 is in Tokyo and every other one in UTC."""
+class TokyoFirst(SchemaDefaults):
+    """Settings at their defaults, but organization 1 is in Tokyo."""
 
     def value(self, key, ctx=None):
-        if key == "oro_invoices.timezone":
-            return "Asia/Tokyo" if ctx is not None and ctx.organization_id == 1 else "UTC"
-        return {"oro_invoices.number_prefix": "INV-"}.get(key, False)
+        if key == "oro_invoices.timezone" and ctx is not None and ctx.organization_id == 1:
+            return "Asia/Tokyo"
+        return super().value(key, ctx)
 
 
 def service(db, plugins=()) -> InvoiceService:
@@ -59,3 +60,13 @@ def test_the_import_numbers_by_the_invoices_zone_too(db, tmp_path):
         "INV-2026-12-00001", "INV-2026-12-00002"]
     result = verify(db)
     assert result.ok, result.problems
+
+
+def test_a_credit_note_and_a_reissued_draft_are_dated_the_invoices_today(db):
+    svc = service(db)
+    invoice = svc.post(svc.create(invoice_payload(organization_id=1, invoice_date="2026-11-20",
+                                                  due_date="2026-12-20")).id)
+    result = svc.reissue(invoice.id, reason="Wrong address")
+    assert (result.credit_note.invoice_date, result.draft.invoice_date) == (dt.date(2026, 12, 1), dt.date(2026, 12, 1))
+    assert result.credit_note.invoice_number.endswith("2026-12-00001")
+    assert result.draft.due_date == dt.date(2026, 12, 31)                # the invoice's 30 days, from the new date
