@@ -475,8 +475,8 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
     if args.as_of is not None:
         raise UsageError("--as-of judges the open-item statement; an activity statement takes --from and --to.")
     with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
-        end = args.end or dt.datetime.now(dt.UTC).date()
         with _naming_options():
+            end = args.end or _customer_today(addon, args.customer, args.organization)
             found = addon.invoices.activity_statement(args.customer, start=args.start or end.replace(day=1), end=end,
                                                       organization_id=args.organization, currency=args.currency)
         if pdf:
@@ -489,6 +489,14 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
             text = activity_text(found)
     _write_text(args.output, text)
     return 0
+
+
+def _customer_today(addon: Addon, customer_id: int, organization_id: int | None) -> dt.date:
+    """Today in the time zone of the organization a statement of ``customer_id`` is of (given, or
+    the customer's: ``InvoiceService.statement_customer``)."""
+    from oro_invoices.adapters.config_store import ScopeContext
+    organization_id, _name = addon.invoices.statement_customer(customer_id, organization_id, infer=True)
+    return addon.invoices.today(ScopeContext(organization_id=organization_id))
 
 
 @contextlib.contextmanager
@@ -839,32 +847,39 @@ def _send_scheduled_statements(args: argparse.Namespace, host: str | None) -> in
 
 def _send_activities(args: argparse.Namespace, host: str | None) -> int:
     """``send-statements --activity``: each customer's account activity of the period (by default
-    the last whole month)."""
+    the last whole month in each organization's time zone)."""
     from oro_invoices.domain.errors import UsageError, ValidationError
-    from oro_invoices.services.statement_runs import send_activity_statements
+    from oro_invoices.services.statement_runs import send_activity_statements, send_last_months_activity
     if args.date is not None or args.overdue_only:
         raise UsageError("--activity sends the activity of --from to --to; --date and --overdue-only are for "
                          "the open-item statements.")
-    month_start = dt.datetime.now(dt.UTC).date().replace(day=1)
-    end = args.end or month_start - dt.timedelta(days=1)
-    start = args.start or end.replace(day=1)
     with _addon_storing_pdfs(args, host) as (addon, new_folder):
         try:
-            report = send_activity_statements(addon.invoices, addon.mail, start=start, end=end,
-                                              organization_id=args.organization, dry_run=args.dry_run,
-                                              actor=args.actor)
+            if args.end is None:
+                reports = send_last_months_activity(addon.invoices, addon.mail, start=args.start,
+                                                    organization_id=args.organization, dry_run=args.dry_run,
+                                                    actor=args.actor)
+            else:
+                reports = [send_activity_statements(addon.invoices, addon.mail, start=args.start or
+                                                    args.end.replace(day=1), end=args.end,
+                                                    organization_id=args.organization, dry_run=args.dry_run,
+                                                    actor=args.actor)]
         except ValidationError as exc:
             raise UsageError("; ".join(f"--{field}: {message}" for field, message in exc.errors)) from None
-    _new_folder_note(args, new_folder, len(report.queued))
+    _new_folder_note(args, new_folder, sum(len(report.queued) for report in reports))
     verb = "would queue" if args.dry_run else "queued"
-    for sent in report.queued:
-        print(f"{verb}: account activity of {sent.customer_name} (customer {sent.customer_id}, organization "
-              f"{sent.organization_id}), {sent.invoices} entries from {start} to {end}, to {', '.join(sent.to)}")
-    for org, customer, name, why in report.problems:
-        print(f"FAIL account activity of {name} (customer {customer}, organization {org}): {why}")
-    print(report.summary().replace("statement(s)", "account activity statement(s)").replace(
-        "already sent on this day", "already sent for this period"))
-    return 1 if report.problems else 0
+    if not reports:
+        print("no organization has a posted invoice: no account activity to send")
+    for report in reports:
+        for sent in report.queued:
+            print(f"{verb}: account activity of {sent.customer_name} (customer {sent.customer_id}, organization "
+                  f"{sent.organization_id}), {sent.invoices} entries from {report.start} to {report.today}, to "
+                  f"{', '.join(sent.to)}")
+        for org, customer, name, why in report.problems:
+            print(f"FAIL account activity of {name} (customer {customer}, organization {org}): {why}")
+        print(report.summary().replace("statement(s)", "account activity statement(s)").replace(
+            "already sent on this day", "already sent for this period"))
+    return 1 if any(report.problems for report in reports) else 0
 
 
 def _cmd_send_aging_reports(args: argparse.Namespace) -> int:
@@ -1154,8 +1169,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", default="customer", choices=AGING_SORTS,
                    help="each currency's customers by name (default), or by that amount, the largest first")
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="judge on this day (default: today, UTC); a past day, such as a month-end, gives what "
-                        "was owed at its end")
+                   help="judge on this day (default: today in the time zone of --organization, else the global "
+                        "one); a past day, such as a month-end, gives what was owed at its end")
     p.add_argument("--format", choices=("text", "csv", "pdf", "detail"), default="text",
                    help="a table per currency (default), the back-office's CSV, its PDF (with --organization "
                         "and --output), or its Export Detail: every invoice it counts, as CSV")
@@ -1170,14 +1185,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--organization", type=_id, default=None, help="only this organization's invoices")
     p.add_argument("--currency", default=None, help="only invoices in this currency (ISO 4217, such as EUR)")
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="the statement of this day (default: today, UTC); a past day gives the invoices open at "
-                        "its end, for what each owed then")
+                   help="the statement of this day (default: today in the organization's time zone); a past day "
+                        "gives the invoices open at its end, for what each owed then")
     p.add_argument("--from", dest="start", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="the activity statement (balance forward) from this day instead: the opening balance, each "
                         "invoice, credit note, payment and refund with the balance after it, the closing balance")
     p.add_argument("--to", dest="end", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="the activity statement's last day (default: today, UTC; without --from, from the first of "
-                        "its month)")
+                   help="the activity statement's last day (default: today in the organization's time zone; "
+                        "without --from, from the first of its month)")
     p.add_argument("--format", choices=("text", "csv", "pdf"), default="text",
                    help="a table per currency (default), the back-office's CSV (an activity's entries in the "
                         "customer's language, as its PDF), or the PDF to send the customer")
@@ -1243,7 +1258,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--storage", default=None,
                    help="PDF storage URL; with it the stored PDF is attached to each reminder")
     p.add_argument("--date", type=_date, default=None,
-                   help="judge the schedule on this day, YYYY-MM-DD (default: today, UTC)")
+                   help="judge the schedule on this day, YYYY-MM-DD (default: each invoice's today, in its "
+                        "time zone)")
     p.add_argument("--organization", type=_id, default=None,
                    help="only this organization's invoices")
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
@@ -1257,8 +1273,9 @@ def build_parser() -> argparse.ArgumentParser:
     _host_argument(p, "whose settings give the seller, the sender, each customer's language and templates")
     p.add_argument("--storage", required=True, help="PDF storage URL: each statement's PDF is stored there")
     p.add_argument("--date", type=_date, default=None,
-                   help="the statements' day, YYYY-MM-DD (default: today, UTC); a past day, such as the last "
-                        "month-end, gives what was open at its end")
+                   help="the statements' day, YYYY-MM-DD (default: today in the time zone of --organization, "
+                        "else the global one); a past day, such as the last month-end, gives what was open at "
+                        "its end")
     p.add_argument("--organization", type=_id, default=None,
                    help="only this organization's customers")
     p.add_argument("--overdue-only", action="store_true", help="only customers with something overdue")
@@ -1268,11 +1285,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="with --activity: the period's first day (default: the first of --to's month)")
     p.add_argument("--to", dest="end", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="with --activity: the period's last day (default: the last day of last month)")
+                   help="with --activity: the period's last day (default: the last day of last month, in each "
+                        "organization's time zone)")
     p.add_argument("--scheduled", action="store_true",
-                   help="send what each organization's Email Statements To Customers has due on --date (the month "
-                        "before's open items or activity, once per customer and month); run it daily from cron "
-                        "where no worker does")
+                   help="send what each organization's Email Statements To Customers has due on --date (by default "
+                        "its today, in its time zone: the month before's open items or activity, once per customer "
+                        "and month); run it daily from cron where no worker does")
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
     p.add_argument("--actor", default="statements", help="name recorded as the sender of each message")
     p.set_defaults(func=_cmd_send_statements)
@@ -1285,7 +1303,8 @@ def build_parser() -> argparse.ArgumentParser:
     _host_argument(p, "whose settings give the schedule, the recipients, the seller and the sender")
     p.add_argument("--storage", required=True, help="PDF storage URL: each report's PDF and CSV are stored there")
     p.add_argument("--date", type=_date, default=None,
-                   help="judge the schedule on this day, YYYY-MM-DD (default: today, UTC)")
+                   help="judge the schedule on this day, YYYY-MM-DD (default: each organization's today, in "
+                        "its time zone)")
     p.add_argument("--organization", type=_id, default=None,
                    help="only this organization")
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")

@@ -140,7 +140,8 @@ def invoice_number(invoice: InvoiceDocument, prefix: str, posted_at: dt.datetime
 
     :param invoice: the invoice being posted (still without a number).
     :param prefix: the configured ``oro_invoices.number_prefix`` for its organization.
-    :param posted_at: the posting time (timezone-aware).
+    :param posted_at: the posting time, in the invoice's time zone (``oro_invoices.timezone`` of
+        its organization and website): its year and month are those of the counter.
     :param sequence: the next value of the gapless counter of the invoice's organization and
         month, allocated under a row lock; a generator that ignores it must ensure uniqueness
         itself. When the number returned is already taken, the hook is called again with the

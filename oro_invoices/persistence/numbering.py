@@ -38,8 +38,10 @@ class Skipped:
 
 
 def period_of(moment: dt.datetime) -> str:
-    """The numbering period ("YYYY-MM") of a UTC moment."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m")
+    """The numbering period ("YYYY-MM") of ``moment`` in the time zone it carries: the invoice's
+    (``ServiceContext.time_zone``), so that an invoice posted on the 1st in its zone is of that
+    month whatever the UTC date."""
+    return moment.strftime("%Y-%m")
 
 
 #: The number series: each has its own counter (and hash chain) per organization and month.
@@ -54,7 +56,8 @@ def series_period(series: str, moment: dt.datetime) -> str:
 
 
 def format_default(prefix: str, posted_at: dt.datetime, sequence: int) -> str:
-    """``INV-2026-11-00042``: prefix, year, month, five-digit counter."""
+    """``INV-2026-11-00042``: prefix, year, month (of ``posted_at`` in the zone it carries: the
+    invoice's), five-digit counter."""
     return f"{prefix}{posted_at:%Y}-{posted_at:%m}-{sequence:05d}"
 
 

@@ -187,11 +187,14 @@ def activity_statement(ctx: ServiceContext, customer_id: int, *, start: dt.date 
     """The activity statement of the host's customer ``customer_id`` (of ``organization_id``;
     None: the customer's own) from ``start`` to ``end``; ``label_of`` names a payment method.
 
-    :raises ValidationError: a bad period (``check_period``).
+    :raises ValidationError: a bad period (``check_period``), one ending after today in the time
+        zone of the statement's organization among them.
     :raises NotFound: as ``statement.statement_of``.
     """
-    check_period(start, end)
+    if start is None or end is None:
+        check_period(start, end)
     organization_id, name = customer_of(ctx, customer_id, organization_id, infer=True)
+    check_period(start, end, last=ctx.today(InvoiceFilter(organization_id=organization_id)))
     if organization_id is None:
         assert start is not None and end is not None
         return ActivityStatement(start, end, None, customer_id, name, [])

@@ -15,11 +15,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from oro_invoices.domain.errors import InvoiceError
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import AlreadySent, MailService
-from oro_invoices.services.statement_runs import run_summary, scheduled_organizations
+from oro_invoices.services.statement_runs import organization_today, run_summary, scheduled_organizations
 
 SCHEDULE = "oro_invoices.aging.schedule"
 WEEKLY, MONTHLY = "weekly", "monthly"
@@ -66,12 +65,13 @@ class AgingRunReport:
 def send_aging_reports(invoices: InvoiceService, mail: MailService, *, today: dt.date | None = None,
                        organization_id: int | None = None, dry_run: bool = False,
                        actor: str = "aging-reports") -> AgingRunReport:
-    """Queue the report each organization's schedule has due on ``today`` (the clock's UTC day
-    unless given), of ``organization_id`` only when given; ``dry_run`` lists them and writes nothing."""
-    today = today or local_today(invoices.clock())
-    run = AgingRunReport(today=today, dry_run=dry_run)
+    """Queue the report each organization's schedule has due on ``today`` (unless given, each
+    organization's own today, in its time zone: ``organization_today``), of ``organization_id``
+    only when given; ``dry_run`` lists them and writes nothing. The run's day is ``today``, else
+    today in the time zone of ``organization_id`` (of every organization: the global one)."""
+    run = AgingRunReport(today=today or organization_today(invoices, organization_id), dry_run=dry_run)
     for org, schedule in scheduled_organizations(invoices, SCHEDULE, organization_id):
-        day = report_day(schedule, today)
+        day = report_day(schedule, today or organization_today(invoices, org))
         if day is None:
             continue
         once = f"aging-run:{day.isoformat()}"

@@ -504,7 +504,7 @@ class CreditNotes:
         """Write and post the credit note, and take it off the invoice (all in ``s``)."""
         cur = inv.currency
         now = self.ctx.clock()
-        today = now.date()
+        today = self.ctx.today(inv)          # the day in the invoice's time zone
         note = Invoice(
             status="draft", document_type=CREDIT_NOTE, credited_invoice_id=inv.id,
             organization_id=inv.organization_id, website_id=inv.website_id, customer_id=inv.customer_id,
@@ -570,7 +570,7 @@ class CreditNotes:
 
     def _copy_as_draft(self, s: Session, inv: Invoice, actor: str) -> Invoice:
         now = self.ctx.clock()
-        today = now.date()
+        today = self.ctx.today(inv)          # the day in the invoice's time zone
         due = today + (inv.due_date - inv.invoice_date) if inv.due_date is not None else None
         draft = Invoice(
             status="draft", document_type=DocumentType.INVOICE.value, reissued_from_id=inv.id,

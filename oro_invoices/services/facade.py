@@ -302,7 +302,8 @@ class InvoiceService:
         ``start`` to ``end``: per currency the opening balance, each invoice, credit note, payment
         and refund dated in the period with the balance after it, and the closing balance.
 
-        :raises ValidationError: a bad period. :raises NotFound: as ``statement_of``.
+        :raises ValidationError: a bad period, or one that starts or ends after today in the time
+            zone of the statement's organization (``today``). :raises NotFound: as ``statement_of``.
         """
         return activity_statements.activity_statement(self.context, customer_id, start=start, end=end,
                                                       organization_id=organization_id, currency=currency,

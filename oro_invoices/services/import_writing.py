@@ -351,13 +351,18 @@ class BatchWriter:
 
     def _post(self, session: Session, batch: Sequence[NewInvoice], now: dt.datetime) -> None:
         """Number, seal and post the new drafts of ``batch`` (in order), as ``Lifecycle`` posts one."""
-        period = numbering.series_period(numbering.INVOICE_SERIES, now)
-        for org in dict.fromkeys(inv.organization_id for inv in batch):
-            invoices = [inv for inv in batch if inv.organization_id == org]
+        # each invoice is numbered in the year and month of its own time zone
+        zones = {(inv.organization_id, inv.website_id) for inv in batch}
+        local = {scope: now.astimezone(self.ctx.time_zone(DocumentScope(*scope))) for scope in zones}
+        periods = [(inv.organization_id, numbering.series_period(
+            numbering.INVOICE_SERIES, local[inv.organization_id, inv.website_id])) for inv in batch]
+        for org, period in dict.fromkeys(periods):
+            invoices = [inv for inv, key in zip(batch, periods, strict=True) if key == (org, period)]
             seq = numbering.lock_sequence(session, org, period)
             unnumbered = [inv for inv in invoices if inv.row.get("invoice_number") is None]
             if unnumbered:
-                proposals = [_proposer(self._prefix(org, inv.website_id), now) for inv in unnumbered]
+                proposals = [_proposer(self._prefix(org, inv.website_id), local[org, inv.website_id])
+                             for inv in unnumbered]
                 with _planned_per_call(session):
                     given = numbering.next_free_numbers(session, seq, [inv.id for inv in unnumbered], proposals,
                                                         now)

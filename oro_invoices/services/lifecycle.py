@@ -472,9 +472,10 @@ class Lifecycle:
         """
         check_postable(self.ctx, inv, self._date_by_terms(inv))
         now = self.ctx.clock()
+        local = now.astimezone(self.ctx.time_zone(inv))   # its number's year and month are its zone's
         # A credit note is numbered in its own series, by its own prefix, without the hook.
         credit_note = inv.document_type == numbering.CREDIT_NOTE_SERIES
-        period = numbering.series_period(inv.document_type or numbering.INVOICE_SERIES, now)
+        period = numbering.series_period(inv.document_type or numbering.INVOICE_SERIES, local)
         state = self.ctx.payment_state(s, inv.id)
         references = self.ctx.references(s, inv)  # read now: nothing may flush the row half-posted
         needs_number = inv.invoice_number is None
@@ -490,8 +491,8 @@ class Lifecycle:
         if needs_number:
             def propose(counter: int) -> str:
                 number = None if credit_note else self.ctx.hook(
-                    "invoice_number", invoice=draft_doc, prefix=prefix, posted_at=now, sequence=counter)
-                return str(number or numbering.format_default(prefix, now, counter))
+                    "invoice_number", invoice=draft_doc, prefix=prefix, posted_at=local, sequence=counter)
+                return str(number or numbering.format_default(prefix, local, counter))
             inv.invoice_number, inv.number_sequence, skipped = numbering.next_free_number(
                 s, seq, inv.id, propose, now)
         inv.status = "posted"

@@ -192,14 +192,16 @@ class PaymentReminders:
         """Queue every reminder due on ``today`` and report what happened. Without ``today``, each
         invoice's reminders are judged on today in its time zone (``InvoiceService.today``: the
         ``oro_invoices.timezone`` of its organization and website), as its page and emails judge
-        it overdue; the report then names the clock's UTC date.
+        it overdue; the report then names today in the time zone of ``organization_id`` (of every
+        organization: the global ``oro_invoices.timezone``).
 
         :param dry_run: only list what would be queued; nothing is written.
         :param organization_id: only this organization's invoices.
         """
         given = today
         today = today or local_today(self.invoices.clock())
-        report = ReminderReport(today=today, dry_run=dry_run)
+        report = ReminderReport(today=given or self.invoices.today(ScopeContext(organization_id=organization_id)),
+                                dry_run=dry_run)
         # no time zone is more than a day ahead of UTC: the invoices due by then are read
         reach = self.reach(today if given else today + dt.timedelta(days=1))
         days: dict[tuple[int, int | None], dt.date] = {}
@@ -404,8 +406,8 @@ def _parsed(text: object) -> tuple[int, ...]:
 def send_due_reminders(invoices: InvoiceService, mail: MailService, *, today: dt.date | None = None,
                        dry_run: bool = False, actor: str = DEFAULT_ACTOR,
                        organization_id: int | None = None) -> ReminderReport:
-    """Queue every payment reminder due on ``today`` (default: the UTC date of the invoices'
-    clock); safe to run as often as wanted and concurrently: each step goes out once.
+    """Queue every payment reminder due on ``today`` (default: each invoice's today, in its time
+    zone: ``PaymentReminders.run``); safe to run as often as wanted and concurrently: each step goes out once.
 
     :param invoices: the ``InvoiceService`` (``addon.invoices``).
     :param mail: the ``MailService`` (``addon.mail``); ``deliver-mail`` delivers the messages.

@@ -20,8 +20,8 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import InvoiceError
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.aging import organizations_with_invoices
 from oro_invoices.persistence.ledger import customers_with_invoices
 from oro_invoices.persistence.queries import InvoiceFilter
@@ -57,6 +57,8 @@ class StatementRunReport:
     today: dt.date
     dry_run: bool = False
     queued: list[StatementSent] = field(default_factory=list)
+    #: An account activity run's first day (its last is ``today``); None for open items.
+    start: dt.date | None = None
     #: Customers whose statement of this day an earlier run had queued.
     already_sent: list[StatementSent] = field(default_factory=list)
     #: (organization id, customer id, customer name, why)
@@ -84,6 +86,12 @@ def scheduled_organizations(invoices: InvoiceService, setting: str,
             yield org, value
 
 
+def organization_today(invoices: InvoiceService, organization_id: int | None) -> dt.date:
+    """Today in the time zone of ``organization_id`` (its ``oro_invoices.timezone``; the global
+    one for None): the day a run of that organization is judged on when none is given."""
+    return invoices.today(ScopeContext(organization_id=organization_id))
+
+
 def run_summary(day: dt.date, dry_run: bool, queued: str, already: str, problems: int) -> str:
     """A run's last line: "2026-12-09: queued 3 statement(s), 1 already sent …, 1 could not be sent"."""
     text = f"{day.isoformat()}: {'would queue' if dry_run else 'queued'} {queued}"
@@ -99,8 +107,9 @@ def send_statements(invoices: InvoiceService, mail: MailService, *, today: dt.da
                     actor: str = "statements") -> StatementRunReport:
     """Queue the statement of every customer (of ``organization_id``; None: every organization)
     who owes something on ``today`` (with ``overdue_only``, something overdue); ``dry_run``
-    lists them and writes nothing."""
-    today = today or local_today(invoices.clock())
+    lists them and writes nothing. Without ``today``: today in the time zone of
+    ``organization_id`` (``organization_today``; of every organization: the global one)."""
+    today = today or organization_today(invoices, organization_id)
     report = StatementRunReport(today=today, dry_run=dry_run)
     # who owes something: a customer holding credit only gets no statement
     aging = invoices.receivables_aging(InvoiceFilter(organization_id=organization_id), today=today, credit=False)
@@ -134,7 +143,7 @@ def send_activity_statements(invoices: InvoiceService, mail: MailService, *, sta
     :raises ValidationError: a bad period.
     """
     check_period(start, end)
-    report = StatementRunReport(today=end, dry_run=dry_run)
+    report = StatementRunReport(today=end, dry_run=dry_run, start=start)
     with invoices.db.session() as s:
         customers = customers_with_invoices(s, organization_id=organization_id, until=end)
     once = f"activity-run:{start.isoformat()}:{end.isoformat()}"
@@ -165,6 +174,38 @@ def send_activity_statements(invoices: InvoiceService, mail: MailService, *, sta
     return report
 
 
+def send_last_months_activity(invoices: InvoiceService, mail: MailService, *, start: dt.date | None = None,
+                              organization_id: int | None = None, dry_run: bool = False,
+                              actor: str = "statements") -> list[StatementRunReport]:
+    """``send_activity_statements`` of the month over in each organization's time zone: to the
+    last day of the month before its today (``organization_today``), from ``start`` (by default
+    that month's first day); of ``organization_id`` only, when given. One report per period, its
+    organizations together; every period is checked before anything is queued.
+
+    :raises ValidationError: a bad period.
+    """
+    with invoices.db.session() as s:
+        organizations = organizations_with_invoices(s)
+    periods: dict[tuple[dt.date, dt.date], list[int]] = {}
+    for org in organizations:
+        if organization_id is None or org == organization_id:
+            end = organization_today(invoices, org).replace(day=1) - dt.timedelta(days=1)
+            periods.setdefault((start or end.replace(day=1), end), []).append(org)
+    for first, last in periods:
+        check_period(first, last)
+    reports = []
+    for (first, last), orgs in sorted(periods.items()):
+        report = StatementRunReport(today=last, dry_run=dry_run, start=first)
+        for org in orgs:
+            one = send_activity_statements(invoices, mail, start=first, end=last, organization_id=org,
+                                           dry_run=dry_run, actor=actor)
+            report.queued += one.queued
+            report.already_sent += one.already_sent
+            report.problems += one.problems
+        reports.append(report)
+    return reports
+
+
 def _send_one(invoices: InvoiceService, mail: MailService, report: StatementRunReport, org: int, customer: int,
               *, once: str, dry_run: bool, actor: str) -> None:
     name = str(customer)
@@ -189,21 +230,22 @@ def _send_one(invoices: InvoiceService, mail: MailService, report: StatementRunR
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    """The first moment of ``day`` (UTC): a run's messages for that day are queued after it."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    """The first moment of ``day`` in any time zone (none is more than a day ahead of UTC): a
+    run's messages for that day are queued after it."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=1)
 
 
 def send_scheduled_statements(invoices: InvoiceService, mail: MailService, *, today: dt.date | None = None,
                               organization_id: int | None = None, dry_run: bool = False,
                               actor: str = "statements") -> list[StatementRunReport]:
     """The statements each organization's **Email Statements To Customers** has due on ``today``
-    (the clock's UTC day unless given; of ``organization_id`` only, when given): in the month
-    after a month, its open items at its end (``send_statements``) or its account activity
-    (``send_activity_statements``), once per customer and month however often it runs."""
-    today = today or local_today(invoices.clock())
-    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    (unless given, each organization's own today, in its time zone: ``organization_today``; of
+    ``organization_id`` only, when given): in the month after a month, its open items at its end
+    (``send_statements``) or its account activity (``send_activity_statements``), once per
+    customer and month however often it runs."""
     reports: list[StatementRunReport] = []
     for org, kind in scheduled_organizations(invoices, SCHEDULE, organization_id):
+        month_end = (today or organization_today(invoices, org)).replace(day=1) - dt.timedelta(days=1)
         if kind == OPEN_ITEMS:
             reports.append(send_statements(invoices, mail, today=month_end, organization_id=org, dry_run=dry_run,
                                            actor=actor))

@@ -35,7 +35,8 @@ class GridExport:
         """The grid's current filter as a CSV download (``invoices-YYYY-MM-DD.csv``), oldest first
         whatever the grid's sort: importing it again needs each invoice before its credit notes."""
         service = self.backoffice.ctx.service
-        return _download("invoices", csv_text(export_records(service, self._filters(req))), service)
+        filters = self._filters(req)
+        return _download("invoices", csv_text(export_records(service, filters)), service, filters)
 
     def export_totals_csv(self, req: Request) -> Response:
         """The grid's current filter, one row per invoice with its totals, in the grid's order
@@ -44,7 +45,7 @@ class GridExport:
         filters = self._filters(req)
         sort, status_order = self._order(req, filters)
         return _download("invoice-totals", totals_csv_text(service, filters, sort=sort, status_order=status_order),
-                         service)
+                         service, filters)
 
     def export_pdfs(self, req: Request) -> Response:
         """The stored PDFs of the grid's current filter as one ZIP archive, in the grid's order
@@ -70,8 +71,10 @@ class GridExport:
                                   currency=filters.currency is not None, currency_sorts=listing.CURRENCY_SORTS)
 
 
-def _download(stem: str, pieces: Iterator[str], service: InvoiceService) -> Response:
-    name = f"{stem}-{service.clock().date().isoformat()}.csv"
+def _download(stem: str, pieces: Iterator[str], service: InvoiceService, filters: InvoiceFilter) -> Response:
+    """``pieces`` as ``<stem>-YYYY-MM-DD.csv``, of today in the time zone of ``filters``' organization
+    (the admin's)."""
+    name = f"{stem}-{service.today(filters).isoformat()}.csv"
     return Response(status=200, body=_encoded(pieces), content_type=CSV, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
 

@@ -100,13 +100,14 @@ def archive_download(service: InvoiceService, filters: InvoiceFilter, stem: str,
                      admits: Callable[[InvoiceSummary], bool] | None = None,
                      order: tuple[str, Sequence[str] | None] = ("id", None)) -> Response:
     """The stored PDFs of the posted invoices ``filters`` selects as one streamed ZIP archive,
-    ``<stem>-YYYY-MM-DD.zip`` (``services.pdf_archive``; ``admits``: as there; ``order``: its
+    ``<stem>-YYYY-MM-DD.zip`` (today in the time zone of ``filters``' organization and website:
+    the admin's, the customer's, the API client's; ``services.pdf_archive``; ``admits``: as there; ``order``: its
     sort and status order, a list's ``listing.read_order``), its
     ``missing.txt`` in the language of this request. A filter no listing accepts raises
     ``ValidationError`` here, before the archive starts."""
     filters = service.checked_filter(filters)
     language = current_language()            # the archive is written after this request is over
-    name = f"{stem}-{service.clock().date().isoformat()}.zip"
+    name = f"{stem}-{service.today(filters).isoformat()}.zip"
     return Response(status=200, body=pdf_archive(service, filters, lambda m: translate(language, m),
                                                  admits=admits, sort=order[0], status_order=order[1]),
                     content_type="application/zip", headers={

@@ -99,3 +99,22 @@ def test_a_time_zone_given_to_the_web_context_gives_way_to_the_setting(shop, cap
     assert re.fullmatch(r"Mar 4, 2031, 5:30\sPM GMT\+01:00", page), page
     email = extension.mail.renderer_for(DocumentScope(1)).text_env.filters["datetime"](MOMENT)
     assert email == page
+
+
+#: 23:30 UTC on the last day of a month: already the 1st in Tokyo
+MONTH_EVE = dt.datetime(2031, 3, 31, 23, 30, tzinfo=dt.UTC)
+
+
+def test_downloads_are_named_by_the_admins_today_in_their_organizations_zone(shop, admin, monkeypatch):
+    app, _ = shop
+    service = app.extensions["oro_invoices"].service
+    northwind = service.get(service.find_id(external_id="ERP-SO-1001-1")).organization_id
+    app.extensions["oro_invoices"].settings.set("oro_invoices.timezone", "Asia/Tokyo", "organization", northwind)
+    monkeypatch.setattr(service.context, "clock", lambda: MONTH_EVE)
+    for url, name in (("/admin/invoices/export.csv", "invoices-2031-04-01.csv"),
+                      ("/admin/invoices/export-totals.csv", "invoice-totals-2031-04-01.csv"),
+                      ("/admin/invoices/export-pdfs.zip?status=posted", "invoice-pdfs-2031-04-01.zip")):
+        resp = admin.get(url)
+        assert resp.status_code == 200, url
+        assert resp.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+        resp.get_data()

@@ -38,7 +38,7 @@ def test_counter_is_per_organization_and_month(db):
 def test_prefix_comes_from_configuration(db):
     class Settings:
         def value(self, key, ctx=None):
-            return {"oro_invoices.number_prefix": "ACME-"}.get(key, False)
+            return {"oro_invoices.number_prefix": "ACME-", "oro_invoices.timezone": "UTC"}.get(key, False)
     svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=Settings(), clock=_clock(2027, 1))
     assert svc.post(svc.create(invoice_payload()).id).invoice_number == "ACME-2027-01-00001"
 

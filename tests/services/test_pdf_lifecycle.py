@@ -28,7 +28,8 @@ class CountingRenderer(PdfRenderer):
 
 class GenerationOff:
     def value(self, key, ctx=None):
-        return {"oro_invoices.generate_pdf_on_post": False, "oro_invoices.number_prefix": "INV-"}.get(key, "")
+        return {"oro_invoices.generate_pdf_on_post": False, "oro_invoices.number_prefix": "INV-",
+                "oro_invoices.timezone": "UTC"}.get(key, "")
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def test_page_size_and_locale_come_from_the_invoice_settings(db, tmp_path):
         def value(self, key, ctx=None):
             return {"oro_invoices.pdf.page_size": "Letter", "oro_invoices.locale": "de_DE",
                     "oro_invoices.generate_pdf_on_post": True,
-                    "oro_invoices.number_prefix": "INV-"}.get(key, "")
+                    "oro_invoices.number_prefix": "INV-", "oro_invoices.timezone": "UTC"}.get(key, "")
     svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=Settings(),
                          storage=LocalStorage(tmp_path / "pdf"), renderer=PdfRenderer())
     posted = svc.post(svc.create(invoice_payload(currency="EUR")).id)

@@ -13,6 +13,7 @@ previewed, and its preview email sent, once per sample. ``urls`` mounts the view
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -80,6 +81,13 @@ def preview_currency() -> str:
     return str(getattr(settings, "OSCAR_DEFAULT_CURRENCY", None) or "USD")
 
 
+def preview_today() -> dt.date:
+    """The preview's today: the add-on's clock's date in the global ``oro_invoices.timezone`` (an
+    email template of Oscar's is the shop's, not one organization's), as a message sent now is dated."""
+    from oro_invoices.adapters.oscar.runtime import runtime
+    return runtime().addon.invoices.today()
+
+
 class InvoiceEmailForm(OscarForm):
     """Oscar's form; for the add-on's event types the add-on's Jinja2 check replaces Django's."""
 
@@ -120,7 +128,7 @@ class InvoiceEmailForm(OscarForm):
         template of one sample) in Django's active language; raises ``EmailTemplateError``."""
         assert self.addon_name is not None
         subject, text, html = (str(self.cleaned_data.get(field) or "") for field in FIELDS.values())
-        context = sample_context(currency=preview_currency())
+        context = sample_context(currency=preview_currency(), today=preview_today())
         language = get_language() or i18n.DEFAULT_LANGUAGE
         previews = []
         for sample, label in samples(self.addon_name):

@@ -226,3 +226,15 @@ def test_the_html_preview_is_the_emails_html_not_its_markup_as_text(shop: Shop) 
     for frame in frames:
         assert frame.startswith("<!doctype html>") and "<p>Hello Sample Buyer,</p>" in frame
         assert "&lt;" not in frame
+
+
+def test_preview_is_dated_today_in_the_configured_time_zone(shop: Shop, monkeypatch) -> None:
+    import datetime as dt
+    addon = shop.client.addon
+    addon.settings.set("oro_invoices.timezone", "Asia/Tokyo")
+    # 23:30 UTC on March 31st: already April 1st in Tokyo
+    monkeypatch.setattr(addon.invoices.context, "clock", lambda: dt.datetime(2031, 3, 31, 23, 30, tzinfo=dt.UTC))
+    _staff(shop)
+    fields = _form(shop, shop.get(EDITOR).text())
+    page = html.unescape(shop.post(EDITOR, {**fields, "show_preview": "1"}).text())
+    assert "Invoice date: Apr 1, 2031" in page and "Mar 31, 2031" not in page

@@ -669,10 +669,9 @@ def test_the_background_job_logs_how_many_customers_it_skipped(rapp, caplog, mon
     from types import SimpleNamespace
 
     from oro_invoices.jobs import tasks
-    from oro_invoices.services import reminders as reminders_module
     invoice = rapp.invoices.get(posted(rapp))
     set_customer_reminders(rapp.settings, invoice.customer_id, on=False)
-    monkeypatch.setattr(reminders_module, "local_today", lambda _now: on(7))
+    monkeypatch.setattr(rapp.invoices.context, "clock", lambda: dt.datetime.combine(on(7), dt.time(9), dt.UTC))
     with caplog.at_level(logging.INFO, logger="oro_invoices.jobs"):
         assert tasks.payment_reminders(SimpleNamespace(invoices=rapp.invoices, mail=make_mail(rapp))) == 0
     assert (f"payment_reminders: {on(7).isoformat()}: queued 0 payment reminder(s), skipped 1 customer(s) "

@@ -1,0 +1,108 @@
+"""Scheduled and month-end runs judge each organization on its own today, in its time zone
+(``oro_invoices.timezone``), not on the UTC date: at 23:30 UTC on November 30th it is already
+December 1st in Tokyo, so a Tokyo organization's "on the 1st" statements and Aging Report go out
+then, and ``send-statements --activity`` sends it November's activity; an organization in UTC
+still waits for December."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from support.mail import judge_on, make_mail
+
+from oro_invoices import cli
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.services.aging_runs import send_aging_reports
+from oro_invoices.services.statement_runs import send_scheduled_statements
+
+#: 23:30 UTC on the last day of November: 08:30 on December 1st in Tokyo
+EVE = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC)
+NOVEMBER_END = dt.date(2026, 11, 30)
+
+
+@pytest.fixture
+def app(app, monkeypatch):
+    return judge_on(app, monkeypatch, EVE)
+
+
+def in_tokyo(app) -> None:
+    app.settings.set("oro_invoices.timezone", "Asia/Tokyo", "organization", 1)
+
+
+def test_the_monthly_statements_go_out_on_the_first_in_the_organizations_zone(app, capsys):
+    invoice = app.invoices.post(app.create().id)                    # dated Nov 2, 2026
+    app.settings.set("oro_invoices.statements.schedule", "open_items", "organization", 1)
+    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root), "--scheduled"]
+    assert cli.main([*argv, "--dry-run"], host=app.host) == 0    # UTC: still November, so October's (none)
+    assert "queued: statement" not in capsys.readouterr().out
+    in_tokyo(app)
+    assert cli.main(argv, host=app.host) == 0
+    assert (f"queued: statement of Acme Corp (customer {invoice.customer_id}, organization 1) of 2026-11-30"
+            in capsys.readouterr().out)
+    [sent] = make_mail(app).statements.emails(1, invoice.customer_id)
+    assert [a.filename for a in sent.attachments] == ["statement-2026-11-30.pdf"]
+    app.settings.set("oro_invoices.statements.schedule", "activity", "organization", 1)
+    [report] = send_scheduled_statements(app.invoices, make_mail(app), dry_run=True)
+    assert report.today == NOVEMBER_END and [s.customer_id for s in report.queued] == [invoice.customer_id]
+
+
+def test_the_monthly_aging_report_is_of_the_month_over_in_the_organizations_zone(app):
+    app.invoices.post(app.create().id)
+    app.settings.set("oro_invoices.aging.schedule", "monthly", "organization", 1)
+    app.settings.set("oro_invoices.aging.recipients", "books@acme.test", "organization", 1)
+    [utc] = send_aging_reports(app.invoices, make_mail(app), dry_run=True).queued
+    assert utc.as_of == dt.date(2026, 10, 31)
+    in_tokyo(app)
+    run = send_aging_reports(app.invoices, make_mail(app), organization_id=1)
+    assert [sent.as_of for sent in run.queued] == [NOVEMBER_END]
+    assert run.summary() == "2026-12-01: queued 1 aging report(s)"
+
+
+def test_activity_by_default_sends_the_month_over_in_each_organizations_zone(app, capsys):
+    invoice = app.invoices.post(app.create().id)                    # dated Nov 2, 2026
+    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root), "--activity",
+            "--dry-run"]
+    assert cli.main(argv, host=app.host) == 0                       # UTC: October's, which has no entry
+    out = capsys.readouterr().out
+    assert "would queue: account activity" not in out
+    in_tokyo(app)
+    assert cli.main(argv, host=app.host) == 0
+    out = capsys.readouterr().out
+    assert (f"would queue: account activity of Acme Corp (customer {invoice.customer_id}, organization 1), "
+            f"1 entries from 2026-11-01 to 2026-11-30") in out
+    assert "2026-11-30: would queue 1 account activity statement(s)" in out
+
+
+def test_a_statement_from_a_day_runs_to_the_organizations_today(app, capsys):
+    invoice = app.invoices.post(app.create().id)                    # dated Nov 2, 2026
+    in_tokyo(app)
+    argv = ["statement", "--db", app.invoices.db.url, "--customer", str(invoice.customer_id), "--from", "2026-11-01"]
+    assert cli.main(argv, host=app.host) == 0
+    assert capsys.readouterr().out.startswith("Activity of Acme Corp from 2026-11-01 to 2026-12-01")
+
+
+def test_the_service_refuses_a_period_after_the_organizations_today(app, capsys):
+    invoice = app.invoices.post(app.create().id)
+    in_tokyo(app)
+    customer = invoice.customer_id
+    found = app.invoices.activity_statement(customer, start=dt.date(2026, 11, 1), end=dt.date(2026, 12, 1))
+    assert found.end == dt.date(2026, 12, 1)                        # Tokyo's today
+    for organization in (None, 1):
+        with pytest.raises(ValidationError) as refused:
+            app.invoices.activity_statement(customer, start=dt.date(2026, 11, 1), end=dt.date(2026, 12, 2),
+                                            organization_id=organization)
+        assert [(field, str(message)) for field, message in refused.value.errors] == [
+            ("to", "Choose a day up to today (2026-12-01): the period cannot end in the future.")]
+    argv = ["statement", "--db", app.invoices.db.url, "--customer", str(customer), "--from", "2026-12-02"]
+    assert cli.main(argv, host=app.host) == 2                      # to Tokyo's today, before it starts
+    assert capsys.readouterr().err == ("error: --from: Choose a day up to today (2026-12-01): the period cannot "
+                                       "start in the future.; --to: The period ends before it starts.\n")
+
+
+def test_a_reminder_runs_summary_names_the_organizations_today(app, capsys):
+    in_tokyo(app)
+    argv = ["remind", "--db", app.invoices.db.url, "--organization", "1", "--dry-run"]
+    assert cli.main(argv, host=app.host) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("2026-12-01: would queue 0 payment reminder(s)")
+    assert cli.main(argv[:-3] + ["--dry-run"], host=app.host) == 0    # every organization: the global zone's
+    assert capsys.readouterr().out.splitlines()[-1].startswith("2026-11-30: would queue 0 payment reminder(s)")
