@@ -40,6 +40,7 @@ class OutgoingEvent(Base):
         UniqueConstraint("event_id", "endpoint_url", name="uq_oro_invoice_outgoing_event_endpoint"),
         Index("ix_oro_invoice_outgoing_event_due", "status", "next_attempt_at"),
         Index("ix_oro_invoice_outgoing_event_invoice", "invoice_id", "id"),
+        Index("ix_oro_invoice_outgoing_event_organization", "organization_id", "id"),   # revision 0040
         NEVER_REUSE_IDS,
     )
 
