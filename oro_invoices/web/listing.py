@@ -403,9 +403,18 @@ def _page_number(query: Mapping[str, str], errors: list[tuple[str, str]]) -> int
         return 1
     if re.fullmatch(r"-?[0-9]{1,18}", raw, re.ASCII) and int(raw) != 0:
         return int(raw)
-    errors.append(("page", _("%(value)s is not a page number: use a whole number such as 2.",
-                             value=quoted(raw))))
+    errors.append(("page", not_a_page_number(raw)))
     return 1
+
+
+def not_a_page_number(raw: str) -> str:
+    """What a list or report says of ``?page=raw`` when it names no page it shows (one wording
+    for all of them): a negative number, that pages are numbered from 1; anything else, what to
+    write instead."""
+    if re.fullmatch(r"-[0-9]+", raw, re.ASCII) and int(raw) < 0:
+        return _("%(value)s is not a page number: pages are numbered from 1; here is the first page.",
+                 value=quoted(raw))
+    return _("%(value)s is not a page number: use a whole number such as 2.", value=quoted(raw))
 
 
 def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
@@ -455,8 +464,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     elif inline_errors and page_number != 1 and not (before or after or (count and query.get("last"))) \
             and "page" not in dict(errors):
         if page_number < 0:   # counted from the end only in the links Last gives
-            errors.append(("page", _("%(value)s is not a page number: pages are numbered from 1; here is "
-                                     "the first page.", value=quoted(query.get("page", "").strip()))))
+            errors.append(("page", not_a_page_number(query.get("page", "").strip())))
         else:
             errors.append(("page", _("Page %(number)s is reached with the pager's links (Next, Last); "
                                      "here is the first page.", number=page_number)))
