@@ -422,7 +422,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               limit: int, inline_errors: bool = False, count: bool = False,
               currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str,
               customers: Collection[int] | None = None,
-              sort_labels: Mapping[str, str] | None = None, one_currency_sorts: bool = False) -> GridPage:
+              sort_labels: Mapping[str, str] | None = None, one_currency_sorts: bool = False,
+              currencies_of_base: int = 0) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
@@ -439,6 +440,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     sort of ``currency_sorts`` is also one while no currency is chosen but every match is in one
     currency (``GridPage.currencies``, read with the page); while they are in several it is
     refused (or dropped) as without a currency, and the page read again in the default sort.
+    ``currencies_of_base``: in how many currencies the caller knows ``base``'s rows to be at least
+    (read for its own use, e.g. the storefront's balance); with ``one_currency_sorts`` and no
+    filter of the query, more than one drops such a sort before any page is read in it.
 
     A page number without the cursor that places it (``?page=5``, a link cut short or typed) has
     no rows to show but the first page's: with ``inline_errors`` the page says so at ``page``.
@@ -456,6 +460,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     page_number = _page_number(query, errors)
     if errors and not inline_errors:
         raise ValidationError(errors)
+    if lenient and inline_errors and currencies_of_base > 1 and not args and parse_sort(sort)[0] in currency_sorts:
+        return _by_default_sort(service, base, query, allowed_filters=allowed_filters, sort_keys=sort_keys,
+                                default_sort=default_sort, limit=limit, currency_sorts=currency_sorts,
+                                typed=typed, customers=customers, sort_labels=sort_labels)
     flt = replace(base, **args)
     before, after = query.get("before"), query.get("after")
     if inline_errors and not (_cursor_fits(before, reverse_sort(sort)) and _cursor_fits(after, sort)):
@@ -500,12 +508,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         if not inline_errors:
             _sort({"sort": sort}, sort_keys, default_sort, False, currency_sorts, errors, sort_labels)
             raise ValidationError(errors)
-        again = {k: v for k, v in query.items() if k not in ("sort", "before", "after", "last", "page")}
-        page = load_page(service, base, {**again, "sort": default_sort}, allowed_filters=allowed_filters,
-                         sort_keys=sort_keys, default_sort=default_sort, limit=limit, inline_errors=True,
-                         count=count, currency_sorts=currency_sorts, typed=typed, customers=customers,
-                         sort_labels=sort_labels, one_currency_sorts=True)
-        return replace(page, sort_dropped=True)
+        return _by_default_sort(service, base, query, allowed_filters=allowed_filters, sort_keys=sort_keys,
+                                default_sort=default_sort, limit=limit, currency_sorts=currency_sorts,
+                                typed=typed, customers=customers, sort_labels=sort_labels, count=count)
     more_than = COUNT_CAP if counted is not None and counted > COUNT_CAP else None
     pages = _pages(counted, limit) if counted is not None else None
     if not has_prev:
@@ -521,6 +526,21 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         sort_dropped=bool(dropped), currencies=currencies,
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
+
+
+def _by_default_sort(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
+                     allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str, limit: int,
+                     currency_sorts: frozenset[str], typed: Callable[[str], str],
+                     customers: Collection[int] | None, sort_labels: Mapping[str, str] | None,
+                     count: bool = True) -> GridPage:
+    """The first page of ``query``'s rows in ``default_sort``, its sort of ``currency_sorts``
+    dropped (``GridPage.sort_dropped``): the rows are in several currencies (``load_page``)."""
+    again = {k: v for k, v in query.items() if k not in ("sort", "before", "after", "last", "page")}
+    page = load_page(service, base, {**again, "sort": default_sort}, allowed_filters=allowed_filters,
+                     sort_keys=sort_keys, default_sort=default_sort, limit=limit, inline_errors=True,
+                     count=count, currency_sorts=currency_sorts, typed=typed, customers=customers,
+                     sort_labels=sort_labels, one_currency_sorts=True)
+    return replace(page, sort_dropped=True)
 
 
 def _cursor_fits(cursor: str | None, sort: str) -> bool:
