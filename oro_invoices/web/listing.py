@@ -45,6 +45,9 @@ from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.services.schemas import total_bound_problem
 
 FAR_FUTURE = dt.date(9999, 12, 31)
+#: The longest text the Invoice Number and External ID filters take: as long as what they match
+#: can be (the field's ``maxlength``; longer is refused, never cut short).
+NUMBER_FILTER_MAX, EXTERNAL_ID_FILTER_MAX = 64, 128
 TEXT_SORTS = frozenset({"invoice_number", "customer_name", "currency", "payment_status",
                         "customer_user", "document_type", "payment_method", "external_payment_url"})
 #: The page sizes a grid offers (``per_page``).
@@ -249,10 +252,17 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callab
         errors.append((name, _("Must not contain NUL or unpaired surrogate characters.")))
     query = {k: v for k, v in query.items() if k not in unstorable}
     if "number" in allowed and (query.get("number") or "").strip():
-        echo["number"] = query["number"].strip()[:64]
-        args["number_contains"] = echo["number"]
+        if len(query["number"].strip()) > NUMBER_FILTER_MAX:
+            errors.append(("number", _("Give at most %(count)s characters of the invoice number.",
+                                       count=NUMBER_FILTER_MAX)))
+        else:
+            echo["number"] = args["number_contains"] = query["number"].strip()
     if "external_id" in allowed and (query.get("external_id") or "").strip():
-        echo["external_id"] = args["external_id"] = query["external_id"].strip()[:128]
+        if len(query["external_id"].strip()) > EXTERNAL_ID_FILTER_MAX:
+            errors.append(("external_id", _("Give at most %(count)s characters of the external ID.",
+                                            count=EXTERNAL_ID_FILTER_MAX)))
+        else:
+            echo["external_id"] = args["external_id"] = query["external_id"].strip()
     if "date" in allowed:
         for name in ("date_from", "date_to"):
             value = _date(query, name, errors)
