@@ -277,6 +277,13 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callab
             errors.append(("payment_status", _("Unknown payment status.")))
     if "status" in allowed:
         _choice(query, "status", ("draft", "posted"), _("Use Draft or Posted."), args, echo, errors)
+    if "payment_status" in args and "status" in allowed:    # a draft is not payable yet: it has none
+        if args.get("status") == "draft":
+            errors.append(("payment_status", _("A draft has no payment status until it is posted: choose Any "
+                                               "here, or Posted as the Status.")))
+            del args["payment_status"], echo["payment_status"]
+        else:
+            args["status"] = "posted"
     if "overdue" in allowed and query.get("overdue"):
         if query["overdue"] in ("yes", "no"):
             args["overdue"] = query["overdue"] == "yes"
