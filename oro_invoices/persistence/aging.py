@@ -140,6 +140,36 @@ def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool
     return stmt
 
 
+def aging_customers(session: Session, *, within: InvoiceFilter, on: dt.date | None = None,
+                    ) -> list[tuple[int | None, str]]:
+    """The customers an aging of ``within`` may list, each once, as ``(customer id, the name their
+    invoices carry)`` (``(None, name)`` for invoices naming no customer), in no set order: of the
+    invoices open now (``on`` None: from the states' aging index, nothing summed), or on an
+    earlier day, of the posted invoices dated up to it (those it may have found open then). A
+    Customer field's suggestions, read without working out what anyone owes."""
+    state = PaymentState
+    rest = replace(within, **dict.fromkeys((*STATE_FIELDS, *NOT_READ)))
+    one_each = (state.customer_id, case((state.customer_id.is_(None), state.customer_name), else_=""))
+    stmt = select(state.customer_id, func.max(state.customer_name)).where(state.currency.is_not(None)) \
+        .group_by(*one_each)
+    if on is None:
+        stmt = stmt.where(state.open_due_date.is_not(None))   # the aging index's rows
+    else:                                                      # open then, maybe paid since
+        stmt = stmt.join(Invoice, Invoice.id == state.invoice_id).where(
+            Invoice.status == "posted", Invoice.document_type == "invoice", Invoice.invoice_date <= on)
+    if rest != InvoiceFilter():
+        stmt = apply_filter(stmt if on is not None else stmt.join(Invoice, Invoice.id == state.invoice_id), rest)
+    if within.organization_id is not None:
+        stmt = stmt.where(state.organization_id == within.organization_id)
+    if within.customer_id is not None:
+        stmt = stmt.where(state.customer_id == within.customer_id)
+    if within.customer_ids is not None:
+        stmt = stmt.where(state.customer_id.in_(list(within.customer_ids)))
+    if within.currency is not None:
+        stmt = stmt.where(state.currency == within.currency)
+    return [(customer_id, name or "") for customer_id, name in session.execute(stmt)]
+
+
 def organizations_with_invoices(session: Session) -> list[int]:
     """The id of every organization with a posted invoice, in order (those an aging can be made of)."""
     stmt = select(Invoice.organization_id).where(Invoice.status == "posted").distinct()

@@ -30,7 +30,7 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
 from oro_invoices.formatting.spreadsheet import CsvWriter
-from oro_invoices.persistence.aging import AgingRow, aging_rows
+from oro_invoices.persistence.aging import AgingRow, aging_customers, aging_rows
 from oro_invoices.persistence.aging_credit import CreditRow, credit_rows
 from oro_invoices.persistence.aging_history import aging_rows_on
 from oro_invoices.persistence.queries import InvoiceFilter
@@ -220,6 +220,31 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
         rows = [row for row in rows if name_starts(_shown(row, host_names), prefix)]
         credits = [c for c in credits if name_starts(_shown(c, host_names), prefix)]
     return build_report(rows, as_of, credits, names=host_names)
+
+
+def customer_names(ctx: ServiceContext, within: InvoiceFilter, prefix: str, *, today: dt.date | None = None,
+                   limit: int = 20) -> list[str]:
+    """Up to ``limit`` names, in name order, of the customers the aging of ``within`` on ``today``
+    (as ``read_report`` takes them) may list that start with ``prefix`` (any case), named as the
+    report names them (the host's name, else their invoices'): who has invoices open then, or
+    credit. Nothing is summed: the suggestions of a Customer field, asked for while typing.
+    ``ValidationError`` as ``read_report``'s."""
+    check_currency(within.currency)
+    now = ctx.today(within)
+    as_of = check_as_of(today, now) or now
+    within = replace(within, customer_name_prefix=None)
+    with ctx.db.session() as s:
+        customers = aging_customers(s, within=within, on=as_of if as_of < now else None)
+        credits = credit_rows(s, within=within, on=as_of if as_of < now else None)
+    ids = {customer_id for customer_id, _name in customers if customer_id is not None} | {
+        c.customer_id for c in credits}
+    host = ({i: ref.name for i, ref in customers_of(ctx.host.customers, ids).items() if ref.name}
+            if ctx.host is not None and ids else {})
+    shown = {host.get(customer_id, name) if customer_id is not None else name for customer_id, name in customers}
+    shown |= {host.get(c.customer_id, c.customer_name) for c in credits}
+    found = sorted((name for name in shown if name and name_starts(name, prefix)),
+                   key=lambda name: (name.casefold(), name))
+    return found[:limit]
 
 
 def name_starts(name: str, prefix: str) -> bool:

@@ -243,6 +243,13 @@ class InvoiceService:
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today, credit=credit, names=names)
 
+    def aging_customer_names(self, filters: InvoiceFilter, prefix: str, *, today: dt.date | None = None,
+                             limit: int = 20) -> list[str]:
+        """Up to ``limit`` names of the customers ``receivables_aging(filters, today=today)`` may
+        list that start with ``prefix`` (any case), as it names them, in name order; read without
+        making the report (``services.aging.customer_names``)."""
+        return aging.customer_names(self.context, filters, prefix, today=today, limit=limit)
+
     def aging_detail(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                      today: dt.date | None = None) -> tuple[dt.date, Iterator[OpenItemRow]]:
         """Every invoice ``receivables_aging`` counts on ``today``, with its amounts, by currency,

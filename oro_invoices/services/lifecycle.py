@@ -256,7 +256,8 @@ class Lifecycle:
             doc = self.ctx.document(s, inv)
             activity.record(s, inv.id, "deleted", actor,
                             Message("Deleted draft %(number)s", number=doc.display_number),
-                            {"external_id": inv.external_id, "total_amount": str(doc.total_amount)})
+                            {"external_id": inv.external_id, "total_amount": str(doc.total_amount),
+                             "invoice_number": inv.invoice_number, "organization_id": inv.organization_id})
             s.delete(inv)
         self.ctx.hook("invoice_deleted", invoice=doc, actor=actor)
 

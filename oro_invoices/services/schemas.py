@@ -676,7 +676,8 @@ class InvoiceOutputSchema(Schema):
     amount_paid = DecimalString()
     amount_due = DecimalString()
     payment_status = fields.Function(lambda inv: inv.payment_status.value)
-    payment_status_label = fields.Function(lambda inv: inv.payment_status.label)
+    # a draft is not payable yet: no label, as the pages show none for it
+    payment_status_label = fields.Function(lambda inv: inv.payment_status.label if inv.is_posted else None)
     payment_status_forced = fields.Boolean()
     external_payment_url = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()

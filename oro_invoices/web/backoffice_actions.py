@@ -18,7 +18,7 @@ from oro_invoices.domain.errors import (
     PdfPending,
     ValidationError,
 )
-from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.invoice import InvoiceDocument, display_number
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
@@ -145,17 +145,43 @@ class BackOfficeActions:
         """Delete the draft and go to the grid; a draft another request deleted meanwhile (Delete
         clicked twice, two admins) goes to the grid saying so, not to its page, now not found."""
         self.pages.check(req, "oro_invoices.delete")
-        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        try:
+            doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        except NotFound:
+            deleted = self._deleted(req, req.path_params.get("invoice_id"))
+            if deleted is None:
+                raise
+            return self._deleted_already(deleted)
         try:
             self.ctx.service.delete(doc.id, actor=actor_of(req))
         except NotFound:
-            return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX), flashes=[
-                ("info", _("Invoice %(number)s was deleted already.", number=doc.display_number))])
+            return self._deleted_already(doc.display_number)
         except InvoiceError as exc:
             return Response.redirect(self._view_url(doc.id),
                                      flashes=[("error", guard.friendly(exc)[1])])
         return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX),
                                  flashes=[("success", _("Invoice %(number)s was deleted.", number=doc.display_number))])
+
+    def _deleted(self, req: Request, invoice_id: Any) -> str | None:
+        """How the draft ``invoice_id`` of the admin's organization that was deleted is named
+        (its activity is kept), or None: no such draft was deleted (never one, or another
+        organization's, which stays not found)."""
+        number = parse_id(invoice_id)
+        if number is None:
+            return None
+        org = getattr(req.user, "organization_id", None)
+        for entry in self.ctx.service.activities(number):
+            if entry.kind == "deleted" and "organization_id" in entry.data \
+                    and (org is None or entry.data["organization_id"] == org):
+                return display_number(entry.data.get("invoice_number"), number)
+        return None
+
+    def _deleted_already(self, number: str) -> Response:
+        """To the grid saying the draft ``number`` was deleted already (Delete clicked twice, two
+        admins): in place of the first click's "was deleted", never shown (its page was left)."""
+        return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX), flashes=[
+            ("info", _("Invoice %(number)s was deleted already.", number=number))],
+            supersedes=[("success", _("Invoice %(number)s was deleted.", number=number))])
 
     def send_to_customer(self, req: Request) -> Response:
         """Proceed: post the draft (kept even if no email follows), then open the email dialog.

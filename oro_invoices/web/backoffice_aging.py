@@ -132,12 +132,17 @@ class AgingPages:
 
     def customer_names(self, req: Request) -> Response:
         """The report's Customer suggestions (as the grid's, ``name_suggestions``): up to
-        ``CUSTOMER_NAMES_LIMIT`` names of the customers today's report lists, as it shows and
-        filters them (the host's names), that start with ``?q=`` (any case), in name order."""
+        ``CUSTOMER_NAMES_LIMIT`` names of the customers the report of ``?currency=`` on ``?as_of=``
+        may list, as it shows and filters them (the host's names), that start with ``?q=`` (any
+        case), in name order; read as names, without making the report (asked for while typing).
+        A currency or day the report would refuse is left out, as the report leaves it out."""
         bo = self.backoffice
         bo.check(req)
-        return name_suggestions(req, lambda prefix: shown_names(bo.ctx.service.receivables_aging(
-            replace(bo.base_filter(req), customer_name_prefix=prefix), credit=True)))
+        within = bo.base_filter(req)
+        today = bo.ctx.service.today(ScopeContext(organization_id=within.organization_id))
+        currency, as_of = _kept_filters(req, today)
+        return name_suggestions(req, lambda prefix: bo.ctx.service.aging_customer_names(
+            replace(within, currency=currency), prefix, today=as_of, limit=CUSTOMER_NAMES_LIMIT))
 
     def report_csv(self, req: Request) -> Response:
         """The report as CSV (``aging-YYYY-MM-DD.csv``, the day it is judged on), in the page's
@@ -194,6 +199,22 @@ def shown_names(report: AgingReport) -> list[str]:
     return sorted(names, key=lambda name: (name.casefold(), name))[:CUSTOMER_NAMES_LIMIT]
 
 
+def _kept_filters(req: Request, today: dt.date) -> tuple[str | None, dt.date | None]:
+    """The ``?currency=`` and ``?as_of=`` the report would read from ``req``; one it would refuse
+    (an unknown currency, no day, a day after ``today``): None."""
+    currency = req.query.get("currency") or None
+    try:
+        check_currency(currency)
+    except ValidationError:
+        currency = None
+    as_of = parse_day(req.query.get("as_of", "").strip())
+    try:
+        check_as_of(as_of, today)
+    except ValidationError:
+        as_of = None
+    return currency, as_of
+
+
 def _page_number(raw: str, errors: dict[str, str]) -> int:
     """The page ``?page=`` asks for (1 when absent); a value that is no page number is said (422)."""
     raw = raw.strip()
@@ -201,7 +222,7 @@ def _page_number(raw: str, errors: dict[str, str]) -> int:
         return 1
     if raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) > 0:
         return int(raw)
-    errors["page"] = _("%(value)s is not a page number: use a whole number such as 2.", value=quoted(raw))
+    errors["page"] = listing.not_a_page_number(raw)
     return 1
 
 

@@ -23,6 +23,9 @@ from oro_invoices.web.context import WebContext
 ENDPOINT_VIEW = "oro_invoices.admin.view"
 #: An empty cell's markup, shared by every row that has nothing there.
 NOTHING = Markup()
+#: A draft's Payment Status cell: it is not payable yet, so it has none (as the order's Invoices
+#: tab and the view page show it).
+NO_PAYMENT_STATUS = Markup("—")
 
 
 class Names(Protocol):
@@ -103,7 +106,8 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
             customer=inv.customer_name, customer_user=names.customer_user(inv.customer_user_id),
             website=names.website(inv.website_id),
             total_amount=formatter.amount(inv.total_amount, inv.currency), currency=inv.currency,
-            payment_badge=payment_badge(inv.payment_status), overdue_badge=overdue, payment_method=method_label(inv.payment_method),
+            payment_badge=payment_badge(inv.payment_status) if inv.status.value == "posted" else NO_PAYMENT_STATUS,
+            overdue_badge=overdue, payment_method=method_label(inv.payment_method),
             external_payment_url=inv.external_payment_url,
             view_title=Markup(view_title % {"number": escaped_number}),
             select_title=Markup(select_title % {"number": escaped_number}),

@@ -63,6 +63,9 @@ class Response:
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     flashes: list[tuple[str, str]] = field(default_factory=list)  # (category, message)
+    # Waiting flashes these ones replace (category, message): said by a request whose page was
+    # never shown, e.g. the first of two clicks, and no longer true.
+    supersedes: list[tuple[str, str]] = field(default_factory=list)
     # A page fragment the host wraps in its layout (title, html); None for raw bodies.
     page_title: str | None = None
 
@@ -76,9 +79,10 @@ class Response:
         return cls(status=status, body=html.encode(), page_title=title)
 
     @classmethod
-    def redirect(cls, location: str, status: int = 303,
-                 flashes: list[tuple[str, str]] | None = None) -> Response:
-        return cls(status=status, headers={"Location": location}, flashes=list(flashes or []))
+    def redirect(cls, location: str, status: int = 303, flashes: list[tuple[str, str]] | None = None,
+                 supersedes: list[tuple[str, str]] | None = None) -> Response:
+        return cls(status=status, headers={"Location": location}, flashes=list(flashes or []),
+                   supersedes=list(supersedes or []))
 
     def text(self) -> str:
         """The body as text (for tests; not for streamed bodies)."""

@@ -45,6 +45,9 @@ from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.services.schemas import total_bound_problem
 
 FAR_FUTURE = dt.date(9999, 12, 31)
+#: The longest text the Invoice Number and External ID filters take: as long as what they match
+#: can be (the field's ``maxlength``; longer is refused, never cut short).
+NUMBER_FILTER_MAX, EXTERNAL_ID_FILTER_MAX = 64, 128
 TEXT_SORTS = frozenset({"invoice_number", "customer_name", "currency", "payment_status",
                         "customer_user", "document_type", "payment_method", "external_payment_url"})
 #: The page sizes a grid offers (``per_page``).
@@ -249,10 +252,17 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callab
         errors.append((name, _("Must not contain NUL or unpaired surrogate characters.")))
     query = {k: v for k, v in query.items() if k not in unstorable}
     if "number" in allowed and (query.get("number") or "").strip():
-        echo["number"] = query["number"].strip()[:64]
-        args["number_contains"] = echo["number"]
+        if len(query["number"].strip()) > NUMBER_FILTER_MAX:
+            errors.append(("number", _("Give at most %(count)s characters of the invoice number.",
+                                       count=NUMBER_FILTER_MAX)))
+        else:
+            echo["number"] = args["number_contains"] = query["number"].strip()
     if "external_id" in allowed and (query.get("external_id") or "").strip():
-        echo["external_id"] = args["external_id"] = query["external_id"].strip()[:128]
+        if len(query["external_id"].strip()) > EXTERNAL_ID_FILTER_MAX:
+            errors.append(("external_id", _("Give at most %(count)s characters of the external ID.",
+                                            count=EXTERNAL_ID_FILTER_MAX)))
+        else:
+            echo["external_id"] = args["external_id"] = query["external_id"].strip()
     if "date" in allowed:
         for name in ("date_from", "date_to"):
             value = _date(query, name, errors)
@@ -267,6 +277,13 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callab
             errors.append(("payment_status", _("Unknown payment status.")))
     if "status" in allowed:
         _choice(query, "status", ("draft", "posted"), _("Use Draft or Posted."), args, echo, errors)
+    if "payment_status" in args and "status" in allowed:    # a draft is not payable yet: it has none
+        if args.get("status") == "draft":
+            errors.append(("payment_status", _("A draft has no payment status until it is posted: choose Any "
+                                               "here, or Posted as the Status.")))
+            del args["payment_status"], echo["payment_status"]
+        else:
+            args["status"] = "posted"
     if "overdue" in allowed and query.get("overdue"):
         if query["overdue"] in ("yes", "no"):
             args["overdue"] = query["overdue"] == "yes"
@@ -403,9 +420,18 @@ def _page_number(query: Mapping[str, str], errors: list[tuple[str, str]]) -> int
         return 1
     if re.fullmatch(r"-?[0-9]{1,18}", raw, re.ASCII) and int(raw) != 0:
         return int(raw)
-    errors.append(("page", _("%(value)s is not a page number: use a whole number such as 2.",
-                             value=quoted(raw))))
+    errors.append(("page", not_a_page_number(raw)))
     return 1
+
+
+def not_a_page_number(raw: str) -> str:
+    """What a list or report says of ``?page=raw`` when it names no page it shows (one wording
+    for all of them): a negative number, that pages are numbered from 1; anything else, what to
+    write instead."""
+    if re.fullmatch(r"-[0-9]+", raw, re.ASCII) and int(raw) < 0:
+        return _("%(value)s is not a page number: pages are numbered from 1; here is the first page.",
+                 value=quoted(raw))
+    return _("%(value)s is not a page number: use a whole number such as 2.", value=quoted(raw))
 
 
 def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
@@ -413,7 +439,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               limit: int, inline_errors: bool = False, count: bool = False,
               currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str,
               customers: Collection[int] | None = None,
-              sort_labels: Mapping[str, str] | None = None, one_currency_sorts: bool = False) -> GridPage:
+              sort_labels: Mapping[str, str] | None = None, one_currency_sorts: bool = False,
+              currencies_of_base: int = 0) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
@@ -430,6 +457,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     sort of ``currency_sorts`` is also one while no currency is chosen but every match is in one
     currency (``GridPage.currencies``, read with the page); while they are in several it is
     refused (or dropped) as without a currency, and the page read again in the default sort.
+    ``currencies_of_base``: in how many currencies the caller knows ``base``'s rows to be at least
+    (read for its own use, e.g. the storefront's balance); with ``one_currency_sorts`` and no
+    filter of the query, more than one drops such a sort before any page is read in it.
 
     A page number without the cursor that places it (``?page=5``, a link cut short or typed) has
     no rows to show but the first page's: with ``inline_errors`` the page says so at ``page``.
@@ -447,6 +477,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     page_number = _page_number(query, errors)
     if errors and not inline_errors:
         raise ValidationError(errors)
+    if lenient and inline_errors and currencies_of_base > 1 and not args and parse_sort(sort)[0] in currency_sorts:
+        return _by_default_sort(service, base, query, allowed_filters=allowed_filters, sort_keys=sort_keys,
+                                default_sort=default_sort, limit=limit, currency_sorts=currency_sorts,
+                                typed=typed, customers=customers, sort_labels=sort_labels)
     flt = replace(base, **args)
     before, after = query.get("before"), query.get("after")
     if inline_errors and not (_cursor_fits(before, reverse_sort(sort)) and _cursor_fits(after, sort)):
@@ -455,8 +489,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     elif inline_errors and page_number != 1 and not (before or after or (count and query.get("last"))) \
             and "page" not in dict(errors):
         if page_number < 0:   # counted from the end only in the links Last gives
-            errors.append(("page", _("%(value)s is not a page number: pages are numbered from 1; here is "
-                                     "the first page.", value=quoted(query.get("page", "").strip()))))
+            errors.append(("page", not_a_page_number(query.get("page", "").strip())))
         else:
             errors.append(("page", _("Page %(number)s is reached with the pager's links (Next, Last); "
                                      "here is the first page.", number=page_number)))
@@ -492,12 +525,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         if not inline_errors:
             _sort({"sort": sort}, sort_keys, default_sort, False, currency_sorts, errors, sort_labels)
             raise ValidationError(errors)
-        again = {k: v for k, v in query.items() if k not in ("sort", "before", "after", "last", "page")}
-        page = load_page(service, base, {**again, "sort": default_sort}, allowed_filters=allowed_filters,
-                         sort_keys=sort_keys, default_sort=default_sort, limit=limit, inline_errors=True,
-                         count=count, currency_sorts=currency_sorts, typed=typed, customers=customers,
-                         sort_labels=sort_labels, one_currency_sorts=True)
-        return replace(page, sort_dropped=True)
+        return _by_default_sort(service, base, query, allowed_filters=allowed_filters, sort_keys=sort_keys,
+                                default_sort=default_sort, limit=limit, currency_sorts=currency_sorts,
+                                typed=typed, customers=customers, sort_labels=sort_labels, count=count)
     more_than = COUNT_CAP if counted is not None and counted > COUNT_CAP else None
     pages = _pages(counted, limit) if counted is not None else None
     if not has_prev:
@@ -513,6 +543,21 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         sort_dropped=bool(dropped), currencies=currencies,
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
+
+
+def _by_default_sort(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
+                     allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str, limit: int,
+                     currency_sorts: frozenset[str], typed: Callable[[str], str],
+                     customers: Collection[int] | None, sort_labels: Mapping[str, str] | None,
+                     count: bool = True) -> GridPage:
+    """The first page of ``query``'s rows in ``default_sort``, its sort of ``currency_sorts``
+    dropped (``GridPage.sort_dropped``): the rows are in several currencies (``load_page``)."""
+    again = {k: v for k, v in query.items() if k not in ("sort", "before", "after", "last", "page")}
+    page = load_page(service, base, {**again, "sort": default_sort}, allowed_filters=allowed_filters,
+                     sort_keys=sort_keys, default_sort=default_sort, limit=limit, inline_errors=True,
+                     count=count, currency_sorts=currency_sorts, typed=typed, customers=customers,
+                     sort_labels=sort_labels, one_currency_sorts=True)
+    return replace(page, sort_dropped=True)
 
 
 def _cursor_fits(cursor: str | None, sort: str) -> bool:

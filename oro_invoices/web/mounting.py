@@ -397,6 +397,11 @@ class PageMount:
                 return Outcome("login", 302, {"Location": login_location(login, request)})
         location = resp.headers.get("Location")
         if 300 <= resp.status < 400 and location:
+            if resp.supersedes:
+                replaced = {(category, str(_(message))) for category, message in resp.supersedes}
+                for category, message in flashes.pop():
+                    if (category, message) not in replaced:
+                        flashes.add(category, message)
             for category, message in resp.flashes:  # stored as text: in the reader's language now
                 flashes.add(category, _(message))
             return Outcome("redirect", resp.status, dict(resp.headers))

@@ -75,7 +75,8 @@ class InvoiceOut(InvoiceOutputSchema):
     ship_to = fields.Nested(AddressOut, allow_none=True)  # type: ignore[assignment]  # typed for the document
     seller = fields.Dict(keys=fields.String(), values=fields.String())  # type: ignore[assignment]  # typed for the document
     payment_status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))  # type: ignore[assignment]  # typed for the document
-    payment_status_label = fields.String()  # type: ignore[assignment]  # typed for the document
+    payment_status_label = fields.String(allow_none=True, metadata={  # type: ignore[assignment]  # typed for the document
+        "description": "The payment status in words (English); null for a draft, which is not payable yet."})
     document_type = fields.String(validate=validate.OneOf(DOCUMENT_TYPES), metadata={  # type: ignore[assignment]  # typed for the document
         "description": "invoice, or credit_note (a document that takes part of a posted invoice back)."})
     credited_invoice = fields.Nested(DocumentRefOut, allow_none=True, metadata={  # type: ignore[assignment]  # typed for the document

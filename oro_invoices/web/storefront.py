@@ -188,12 +188,15 @@ class StorefrontPages:
                                                   viewer.visibility())
         # judged overdue on the day of the customer's organization and the request's website
         visible = replace(visible, today=self.ctx.service.today(viewer.scope))
+        # read first: owed in several currencies, the list is in several too (Total is refused unread)
+        balance = self.ctx.service.receivables_aging(visible, credit=False, names=False).totals
         page = listing.load_page(self.ctx.service, of_status(visible, req.query), req.query,
                                  allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
                                  default_sort=LIST_DEFAULT_SORT, limit=self.ctx.page_size,
                                  inline_errors=True, count=True, customers=viewer.customer_ids(),
                                  sort_labels=list_sort_labels(), currency_sorts=listing.CURRENCY_SORTS,
-                                 one_currency_sorts=True)    # by Total only while all are in one currency
+                                 one_currency_sorts=True,    # by Total only while all are in one currency
+                                 currencies_of_base=len(balance))
         can_pay, selectable = self._payable(req, page.items)
         # a corporate user's list spans their customer and its sub-customers: say whose each is
         several = len(visible.customer_ids or ()) > 1
@@ -205,7 +208,7 @@ class StorefrontPages:
         own_credit, others_credit = self._credit(viewer, visible)
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
-            balance=self.ctx.service.receivables_aging(visible, credit=False, names=False).totals, credit=own_credit,
+            balance=balance, credit=own_credit,
             sub_customer_credit=others_credit,
             statement=may_download,
             show_payment_method=show_payment_method,

@@ -247,6 +247,11 @@ def test_the_report_shows_a_page_of_customers_at_a_time_with_whole_totals(admin,
     bad = admin.get("/admin/invoices/aging?page=abc")
     assert bad.status_code == 422
     assert "'abc' is not a page number: use a whole number such as 2." in text_of(bad.get_data(as_text=True))
+    negative = admin.get("/admin/invoices/aging?page=-3")                    # as the grid says it
+    assert negative.status_code == 422
+    assert ("'-3' is not a page number: pages are numbered from 1; here is the first page."
+            in text_of(negative.get_data(as_text=True)))
+    assert "Page 1 of 1" in text_of(negative.get_data(as_text=True))
 
 
 def test_a_month_end_shows_what_was_owed_then_and_a_payment_received_since_leaves_it(admin):
@@ -510,3 +515,36 @@ def test_a_report_longer_than_a_pdf_lists_says_so_beside_download_pdf(admin, mon
             "and Export CSV lists them all.") in page
     pdf = " ".join(pdf_words(admin.get("/admin/invoices/aging.pdf?sort=total").get_data()).split())
     assert "more customer lines in" in pdf and "are not listed (a PDF lists at most 1 lines)" in pdf
+
+
+def test_the_customer_suggestions_follow_the_currency_and_the_day_chosen(shop, admin):
+    """The suggestions are the names the report of the chosen currency and day lists (the field
+    sends them along: ``data-oi-suggest-with``), read without making the report."""
+    service = admin.service
+    host = shop[0].extensions["oro_reference_host"]
+    today = local_today(service.clock())
+    new = host.add_customer("Quillfeather Supplies", organization_id=1)
+    posted_for_seeded_customer(service, customer_id=new.id, customer_user_id=None, customer_name=new.name,
+                               customer_user_email=None, currency="EUR",
+                               invoice_date=(today - dt.timedelta(days=5)).isoformat(),
+                               due_date=(today + dt.timedelta(days=25)).isoformat())
+    page = admin.get("/admin/invoices/aging").get_data(as_text=True)
+    assert 'data-oi-suggest-with="currency as_of"' in page
+
+    def suggested(query: str) -> list[str]:
+        resp = admin.get("/admin/invoices/aging/customer-names?q=quill" + query)
+        assert resp.status_code == 200
+        return resp.get_json()["names"]
+
+    def listed(query: str) -> list[str]:
+        report = admin.get("/admin/invoices/aging?customer=quill" + query).get_data(as_text=True)
+        return [name for currency in re.findall(r'data-currency="(\w+)"', report)
+                for name in table_cells(report, currency) if name not in ("Customer", "Total")]
+
+    assert suggested("") == suggested("&currency=EUR") == listed("&currency=EUR") == ["Quillfeather Supplies"]
+    assert suggested("&currency=USD") == listed("&currency=USD") == []
+    week_ago = (today - dt.timedelta(days=7)).isoformat()
+    assert suggested(f"&as_of={week_ago}") == listed(f"&as_of={week_ago}") == []     # not invoiced yet then
+    assert suggested(f"&as_of={today.isoformat()}") == ["Quillfeather Supplies"]
+    # a currency or day the report refuses is left out, as the report leaves it out
+    assert suggested("&currency=XYZ") == suggested("&as_of=31.10.2026") == ["Quillfeather Supplies"]

@@ -161,6 +161,9 @@ def test_the_website_filter_lists_the_websites_of_the_admins_organization(shop, 
     ("?currency=EURO&website=2", "currency", "'EURO' is not a currency code"),
     ("?currency=USD&total_min=500&total_max=100", "total_max", "Must not be less than the minimum."),
     ("?external_id=ERP%00&currency=USD", "external_id", "Must not contain NUL"),
+    ("?number=" + "9" * 65 + "&currency=USD", "number", "Give at most 64 characters of the invoice number."),
+    ("?external_id=" + "E" * 129 + "&currency=USD", "external_id",
+     "Give at most 128 characters of the external ID."),
     ("?page=abc&currency=USD", "page", "'abc' is not a page number: use a whole number such as 2."),
     ("?sort=invoice_date-&website=2", "sort", "Cannot sort by 'invoice_date-'; use one of Invoice Number, "
      "Invoice Date, Customer, Total Amount, Currency, Payment Status, Customer User, Website, Document Type, "

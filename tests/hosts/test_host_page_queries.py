@@ -282,3 +282,30 @@ def test_the_view_page_with_reminders_on_reads_as_much_as_with_them_off(shop, ad
     on, html = statements(admin, url)
     assert ("Payment reminders are stopped for this customer" in text_of(html)) == (stopped_for is not None)
     assert on == off <= MAX_STATEMENTS, f"{off} statements with reminders off, {on} with them on"
+
+
+def test_a_total_sort_refused_across_currencies_reads_within_the_bound(shop):
+    """Total sorts only while the listed invoices are in one currency: across several, the
+    refusal and the page by date come within the bound (the balance, read first, says the
+    unfiltered list is in several currencies: no page is read by Total)."""
+    app, info = shop
+    service = app.extensions["oro_invoices"].service
+    acme = next(c for c in info["customers"] if c["name"] == "Acme Industries AG")
+    doc = service.create({
+        "external_id": "QRY-USD", "invoice_date": dt.date.today().isoformat(),
+        "due_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "bill_to": {"name": "Accounts Payable", "street": "Industriestraße 5", "city": "Stuttgart",
+                    "postal_code": "70565", "country": "DE"},
+        "currency": "USD", "organization_id": acme["organization_id"], "customer_id": acme["id"],
+        "lines": [{"description": "Bolts", "quantity": "1", "unit_price": "10.00", "tax_rate": "0.19"}]},
+        actor="test")
+    service.post(doc.id, actor="test")
+    client = customer(shop, ROLES["corporate"])
+    by_date, _html = statements(client, "/customer/invoices")
+    for url in ("/customer/invoices?sort=-total_amount", "/customer/invoices?sort=total_amount&per_page=10"):
+        refused, html = statements(client, url)
+        assert ("These invoices are in several currencies, whose amounts do not compare, so they are sorted by "
+                "Invoice Date (newest first) instead of Total.") in text_of(html), url
+        assert re.search(r'aria-sort="descending"><a class="oi-sort" href="[^"]*">Invoice Date</a>', html), url
+        assert refused <= MAX_STATEMENTS, f"{url}: {refused} statements"
+    assert refused <= by_date + 1

@@ -104,7 +104,7 @@ def test_the_back_office_shows_each_share_and_refunds_one_on_its_own(shop, admin
     [share] = [t for t in admin.service.transactions(second.id) if t.method == "oropay"]
     row = text_of(re.search(rf'<tr data-transaction-id="{share.id}">(.*?)</tr>', view, re.S).group(1))
     total = first.amount_due + second.amount_due
-    assert f"Share of €{total:,.2f} received for {first.invoice_number} , {second.invoice_number}" in row
+    assert f"Share of €{total:,.2f} received for {first.invoice_number}, {second.invoice_number}" in row
     # the payment's reference at the provider, which the first invoice's share carries
     [lead] = [t for t in admin.service.transactions(first.id) if t.method == "oropay"]
     assert lead.provider_reference and f"Yes {lead.provider_reference} Share of" in row

@@ -100,6 +100,8 @@ def test_filters(shop):
     (f"?date_to={'9' * 3000}&payment_status=paid_partially", "date_to", f"'{'9' * 40}…' is not a date"),
     ("?overdue=maybe&payment_status=paid_partially", "overdue", "Use Yes or No."),
     ("?number=INV%00&payment_status=paid_partially", "number", "Must not contain NUL"),
+    ("?number=" + "7" * 65 + "&payment_status=paid_partially", "number",
+     "Give at most 64 characters of the invoice number."),
     ("?sort=bogus&payment_status=paid_partially", "sort", "Cannot sort by 'bogus'; use one of Invoice Number, "
      "Invoice Date, Customer, Due Date, Total, or Payment Status."),
 ])
@@ -107,6 +109,16 @@ def test_a_bad_filter_is_said_next_to_its_field_over_the_list_of_the_others(shop
     client = customer(shop, "amanda.cole@acme.example")
     assert message in inline_error(client.get("/customer/invoices" + query), field)
     assert listed(client, query) == sorted(numbers(client, "ERP-SO-1002-2"))  # the valid filter applies
+
+
+def test_the_number_field_takes_what_an_invoice_number_can_be_and_a_longer_one_is_not_echoed(shop):
+    client = customer(shop, "amanda.cole@acme.example")
+    page = client.get("/customer/invoices").get_data(as_text=True)
+    assert re.search(r'<input type="text" id="f-number" name="number" value="" maxlength="64"', page)
+    resp = client.get("/customer/invoices?number=" + "INV" * 1000)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "INVINV" not in page
+    assert "Invoice Number: Give at most 64 characters of the invoice number." in text_of(page)
 
 
 def test_refused_filters_are_said_in_the_title_and_listed_above_the_form_linking_to_their_fields(shop):

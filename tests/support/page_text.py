@@ -18,11 +18,11 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from oro_invoices.hosts.reference.testing import INLINE_ELEMENTS
 from oro_invoices.i18n import LOCALE_DIR
 
-#: Elements that continue the sentence around them; any other tag ends a block.
-INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "label",
-                    "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"})
+#: Elements that continue the sentence around them; any other tag ends a block (as ``text_of`` reads them).
+INLINE = INLINE_ELEMENTS
 #: Content people do not read as the page's words: scripts, styles, and what they typed or will send
 #: (a textarea holds the note or email body, in the language it was written in).
 SKIPPED = frozenset({"script", "style", "textarea", "template"})

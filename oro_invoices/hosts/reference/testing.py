@@ -84,9 +84,21 @@ def form_token(html: str) -> str:
     return found.group(1)
 
 
+#: Elements that continue the line around them: a browser adds no space for their tags, so
+#: ``<strong>続行</strong>をクリック`` reads "続行をクリック". Any other tag (a cell, a paragraph, a
+#: line break, a button) separates the words around it.
+INLINE_ELEMENTS = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd",
+                             "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
+                             "time", "u", "var"})
+_ELEMENT_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*>")
+
+
 def text_of(html: str) -> str:
-    """A page's visible text, tags removed and whitespace collapsed (what a user reads)."""
+    """A page's visible text as a browser lays it out, whitespace collapsed (what a user reads):
+    inline elements' tags (``INLINE_ELEMENTS``) are dropped, any other tag stands for a space."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    html = re.sub(r"<!--.*?-->", "", html, flags=re.S)
+    html = _ELEMENT_TAG.sub(lambda tag: "" if tag.group(1).lower() in INLINE_ELEMENTS else " ", html)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 

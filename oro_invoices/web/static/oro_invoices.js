@@ -16,7 +16,8 @@
     }
   });
   // <input data-oi-suggest="url" list="…">: fill its datalist with the names the url gives for
-  // what is typed (GET url?q=…, answering {"names": [...]}), a moment after typing stops.
+  // what is typed (GET url?q=…, answering {"names": [...]}), a moment after typing stops;
+  // data-oi-suggest-with="currency as_of": those fields of its form are sent along, as set now.
   var suggestTimer = null;
   document.addEventListener("input", function (event) {
     var field = event.target;
@@ -26,6 +27,10 @@
       var text = field.value.trim();
       if (!text || /^[0-9]+$/.test(text)) { return; }
       var url = field.getAttribute("data-oi-suggest") + "?q=" + encodeURIComponent(text);
+      (field.getAttribute("data-oi-suggest-with") || "").split(" ").forEach(function (name) {
+        var other = name && field.form ? field.form.elements.namedItem(name) : null;
+        if (other && other.value) { url += "&" + encodeURIComponent(name) + "=" + encodeURIComponent(other.value); }
+      });
       window.fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
         .then(function (resp) { return resp.ok ? resp.json() : {names: []}; })
         .then(function (data) {

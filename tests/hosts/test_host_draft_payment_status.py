@@ -1,0 +1,70 @@
+"""A draft is not payable yet: the back-office shows no payment status for it ("—") where it
+shows a posted invoice's (the grid, the order's Invoices tab, the view page), the grid's Payment
+Status filter lists posted invoices only, and the API gives it no payment status label."""
+from __future__ import annotations
+
+import re
+
+from support.api import shop_api_call
+from support.list_pages import inline_error
+
+from oro_invoices.hosts.reference.testing import text_of
+
+
+def drafts_and_posted(admin):
+    """A draft of an order and a posted invoice without payments, both of Northwind."""
+    items = admin.service.list_invoices({"organization_id": 1}, limit=100).items
+    draft = next(i for i in items if i.status.value == "draft" and i.order_id is not None)
+    posted = next(i for i in items if i.status.value == "posted" and i.payment_status.value == "pending"
+                  and i.document_type.value == "invoice")
+    return draft, posted
+
+
+def row_text(html: str, invoice_id: int) -> str:
+    return text_of(re.search(rf'<tr data-invoice-id="{invoice_id}">.*?</tr>', html, re.S).group(0))
+
+
+def test_the_grid_shows_no_payment_status_for_a_draft(admin):
+    draft, posted = drafts_and_posted(admin)
+    html = admin.get("/admin/invoices?per_page=100").get_data(as_text=True)
+    assert "Pending payment" not in row_text(html, draft.id) and "—" in row_text(html, draft.id)
+    assert "Pending payment" in row_text(html, posted.id)
+
+
+def test_the_view_page_of_a_draft_shows_no_payment_status(admin):
+    draft, posted = drafts_and_posted(admin)
+    page = text_of(admin.get(f"/admin/invoices/{draft.id}").get_data(as_text=True))
+    assert "Pending payment" not in page
+    assert re.search(r"Payment Status\s*—", page)
+    head = admin.get(f"/admin/invoices/{draft.id}").get_data(as_text=True).split('class="oi-actions"')[0]
+    assert "Draft" in text_of(head.split('class="oi-head__title"')[1])
+    shown = text_of(admin.get(f"/admin/invoices/{posted.id}").get_data(as_text=True))
+    assert "Pending payment" in shown
+
+
+def test_the_orders_invoices_tab_shows_no_payment_status_for_a_draft(admin):
+    draft, _posted = drafts_and_posted(admin)
+    tab = admin.get(f"/admin/orders/{draft.order_id}?tab=oro_invoices.order_invoices").get_data(as_text=True)
+    cells = [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", re.search(
+        rf'<tr data-invoice-id="{draft.id}">.*?</tr>', tab, re.S).group(0), re.S)]
+    assert cells[4] == "Draft" and cells[7] == "—"                  # Status; Payment Status
+    assert "Pending payment" not in row_text(tab, draft.id)
+
+
+def test_the_grids_payment_status_filter_lists_posted_invoices_only(admin):
+    draft, posted = drafts_and_posted(admin)
+    html = admin.get("/admin/invoices?payment_status=pending&per_page=100").get_data(as_text=True)
+    listed = {int(i) for i in re.findall(r'<tr data-invoice-id="(\d+)"', html)}
+    assert posted.id in listed and draft.id not in listed
+    resp = admin.get("/admin/invoices?payment_status=pending&status=draft")
+    assert resp.status_code == 422
+    assert ("A draft has no payment status until it is posted: choose Any here, or Posted as the Status."
+            in inline_error(resp, "payment_status"))
+
+
+def test_the_api_gives_a_draft_no_payment_status_label(shop, admin):
+    draft, posted = drafts_and_posted(admin)
+    body = shop_api_call(shop, "GET", f"/invoices/{draft.id}").get_json()
+    assert (body["status"], body["payment_status"], body["payment_status_label"]) == ("draft", "pending", None)
+    body = shop_api_call(shop, "GET", f"/invoices/{posted.id}").get_json()
+    assert body["payment_status_label"] == "Pending payment"
