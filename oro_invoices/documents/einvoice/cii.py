@@ -109,7 +109,7 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
         _seller_contact(party, seller)
     _address(party, seller.postal_code, seller.street, seller.city, seller.country_code,
              line_two=seller.street2, region=seller.region)
-    if full and seller.contact_email:
+    if seller.contact_email:  # BT-34 (BASIC has it too)
         _text(_el(party, RAM, "URIUniversalCommunication"), RAM, "URIID", seller.contact_email, schemeID="EM")
     if seller.vat_id and not outside:
         _text(_el(party, RAM, "SpecifiedTaxRegistration"), RAM, "ID", seller.vat_id, schemeID="VA")
@@ -121,12 +121,12 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
     _address(buyer, bill_to.postal_code if bill_to else "", bill_to.street if bill_to else "",
              bill_to.city if bill_to else "", doc.buyer.country_code,
              line_two=bill_to.street2 if bill_to else "", region=bill_to.region if bill_to else "")
-    endpoint = buyer_electronic_address(doc) if full else None
-    if endpoint is not None:  # BT-49
+    endpoint = buyer_electronic_address(doc)
+    if endpoint is not None:  # BT-49 (BASIC has it too)
         _text(_el(buyer, RAM, "URIUniversalCommunication"), RAM, "URIID", endpoint[0], schemeID=endpoint[1])
     if doc.buyer.vat_id and not outside:
         _text(_el(buyer, RAM, "SpecifiedTaxRegistration"), RAM, "ID", doc.buyer.vat_id, schemeID="VA")
-    if doc.order_identifier and full:  # the shop's order is the seller's (BT-14; not in BASIC)
+    if doc.order_identifier and full:  # the shop's order is the seller's (BT-14; the BASIC XSD has no BT-14)
         _text(_el(agreement, RAM, "SellerOrderReferencedDocument"), RAM, "IssuerAssignedID",
               doc.order_identifier)
 

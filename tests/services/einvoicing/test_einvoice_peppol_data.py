@@ -99,6 +99,23 @@ def test_the_shops_order_number_is_the_sellers_order_reference(svc, settings, ac
         assert cii.element_texts(xml, "//ram:BuyerOrderReferencedDocument") == []
 
 
+def test_a_factur_x_basic_invoice_states_both_electronic_addresses(svc, settings, acme):
+    """BT-49 and BT-34 are in the BASIC profile (its XSD has ram:URIUniversalCommunication in both
+    parties); BT-14 is not (no ram:SellerOrderReferencedDocument), and BT-13 is the buyer's order, not the shop's."""
+    settings.set("oro_invoices.einvoice.profile", "basic")
+    posted = svc.post(svc.create(german_payload(acme, **NO_USER, order_identifier="SO-0005",
+                                                buyer={"electronic_address": "9930:DE136695976"})).id)
+    xml = kept_xml(svc, posted.id)
+    buyer = "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID"
+    assert cii.element_texts(xml, buyer) == ["DE136695976"]
+    assert cii.element_texts(xml, f"{buyer}/@schemeID") == ["9930"]
+    seller = "//ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID"
+    assert cii.element_texts(xml, seller) == ["billing@northwind.example"]
+    assert cii.element_texts(xml, f"{seller}/@schemeID") == ["EM"]
+    assert cii.element_texts(xml, "//ram:SellerOrderReferencedDocument") == []
+    assert cii.element_texts(xml, "//ram:BuyerOrderReferencedDocument") == []
+
+
 def test_direct_debit_refuses_a_ubl_posting(svc, settings, acme):
     """R061 asks a mandate of payment means 49 as of 59."""
     settings.apply({"oro_invoices.einvoice.profile": "ubl"})
