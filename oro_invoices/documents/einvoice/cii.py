@@ -25,6 +25,7 @@ from oro_invoices.documents.einvoice.terms import (
     percent,
     plain,
     quantity_and_price,
+    seller_electronic_address,
     unit_code,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
@@ -109,8 +110,9 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
         _seller_contact(party, seller)
     _address(party, seller.postal_code, seller.street, seller.city, seller.country_code,
              line_two=seller.street2, region=seller.region)
-    if seller.contact_email:  # BT-34 (BASIC has it too)
-        _text(_el(party, RAM, "URIUniversalCommunication"), RAM, "URIID", seller.contact_email, schemeID="EM")
+    endpoint = seller_electronic_address(seller)
+    if endpoint is not None:  # BT-34 (BASIC has it too)
+        _text(_el(party, RAM, "URIUniversalCommunication"), RAM, "URIID", endpoint[0], schemeID=endpoint[1])
     if seller.vat_id and not outside:
         _text(_el(party, RAM, "SpecifiedTaxRegistration"), RAM, "ID", seller.vat_id, schemeID="VA")
     if seller.tax_id and seller.tax_id != seller.vat_id:

@@ -132,3 +132,32 @@ def test_the_invoice_states_the_participant_id_and_its_xml_reads_back_with_it(sv
     read = read_xml(kept_xml(svc, posted.id))
     assert read.payload["buyer"]["electronic_address"] == "9930:DE136695976"
     assert read.payload["order_identifier"] == "SO-0005"
+
+
+@pytest.mark.parametrize("profile", ["ubl", "en16931", "basic"])
+def test_the_sellers_e_invoice_address_setting_is_its_electronic_address(svc, settings, acme, profile):
+    """BT-34: the seller's E-Invoice Address when set, frozen with the invoice; else its contact email."""
+    settings.set("oro_invoices.einvoice.profile", profile)
+    settings.set("oro_invoices.seller.electronic_address", "0204:991-1234512345-06")
+    posted = svc.post(svc.create(german_payload(acme, buyer={"reference": "991-1234512345-06"})).id)
+    settings.set("oro_invoices.seller.electronic_address", "ap@northwind.example")    # later: the posted one stays
+    xml = kept_xml(svc, posted.id)
+    if profile == "ubl":
+        endpoint = "//cac:AccountingSupplierParty/cac:Party/cbc:EndpointID"
+        assert ubl.element_texts(xml, endpoint) == ["991-1234512345-06"]
+        assert ubl.element_texts(xml, f"{endpoint}/@schemeID") == ["0204"]
+        assert rules.errors(rules.check_peppol(xml)) == []
+    else:
+        endpoint = "//ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID"
+        assert cii.element_texts(xml, endpoint) == ["991-1234512345-06"]
+        assert cii.element_texts(xml, f"{endpoint}/@schemeID") == ["0204"]
+    later = kept_xml(svc, svc.post(svc.create(german_payload(acme)).id).id)
+    assert b'schemeID="EM">ap@northwind.example<' in later
+
+
+def test_a_sellers_e_invoice_address_that_no_e_invoice_can_state_is_refused(settings):
+    from oro_invoices.integration.config import InvalidSetting
+    with pytest.raises(InvalidSetting, match=r"invalid value '4035811991021': Must be an email address or a Peppol "
+                                             r"participant id written scheme:id, such as 0088:4035811991021\."):
+        settings.set("oro_invoices.seller.electronic_address", "4035811991021")
+    assert settings.stored("oro_invoices.seller.electronic_address") is None
