@@ -161,3 +161,25 @@ def test_a_sellers_e_invoice_address_that_no_e_invoice_can_state_is_refused(sett
                                              r"participant id written scheme:id, such as 0088:4035811991021\."):
         settings.set("oro_invoices.seller.electronic_address", "4035811991021")
     assert settings.stored("oro_invoices.seller.electronic_address") is None
+
+
+def test_a_ubl_credit_note_of_an_invoice_without_buyer_reference_says_where_to_give_one(svc, host, settings, acme):
+    """R003 holds for credit notes too: the shop knows no purchase order (BT-13) and the credited
+    invoice's number is no buyer reference, so the reference is asked for when crediting."""
+    host.customers.customers[acme.id] = dataclasses.replace(acme, buyer_reference="")
+    invoice = svc.post(svc.create(german_payload(acme)).id)    # posted as Factur-X: no BT-10 needed
+    settings.set("oro_invoices.einvoice.profile", "ubl")
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.create_credit_note(invoice.id, {"full": True}, actor="admin")
+    assert (f"[PEPPOL-EN16931-R003] The credit note has no buyer reference (BT-10) and no purchase order reference "
+            f"(BT-13), one of which Peppol requires, and invoice {invoice.invoice_number}, which it credits, states "
+            "none either: give the buyer's reference when creating the credit note (Buyer reference on the Create "
+            "Credit Note form, buyer_reference in POST /api/invoices/{id}/credit-notes) or set the customer's buyer "
+            "reference (CustomerRef.buyer_reference).") in caught.value.message
+    assert svc.credit_notes_of(invoice.id) == []
+    note = svc.create_credit_note(invoice.id, {"full": True, "buyer_reference": " PO-4471 "},
+                                  actor="admin").credit_note
+    assert note.buyer.reference == "PO-4471"
+    xml = kept_xml(svc, note.id)
+    assert ubl.element_texts(xml, "/*/cbc:BuyerReference") == ["PO-4471"]
+    assert rules.errors(rules.check_peppol(xml)) == []
