@@ -273,8 +273,9 @@ def build_settings(host: HostAdapter | None, *,
     :param payment_methods: the registered payment methods (the Payment Method choices): names,
         or labels by name.
     """
-    store = host.config if host is not None else DefaultsOnlyConfigStore()
-    return Settings(store, payment_methods=payment_methods)
+    if host is None:
+        return Settings(DefaultsOnlyConfigStore(), payment_methods=payment_methods)
+    return Settings(host.config, payment_methods=payment_methods, websites=host.websites)
 
 
 def build_jobs(config: AddonConfig) -> JobQueue:

@@ -109,7 +109,9 @@ class SellerInfo:
     ``business_address`` is the free-text address of older installs, printed only while the
     structured one is empty; ``tax_id`` is the tax
     registration number, ``vat_id`` the VAT identification number; the bank fields are
-    printed with the invoice number as the payment reference.
+    printed with the invoice number as the payment reference. ``electronic_address`` is where
+    the seller receives e-invoices (BT-34: an email address or a Peppol participant id
+    ``scheme:id``); without one, e-invoices state ``contact_email``.
     """
 
     company_name: str = ""
@@ -133,6 +135,7 @@ class SellerInfo:
     payment_terms: str = ""
     payment_means: str = ""
     payment_days: str = ""
+    electronic_address: str = ""
 
     @property
     def has_bank_details(self) -> bool:

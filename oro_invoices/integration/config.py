@@ -30,6 +30,7 @@ from oro_invoices.integration.links import base_url_problem
 from oro_invoices.integration.request_settings import RequestValues
 
 if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.adapters.commerce import Websites
     from oro_invoices.adapters.config_store import ConfigStore
 
 SCHEMA_PATH = Path(__file__).parent.parent / "config_schema.yaml"
@@ -335,11 +336,15 @@ class Settings:
     """Read and write the add-on's settings through the host's config store."""
 
     def __init__(self, store: ConfigStore, schema: ConfigSchema | None = None, *,
-                 payment_methods: Sequence[str] | Mapping[str, str] | None = None):
+                 payment_methods: Sequence[str] | Mapping[str, str] | None = None,
+                 websites: Websites | None = None):
         """:param payment_methods: the registered payment methods, the choices of
         ``oro_invoices.payment_method``: their names, or their labels by name (None: the
-        schema's own list)."""
+        schema's own list).
+        :param websites: the host's websites, whose organizations a save's checks follow to the
+        values a website inherits (None: a website's values are not checked under another scope's save)."""
         self.store = store
+        self.websites = websites
         self.schema = schema or load_schema()
         self.payment_methods = None if payment_methods is None else tuple(payment_methods)
         self._method_labels = dict(payment_methods) if isinstance(payment_methods, Mapping) else {}
@@ -482,19 +487,73 @@ class Settings:
         return problems
 
     def _combined(self, clean: Mapping[str, Any], scope: str, scope_id: int | None) -> dict[str, str]:
-        """What ``setting_checks.combined_problem`` finds in the values storing ``clean`` gives at
-        this scope, beside each key of ``setting_checks.COMBINED`` that ``clean`` changes."""
+        """What ``setting_checks.combined_problem`` finds in the values storing ``clean`` gives, beside
+        each key of ``setting_checks.COMBINED`` that ``clean`` changes: at the saved scope, then at
+        each scope below it that keeps one of those keys itself and inherits the others (the first
+        place found is named)."""
         keys = setting_checks.COMBINED
         if not any(key in clean for key in keys) or not all(key in self.schema for key in keys):
             return {}
-        before = {key: self._effective(key, {}, scope, scope_id, None) for key in keys}
-        after = {key: self._effective(key, clean, scope, scope_id, None) for key in keys}
-        changed = [key for key in keys if key in clean and after[key] != before[key]]
-        if not changed:
-            return {}
-        problem = setting_checks.combined_problem(
-            after, {key: self.schema[key].choice_label(str(after[key])) for key in keys})
-        return dict.fromkeys(changed, problem) if problem is not None else {}
+        for place, named in self._places_under(keys, scope, scope_id):
+            before = {key: self._effective_at(key, {}, scope, scope_id, place) for key in keys}
+            after = {key: self._effective_at(key, clean, scope, scope_id, place) for key in keys}
+            changed = [key for key in keys if key in clean and after[key] != before[key]]
+            if not changed:
+                continue
+            problem = setting_checks.combined_problem(
+                after, {key: self.schema[key].choice_label(str(after[key])) for key in keys}, named)
+            if problem is not None:
+                return dict.fromkeys(changed, problem)
+        return {}
+
+    def _places_under(self, keys: Sequence[str], scope: str,
+                      scope_id: int | None) -> Iterator[tuple[ScopeContext, tuple[str, int] | None]]:
+        """The scope saved and the organizations and websites below it that keep a value of one of
+        ``keys``, each as the context their values resolve in and, below the saved one, its scope and id.
+        A website is followed only where its organization is known (``websites``)."""
+        yield self._context(scope, scope_id) or ScopeContext(**{f"{scope}_id": scope_id}), None
+        below = SCOPES[SCOPES.index(scope) + 1:]
+        for lower in ("organization", "website"):
+            if lower not in below:
+                continue
+            ids = sorted({item.scope_id for key in keys for item in self.stored_everywhere(key, lower)
+                          if item.scope_id is not None})
+            for lower_id in ids:
+                place = self._context(lower, lower_id)
+                if place is not None and (scope == "global" or place.scope_id(scope) == scope_id):
+                    yield place, (lower, lower_id)
+
+    def _context(self, scope: str, scope_id: int | None) -> ScopeContext | None:
+        """The context whose values a scope's settings are: a website's with its organization;
+        None for a website whose organization is not known."""
+        if scope == "global":
+            return ScopeContext()
+        if scope != "website":
+            return ScopeContext(**{f"{scope}_id": scope_id})
+        website = self.websites.get_website(scope_id) if self.websites is not None and scope_id else None
+        return None if website is None else ScopeContext(organization_id=website.organization_id, website_id=scope_id)
+
+    def _effective_at(self, key: str, clean: Mapping[str, Any], scope: str, scope_id: int | None,
+                      place: ScopeContext) -> Any:
+        """The effective value of ``key`` in ``place`` once ``clean`` (None: "Use default") is stored at
+        ``scope``: the most specific scope of ``place`` with a valid value, else the default."""
+        spec = self.schema[key]
+        for level in reversed(SCOPES):
+            level_id = place.scope_id(level)
+            if level not in spec.scopes or (level != "global" and level_id is None):
+                continue
+            if (level, level_id) == (scope, scope_id) and key in clean:
+                if clean[key] is None:
+                    continue
+                return clean[key]
+            raw = self.store.load(key, level, level_id)
+            if raw is None:
+                continue
+            try:
+                return self.validate(key, raw, level, level_id)
+            except InvalidSetting:
+                continue
+        return spec.default
 
     def _crossing(self, pair: tuple[str, str], clean: Mapping[str, Any], scope: str, scope_id: int | None,
                   organization: int | None) -> dict[str, Message]:

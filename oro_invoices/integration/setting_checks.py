@@ -33,14 +33,28 @@ DIRECT_DEBITS = frozenset({"direct_debit", "sepa_direct_debit"})
 COMBINED = (PAYMENT_MEANS, EINVOICES, PROFILE)
 
 
-def combined_problem(values: Mapping[str, Any], labels: Mapping[str, str]) -> Message | None:
+def combined_problem(values: Mapping[str, Any], labels: Mapping[str, str],
+                     place: tuple[str, int] | None = None) -> Message | None:
     """What is wrong with the effective ``values`` of ``COMBINED`` together, or None.
 
-    ``labels``: the label of each key's chosen value, named in the message.
+    ``labels``: the label of each key's chosen value, named in the message. ``place``: the scope
+    and id below the one saved whose values these are (an organization or a website that keeps one
+    of them itself), named in the message; None for the scope saved.
     """
-    if values[EINVOICES] and values[PROFILE] in NO_DIRECT_DEBIT and values[PAYMENT_MEANS] in DIRECT_DEBITS:
+    if not (values[EINVOICES] and values[PROFILE] in NO_DIRECT_DEBIT and values[PAYMENT_MEANS] in DIRECT_DEBITS):
+        return None
+    means, profile = Message(labels[PAYMENT_MEANS]), Message(labels[PROFILE])
+    if place is None:
         return Message(N_("%(means)s cannot be stated in %(profile)s e-invoices: they need the direct debit "
                           "mandate reference (BT-89), which invoices do not keep, so every posting would be "
                           "refused. Choose another payment means or e-invoice profile."),
-                       means=Message(labels[PAYMENT_MEANS]), profile=Message(labels[PROFILE]))
-    return None
+                       means=means, profile=profile)
+    words = {"organization": N_("Organization %(id)s would then make %(profile)s e-invoices with %(means)s, "
+                                "which they cannot state: they need the direct debit mandate reference (BT-89), "
+                                "which invoices do not keep, so every posting there would be refused. Choose "
+                                "another payment means or e-invoice profile, here or for that organization."),
+             "website": N_("Website %(id)s would then make %(profile)s e-invoices with %(means)s, which they "
+                           "cannot state: they need the direct debit mandate reference (BT-89), which invoices "
+                           "do not keep, so every posting there would be refused. Choose another payment means "
+                           "or e-invoice profile, here or for that website.")}
+    return Message(words[place[0]], id=str(place[1]), means=means, profile=profile)

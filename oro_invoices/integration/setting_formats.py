@@ -223,6 +223,17 @@ def vat_id(value: str) -> str:
                                       value=quoted(value), reason=_reason(exc, _NUMBER_REASONS, value))) from None
 
 
+def electronic_address(value: str) -> str:
+    """Empty, or an electronic address an e-invoice can state (BT-34, BT-49): an email address or a
+    Peppol participant id written ``scheme:id``."""
+    from oro_invoices.documents.einvoice.terms import electronic_address as stated
+    value = line(value)
+    if value and stated(value) is None:
+        raise ValidationError(Message("Must be an email address or a Peppol participant id written "
+                                      "scheme:id, such as 0088:4035811991021."))
+    return value
+
+
 def days(value: str) -> str:
     """Empty, or a whole number of days from 0 to ``payment_terms.MAX_DAYS``."""
     value = line(value)
@@ -259,6 +270,8 @@ FORMATS: dict[str, tuple[Callable[[str], str], str]] = {
     "bic": (bic, "empty or a BIC of 8 or 11 characters"),
     "vat_id": (vat_id, "empty or a VAT identification number with its country prefix, such as "
                        "`DE123456788`, with valid check digits"),
+    "electronic_address": (electronic_address, "empty, an email address or a Peppol participant id written "
+                                               "`scheme:id`, such as `0088:4035811991021`"),
     "days": (days, "empty or a whole number of days from 0 to 3650"),
     "terms": (terms, "text with line breaks that may name `{days}` and `{due_date}`, no other "
                      "placeholder or control character"),

@@ -260,7 +260,8 @@ class CreditNotes:
             state = self.ctx.payment_state(s, inv.id, lock=True)
             plan = self._plan(s, inv, state, data)
             self._check_authorizations(s, inv, state, plan)
-            note, change = self._issue(s, inv, state, plan, data["reason"], actor, key)
+            note, change = self._issue(s, inv, state, plan, data["reason"], actor, key,
+                                       buyer_reference=data["buyer_reference"].strip())
             kept: CreditEntry | None = None
             if plan.settlement == CREDIT:
                 kept = self.credit.keep(s, inv, note, plan.refund_amount, actor)
@@ -500,8 +501,10 @@ class CreditNotes:
         return _Planned(lines, ids, takes, REFUND, chosen.transaction_id, give_back)
 
     def _issue(self, s: Session, inv: Invoice, state: PaymentState, plan: _Planned, reason: str,
-               actor: str, request_key: str | None = None) -> tuple[Invoice, StatusChange]:
-        """Write and post the credit note, and take it off the invoice (all in ``s``)."""
+               actor: str, request_key: str | None = None, *,
+               buyer_reference: str = "") -> tuple[Invoice, StatusChange]:
+        """Write and post the credit note, and take it off the invoice (all in ``s``); it states the
+        invoice's buyer, with ``buyer_reference`` (BT-10) instead of the invoice's when given."""
         cur = inv.currency
         now = self.ctx.clock()
         today = self.ctx.today(inv)          # the day in the invoice's time zone
@@ -511,7 +514,8 @@ class CreditNotes:
             customer_user_id=inv.customer_user_id, customer_name=inv.customer_name,
             customer_user_email=inv.customer_user_email, order_id=inv.order_id,
             order_identifier=inv.order_identifier, invoice_date=today, due_date=today, currency=cur,
-            bill_to=inv.bill_to, ship_to=inv.ship_to, buyer=inv.buyer, payment_token=secrets.token_urlsafe(24),
+            bill_to=inv.bill_to, ship_to=inv.ship_to, payment_token=secrets.token_urlsafe(24),
+            buyer={**(inv.buyer or {}), "reference": buyer_reference} if buyer_reference else inv.buyer,
             credit_reason=reason.strip() or None, created_by=actor, created_at=now, updated_at=now)
         computed, totals = compute_lines(plan.lines, cur)
         note.lines = [InvoiceLineRow(

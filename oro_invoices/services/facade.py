@@ -390,7 +390,8 @@ class InvoiceService:
 
     def create_from_order(self, order_id: int, *, actor: str, organization_id: int | None = None,
                           invoice_date: dt.date | None = None, due_date: dt.date | None = None,
-                          lines: LineQuantities | None = None, invoice_again: bool = False) -> InvoiceDocument:
+                          lines: LineQuantities | None = None, invoice_again: bool = False,
+                          buyer: Mapping[str, str] | None = None) -> InvoiceDocument:
         """Create a draft invoice of the host's order ``order_id``: its lines, customer, customer
         user, website, currency, addresses and the link to it (``order_invoicing.order_payload``),
         through ``create`` and its checks.
@@ -400,7 +401,8 @@ class InvoiceService:
         ``lines``: only these order lines (position from 1 → quantity to invoice, at most what
         was ordered), for invoicing an order in parts (``order_invoicing.invoiced_lines`` says
         what remains of each). ``invoice_again``: create it even though the order's invoices
-        already come to its total.
+        already come to its total. ``buyer``: what the invoice states of its buyer (``create``'s
+        ``buyer``, such as its ``electronic_address``); the rest comes from the customer at posting.
 
         :raises NotFound: the host has no such order (in ``organization_id``), or there is no host.
         :raises ValidationError: the order has no lines or no customer; ``lines`` names a line it
@@ -412,7 +414,7 @@ class InvoiceService:
         """
         return self.order_invoicing.create(order_id, actor=actor, organization_id=organization_id,
                                            invoice_date=invoice_date, due_date=due_date, lines=lines,
-                                           invoice_again=invoice_again)
+                                           invoice_again=invoice_again, buyer=buyer)
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
         """Change a draft. On a posted invoice only ``payment_status`` may be given."""

@@ -593,6 +593,9 @@ class CreditNoteInputSchema(Schema):
                                validate=validate.OneOf(["refund", "credit", "outside"]))
     transaction_id = fields.Integer(allow_none=True, load_default=None, strict=True,
                                     validate=validate.Range(min=1, max=MAX_INT64))
+    buyer_reference = fields.String(load_default="", validate=[text_length(255), shown_text], metadata={
+        "description": "The buyer's reference (BT-10) the credit note states; empty: the invoice's (else the "
+                       "customer's). Peppol (the ubl profile) needs one where the invoice states none."})
 
     @validates_schema
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -170,9 +170,11 @@ def _payload(form: Any, left: Creditable, typed: Callable[[str], str] = str) -> 
 
     Fields: ``mode`` (``full`` or ``partial``), ``qty_<position>`` per line,
     ``amount_<rate>`` per tax rate, ``reason``, ``settlement`` (``outside``, ``credit``, or
-    ``refund:<transaction id>``).
+    ``refund:<transaction id>``), ``buyer_reference``.
     """
     payload: dict[str, Any] = {"reason": form.get("reason", "")}
+    if (form.get("buyer_reference") or "").strip():
+        payload["buyer_reference"] = form.get("buyer_reference")
     settlement, _sep, transaction = (form.get("settlement") or "").partition(":")
     if settlement:
         payload["settlement"] = settlement

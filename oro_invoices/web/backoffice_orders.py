@@ -38,6 +38,13 @@ TEMPLATE = "admin/order_tab.html"
 QUANTITY_FIELD = "qty_{position}"
 #: The days the form's due date gives while the customer has no Days to Pay.
 DEFAULT_DAYS = 30
+#: The form's field of the buyer's electronic address (BT-49) the invoice states.
+ADDRESS_FIELD = "buyer_electronic_address"
+
+
+def _buyer(address: str) -> dict[str, str] | None:
+    """What the invoice states of its buyer: the e-invoice address typed, if any (else the customer's)."""
+    return {"electronic_address": address} if address else None
 
 
 class OrderInvoices:
@@ -62,7 +69,7 @@ class OrderInvoices:
         keeping what was typed and saying why (nothing is written)."""
         self.pages.check(req, CREATE_PERMISSION)
         order = self._order(req)
-        fields = {name: (req.form.get(name) or "").strip() for name in ("invoice_date", "due_date")}
+        fields = {name: (req.form.get(name) or "").strip() for name in ("invoice_date", "due_date", ADDRESS_FIELD)}
         again = req.form.get("invoice_again") == "1"
         typed = {position: req.form.get(QUANTITY_FIELD.format(position=position)) or ""
                  for position in range(1, len(order.lines) + 1)
@@ -88,7 +95,7 @@ class OrderInvoices:
             doc = self.ctx.service.create_from_order(order.id, actor=actor_of(req),
                                                      organization_id=order.organization_id,
                                                      invoice_date=invoice_date, due_date=due_date, lines=lines,
-                                                     invoice_again=again)
+                                                     invoice_again=again, buyer=_buyer(fields[ADDRESS_FIELD]))
         except AlreadyInvoiced as exc:
             return self._render(req, order, fields=fields, typed=typed, again=True, error=_(exc.message),
                                 status=409)
@@ -97,8 +104,12 @@ class OrderInvoices:
             if status >= 500:
                 raise
             invalid = [f for f, _m in exc.errors if f in fields] if isinstance(exc, ValidationError) else []
+            refused = [m for f, m in exc.errors if f.startswith("buyer")] if isinstance(exc, ValidationError) else []
+            beside = {ADDRESS_FIELD: _(refused[0])} if refused else {}
+            if beside:
+                message = _("No invoice was created. Correct the e-invoice address marked below.")
             return self._render(req, order, fields=fields, typed=typed, again=again, error=message,
-                                status=status, invalid=invalid)
+                                status=status, invalid=invalid, errors=beside)
         flash = _("Draft invoice %(number)s was created from order %(order)s. Check it, then post it.",
                   number=doc.display_number, order=order.identifier)
         return Response.redirect(self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc.id), flashes=[("success", flash)])
@@ -145,7 +156,8 @@ class OrderInvoices:
         scope = DocumentScope(order.organization_id, order.website_id, order.customer_id)
         today = self.ctx.service.today(scope)   # the day a new invoice of the order is dated by default
         due = due_by_terms(self.ctx.service.seller(scope), today) or today + dt.timedelta(days=DEFAULT_DAYS)
-        values: dict[str, Any] = fields or {"invoice_date": today.isoformat(), "due_date": due.isoformat()}
+        values: dict[str, Any] = fields or {"invoice_date": today.isoformat(), "due_date": due.isoformat(),
+                                            ADDRESS_FIELD: ""}
         can_create = req.can(CREATE_PERMISSION) and bool(order.lines)
         lines = self.ctx.service.order_invoicing.invoiced_lines(order) if can_create else ()
         if can_create:

@@ -121,7 +121,7 @@ _FIELD_LABELS: dict[str, LazyProxy] = {
     "document_type": lazy_gettext("Document Type"), "overdue": lazy_gettext("Overdue"),
     "total_min": lazy_gettext("Total from"), "total_max": lazy_gettext("Total to"), "sort": lazy_gettext("Sort by"),
     "limit": lazy_gettext("Rows per page"), "per_page": lazy_gettext("Rows per page"),
-    "settlement": lazy_gettext("Money already paid"),
+    "settlement": lazy_gettext("Money already paid"), "buyer_reference": lazy_gettext("Buyer reference"),
 }
 #: Fields whose messages say what they are about themselves ("The payment form is damaged; …").
 _UNLABELLED = frozenset({"request_key", "origin", "order_id"})

@@ -292,3 +292,42 @@ def test_sepa_direct_debit_with_an_xrechnung_profile_is_refused_next_to_the_sett
     assert resp.status_code == 422
     assert error_next_to(resp.get_data(as_text=True), PROFILE).startswith(
         "Direct Debit cannot be stated in EN 16931 UBL 2.1 (XML beside the PDF) e-invoices")
+
+
+def test_a_global_direct_debit_is_refused_where_an_organization_keeps_a_ubl_profile(shop, admin):
+    """The combination is checked at every scope a save applies to: an organization keeping its own
+    profile would get the global payment means and every posting there would be refused."""
+    settings(shop).apply({EINVOICES: True})
+    settings(shop).apply({PROFILE: "xrechnung_ubl"}, "organization", 1)
+    before = stored_everywhere(shop)
+    resp = save(admin, CONFIG, {MEANS: "sepa_direct_debit", f"{MEANS}.use_default": None})
+    assert resp.status_code == 422
+    assert error_next_to(resp.get_data(as_text=True), MEANS) == (
+        "Organization 1 would then make XRechnung 3.0 UBL (XML beside the PDF) e-invoices with SEPA Direct Debit, "
+        "which they cannot state: they need the direct debit mandate reference (BT-89), which invoices do not "
+        "keep, so every posting there would be refused. Choose another payment means or e-invoice profile, here "
+        "or for that organization.")
+    assert stored_everywhere(shop) == before
+    settings(shop).apply({PROFILE: "en16931"}, "organization", 1)    # Factur-X states it
+    assert save(admin, CONFIG, {MEANS: "sepa_direct_debit", f"{MEANS}.use_default": None}).status_code == 302
+
+
+def test_an_organizations_ubl_profile_is_refused_where_its_website_keeps_a_direct_debit(shop, admin):
+    settings(shop).apply({EINVOICES: True})
+    config = shop[0].extensions["oro_reference_host"].config
+    config.save(MEANS, "direct_debit", "website", 3)    # Sakura's website: not under organization 1
+    assert save(admin, ORG1, {PROFILE: "ubl", f"{PROFILE}.use_default": None}).status_code == 302
+    config.save(MEANS, "direct_debit", "website", 2)
+    before = stored_everywhere(shop)
+    resp = save(admin, ORG1, {PROFILE: "xrechnung", f"{PROFILE}.use_default": None})
+    assert resp.status_code == 422
+    assert error_next_to(resp.get_data(as_text=True), PROFILE).startswith(
+        "Website 2 would then make XRechnung 3.0 (CII in the PDF) e-invoices with Direct Debit, which they cannot "
+        "state:")
+    assert stored_everywhere(shop) == before
+
+
+def test_the_payment_means_help_says_which_profiles_cannot_state_direct_debit(admin):
+    row = text_of(row_of(admin.get(CONFIG).get_data(as_text=True), MEANS))
+    assert ('"Direct Debit" and "SEPA Direct Debit" cannot be stated in the XRechnung and EN 16931 UBL '
+            "e-invoice profiles") in row

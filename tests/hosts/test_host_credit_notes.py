@@ -417,3 +417,21 @@ def test_the_form_shows_what_amounts_credited_at_a_rate_leave_of_its_lines(admin
     ok = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "partial", "qty_1": "8"})
     assert ok.status_code == 303
     assert admin.service.get(inv.id).amount_credited == Decimal("1560.00")
+
+
+def test_the_credit_note_form_takes_the_buyers_reference_the_credit_note_states(admin):
+    inv = _posted_unpaid(admin)
+    view = f"/admin/invoices/{inv.id}"
+    form = admin.get(f"{view}/credit-notes/new").get_data(as_text=True)
+    assert '<label class="oi-label" for="oi-credit-buyer-reference">Buyer reference</label>' in form
+    assert "The buyer's reference (BT-10) the credit note's e-invoice states" in text_of(form)
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "partial", "qty_1": "1", "reason": "Returned", "buyer_reference": "x" * 256})
+    assert resp.status_code == 422
+    assert "Buyer reference: At most 255 characters." in text_of(resp.get_data(as_text=True))
+    assert admin.service.credit_notes_of(inv.id) == []
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "partial", "qty_1": "1", "reason": "Returned", "buyer_reference": "PO-4471"})
+    assert resp.status_code == 303
+    [note] = admin.service.credit_notes_of(inv.id)
+    assert admin.service.get(note.id).buyer.reference == "PO-4471"

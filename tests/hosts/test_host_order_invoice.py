@@ -300,3 +300,24 @@ def test_the_seeded_first_order_is_invoiced_by_a_posted_invoice_and_a_draft_of_i
                          ["4", "GLV-L", "Safety gloves, size L (pair)", "10 pairs", "0 pairs", "10 pairs", "0"]]
     assert ("Already invoiced: by posted invoices, less what credit notes took back. In drafts: by draft "
             "invoices not posted yet.") in text_of(tab)
+
+
+def test_create_invoice_states_the_buyers_e_invoice_address_typed(shop):
+    client = admin(shop)
+    order_id = new_order(shop)
+    tab = client.get(f"/admin/orders/{order_id}{TAB}").get_data(as_text=True)
+    assert re.search(r'<label for="oi-order-buyer-address">Buyer(&#39;|&#x27;|\')s E-Invoice Address</label>', tab)
+    assert "Where the buyer receives e-invoices (BT-49)" in text_of(tab)
+    resp = create(client, order_id, buyer_electronic_address="4035811991021")
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "No invoice was created. Correct the e-invoice address marked below." in text_of(html)
+    beside = re.search(r'id="f-error-buyer_electronic_address"[^>]*>([^<]*)<', html)
+    assert beside and beside.group(1) == ("Must be an email address or a Peppol participant id written scheme:id, "
+                                          "such as 0088:4035811991021.")
+    assert 'value="4035811991021"' in html and 'aria-invalid="true"' in html
+    assert client.service.count_invoices({"order_id": order_id}) == 0
+    resp = create(client, order_id, buyer_electronic_address=" 0088:4035811991021 ")
+    assert resp.status_code == 303
+    doc = client.service.list_invoices({"order_id": order_id}).items[0]
+    assert client.service.get(doc.id).buyer.electronic_address == "0088:4035811991021"

@@ -120,7 +120,7 @@ class OscarOrders:
 def _customer(row: BusinessCustomer) -> CustomerRef:
     return CustomerRef(row.id, row.name, row.parent_id, None, row.organization_id,
                        vat_id=row.vat_id, country_code=row.country_code,
-                       buyer_reference=row.buyer_reference)
+                       buyer_reference=row.buyer_reference, einvoice_address=row.einvoice_address.strip())
 
 
 def _customer_user(buyer: Buyer) -> CustomerUserRef:

@@ -120,7 +120,7 @@ class OscarHost:
 
     name = "oscar"
     capabilities = frozenset({"storefront", "customer_hierarchy", "email_customisation",
-                              "buyer_tax_data"})
+                              "buyer_tax_data", "einvoice_address"})
 
     def __init__(self, db: str = "default") -> None:
         areas = prefixes()

@@ -59,6 +59,17 @@ class EmailTemplateDefault(models.Model):
         return str(self.name)
 
 
+def check_einvoice_address(value: str) -> None:
+    """An e-invoice address must be one an e-invoice can state (BT-49): an email address or a
+    Peppol participant id ``scheme:id``."""
+    from django.core.exceptions import ValidationError
+
+    from oro_invoices.documents.einvoice.terms import electronic_address
+    if value.strip() and electronic_address(value) is None:
+        raise ValidationError("Must be an email address or a Peppol participant id written scheme:id, "
+                              "such as 0088:4035811991021.")
+
+
 class BusinessCustomer(models.Model):
     """A customer (a company) whose users buy in the shop, in a partner's organization."""
 
@@ -71,6 +82,11 @@ class BusinessCustomer(models.Model):
     vat_id = models.CharField("VAT id", max_length=40, blank=True)
     country_code = models.CharField(max_length=2, blank=True)
     buyer_reference = models.CharField(max_length=100, blank=True)
+    einvoice_address = models.CharField(
+        "e-invoice address", max_length=255, blank=True, validators=[check_einvoice_address],
+        help_text="Where the customer receives e-invoices (BT-49): an invoicing email address or a Peppol "
+                  "participant id written scheme:id, such as 0088:4035811991021. Empty: the customer "
+                  "user's email.")
 
     class Meta:
         ordering = ["name"]

@@ -146,13 +146,14 @@ class KitSeeder:
 
     def add_customer(self, name: str, *, parent_id: int | None = None,
                      group_id: int | None = None, organization_id: int = 1, vat_id: str = "",
-                     country_code: str = "", buyer_reference: str = "") -> CustomerRef:
+                     country_code: str = "", buyer_reference: str = "", einvoice_address: str = "") -> CustomerRef:
         from oro_invoices.adapters.oscar.models import BusinessCustomer
         if group_id is not None:
             raise ValueError("Oscar has no customer groups")
         row = BusinessCustomer.objects.using(self.db).create(
             name=name, parent_id=parent_id, organization=self.partner(organization_id),
-            vat_id=vat_id, country_code=country_code, buyer_reference=buyer_reference)
+            vat_id=vat_id, country_code=country_code, buyer_reference=buyer_reference,
+            einvoice_address=einvoice_address)
         found = self.host.customers.get_customer(row.id)
         assert found is not None
         return found

@@ -25,6 +25,7 @@ from oro_invoices.documents.einvoice.terms import (
     percent,
     plain,
     quantity_and_price,
+    seller_electronic_address,
     unit_code,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
@@ -109,8 +110,9 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
         _seller_contact(party, seller)
     _address(party, seller.postal_code, seller.street, seller.city, seller.country_code,
              line_two=seller.street2, region=seller.region)
-    if full and seller.contact_email:
-        _text(_el(party, RAM, "URIUniversalCommunication"), RAM, "URIID", seller.contact_email, schemeID="EM")
+    endpoint = seller_electronic_address(seller)
+    if endpoint is not None:  # BT-34 (BASIC has it too)
+        _text(_el(party, RAM, "URIUniversalCommunication"), RAM, "URIID", endpoint[0], schemeID=endpoint[1])
     if seller.vat_id and not outside:
         _text(_el(party, RAM, "SpecifiedTaxRegistration"), RAM, "ID", seller.vat_id, schemeID="VA")
     if seller.tax_id and seller.tax_id != seller.vat_id:
@@ -121,12 +123,12 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
     _address(buyer, bill_to.postal_code if bill_to else "", bill_to.street if bill_to else "",
              bill_to.city if bill_to else "", doc.buyer.country_code,
              line_two=bill_to.street2 if bill_to else "", region=bill_to.region if bill_to else "")
-    endpoint = buyer_electronic_address(doc) if full else None
-    if endpoint is not None:  # BT-49
+    endpoint = buyer_electronic_address(doc)
+    if endpoint is not None:  # BT-49 (BASIC has it too)
         _text(_el(buyer, RAM, "URIUniversalCommunication"), RAM, "URIID", endpoint[0], schemeID=endpoint[1])
     if doc.buyer.vat_id and not outside:
         _text(_el(buyer, RAM, "SpecifiedTaxRegistration"), RAM, "ID", doc.buyer.vat_id, schemeID="VA")
-    if doc.order_identifier and full:  # the shop's order is the seller's (BT-14; not in BASIC)
+    if doc.order_identifier and full:  # the shop's order is the seller's (BT-14; the BASIC XSD has no BT-14)
         _text(_el(agreement, RAM, "SellerOrderReferencedDocument"), RAM, "IssuerAssignedID",
               doc.order_identifier)
 

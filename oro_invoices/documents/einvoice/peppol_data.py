@@ -25,15 +25,29 @@ def missing(doc: InvoiceDocument, profile: str) -> list[tuple[str, str]]:
     if buyer_electronic_address(doc) is None:
         found.append(("PEPPOL-EN16931-R010", _no_electronic_address(doc)))
     if profile == "ubl" and not doc.buyer.reference:  # XRechnung requires BT-10 itself (BR-DE-15)
-        found.append(("PEPPOL-EN16931-R003",
-                      "The invoice has no buyer reference (BT-10) and no purchase order reference (BT-13), one "
-                      "of which Peppol requires: set the customer's buyer reference (CustomerRef.buyer_reference) "
-                      "or state one on the invoice (buyer.reference)."))
+        found.append(("PEPPOL-EN16931-R003", _no_buyer_reference(doc)))
     if document_payment_means(doc) in DIRECT_DEBIT:
         found.append(("PEPPOL-EN16931-R061",
                       "Direct debit needs the mandate reference (BT-89), which invoices do not keep: set "
                       "the seller's Payment Means (oro_invoices.seller.payment_means) to another means."))
     return found
+
+
+def _no_buyer_reference(doc: InvoiceDocument) -> str:
+    """R003 in words: a credit note's says where to give the reference its invoice did not state.
+
+    The shop never knows the buyer's purchase order (BT-13), and the number of the invoice credited
+    (BT-25) is no buyer reference: the buyer's reference is asked for, as for an invoice."""
+    if doc.is_credit_note:
+        credited = doc.credited_invoice.number if doc.credited_invoice is not None else ""
+        return (f"The credit note has no buyer reference (BT-10) and no purchase order reference (BT-13), one of "
+                f"which Peppol requires, and invoice {credited}, which it credits, states none either: give the "
+                "buyer's reference when creating the credit note (Buyer reference on the Create Credit Note form, "
+                "buyer_reference in POST /api/invoices/{id}/credit-notes) or set the customer's buyer reference "
+                "(CustomerRef.buyer_reference).")
+    return ("The invoice has no buyer reference (BT-10) and no purchase order reference (BT-13), one "
+            "of which Peppol requires: set the customer's buyer reference (CustomerRef.buyer_reference) "
+            "or state one on the invoice (buyer.reference).")
 
 
 def _no_electronic_address(doc: InvoiceDocument) -> str:

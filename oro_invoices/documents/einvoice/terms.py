@@ -139,6 +139,15 @@ def participant_id(scheme: str, value: str) -> str:
     return written if value.strip() and PARTICIPANT_ID.fullmatch(written) else ""
 
 
+def seller_electronic_address(seller: SellerInfo) -> tuple[str, str] | None:
+    """BT-34 and its scheme: the seller's e-invoice address when set (and one an e-invoice can
+    state), else its contact email; None when there is neither."""
+    found = electronic_address(seller.electronic_address) if seller.electronic_address else None
+    if found is None and seller.contact_email:
+        return seller.contact_email, "EM"
+    return found
+
+
 def buyer_electronic_address(doc: InvoiceDocument) -> tuple[str, str] | None:
     """BT-49 and its scheme: the customer's e-invoice address, else the customer user's email;
     None when there is neither (or the customer's is neither an email nor a participant id)."""

@@ -29,6 +29,7 @@ from oro_invoices.documents.einvoice.terms import (
     percent,
     plain,
     quantity_and_price,
+    seller_electronic_address,
     unit_code,
 )
 from oro_invoices.domain.invoice import Address, InvoiceDocument, InvoiceLine, TaxCategory
@@ -99,8 +100,9 @@ def _seller(root: etree._Element, doc: InvoiceDocument) -> None:
     """BG-4: electronic address, postal address, tax registrations, legal entity, contact."""
     seller, outside = doc.seller, outside_scope(doc)
     party = _cac(_cac(root, "AccountingSupplierParty"), "Party")
-    if seller.contact_email:  # BT-34
-        _cbc(party, "EndpointID", seller.contact_email, schemeID="EM")
+    endpoint = seller_electronic_address(seller)
+    if endpoint is not None:  # BT-34
+        _cbc(party, "EndpointID", endpoint[0], schemeID=endpoint[1])
     _address(party, "PostalAddress", street=seller.street, line_two=seller.street2, city=seller.city,
              postcode=seller.postal_code, region=seller.region, country=seller.country_code)
     if seller.vat_id and not outside:

@@ -139,3 +139,22 @@ def test_the_admins_refusal_is_in_the_admins_language(shop: Shop) -> None:
     assert status == 200
     assert ("Zahlungsereignisse „Invoice payment“ werden von den Rechnungen erfasst, wenn eine Rechnung bezahlt oder "
             "erstattet wird, nicht von Hand.") in page
+
+
+def test_a_business_customers_e_invoice_address_is_its_customer_refs(shop: Shop) -> None:
+    """The einvoice_address capability: kept on the business customer, checked in the Django admin."""
+    from oro_invoices.adapters.oscar.models import BusinessCustomer
+    assert "einvoice_address" in shop.host.capabilities
+    customer = shop.host.seeder().add_customer("Acme Industries AG", einvoice_address="0088:4035811991021")
+    assert shop.host.customers.get_customer(customer.id).einvoice_address == "0088:4035811991021"
+    login_superuser(shop)
+    row = BusinessCustomer.objects.get(pk=customer.id)
+    form = {"name": row.name, "organization": str(row.organization_id), "parent": "", "vat_id": "",
+            "country_code": "", "buyer_reference": "", "einvoice_address": "4035811991021",
+            "buyers-TOTAL_FORMS": "0", "buyers-INITIAL_FORMS": "0", "buyers-MIN_NUM_FORMS": "0",
+            "buyers-MAX_NUM_FORMS": "1000", "_save": "Save"}
+    status, page = admin_post(shop, f"/admin/oro_invoices_oscar/businesscustomer/{row.pk}/change/", form)
+    assert status == 200
+    assert ("Must be an email address or a Peppol participant id written scheme:id, such as 0088:4035811991021."
+            in page)
+    assert shop.host.customers.get_customer(customer.id).einvoice_address == "0088:4035811991021"

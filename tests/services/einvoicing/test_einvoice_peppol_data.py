@@ -99,6 +99,23 @@ def test_the_shops_order_number_is_the_sellers_order_reference(svc, settings, ac
         assert cii.element_texts(xml, "//ram:BuyerOrderReferencedDocument") == []
 
 
+def test_a_factur_x_basic_invoice_states_both_electronic_addresses(svc, settings, acme):
+    """BT-49 and BT-34 are in the BASIC profile (its XSD has ram:URIUniversalCommunication in both
+    parties); BT-14 is not (no ram:SellerOrderReferencedDocument), and BT-13 is the buyer's order, not the shop's."""
+    settings.set("oro_invoices.einvoice.profile", "basic")
+    posted = svc.post(svc.create(german_payload(acme, **NO_USER, order_identifier="SO-0005",
+                                                buyer={"electronic_address": "9930:DE136695976"})).id)
+    xml = kept_xml(svc, posted.id)
+    buyer = "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID"
+    assert cii.element_texts(xml, buyer) == ["DE136695976"]
+    assert cii.element_texts(xml, f"{buyer}/@schemeID") == ["9930"]
+    seller = "//ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID"
+    assert cii.element_texts(xml, seller) == ["billing@northwind.example"]
+    assert cii.element_texts(xml, f"{seller}/@schemeID") == ["EM"]
+    assert cii.element_texts(xml, "//ram:SellerOrderReferencedDocument") == []
+    assert cii.element_texts(xml, "//ram:BuyerOrderReferencedDocument") == []
+
+
 def test_direct_debit_refuses_a_ubl_posting(svc, settings, acme):
     """R061 asks a mandate of payment means 49 as of 59."""
     settings.apply({"oro_invoices.einvoice.profile": "ubl"})
@@ -115,3 +132,54 @@ def test_the_invoice_states_the_participant_id_and_its_xml_reads_back_with_it(sv
     read = read_xml(kept_xml(svc, posted.id))
     assert read.payload["buyer"]["electronic_address"] == "9930:DE136695976"
     assert read.payload["order_identifier"] == "SO-0005"
+
+
+@pytest.mark.parametrize("profile", ["ubl", "en16931", "basic"])
+def test_the_sellers_e_invoice_address_setting_is_its_electronic_address(svc, settings, acme, profile):
+    """BT-34: the seller's E-Invoice Address when set, frozen with the invoice; else its contact email."""
+    settings.set("oro_invoices.einvoice.profile", profile)
+    settings.set("oro_invoices.seller.electronic_address", "0204:991-1234512345-06")
+    posted = svc.post(svc.create(german_payload(acme, buyer={"reference": "991-1234512345-06"})).id)
+    settings.set("oro_invoices.seller.electronic_address", "ap@northwind.example")    # later: the posted one stays
+    xml = kept_xml(svc, posted.id)
+    if profile == "ubl":
+        endpoint = "//cac:AccountingSupplierParty/cac:Party/cbc:EndpointID"
+        assert ubl.element_texts(xml, endpoint) == ["991-1234512345-06"]
+        assert ubl.element_texts(xml, f"{endpoint}/@schemeID") == ["0204"]
+        assert rules.errors(rules.check_peppol(xml)) == []
+    else:
+        endpoint = "//ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID"
+        assert cii.element_texts(xml, endpoint) == ["991-1234512345-06"]
+        assert cii.element_texts(xml, f"{endpoint}/@schemeID") == ["0204"]
+    later = kept_xml(svc, svc.post(svc.create(german_payload(acme)).id).id)
+    assert b'schemeID="EM">ap@northwind.example<' in later
+
+
+def test_a_sellers_e_invoice_address_that_no_e_invoice_can_state_is_refused(settings):
+    from oro_invoices.integration.config import InvalidSetting
+    with pytest.raises(InvalidSetting, match=r"invalid value '4035811991021': Must be an email address or a Peppol "
+                                             r"participant id written scheme:id, such as 0088:4035811991021\."):
+        settings.set("oro_invoices.seller.electronic_address", "4035811991021")
+    assert settings.stored("oro_invoices.seller.electronic_address") is None
+
+
+def test_a_ubl_credit_note_of_an_invoice_without_buyer_reference_says_where_to_give_one(svc, host, settings, acme):
+    """R003 holds for credit notes too: the shop knows no purchase order (BT-13) and the credited
+    invoice's number is no buyer reference, so the reference is asked for when crediting."""
+    host.customers.customers[acme.id] = dataclasses.replace(acme, buyer_reference="")
+    invoice = svc.post(svc.create(german_payload(acme)).id)    # posted as Factur-X: no BT-10 needed
+    settings.set("oro_invoices.einvoice.profile", "ubl")
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.create_credit_note(invoice.id, {"full": True}, actor="admin")
+    assert (f"[PEPPOL-EN16931-R003] The credit note has no buyer reference (BT-10) and no purchase order reference "
+            f"(BT-13), one of which Peppol requires, and invoice {invoice.invoice_number}, which it credits, states "
+            "none either: give the buyer's reference when creating the credit note (Buyer reference on the Create "
+            "Credit Note form, buyer_reference in POST /api/invoices/{id}/credit-notes) or set the customer's buyer "
+            "reference (CustomerRef.buyer_reference).") in caught.value.message
+    assert svc.credit_notes_of(invoice.id) == []
+    note = svc.create_credit_note(invoice.id, {"full": True, "buyer_reference": " PO-4471 "},
+                                  actor="admin").credit_note
+    assert note.buyer.reference == "PO-4471"
+    xml = kept_xml(svc, note.id)
+    assert ubl.element_texts(xml, "/*/cbc:BuyerReference") == ["PO-4471"]
+    assert rules.errors(rules.check_peppol(xml)) == []
