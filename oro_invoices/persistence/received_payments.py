@@ -41,6 +41,8 @@ class ReceivedPayment:
     #: the payment method's name (``stripe``); ``method`` is what people read
     method_code: str
     method: str
+    #: when it was recorded (UTC); of a payment recorded by hand, noon of the day received in its
+    #: invoice's time zone, where receipts write its day
     received_at: dt.datetime
     #: who paid, when a signed-in customer user started the payment in the storefront: what
     #: the payment was started under (their email address), else ""
