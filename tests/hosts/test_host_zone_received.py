@@ -1,14 +1,17 @@
 """A payment recorded by hand as received on a day is that day in the organization's time zone
 (``oro_invoices.timezone``): its receipt says that day in Auckland (UTC+13 in January), where
-noon UTC is already the next day, and in Los Angeles (UTC-8)."""
+noon UTC is already the next day, and in Los Angeles (UTC-8): in its email and its PDF."""
 from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from html import unescape
 
 import pytest
+from support.api import shop_api_call
 from support.days import shown
+from support.pdfs import pdf_lines
 
 from oro_invoices.hosts.reference.testing import text_of
 
@@ -47,3 +50,14 @@ def test_the_receipt_of_a_payment_recorded_by_hand_says_the_day_received(shop, a
     body = unescape(re.search(r'<textarea id="oi-email-body"[^>]*>(.*?)</textarea>',
                               page.get_data(as_text=True), re.S).group(1))
     assert f"Payment date: {shown(RECEIVED)}\n" in body, body
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler's pdftotext")
+def test_the_receipt_pdf_of_a_payment_recorded_by_hand_says_the_day_received(shop, admin, monkeypatch):
+    invoice_id = record_received(shop, admin, monkeypatch, "Pacific/Auckland",
+                                 dt.datetime(2031, 1, 15, 3, 0, tzinfo=dt.UTC))
+    [payment] = shop_api_call(shop, "GET", f"/invoices/{invoice_id}/payments").get_json()["data"]
+    receipt = shop_api_call(shop, "GET", f"/invoices/{invoice_id}/payments/{payment['id']}/receipt")
+    assert receipt.status_code == 200
+    lines = pdf_lines(receipt.get_data()).splitlines()
+    assert any(line.endswith(f"Payment date {shown(RECEIVED)}") for line in lines), lines
