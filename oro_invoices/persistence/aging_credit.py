@@ -45,9 +45,11 @@ class CreditRow:
     amount: int
 
 
-def credit_rows(session: Session, *, within: InvoiceFilter, on: dt.date | None = None) -> list[CreditRow]:
+def credit_rows(session: Session, *, within: InvoiceFilter, on: dt.date | None = None,
+                zone: dt.tzinfo = dt.UTC) -> list[CreditRow]:
     """The credit above zero of the customers ``within`` selects: now, or (``on``) at the end of
-    that day, each entry counted on the day of its money; in no set order."""
+    that day in ``zone`` (its organization's time zone), each entry counted on the day of its
+    money; in no set order."""
     table: Any = CustomerCreditRow if on is None else CreditEntryRow
     conditions = []
     if within.organization_id is not None:
@@ -62,7 +64,7 @@ def credit_rows(session: Session, *, within: InvoiceFilter, on: dt.date | None =
         stmt = select(CustomerCreditRow.organization_id, CustomerCreditRow.customer_id, CustomerCreditRow.currency,
                       CustomerCreditRow.balance).where(CustomerCreditRow.balance > 0, *conditions)
     else:
-        stmt = _credit_on(on, conditions)
+        stmt = _credit_on(on, conditions, zone)
     found = [(org, customer, currency, int(amount)) for org, customer, currency, amount in session.execute(stmt)]
     if not found:
         return []
@@ -73,7 +75,7 @@ def credit_rows(session: Session, *, within: InvoiceFilter, on: dt.date | None =
             for org, customer, currency, amount in found if keep_unnamed or (org, customer) in names]
 
 
-def _credit_on(day: dt.date, conditions: list[ColumnElement[bool]]) -> Any:
+def _credit_on(day: dt.date, conditions: list[ColumnElement[bool]], zone: dt.tzinfo) -> Any:
     """The sum of the ledger entries (``conditions`` on ``CreditEntryRow``) counting up to the end
     of ``day``, per organization, customer and currency, where above zero."""
     entry, tx, undone, note = CreditEntryRow, aliased(PaymentTransaction), aliased(PaymentTransaction), aliased(Invoice)
@@ -81,9 +83,9 @@ def _credit_on(day: dt.date, conditions: list[ColumnElement[bool]]) -> Any:
     reversal = tx.data["reverses"].as_integer().is_not(None)
     counts = case(
         (and_(entry.kind == EntryKind.CREDIT_NOTE.value, note.invoice_date.is_not(None)), note.invoice_date < since),
-        (and_(reversal, undone.id.is_not(None)), counts_before(undone, since)),
-        (tx.id.is_not(None), counts_before(tx, since)),
-        else_=entry.created_at < midnight(since))
+        (and_(reversal, undone.id.is_not(None)), counts_before(undone, since, zone)),
+        (tx.id.is_not(None), counts_before(tx, since, zone)),
+        else_=entry.created_at < midnight(since, zone))
     total = func.sum(entry.amount)
     return (select(entry.organization_id, entry.customer_id, entry.currency, total).select_from(entry)
             .outerjoin(tx, tx.id == entry.transaction_id).outerjoin(undone, undone.id == tx.parent_id)

@@ -6,7 +6,8 @@ its total less the credit notes dated up to that day and the payments received u
 recorded refunds) left, and it could be paid if the status those facts give
 (``domain.statuses``) let it. As in the account's ledger (``persistence.ledger``), a payment is
 counted on the day it was received (as an admin recorded it by hand), else the day it was
-recorded; a payment recorded in error and reversed counts on no day.
+recorded; a payment recorded in error and reversed counts on no day. A day ends at midnight in
+the time zone of the invoices' organization and website (``zone``: ``ServiceContext.time_zone``).
 
 Only invoices whose facts changed after the day can differ from now. So the aging of today's
 open invoices judged on the day (``persistence.aging``, read from its index alone) is read in
@@ -31,7 +32,7 @@ from oro_invoices.domain import statuses
 from oro_invoices.domain.aging import BUCKETS, bucket_of
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.aging import NOT_READ, AgingRow, aging_rows
-from oro_invoices.persistence.ledger import SETTLING, counted, set_on
+from oro_invoices.persistence.ledger import SETTLING, counted, midnight, set_on
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, held_of, item_row, open_items_query
@@ -88,9 +89,11 @@ def _key(organization_id: int | None, customer_id: int | None, name: str, curren
     return organization_id, customer_id, "" if customer_id is not None else name, currency
 
 
-def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> list[AgingRow]:
-    """The aging at the end of ``day`` of the invoices ``within`` selects, as ``aging_rows``
-    gives today's: one row per organization, customer and currency, in no set order."""
+def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter,
+                  zone: dt.tzinfo = dt.UTC) -> list[AgingRow]:
+    """The aging at the end of ``day`` in ``zone`` (its organization's time zone) of the invoices
+    ``within`` selects, as ``aging_rows`` gives today's: one row per organization, customer and
+    currency, in no set order."""
     lines: dict[_Key, list[int]] = {}         # count, the amounts by bucket, what is held past due, then not yet due
     names: dict[_Key, str] = {}
     for row in aging_rows(session, today=day, within=within):
@@ -100,7 +103,7 @@ def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> l
     for item in _open_dated_after(session, day, within):
         _add(lines, _key(item.organization_id, item.customer_id, item.customer_name, item.currency),
              _bucket(item.due_date, day), -item.due, -item.holding, -1)
-    for invoice in changed_invoices(session, day=day, within=within):
+    for invoice in changed_invoices(session, day=day, within=within, zone=zone):
         bucket = _bucket(invoice.due_date, day)
         if invoice.open_now:
             _add(lines, invoice.key, bucket, -invoice.owed_now, -invoice.holding_now, -1)
@@ -111,12 +114,12 @@ def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> l
             for key, line in lines.items() if line[0] > 0]
 
 
-def open_items_on(session: Session, *, day: dt.date, within: InvoiceFilter,
-                  limit: int = ITEMS_MAX) -> tuple[list[OpenItemRow], int]:
-    """``statement.open_items`` at the end of ``day``: today's open invoices dated up to it,
+def open_items_on(session: Session, *, day: dt.date, within: InvoiceFilter, limit: int = ITEMS_MAX,
+                  zone: dt.tzinfo = dt.UTC) -> tuple[list[OpenItemRow], int]:
+    """``statement.open_items`` at the end of ``day`` in ``zone``: today's open invoices dated up to it,
     each invoice with facts after it (``changed_invoices``) as it was then instead; at most
     ``limit`` of them in the statement's order, and how many there are in all."""
-    changed = changed_invoices(session, day=day, within=within)
+    changed = changed_invoices(session, day=day, within=within, zone=zone)
     ids = {invoice.id for invoice in changed if invoice.open_now}
     stmt = open_items_query(within).where(PaymentState.invoice_date <= day)
     ordered = stmt.order_by(PaymentState.currency, PaymentState.open_due_date, Invoice.invoice_date,
@@ -153,12 +156,14 @@ def _add(lines: dict[_Key, list[int]], key: _Key, bucket: int, amount: int, held
     line[-2 if bucket else -1] += held
 
 
-def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -> list[ChangedInvoice]:
+def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter,
+                     zone: dt.tzinfo = dt.UTC) -> list[ChangedInvoice]:
     """Each posted invoice ``within`` selects (``aging.NOT_READ`` not read) dated up to ``day``
     with a transaction recorded, a credit note dated or its status set from outside after it, as
-    it is now and as it was at the end of ``day``; ``open_now`` is whether the aging of today's
-    open invoices dated up to ``day`` counts it (``aging_rows``)."""
-    after = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    it is now and as it was at the end of ``day`` in ``zone`` (its organization's time zone);
+    ``open_now`` is whether the aging of today's open invoices dated up to ``day`` counts it
+    (``aging_rows``)."""
+    after = midnight(day + dt.timedelta(days=1), zone)
     notes = select(Invoice.credited_invoice_id).where(Invoice.document_type == "credit_note",
                                                       Invoice.status == "posted", Invoice.invoice_date > day,
                                                       Invoice.credited_invoice_id.is_not(None))
@@ -182,11 +187,11 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
                Invoice.invoice_date <= day, Invoice.due_date.is_not(None)), rest).order_by(Invoice.id)
     rows = session.execute(stmt).all()
     settled_on = set_on(session, {row.id: row.payment_status for row in rows
-                                  if row.forced and row.payment_status in SETTLING})
+                                  if row.forced and row.payment_status in SETTLING}, zone)
     found: list[ChangedInvoice] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        facts, credits = _facts_on(session, day, [row.id for row in chunk]), _credits_on(session, day, chunk)
+        facts, credits = _facts_on(session, day, [row.id for row in chunk], zone), _credits_on(session, day, chunk)
         for row in chunk:
             total, paid, credited = int(row.total_amount), int(row.amount_paid or 0), int(row.amount_credited or 0)
             open_now = row.open_due_date is not None
@@ -212,12 +217,13 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
     return found
 
 
-def _facts_on(session: Session, day: dt.date, ids: list[int]) -> dict[int, list[statuses.TransactionFacts]]:
-    """The transactions of ``ids`` that count up to the end of ``day`` (``ledger.counted``), as
-    the status reads them."""
+def _facts_on(session: Session, day: dt.date, ids: list[int],
+              zone: dt.tzinfo) -> dict[int, list[statuses.TransactionFacts]]:
+    """The transactions of ``ids`` that count up to the end of ``day`` in ``zone`` (``ledger.counted``),
+    as the status reads them."""
     rows = session.execute(select(PaymentTransaction).where(PaymentTransaction.invoice_id.in_(ids))).scalars()
     facts: dict[int, list[statuses.TransactionFacts]] = {}
-    for row, on in counted(rows):
+    for row, on in counted(rows, zone):
         if on <= day:
             # reversals and what they reversed are not ``counted``: as if neither was recorded
             facts.setdefault(row.invoice_id, []).append(views.facts(

@@ -5,7 +5,7 @@ positive when they raise what is owed.
 - a posted **invoice**: its total, on its invoice date;
 - a posted **credit note**: minus its total, on its date;
 - a successful **payment** (a charge, or the capture of an authorization): minus its amount, on the
-  day it was received (as an admin recorded it by hand) else the day it was recorded (UTC);
+  day it was received (as an admin recorded it by hand) else the day it was recorded;
 - a **refund**: its amount (money given back), on the day it was recorded;
 - a **settlement** outside the add-on: what a posted invoice still owed when its payment status was
   set from outside (an ERP's "paid") to one that settles it (``SETTLING``), on the day it was
@@ -37,6 +37,9 @@ credit, each on the day the credit's ledger counts it (``persistence.aging_credi
 
 A payment reversed in error takes its surplus kept with it, and an application reversed in error
 is none: neither is an entry.
+
+The day of a moment (the day a payment was recorded, a status set) is its day in ``zone``, the
+time zone of the invoices' organization and website (``ServiceContext.time_zone``).
 """
 from __future__ import annotations
 
@@ -93,12 +96,12 @@ class LedgerEntry:
 
 
 def customer_entries(session: Session, *, organization_id: int, customer_id: int, until: dt.date,
-                     currency: str | None = None) -> list[LedgerEntry]:
+                     currency: str | None = None, zone: dt.tzinfo = dt.UTC) -> list[LedgerEntry]:
     """The entries of ``customer_id`` (of ``organization_id``; in ``currency``, else every one) dated
     up to ``until``, in date order (a day's invoices first, then its credit notes, payments and
     refunds)."""
     return entries_within(session, InvoiceFilter(organization_id=organization_id, customer_id=customer_id,
-                                                 currency=currency), until=until)
+                                                 currency=currency), until=until, zone=zone)
 
 
 @dataclass(frozen=True)
@@ -111,14 +114,16 @@ class Ledger:
     latest_invoice_id: int | None
 
 
-def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date) -> list[LedgerEntry]:
+def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date,
+                   zone: dt.tzinfo = dt.UTC) -> list[LedgerEntry]:
     """The entries of the posted invoices and credit notes ``within`` selects (its organization,
     customers, customer user, websites, currency; what concerns payment status, overdue and
     dates is not read), and of their payments and refunds, dated up to ``until``, in date order."""
-    return ledger_within(session, within, since=None, until=until).entries
+    return ledger_within(session, within, since=None, until=until, zone=zone).entries
 
 
-def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | None, until: dt.date) -> Ledger:
+def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | None, until: dt.date,
+                  zone: dt.tzinfo = dt.UTC) -> Ledger:
     """``entries_within`` from ``since`` (None: from the first) to ``until``, with what the entries
     before ``since`` add up to per currency: the invoices' and credit notes' from the rows read
     for the period, the payments' and refunds' summed by the database (only the period's are
@@ -150,20 +155,21 @@ def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | N
             settled[invoice_id] = LedgerEntry(invoice_date, SETTLED, invoice_id, found[invoice_id][0], code, -left,
                                               customer_name=name or "", status=status)
     if found:
-        entries.extend(e for e in _money(session, found, until, since=since) if since is None or e.on >= since)
+        entries.extend(e for e in _money(session, found, until, since=since, zone=zone)
+                       if since is None or e.on >= since)
         if since is not None:
-            for code, amount in _money_before(session, shape, since).items():
+            for code, amount in _money_before(session, shape, since, zone).items():
                 opening[code] = opening.get(code, 0) + amount
-    for entry in _settled_on(session, settled).values():
+    for entry in _settled_on(session, settled, zone).values():
         if entry.on <= until:
             _take(entry, since, entries, opening)
-    given_back = _given_back(session, found) if found else []
+    given_back = _given_back(session, found, zone) if found else []
     customers = within.customer_ids if within.customer_ids is not None else \
         [within.customer_id] if within.customer_id is not None else None
     if within.customer_user_id is not None:
-        given_back += _credit_moves(session, found) if found else []
+        given_back += _credit_moves(session, found, zone) if found else []
     elif within.organization_id is not None and customers:
-        given_back += _paid_out(session, within.organization_id, customers, within.currency)
+        given_back += _paid_out(session, within.organization_id, customers, within.currency, zone)
     for entry in given_back:
         if entry.on <= until:
             _take(entry, since, entries, opening)
@@ -199,7 +205,7 @@ def customers_with_invoices(session: Session, *, organization_id: int | None, un
     return sorted((org, customer) for org, customer in session.execute(stmt) if customer is not None)
 
 
-def _given_back(session: Session, documents: dict[int, tuple[str, str, str]]) -> list[LedgerEntry]:
+def _given_back(session: Session, documents: dict[int, tuple[str, str, str]], zone: dt.tzinfo) -> list[LedgerEntry]:
     """What credit notes of ``documents``' invoices settled "outside" gave back (their credited
     invoice's activity says how much), each on the day it was written, as its credit note's."""
     entries = []
@@ -214,21 +220,21 @@ def _given_back(session: Session, documents: dict[int, tuple[str, str, str]]) ->
             amount = to_minor(Decimal(str(data.get("refund_amount") or 0)), code)
             note_id = data.get("credit_note_id")
             if amount > 0 and isinstance(note_id, int):
-                entries.append(LedgerEntry(utc_day(created_at), GIVEN_BACK, note_id,
+                entries.append(LedgerEntry(day_in(created_at, zone), GIVEN_BACK, note_id,
                                            str(data.get("credit_note_number") or f"#{note_id}"), code, amount,
                                            customer_name=name))
     return entries
 
 
 def _paid_out(session: Session, organization_id: int, customer_ids: Iterable[int],
-              currency: str | None) -> list[LedgerEntry]:
+              currency: str | None, zone: dt.tzinfo) -> list[LedgerEntry]:
     """The customers' credit given back outside the add-on, each on the day it was."""
     stmt = select(CreditEntryRow).where(CreditEntryRow.organization_id == organization_id,
                                         CreditEntryRow.customer_id.in_(sorted(set(customer_ids))),
                                         CreditEntryRow.kind == EntryKind.PAID_OUT.value)
     if currency is not None:
         stmt = stmt.where(CreditEntryRow.currency == currency)
-    return [LedgerEntry(utc_day(row.created_at), PAID_OUT, None, "", row.currency, -row.amount,
+    return [LedgerEntry(day_in(row.created_at, zone), PAID_OUT, None, "", row.currency, -row.amount,
                         reference=row.reference) for row in session.execute(stmt).scalars()]
 
 
@@ -237,7 +243,7 @@ _MOVES = {EntryKind.SURPLUS.value: CREDIT_KEPT, EntryKind.CREDIT_NOTE.value: CRE
           EntryKind.SURPLUS_REVERSED.value: CREDIT_TAKEN_BACK}
 
 
-def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]]) -> list[LedgerEntry]:
+def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]], zone: dt.tzinfo) -> list[LedgerEntry]:
     """What moved between ``documents`` and their customer's credit (any day): the credit kept
     from them or taken back (the credit ledger's entries naming them, but those of a payment
     reversed in error and of its reversal), and the credit applied to them (the applications
@@ -253,7 +259,7 @@ def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]]) 
             PaymentTransaction.invoice_id.in_(chunk), PaymentTransaction.method == CREDIT_METHOD,
             PaymentTransaction.successful.is_(True), PaymentTransaction.action.in_(("charge", "refund")))).scalars())
     entries = []
-    for row, on in counted(applications):
+    for row, on in counted(applications, zone):
         if row.action == "charge":
             number, code, name = documents[row.invoice_id]
             entries.append(LedgerEntry(on, CREDIT_APPLIED, row.invoice_id, number, code, -int(row.amount),
@@ -273,7 +279,7 @@ def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]]) 
         if dated is not None:
             on = dated
         else:
-            on = counts_on(tx) if tx is not None else utc_day(entry.created_at)
+            on = counts_on(tx, zone) if tx is not None else day_in(entry.created_at, zone)
         assert entry.invoice_id is not None                 # read by the invoices it names
         _number, code, name = documents[entry.invoice_id]
         # a credit note's money: the credit note, where the view shows it (it names the invoice's user)
@@ -296,7 +302,7 @@ def _reversed(session: Session, payment_ids: list[int]) -> list[int]:
 
 
 def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date, *,
-           since: dt.date | None = None) -> list[LedgerEntry]:
+           since: dt.date | None = None, zone: dt.tzinfo = dt.UTC) -> list[LedgerEntry]:
     """The payments and refunds of ``documents`` (id → number, currency, customer name) up to
     ``until``; from ``since``, only those recorded since then are read (each counts on a day no
     later than it was recorded)."""
@@ -307,10 +313,10 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
             PaymentTransaction.invoice_id.in_(ids[start:start + 500]), PaymentTransaction.successful.is_(True),
             PaymentTransaction.action.in_((*_PAID, "refund")), PaymentTransaction.method != CREDIT_METHOD)
         if since is not None:
-            stmt = stmt.where(PaymentTransaction.created_at >= midnight(since))
+            stmt = stmt.where(PaymentTransaction.created_at >= midnight(since, zone))
         rows.extend(session.execute(stmt).scalars())
     entries = []
-    for row, on in counted(rows):
+    for row, on in counted(rows, zone):
         if on > until:
             continue
         view = transaction(row)
@@ -322,7 +328,7 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
     return entries
 
 
-def _money_before(session: Session, shape: InvoiceFilter, since: dt.date) -> dict[str, int]:
+def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: dt.tzinfo) -> dict[str, int]:
     """What the payments and refunds of the invoices ``shape`` selects that count before ``since``
     add up to, per currency, summed by the database by ``counted``'s rules: the day received of
     a payment recorded by hand, else the day recorded; a payment reversed in error and its
@@ -336,36 +342,36 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date) -> dic
     stmt = apply_filter(
         select(Invoice.currency, func.sum(signed)).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
         .where(tx.successful.is_(True), tx.action.in_((*_PAID, "refund")), tx.method != CREDIT_METHOD,
-               or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before(tx, since))
+               or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before(tx, since, zone))
         .group_by(Invoice.currency), shape)
     return {code: int(amount) for code, amount in session.execute(stmt) if amount}
 
 
-def counts_before(tx: type[PaymentTransaction] | Any, since: dt.date) -> ColumnElement[bool]:
+def counts_before(tx: type[PaymentTransaction] | Any, since: dt.date, zone: dt.tzinfo = dt.UTC) -> ColumnElement[bool]:
     """Whether the transaction ``tx`` (the table or an alias of it) counts on a day before
     ``since``, by ``counted``'s day: the day received of a payment recorded by hand, else the
-    UTC day it was recorded."""
+    day it was recorded in ``zone``."""
     received = tx.data["received_on"].as_string()
     by_hand = tx.provider_reference.startswith(BY_HAND_PREFIX, autoescape=True)
     return case((and_(by_hand, received.is_not(None)), received < since.isoformat()),
-                else_=tx.created_at < midnight(since))
+                else_=tx.created_at < midnight(since, zone))
 
 
-def midnight(day: dt.date) -> dt.datetime:
-    """The first moment of ``day`` (UTC)."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def midnight(day: dt.date, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """The first moment of ``day`` in ``zone``, in UTC."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
 
 
-def _settled_on(session: Session, settled: dict[int, LedgerEntry]) -> dict[int, LedgerEntry]:
+def _settled_on(session: Session, settled: dict[int, LedgerEntry], zone: dt.tzinfo) -> dict[int, LedgerEntry]:
     """``settled`` (by invoice id) each on the day its status was set from outside (``set_on``),
     else on its invoice's date (set when it was imported)."""
-    days = set_on(session, {invoice_id: entry.status for invoice_id, entry in settled.items()})
+    days = set_on(session, {invoice_id: entry.status for invoice_id, entry in settled.items()}, zone)
     return {invoice_id: replace(entry, on=days[invoice_id]) if invoice_id in days else entry
             for invoice_id, entry in settled.items()}
 
 
-def set_on(session: Session, statuses: dict[int, str]) -> dict[int, dt.date]:
-    """The UTC day each invoice's payment status was last set from outside to the one ``statuses``
+def set_on(session: Session, statuses: dict[int, str], zone: dt.tzinfo = dt.UTC) -> dict[int, dt.date]:
+    """The day (in ``zone``) each invoice's payment status was last set from outside to the one ``statuses``
     gives (by invoice id), as its activity says; an invoice imported with it has none."""
     days: dict[int, dt.date] = {}
     ids = list(statuses)
@@ -375,28 +381,29 @@ def set_on(session: Session, statuses: dict[int, str]) -> dict[int, dt.date]:
             .order_by(Activity.id)).all()
         for invoice_id, data, created_at in rows:
             if isinstance(data, dict) and data.get("forced") is True and data.get("new") == statuses[invoice_id]:
-                days[invoice_id] = utc_day(created_at)                       # the last one wins
+                days[invoice_id] = day_in(created_at, zone)                  # the last one wins
     return days
 
 
-def counted(rows: Iterable[PaymentTransaction]) -> Iterator[tuple[PaymentTransaction, dt.date]]:
+def counted(rows: Iterable[PaymentTransaction],
+            zone: dt.tzinfo = dt.UTC) -> Iterator[tuple[PaymentTransaction, dt.date]]:
     """Each of ``rows`` that moved money or may (all but a payment reversed in error and its
     reversal, which must both be among ``rows``), with the day it counts on: the day received,
-    as an admin recorded it by hand, else the UTC day it was recorded."""
+    as an admin recorded it by hand, else the day it was recorded in ``zone``."""
     rows = list(rows)
     reversed_ids = {row.parent_id for row in rows if row.action == "refund" and is_reversal(row.data)}
     for row in rows:
         if row.id in reversed_ids or (row.action == "refund" and is_reversal(row.data)):
             continue
-        yield row, counts_on(row)
+        yield row, counts_on(row, zone)
 
 
-def counts_on(row: PaymentTransaction) -> dt.date:
+def counts_on(row: PaymentTransaction, zone: dt.tzinfo = dt.UTC) -> dt.date:
     """The day the transaction ``row`` counts on: the day received, as an admin recorded it by
-    hand, else the UTC day it was recorded (``counts_before`` is the same rule in SQL)."""
-    return transaction(row).received_on or utc_day(row.created_at)
+    hand, else the day it was recorded in ``zone`` (``counts_before`` is the same rule in SQL)."""
+    return transaction(row).received_on or day_in(row.created_at, zone)
 
 
-def utc_day(moment: dt.datetime) -> dt.date:
-    """The UTC day of a stored time (SQLite gives it back without its zone)."""
-    return (moment if moment.tzinfo is None else moment.astimezone(dt.UTC)).date()
+def day_in(moment: dt.datetime, zone: dt.tzinfo = dt.UTC) -> dt.date:
+    """The day a stored time is in ``zone`` (SQLite gives it back without its zone: UTC)."""
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)).astimezone(zone).date()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.money import from_minor
-from oro_invoices.persistence.models import PaymentAttempt, PaymentTransaction
+from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentTransaction
 from oro_invoices.persistence.read_models import CREDIT_METHOD, is_reversal, transaction
 
 _KEY = "oro_invoices.received_payments"
@@ -41,6 +41,8 @@ class ReceivedPayment:
     #: the payment method's name (``stripe``); ``method`` is what people read
     method_code: str
     method: str
+    #: when it was recorded (UTC); of a payment recorded by hand, noon of the day received in its
+    #: invoice's time zone, where receipts write its day
     received_at: dt.datetime
     #: who paid, when a signed-in customer user started the payment in the storefront: what
     #: the payment was started under (their email address), else ""
@@ -88,16 +90,20 @@ def take_received_together(session: Session) -> list[list[int]]:
 
 
 LabelOf = Callable[[str], str]
+#: The time zone of an invoice's organization and website (``ServiceContext.time_zone``): the
+#: day a payment recorded by hand was received is that day there.
+ZoneOf = Callable[[Invoice], dt.tzinfo]
 
 
-def received_payment(session: Session, transaction_id: int, label_of: LabelOf = str) -> ReceivedPayment | None:
+def received_payment(session: Session, transaction_id: int, label_of: LabelOf = str, *,
+                     zone_of: ZoneOf) -> ReceivedPayment | None:
     """The successful payment, capture or refund ``transaction_id``, or None (``label_of``: a
-    method's name as people read it)."""
+    method's name as people read it; ``zone_of``: its invoice's time zone)."""
     tx = session.get(PaymentTransaction, transaction_id)
     if tx is None or not tx.successful or tx.action not in RECEIPTED_ACTIONS or tx.method == CREDIT_METHOD \
             or _undone(session, tx):    # credit applied moved no money: no receipt
         return None
-    return _view(tx, label_of, _payer(session, tx))
+    return _view(session, tx, label_of, zone_of, _payer(session, tx))
 
 
 def _undone(session: Session, tx: PaymentTransaction) -> bool:
@@ -109,10 +115,11 @@ def _undone(session: Session, tx: PaymentTransaction) -> bool:
                                               PaymentTransaction.action == "refund")).scalars())
 
 
-def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str, *,
+def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str, *, zone_of: ZoneOf,
                     refund: bool = False) -> ReceivedPayment | None:
     """The invoice's latest successful payment or capture (with ``refund``: refund), or None; a payment
-    recorded in error and reversed, and its reversal, moved no money and are left out."""
+    recorded in error and reversed, and its reversal, moved no money and are left out
+    (``zone_of``: the invoice's time zone)."""
     actions = ("refund",) if refund else RECEIVING_ACTIONS
     rows = session.execute(select(PaymentTransaction).where(
         PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.successful.is_(True),
@@ -121,7 +128,7 @@ def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str, 
     tx = next((row for row in rows if not _undone(session, row)), None)   # few per invoice
     if tx is None:
         return None
-    return _view(tx, label_of)
+    return _view(session, tx, label_of, zone_of)
 
 
 def _payer(session: Session, tx: PaymentTransaction) -> str:
@@ -140,20 +147,24 @@ def _payer(session: Session, tx: PaymentTransaction) -> str:
     return attempt.actor if attempt is not None and attempt.origin == "storefront" else ""
 
 
-def _view(tx: PaymentTransaction, label_of: LabelOf, payer: str = "") -> ReceivedPayment:
+def _view(session: Session, tx: PaymentTransaction, label_of: LabelOf, zone_of: ZoneOf,
+          payer: str = "") -> ReceivedPayment:
     return ReceivedPayment(transaction_id=tx.id, invoice_id=tx.invoice_id, amount=from_minor(tx.amount, tx.currency),
                            currency=tx.currency, method_code=tx.method, method=label_of(tx.method) or tx.method,
-                           received_at=_received_at(tx), payer=payer, action=tx.action,
+                           received_at=_received_at(session, tx, zone_of), payer=payer, action=tx.action,
                            surplus=transaction(tx).surplus)
 
 
-def _received_at(tx: PaymentTransaction) -> dt.datetime:
-    """When the money arrived: the day an admin says a payment recorded by hand was received
-    (at noon UTC, that day in every time zone within 11 hours of it), else when it was recorded."""
+def _received_at(session: Session, tx: PaymentTransaction, zone_of: ZoneOf) -> dt.datetime:
+    """When the money arrived (UTC): the day an admin says a payment recorded by hand was
+    received, at noon in its invoice's time zone (so that it is that day there, where receipts
+    write it), else when it was recorded."""
     received_on = transaction(tx).received_on
-    if received_on is not None:
-        return dt.datetime.combine(received_on, dt.time(12), tzinfo=dt.UTC)
-    return _utc(tx.created_at)
+    if received_on is None:
+        return _utc(tx.created_at)
+    invoice = session.get(Invoice, tx.invoice_id)
+    zone = zone_of(invoice) if invoice is not None else dt.UTC
+    return dt.datetime.combine(received_on, dt.time(12), tzinfo=zone).astimezone(dt.UTC)
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

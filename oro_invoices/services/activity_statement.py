@@ -215,7 +215,7 @@ def activity_within(ctx: ServiceContext, within: InvoiceFilter, *, start: dt.dat
     check_period(start, end)
     assert start is not None and end is not None
     with ctx.db.session() as s:
-        ledger = ledger_within(s, within, since=start, until=end)
+        ledger = ledger_within(s, within, since=start, until=end, zone=ctx.time_zone(within))
     sections = [_section(code, from_minor(ledger.opening.get(code, 0), code),
                          [e for e in ledger.entries if e.currency == code], label_of)
                 for code in sorted({*ledger.opening, *(e.currency for e in ledger.entries)})]

@@ -210,8 +210,9 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
         within = replace(within, customer_name_prefix=None)
     with ctx.db.session() as s:
         if as_of < now:
-            credits = credit_rows(s, within=within, on=as_of) if credit else []
-            rows = aging_rows_on(s, day=as_of, within=within)
+            zone = ctx.time_zone(within)
+            credits = credit_rows(s, within=within, on=as_of, zone=zone) if credit else []
+            rows = aging_rows_on(s, day=as_of, within=within, zone=zone)
         else:
             credits = credit_rows(s, within=within) if credit else []
             rows = aging_rows(s, today=as_of, within=within)

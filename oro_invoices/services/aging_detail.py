@@ -55,7 +55,7 @@ def aging_detail(ctx: ServiceContext, within: InvoiceFilter, *,
         within = replace(within, customer_name_prefix=None)
     if as_of < now:
         with ctx.db.session() as s:
-            rows, _count = open_items_on(s, day=as_of, within=within, limit=10 ** 9)
+            rows, _count = open_items_on(s, day=as_of, within=within, limit=10 ** 9, zone=ctx.time_zone(within))
         found: Iterator[OpenItemRow] = iter(sorted(rows, key=_order))
     else:
         found = _streamed(ctx, within)

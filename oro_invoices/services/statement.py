@@ -202,8 +202,9 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
     as_of = check_as_of(today, now, statement=True) or now
     with ctx.db.session() as s:
         if as_of < now:
-            rows, count = open_items_on(s, day=as_of, within=within, limit=limit)
-            report = build_report(aging_rows_on(s, day=as_of, within=within), as_of)
+            zone = ctx.time_zone(within)
+            rows, count = open_items_on(s, day=as_of, within=within, limit=limit, zone=zone)
+            report = build_report(aging_rows_on(s, day=as_of, within=within, zone=zone), as_of)
         else:
             rows, count = open_items(s, within=within, limit=limit)
             report = build_report(aging_rows(s, today=as_of, within=within), as_of)
@@ -216,7 +217,8 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
             return found
         if as_of < now:
             amounts = sorted((row.currency, row.amount) for row in credit_rows(
-                s, within=InvoiceFilter(organization_id=found.organization_id, customer_id=found.customer_id), on=as_of))
+                s, within=InvoiceFilter(organization_id=found.organization_id, customer_id=found.customer_id), on=as_of,
+                zone=ctx.time_zone(within)))
         else:
             amounts = customer_credit.balances(s, found.organization_id, found.customer_id)
     return replace(found, credits=tuple(CreditBalance(currency, from_minor(amount, currency))

@@ -137,7 +137,8 @@ class PaymentReceipts:
         None when receipts are off for its invoice, it is neither a payment received nor a
         refund, there is no one to send it to, or its receipt was queued before."""
         with self.invoices.db.session() as s:
-            payment = received_payment(s, transaction_id, self.invoices.payments.method_label)
+            payment = received_payment(s, transaction_id, self.invoices.payments.method_label,
+                                       zone_of=self.invoices.context.time_zone)
         if payment is None:
             return None
         invoice = self.invoices.get(payment.invoice_id)
@@ -168,7 +169,8 @@ class PaymentReceipts:
         receipt PDF; a customer with one share gets that payment's own receipt (``send``).
         Shares whose invoice has receipts off, and those receipted before, are left out."""
         with self.invoices.db.session() as s:
-            found = [received_payment(s, tx_id, self.invoices.payments.method_label) for tx_id in transaction_ids]
+            found = [received_payment(s, tx_id, self.invoices.payments.method_label,
+                                      zone_of=self.invoices.context.time_zone) for tx_id in transaction_ids]
         by_address: dict[str, list[tuple[InvoiceDocument, ReceivedPayment]]] = {}
         for payment in found:
             if payment is None or payment.is_refund:
