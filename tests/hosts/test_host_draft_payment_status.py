@@ -102,3 +102,18 @@ def test_the_grid_sorted_by_payment_status_lists_drafts_as_a_group_of_their_own(
         group = ids[-len(drafts):] if sort == "payment_status" else ids[:len(drafts)]
         assert group == sorted(drafts, reverse=sort.startswith("-")), (sort, ids)
         assert most <= 8, f"{sort}: {most} statements on a page"
+        assert backwards(admin, f"sort={sort}&per_page=10") == ids       # Last, then Previous: the same rows
+
+
+def backwards(admin, query):
+    """Every row id of the grid read from its Last page back (Previous), in the grid's order."""
+    from html import unescape
+    html = admin.get(f"/admin/invoices?{query}").get_data(as_text=True)
+    url = "/admin/invoices?" + unescape(re.search(r'rel="last" href="\?([^"]+)"', html).group(1))
+    pages = []
+    while url:
+        html = admin.get(url).get_data(as_text=True)
+        pages.insert(0, [int(i) for i in re.findall(r'<tr data-invoice-id="(\d+)">', html)])
+        before = re.search(r'rel="prev" href="\?([^"]+)"', html)
+        url = f"/admin/invoices?{unescape(before.group(1))}" if before else None
+    return [invoice_id for page in pages for invoice_id in page]
