@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.domain.invoice import InternalStatus, PaymentStatus
 from oro_invoices.domain.limits import is_int64, is_storable_text, parse_day, quoted
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.statuses import CLOSED
@@ -76,6 +76,12 @@ _SORTS: dict[str, Any] = {
 PAYMENT_STATE_SORTS = frozenset({"payment_status", "payment_method"})
 #: How many payment statuses an order of them (``list_rows``' ``status_order``) names.
 STATUS_COUNT = len(PaymentStatus)
+#: Drafts in a sort by payment status in a given order: a group of their own after every status
+#: (before them, descending), as they have no payment status yet (the pages show "—"), whatever
+#: their payment state says; a cursor names it by this value, which no status has.
+DRAFT_GROUP = InternalStatus.DRAFT.value
+#: The places of such a sort: each status's, then the drafts'.
+_RANKS = STATUS_COUNT + 1
 #: Above every id: the bound of a status the page reads nothing of (``_status_bounds``).
 _ID_END = 2 ** 63 - 1
 SORT_KEYS = tuple(_SORTS)
@@ -420,8 +426,8 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     the cursor of the next page.
 
     ``status_order``: every payment status code once, in the order a sort by payment status reads
-    them (a page's: its labels in the page's language); None: by code. The cursor still carries
-    the code, so a page link works in any language. Such a page reads each status's first rows
+    them (a page's: its labels in the page's language), drafts after them all (``DRAFT_GROUP``);
+    None: by code. The cursor still carries the code, so a page link works in any language. Such a page reads each status's first rows
     after the cursor from the (payment status, invoice) index, one range per status in that
     order, and sorts only those (``_page_statement``).
 
@@ -450,10 +456,11 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
         codes = _checked_status_order(status_order)
         params.update({f"oi_status_{n}": code for n, code in enumerate(codes)})
         if after is not None:
-            if after[0] not in codes:
+            groups = (*codes, DRAFT_GROUP)
+            if after[0] not in groups:
                 raise ValidationError([("cursor", Message("Invalid or expired cursor; start again from the first "
                                                           "page."))])
-            after_rank = params["oi_after_value"] = codes.index(after[0])
+            after_rank = params["oi_after_value"] = groups.index(after[0])
     dialect = session.get_bind().dialect.name
     customers = _per_customer(f, key)
     if customers is not None:
@@ -510,7 +517,8 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = encode_cursor(sort, _sort_value(key, last), last.id)
+        value = DRAFT_GROUP if labelled and last.status == DRAFT_GROUP else _sort_value(key, last)
+        next_cursor = encode_cursor(sort, value, last.id)
     if with_total and total is None:
         total = count_rows(session, f, cap=total_cap)
     return rows, next_cursor, total, currencies
@@ -533,8 +541,8 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
     give (the cursor's value is then its status's place, ``oi_after_value``); ``by_status``: read
     as one range per status (``_by_status``)."""
     col, tie = OPEN_SORTS[key] if open_sort else sort_columns(key)
-    if labelled:
-        col = _status_rank()
+    if labelled:  # an overdue invoice is posted: the rank of those read from the payment state alone names no draft
+        col = _status_rank(drafts=not f.overdue)
     if by_status:
         return _by_status(f, desc, limit, total_cap, index_due_date)
     if open_sort and key in OPEN_KEPT_OUT and index_due_date:
@@ -616,17 +624,24 @@ def _checked_status_order(order: Sequence[str]) -> tuple[str, ...]:
     return codes
 
 
-def _status_rank() -> ColumnElement[int]:
-    """The place of the payment state's status in the order ``oi_status_<n>`` give."""
-    return case(*((PaymentState.payment_status == bindparam(f"oi_status_{n}", type_=String()), n)
-                  for n in range(STATUS_COUNT)), else_=STATUS_COUNT)
+def _status_rank(*, drafts: bool = True) -> ColumnElement[int]:
+    """The place of the payment state's status in the order ``oi_status_<n>`` give; with
+    ``drafts``, a draft's after them all (``DRAFT_GROUP``), read from the invoice."""
+    statuses = ((PaymentState.payment_status == bindparam(f"oi_status_{n}", type_=String()), n)
+                for n in range(STATUS_COUNT))
+    return case(*(((_is_draft(), STATUS_COUNT), *statuses) if drafts else statuses), else_=_RANKS)
+
+
+def _is_draft() -> ColumnElement[bool]:
+    """Whether the invoice is a draft (its status written in the statement, not a parameter)."""
+    return Invoice.status == literal_column(f"'{DRAFT_GROUP}'", String())
 
 
 def _status_bounds(after_rank: int | None, after_id: int | None, desc: bool) -> dict[str, int]:
     """The id each status's range of ``_by_status`` starts after (``oi_after_<n>``): past the
     cursor's id in the cursor's status, nothing in those before it, all of those after it."""
     bounds = {}
-    for n in range(STATUS_COUNT):
+    for n in range(_RANKS):
         if after_rank is None or (n > after_rank if not desc else n < after_rank):
             bound = _ID_END if desc else 0                       # every id
         elif n == after_rank:
@@ -642,17 +657,18 @@ def _by_status(f: InvoiceFilter, desc: bool, limit: int, total_cap: int | None,
                index_due_date: bool) -> Select[*tuple[Any, ...]]:
     """A page sorted by payment status in the order ``oi_status_<n>`` give: the first ``limit + 1``
     matches of each status past its bound (``_status_bounds``), each a range of the (payment
-    status, invoice) index read in order, put in that order; the rows are read for those ids. A
-    ``CASE`` over the statuses would sort every match instead."""
+    status, invoice) index read in order, and of the drafts, put in that order; the rows are read
+    for those ids. A ``CASE`` over the statuses would sort every match instead."""
     tie = PaymentState.invoice_id
     arms = []
-    for n in range(STATUS_COUNT):
+    for n in range(_RANKS):
         bound = bindparam(f"oi_after_{n}", type_=BigInteger)
         arm = apply_filter(select(tie.label("id"), literal_column(str(n), Integer).label("oi_rank"))
                            .select_from(Invoice).join(PaymentState, PaymentState.invoice_id == Invoice.id),
                            f, index_organization=False, index_due_date=index_due_date)
-        arm = arm.where(PaymentState.payment_status == bindparam(f"oi_status_{n}", type_=String()),
-                        tie < bound if desc else tie > bound)
+        group = _is_draft() if n == STATUS_COUNT else and_(
+            PaymentState.payment_status == bindparam(f"oi_status_{n}", type_=String()), ~_is_draft())
+        arm = arm.where(group, tie < bound if desc else tie > bound)
         arms.append(arm.order_by(tie.desc() if desc else tie.asc()).limit(limit + 1).subquery())
     window = union_all(*(select(arm.c.id, arm.c.oi_rank) for arm in arms)).subquery()
     first = (window.c.oi_rank.desc(), window.c.id.desc()) if desc else (window.c.oi_rank.asc(), window.c.id.asc())

@@ -208,7 +208,9 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
             REVERSE: asked.reversible, UNANSWERED: None}.get(dialog, asked.cancelable))
         chosen = asked if usable else None
     processing = pages.ctx.service.processing_payments([doc.id]).get(doc.id, []) if doc.amount_processing else []
-    return {"payment_rows": rows, "processing_payments": processing,
+    # what refunds the provider made gave back beyond what remained (the notice atop the page)
+    over_refunded = sum((t.over_refunded for t in transactions if t.over_refunded), Decimal(0))
+    return {"payment_rows": rows, "processing_payments": processing, "over_refunded": over_refunded,
             "can_manage_payments": manage, "can_record_payment": can_record,
             "customer_credit": credit, "payment_dialog": chosen, "payment_asked": asked,
             "payment_resend": resend, "payment_unanswered": confirming, "request_words": REQUEST_WORDS,

@@ -35,6 +35,7 @@ from oro_invoices.domain.money import (
 )
 from oro_invoices.i18n import _, written_list
 from oro_invoices.persistence.queries import (
+    DRAFT_GROUP,
     NAME_PREFIX_MAX,
     InvoiceFilter,
     decode_cursor,
@@ -74,8 +75,8 @@ def sort_value(key: str, row: InvoiceSummary) -> Any:
         return to_minor(row.total_amount, row.currency)
     if key in ("created_at", "id"):
         return row.id
-    if key == "payment_status":
-        return row.payment_status.value
+    if key == "payment_status":  # the pages sort drafts as a group of their own (``list_rows``)
+        return DRAFT_GROUP if row.status.value == DRAFT_GROUP else row.payment_status.value
     if key == "document_type":
         return row.document_type.value
     if key == "customer_user":

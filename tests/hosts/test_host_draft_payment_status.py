@@ -68,3 +68,52 @@ def test_the_api_gives_a_draft_no_payment_status_label(shop, admin):
     assert (body["status"], body["payment_status"], body["payment_status_label"]) == ("draft", "pending", None)
     body = shop_api_call(shop, "GET", f"/invoices/{posted.id}").get_json()
     assert body["payment_status_label"] == "Pending payment"
+
+
+def grid_walk(admin, query):
+    """Every row of the grid (id, whether it shows a payment status), page after page (Next), and
+    the most statements a page read."""
+    from html import unescape
+
+    from support.statements import statements_sent
+    seen, most, url = [], 0, f"/admin/invoices?{query}"
+    while url:
+        admin.get(url)                                         # as a page read before
+        with statements_sent(admin.app) as sent:
+            html = admin.get(url).get_data(as_text=True)
+        most = max(most, len(sent))
+        for invoice_id, cells in re.findall(r'<tr data-invoice-id="(\d+)">(.*?)</tr>', html, re.S):
+            seen.append((int(invoice_id), "oi-badge--" in cells))
+        following = re.search(r'rel="next" href="\?([^"]+)"', html)
+        url = f"/admin/invoices?{unescape(following.group(1))}" if following else None
+    return seen, most
+
+
+def test_the_grid_sorted_by_payment_status_lists_drafts_as_a_group_of_their_own(admin):
+    """Drafts show "—", not "Pending payment", so they come after every status (before them,
+    descending), not among the pending invoices, whose status their payment state holds."""
+    draft, posted = drafts_and_posted(admin)
+    drafts = {i.id for i in admin.service.list_invoices({"organization_id": 1, "status": "draft"}, limit=100).items}
+    assert len(drafts) >= 2
+    for sort in ("payment_status", "-payment_status"):
+        seen, most = grid_walk(admin, f"sort={sort}&per_page=10")
+        ids = [invoice_id for invoice_id, _badge in seen]
+        assert len(ids) == len(set(ids)) == admin.service.count_invoices({"organization_id": 1})
+        group = ids[-len(drafts):] if sort == "payment_status" else ids[:len(drafts)]
+        assert group == sorted(drafts, reverse=sort.startswith("-")), (sort, ids)
+        assert most <= 8, f"{sort}: {most} statements on a page"
+        assert backwards(admin, f"sort={sort}&per_page=10") == ids       # Last, then Previous: the same rows
+
+
+def backwards(admin, query):
+    """Every row id of the grid read from its Last page back (Previous), in the grid's order."""
+    from html import unescape
+    html = admin.get(f"/admin/invoices?{query}").get_data(as_text=True)
+    url = "/admin/invoices?" + unescape(re.search(r'rel="last" href="\?([^"]+)"', html).group(1))
+    pages = []
+    while url:
+        html = admin.get(url).get_data(as_text=True)
+        pages.insert(0, [int(i) for i in re.findall(r'<tr data-invoice-id="(\d+)">', html)])
+        before = re.search(r'rel="prev" href="\?([^"]+)"', html)
+        url = f"/admin/invoices?{unescape(before.group(1))}" if before else None
+    return [invoice_id for page in pages for invoice_id in page]

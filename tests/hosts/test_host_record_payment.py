@@ -342,3 +342,30 @@ def test_a_refund_made_beyond_what_remained_is_flagged_on_its_payment_row(admin)
     assert ("Over-refunded by €5.00: more than remained of the payment was given back. Settle it with the "
             "customer.") in row_of(page, refund.id)
     assert "Over-refunded" not in row_of(page, charge.id)
+
+
+def test_an_over_refunded_invoice_says_so_atop_its_view_page(admin):
+    """The over-refunds of its payments, added up, in a notice above the page's sections, read with
+    the payments the page shows (as many statements as without one)."""
+    from support.statements import statements_sent
+    invoice_id, view = view_of(admin, "ERP-SO-1005-5")
+    admin.get(view)
+    with statements_sent(admin.app) as before:
+        assert 'id="oi-over-refunded"' not in admin.get(view).get_data(as_text=True)
+    charge = admin.service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge",
+                                                       "amount": "10.00", "provider_reference": "BT-OVER"})
+    for n, refunded in enumerate(("3.00", "12.00")):           # a refund within the payment, then one beyond
+        admin.service.payments.record(invoice_id, {
+            "method": "bank_transfer", "action": "refund", "amount": refunded, "parent_id": charge.id,
+            "provider_reference": f"BT-OVER-R{n}"}, actor="provider", given=True)
+    assert [t.over_refunded for t in admin.service.transactions(invoice_id) if t.action == "refund"] \
+        == [None, Decimal("5.00")]
+    admin.get(view)
+    with statements_sent(admin.app) as after:
+        page = admin.get(view).get_data(as_text=True)
+    notice = re.search(r'<div class="oi-flash oi-flash--warning" role="alert" id="oi-over-refunded">(.*?)</div>',
+                       page, re.S)
+    assert text_of(notice.group(1)) == ("This invoice was over-refunded by €5.00: its refunds gave back more than "
+                                        "was paid. Settle it with the customer.")
+    assert page.index('id="oi-over-refunded"') < page.index('id="oi-general"')
+    assert len(after) == len(before) <= 8

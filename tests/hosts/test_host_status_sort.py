@@ -62,7 +62,8 @@ def test_the_grid_sorted_by_payment_status_follows_the_labels_it_shows(admin, la
     vary_statuses(admin)
     seen = walk(admin, "/admin/invoices", f"sort={sort}&per_page=10", language)
     assert len({code for _i, code, _l in seen}) >= 5
-    assert len(seen) == admin.service.count_invoices({"organization_id": 1})
+    # drafts show no payment status ("—"): a group of their own, after the labels (before them, descending)
+    assert len(seen) == admin.service.count_invoices({"organization_id": 1, "status": "posted"})
     assert_in_label_order(seen, sort.startswith("-"))
     codes = [code for _i, code, _l in seen]
     assert codes != sorted(codes, reverse=sort.startswith("-"))       # not the codes' order

@@ -52,7 +52,10 @@ def walk(service, flt, sort, order, limit=3):
 
 
 def in_order(rows, order, desc):
-    return sorted(rows, key=lambda i: (order.index(i.payment_status.value), i.id), reverse=desc)
+    """``rows`` as a sort by payment status in ``order`` lists them: drafts, which have none yet, after every status."""
+    def place(i):
+        return len(order) if i.status.value == "draft" else order.index(i.payment_status.value)
+    return sorted(rows, key=lambda i: (place(i), i.id), reverse=desc)
 
 
 @pytest.mark.parametrize("sort", ["payment_status", "-payment_status"])
@@ -152,3 +155,41 @@ def test_on_postgresql_a_page_reads_one_range_of_the_status_index_per_status(req
     assert plan.count("Index Only Scan using ix_oro_invoice_payment_state_status_invoice") == len(PaymentStatus), plan
     assert plan.count("Index Cond: ((payment_status = ") == len(PaymentStatus), plan
     assert "Seq Scan" not in plan, plan
+
+
+@pytest.fixture
+def shop_with_drafts(service):
+    """The sorted shop with drafts among its invoices (their payment state says pending, as a new one's does)."""
+    ids = seed(service)
+    for i in range(5):
+        ids.insert(3 * i, service.create(invoice_payload(
+            external_id=f"d-{i}", organization_id=1 + (i % 2), customer_id=10 + i % 3)).id)
+    service.force_payment_status(service.post(service.create(invoice_payload(external_id="p-last")).id).id, "pending")
+    return ids
+
+
+@pytest.mark.parametrize("sort", ["payment_status", "-payment_status"])
+@pytest.mark.parametrize("flt", [InvoiceFilter(), InvoiceFilter(organization_id=1), InvoiceFilter(customer_ids=[10, 12])],
+                         ids=["all", "organization", "customers"])
+@pytest.mark.parametrize("limit", [1, 3])
+def test_drafts_are_a_group_of_their_own_after_every_status(service, shop_with_drafts, sort, flt, limit):
+    """Drafts show no payment status: they are not sorted among Pending payment, whose status they
+    keep, but after every status (first, descending); a walk through the pages meets each row once."""
+    seen, total = walk(service, flt, sort, ORDER, limit=limit)
+    everything = service.list_invoices(flt, limit=500).items
+    drafts = [i.id for i in everything if i.status.value == "draft"]
+    assert drafts and total == len(everything) == len(seen) == len({i.id for i in seen})
+    assert [i.id for i in seen] == [i.id for i in in_order(everything, ORDER, sort.startswith("-"))]
+    ids = [i.id for i in seen]
+    assert (ids[-len(drafts):] if sort == "payment_status" else ids[:len(drafts)]) == \
+        sorted(drafts, reverse=sort.startswith("-"))
+
+
+def test_a_cursor_after_a_draft_goes_on_with_the_drafts(service, shop_with_drafts):
+    last_status = service.list_invoices({}, sort="payment_status", limit=500, status_order=ORDER).items
+    first_draft = next(n for n, i in enumerate(last_status) if i.status.value == "draft")
+    page = service.list_invoices({}, sort="payment_status", limit=first_draft + 1, status_order=ORDER)
+    rest = service.list_invoices({}, sort="payment_status", limit=500, cursor=page.next_cursor,
+                                 status_order=ORDER).items
+    assert [i.id for i in rest] == [i.id for i in last_status[first_draft + 1:]]
+    assert {i.status.value for i in rest} == {"draft"}

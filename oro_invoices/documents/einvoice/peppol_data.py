@@ -8,13 +8,24 @@ The EN 16931 CII profiles (Factur-X) are not Peppol documents and are not checke
 """
 from __future__ import annotations
 
-from oro_invoices.documents.einvoice.terms import PAYMENT_MEANS, buyer_electronic_address, document_payment_means
+from oro_invoices.documents.einvoice.terms import (
+    PAYMENT_MEANS,
+    buyer_electronic_address,
+    document_payment_means,
+    seller_electronic_address,
+)
 from oro_invoices.domain.invoice import InvoiceDocument
 
 #: The profiles that keep the Peppol rules checked here.
 PEPPOL_PROFILES = frozenset({"ubl", "xrechnung_ubl", "xrechnung"})
 #: The payment means that need a direct debit mandate (BT-89, PEPPOL-EN16931-R061): 49 and 59.
 DIRECT_DEBIT = frozenset({PAYMENT_MEANS["direct_debit"], PAYMENT_MEANS["sepa_direct_debit"]})
+
+#: R020 in words: the seller's E-Invoice Address, else its contact email, is BT-34.
+NO_SELLER_ELECTRONIC_ADDRESS = (
+    "The seller has no electronic address (BT-34): set the seller's E-Invoice Address "
+    "(oro_invoices.seller.electronic_address, an invoicing email or a Peppol participant id) or its "
+    "contact email (oro_invoices.seller.contact_email).")
 
 
 def missing(doc: InvoiceDocument, profile: str) -> list[tuple[str, str]]:
@@ -24,6 +35,8 @@ def missing(doc: InvoiceDocument, profile: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if buyer_electronic_address(doc) is None:
         found.append(("PEPPOL-EN16931-R010", _no_electronic_address(doc)))
+    if seller_electronic_address(doc.seller) is None:
+        found.append(("PEPPOL-EN16931-R020", NO_SELLER_ELECTRONIC_ADDRESS))
     if profile == "ubl" and not doc.buyer.reference:  # XRechnung requires BT-10 itself (BR-DE-15)
         found.append(("PEPPOL-EN16931-R003", _no_buyer_reference(doc)))
     if document_payment_means(doc) in DIRECT_DEBIT:

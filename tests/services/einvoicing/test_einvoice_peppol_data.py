@@ -183,3 +183,47 @@ def test_a_ubl_credit_note_of_an_invoice_without_buyer_reference_says_where_to_g
     xml = kept_xml(svc, note.id)
     assert ubl.element_texts(xml, "/*/cbc:BuyerReference") == ["PO-4471"]
     assert rules.errors(rules.check_peppol(xml)) == []
+
+
+NO_SELLER_ADDRESS = ("[PEPPOL-EN16931-R020] The seller has no electronic address (BT-34): set the seller's E-Invoice "
+                     "Address (oro_invoices.seller.electronic_address, an invoicing email or a Peppol participant id) "
+                     "or its contact email (oro_invoices.seller.contact_email).")
+
+
+@pytest.mark.parametrize(("profile", "label"), [("ubl", "EN 16931 UBL"), ("xrechnung_ubl", "XRechnung 3.0 UBL"),
+                                                ("xrechnung", "XRechnung 3.0")])
+def test_no_seller_electronic_address_refuses_posting_naming_the_setting(svc, settings, acme, profile, label):
+    settings.apply({"oro_invoices.einvoice.profile": profile, "oro_invoices.seller.contact_email": ""})
+    draft = svc.create(german_payload(acme))
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.post(draft.id)
+    assert caught.value.message.startswith(f"Invoice Draft #{draft.id} was not posted: its {label} e-invoice breaks")
+    assert NO_SELLER_ADDRESS in caught.value.message and caught.value.message.count("R020") == 1
+    assert "PEPPOL-EN16931-R020" in dict(caught.value.errors)
+    assert not svc.get(draft.id).is_posted
+
+
+def test_the_sellers_e_invoice_address_alone_keeps_r020(svc, settings, acme):
+    settings.apply({"oro_invoices.einvoice.profile": "ubl", "oro_invoices.seller.contact_email": "",
+                    "oro_invoices.seller.electronic_address": "0088:4035811991021"})
+    xml = kept_xml(svc, svc.post(svc.create(german_payload(acme)).id).id)
+    assert ubl.element_texts(xml, "//cac:AccountingSupplierParty/cac:Party/cbc:EndpointID") == ["4035811991021"]
+    assert rules.errors(rules.check_peppol(xml)) == []
+
+
+def test_post_without_posts_a_plain_pdf_when_the_seller_has_no_electronic_address(svc, settings, acme):
+    settings.apply({"oro_invoices.einvoice.profile": "ubl", "oro_invoices.seller.contact_email": "",
+                    "oro_invoices.einvoice.on_invalid": "post_without"})
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    assert posted.is_posted and not posted.einvoice_kept
+    (entry,) = [a for a in svc.history(posted.id).activities if a.kind == "einvoice"]
+    assert entry.summary == "Posted without an e-invoice: the EN 16931 UBL XML breaks PEPPOL-EN16931-R020"
+
+
+def test_a_ubl_credit_note_without_seller_electronic_address_is_refused(svc, settings, acme):
+    invoice = svc.post(svc.create(german_payload(acme)).id)
+    settings.apply({"oro_invoices.einvoice.profile": "ubl", "oro_invoices.seller.contact_email": ""})
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.create_credit_note(invoice.id, {"full": True}, actor="admin")
+    assert NO_SELLER_ADDRESS in caught.value.message
+    assert svc.credit_notes_of(invoice.id) == []
