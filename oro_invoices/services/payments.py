@@ -18,7 +18,7 @@ from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor, to_minor, too_many_decimals
 from oro_invoices.domain.payment_labels import action_label
-from oro_invoices.domain.payment_limits import over_limit, remaining
+from oro_invoices.domain.payment_limits import over_limit
 from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
@@ -26,7 +26,7 @@ from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransa
 from oro_invoices.persistence.read_models import FROM_SURPLUS_KEY, OVER_REFUND_KEY, SURPLUS_KEY, is_reversal
 from oro_invoices.persistence.received_payments import note_received
 from oro_invoices.services.context import ServiceContext
-from oro_invoices.services.payment_records import still_held
+from oro_invoices.services.payment_records import refunded_from, still_held
 from oro_invoices.services.schemas import PaymentInputSchema, load_storable
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class Payments:
                             data["amount"], inv.currency, inv.id, problem[1])
             elif problem is not None and given and data["action"] == "refund" and data["successful"]:
                 # the provider gave it back (a refund made twice): recorded, and what was over said
-                over = counted - remaining("refund", inv.total_amount - state.amount_credited, summary)
+                over = self._over_refund(s, data.get("parent_id"), counted, summary)
                 log.warning("Recorded a refund of %s %s on invoice %s beyond what remains: %s", data["amount"],
                             inv.currency, inv.id, problem[1])
                 data["data"] = {OVER_REFUND_KEY: str(from_minor(max(over, 0), inv.currency)), **(data.get("data") or {})}
@@ -237,6 +237,17 @@ class Payments:
             return "amount", Message("Exceeds what the authorization it renews still holds (%(limit)s).",
                                      limit=Amount(from_minor(held, inv.currency), inv.currency))
         return None
+
+    @staticmethod
+    def _over_refund(s: Session, parent_id: int | None, counted: int, summary: pstatus.PaymentSummary) -> int:
+        """What a refund of ``counted`` gives back beyond what remains: of its payment ``parent_id``
+        (each payment's over-refund its own, so they add up), else of the invoice's payments (what
+        it adds to what refunds gave back beyond them)."""
+        parent = s.get(PaymentTransaction, parent_id) if parent_id is not None else None
+        if parent is not None:
+            return counted - max(parent.amount - refunded_from(s, parent, "refund"), 0)
+        given_back = summary.refunded + summary.credit_refunded - summary.paid
+        return max(given_back + counted, 0) - max(given_back, 0)
 
     def _recorded(self, s: Session, invoice_id: int, data: Mapping[str, Any], *,
                   same_amount: bool = False) -> views.TransactionView | None:

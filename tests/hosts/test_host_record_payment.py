@@ -369,3 +369,29 @@ def test_an_over_refunded_invoice_says_so_atop_its_view_page(admin):
                                         "was paid. Settle it with the customer.")
     assert page.index('id="oi-over-refunded"') < page.index('id="oi-general"')
     assert len(after) == len(before) <= 8
+
+
+def test_over_refunds_of_two_payments_are_each_their_own_and_add_up_to_what_went_back(admin):
+    """Pay 10.00, a refund of 15.00 of it (5.00 over); pay 4.00, a refund of 6.50 of that (2.50
+    over, not all of it though the invoice had nothing left to refund): 7.50 more than was paid."""
+    invoice_id, view = view_of(admin, "ERP-SO-1005-5")
+    over = []
+    for n, (paid, refunded) in enumerate((("10.00", "15.00"), ("4.00", "6.50"))):
+        charge = admin.service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge",
+                                                           "amount": paid, "provider_reference": f"BT-TWICE-{n}"})
+        over.append(admin.service.payments.record(invoice_id, {
+            "method": "bank_transfer", "action": "refund", "amount": refunded, "parent_id": charge.id,
+            "provider_reference": f"BT-TWICE-{n}-R"}, actor="provider", given=True).transaction.over_refunded)
+    assert over == [Decimal("5.00"), Decimal("2.50")]
+    page = admin.get(view).get_data(as_text=True)
+    assert "This invoice was over-refunded by €7.50" in text_of(page)
+
+
+def test_a_refund_naming_no_payment_is_over_by_what_it_adds_beyond_the_payments(admin):
+    invoice_id, _ = view_of(admin, "ERP-SO-1005-5")
+    admin.service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge", "amount": "10.00",
+                                              "provider_reference": "BT-LOOSE"})
+    over = [admin.service.payments.record(invoice_id, {
+        "method": "bank_transfer", "action": "refund", "amount": amount, "provider_reference": f"BT-LOOSE-R{n}"},
+        actor="provider", given=True).transaction.over_refunded for n, amount in enumerate(("12.00", "3.00"))]
+    assert over == [Decimal("2.00"), Decimal("3.00")]
