@@ -159,15 +159,22 @@ def aging_customers(session: Session, *, within: InvoiceFilter, on: dt.date | No
             Invoice.status == "posted", Invoice.document_type == "invoice", Invoice.invoice_date <= on)
     if rest != InvoiceFilter():
         stmt = apply_filter(stmt if on is not None else stmt.join(Invoice, Invoice.id == state.invoice_id), rest)
-    if within.organization_id is not None:
-        stmt = stmt.where(state.organization_id == within.organization_id)
-    if within.customer_id is not None:
-        stmt = stmt.where(state.customer_id == within.customer_id)
-    if within.customer_ids is not None:
-        stmt = stmt.where(state.customer_id.in_(list(within.customer_ids)))
-    if within.currency is not None:
-        stmt = stmt.where(state.currency == within.currency)
+    stmt = stmt.where(*states_within(within))
     return [(customer_id, name or "") for customer_id, name in session.execute(stmt)]
+
+
+def states_within(within: InvoiceFilter) -> list[ColumnElement[bool]]:
+    """The conditions on the payment states of ``within``'s organization, customer(s) and currency."""
+    state, where = PaymentState, []
+    if within.organization_id is not None:
+        where.append(state.organization_id == within.organization_id)
+    if within.customer_id is not None:
+        where.append(state.customer_id == within.customer_id)
+    if within.customer_ids is not None:
+        where.append(state.customer_id.in_(list(within.customer_ids)))
+    if within.currency is not None:
+        where.append(state.currency == within.currency)
+    return where
 
 
 def organizations_with_invoices(session: Session) -> list[int]:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from oro_invoices.persistence.aging import NOT_READ, STATE_FIELDS
+from oro_invoices.persistence.aging import NOT_READ, STATE_FIELDS, states_within
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 
@@ -101,15 +101,7 @@ def open_items_query(within: InvoiceFilter) -> Any:
                         state.total_amount, state.amount_paid, state.amount_credited, state.held_in_full,
                         state.amount_held)
                  .join(Invoice, Invoice.id == state.invoice_id)
-                 .where(state.open_due_date.is_not(None), state.currency.is_not(None)))
-    if within.organization_id is not None:
-        stmt = stmt.where(state.organization_id == within.organization_id)
-    if within.customer_id is not None:
-        stmt = stmt.where(state.customer_id == within.customer_id)
-    if within.customer_ids is not None:
-        stmt = stmt.where(state.customer_id.in_(list(within.customer_ids)))
-    if within.currency is not None:
-        stmt = stmt.where(state.currency == within.currency)
+                 .where(state.open_due_date.is_not(None), state.currency.is_not(None), *states_within(within)))
     rest = replace(within, **dict.fromkeys((*STATE_FIELDS, *NOT_READ)))
     if rest != InvoiceFilter():
         stmt = apply_filter(stmt, rest)
