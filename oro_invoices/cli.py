@@ -793,7 +793,7 @@ def _cmd_remind(args: argparse.Namespace) -> int:
 
 
 def _cmd_send_statements(args: argparse.Namespace) -> int:
-    from oro_invoices.services.statement_runs import send_statements
+    from oro_invoices.services.statement_runs import send_statements, send_todays_statements
     host = _host_name(args)
     if host is None and args.host_object is None:
         print("note: no host: the seller, sender and languages are the settings' defaults "
@@ -803,17 +803,22 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
     if args.activity:
         return _send_activities(args, host)
     with _addon_storing_pdfs(args, host) as (addon, new_folder):
-        report = send_statements(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
-                                 overdue_only=args.overdue_only, dry_run=args.dry_run, actor=args.actor)
-    _new_folder_note(args, new_folder, len(report.queued))
+        if args.date is None:                       # each organization's own today, in its time zone
+            reports = send_todays_statements(addon.invoices, addon.mail, organization_id=args.organization,
+                                             overdue_only=args.overdue_only, dry_run=args.dry_run, actor=args.actor)
+        else:
+            reports = [send_statements(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
+                                       overdue_only=args.overdue_only, dry_run=args.dry_run, actor=args.actor)]
+    _new_folder_note(args, new_folder, sum(len(report.queued) for report in reports))
     verb = "would queue" if args.dry_run else "queued"
-    for sent in report.queued:
-        print(f"{verb}: statement of {sent.customer_name} (customer {sent.customer_id}, organization "
-              f"{sent.organization_id}), {sent.invoices} open invoice(s), to {', '.join(sent.to)}")
-    for org, customer, name, why in report.problems:
-        print(f"FAIL statement of {name} (customer {customer}, organization {org}): {why}")
-    print(report.summary())
-    return 1 if report.problems else 0
+    for report in reports:                          # one summary line per day
+        for sent in report.queued:
+            print(f"{verb}: statement of {sent.customer_name} (customer {sent.customer_id}, organization "
+                  f"{sent.organization_id}), {sent.invoices} open invoice(s), to {', '.join(sent.to)}")
+        for org, customer, name, why in report.problems:
+            print(f"FAIL statement of {name} (customer {customer}, organization {org}): {why}")
+        print(report.summary())
+    return 1 if any(report.problems for report in reports) else 0
 
 
 def _send_scheduled_statements(args: argparse.Namespace, host: str | None) -> int:
@@ -1273,8 +1278,8 @@ def build_parser() -> argparse.ArgumentParser:
     _host_argument(p, "whose settings give the seller, the sender, each customer's language and templates")
     p.add_argument("--storage", required=True, help="PDF storage URL: each statement's PDF is stored there")
     p.add_argument("--date", type=_date, default=None,
-                   help="the statements' day, YYYY-MM-DD (default: today in the time zone of --organization, "
-                        "else the global one); a past day, such as the last month-end, gives what was open at "
+                   help="the statements' day, YYYY-MM-DD (default: each organization's today, in its time zone, "
+                        "one summary line per day); a past day, such as the last month-end, gives what was open at "
                         "its end")
     p.add_argument("--organization", type=_id, default=None,
                    help="only this organization's customers")

@@ -54,7 +54,7 @@ from oro_invoices.domain.money import (
     is_decimal_text,
     minor_units,
 )
-from oro_invoices.domain.overdue import OverdueFacts, days_overdue, local_today
+from oro_invoices.domain.overdue import OverdueFacts, days_overdue
 from oro_invoices.formatting.countries import country_codes, looks_like_code
 from oro_invoices.integration.links import unencoded_problem
 from oro_invoices.services.compiled_schema import compile_schema
@@ -715,8 +715,9 @@ def overdue_fields(invoice: OverdueFacts, today: dt.date) -> dict[str, Any]:
     return {"overdue": days > 0, "days_overdue": days}
 
 
-def dump_invoice(invoice: InvoiceDocument, *, today: dt.date | None = None) -> dict[str, Any]:
-    """The invoice as the API's JSON object; overdue as of ``today`` (default: today, UTC)."""
+def dump_invoice(invoice: InvoiceDocument, *, today: dt.date) -> dict[str, Any]:
+    """The invoice as the API's JSON object; overdue as of ``today``, which the caller gives as
+    today in the invoice's time zone (``ServiceContext.today(invoice)``), never the UTC date."""
     dumped: dict[str, Any] = InvoiceOutputSchema().dump(invoice)
-    dumped.update(overdue_fields(invoice, today or local_today(dt.datetime.now(dt.UTC))))
+    dumped.update(overdue_fields(invoice, today))
     return dumped

@@ -108,7 +108,8 @@ def send_statements(invoices: InvoiceService, mail: MailService, *, today: dt.da
     """Queue the statement of every customer (of ``organization_id``; None: every organization)
     who owes something on ``today`` (with ``overdue_only``, something overdue); ``dry_run``
     lists them and writes nothing. Without ``today``: today in the time zone of
-    ``organization_id`` (``organization_today``; of every organization: the global one)."""
+    ``organization_id`` (``organization_today``; of every organization: the global one; for each
+    organization's own today see ``send_todays_statements``)."""
     today = today or organization_today(invoices, organization_id)
     report = StatementRunReport(today=today, dry_run=dry_run)
     # who owes something: a customer holding credit only gets no statement
@@ -130,6 +131,33 @@ def send_statements(invoices: InvoiceService, mail: MailService, *, today: dt.da
             continue
         _send_one(invoices, mail, report, org, customer, once=once, dry_run=dry_run, actor=actor)
     return report
+
+
+def send_todays_statements(invoices: InvoiceService, mail: MailService, *, organization_id: int | None = None,
+                           overdue_only: bool = False, dry_run: bool = False,
+                           actor: str = "statements") -> list[StatementRunReport]:
+    """``send_statements`` of each organization with a posted invoice (``organization_id`` only,
+    when given) on its own today, in its time zone (``organization_today``): at 23:30 UTC on
+    November 30th a Tokyo organization's customers get their statement of December 1st, a UTC
+    one's of November 30th. One report per day, its organizations together, days in order; with
+    no such organization, one empty report of today in ``organization_id``'s zone."""
+    with invoices.db.session() as s:
+        organizations = organizations_with_invoices(s)
+    days: dict[dt.date, list[int]] = {}
+    for org in organizations:
+        if organization_id is None or org == organization_id:
+            days.setdefault(organization_today(invoices, org), []).append(org)
+    reports = []
+    for day, orgs in sorted(days.items()):
+        report = StatementRunReport(today=day, dry_run=dry_run)
+        for org in orgs:
+            one = send_statements(invoices, mail, today=day, organization_id=org, overdue_only=overdue_only,
+                                  dry_run=dry_run, actor=actor)
+            report.queued += one.queued
+            report.already_sent += one.already_sent
+            report.problems += one.problems
+        reports.append(report)
+    return reports or [StatementRunReport(today=organization_today(invoices, organization_id), dry_run=dry_run)]
 
 
 def send_activity_statements(invoices: InvoiceService, mail: MailService, *, start: dt.date, end: dt.date,

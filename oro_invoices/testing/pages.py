@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.composition import Addon
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.integration.config import Settings
@@ -110,6 +111,13 @@ def next_of(resp: Response) -> str | None:
     return values[0] if values else None
 
 
+def kit_today(addon: Addon, organization_id: int = 1) -> dt.date:
+    """Today as the add-on judges it for ``organization_id``'s invoices: by the add-on's clock, in
+    that organization's ``oro_invoices.timezone`` (``InvoiceService.today``), not the UTC date, so
+    that a host in Auckland or Honolulu passes the kit around midnight too."""
+    return addon.invoices.today(ScopeContext(organization_id=organization_id))
+
+
 @dataclass
 class KitShop:
     """What the page tests run on, made through the seeder and the add-on.
@@ -150,13 +158,13 @@ class KitShop:
         order = seeder.add_order(identifier="SO-KIT-1", currency="USD", organization_id=1,
                                  customer_id=acme.id, customer_user_id=users["own"].id,
                                  lines=[_line()])
-        invoices = addon.invoices
-        posted = invoices.post(invoices.create(_payload(acme.id, users["own"].id, order.id),
+        invoices, today = addon.invoices, kit_today(addon)
+        posted = invoices.post(invoices.create(_payload(today, acme.id, users["own"].id, order.id),
                                                actor="kit").id, actor="kit", pdf=KIT_PDF)
-        colleague = invoices.post(invoices.create(_payload(acme.id, users["colleague"].id),
+        colleague = invoices.post(invoices.create(_payload(today, acme.id, users["colleague"].id),
                                                   actor="kit").id, actor="kit", pdf=KIT_PDF)
-        draft = invoices.create(_payload(acme.id, users["own"].id), actor="kit")
-        foreign = invoices.post(invoices.create(_payload(globex.id, users["stranger"].id),
+        draft = invoices.create(_payload(today, acme.id, users["own"].id), actor="kit")
+        foreign = invoices.post(invoices.create(_payload(today, globex.id, users["stranger"].id),
                                                 actor="kit").id, actor="kit", pdf=KIT_PDF)
         return cls(settings=settings, users=users, order=order, posted=posted,
                    colleague_invoice=colleague, draft=draft, foreign=foreign)
@@ -168,8 +176,8 @@ def _line() -> OrderLine:
                      tax_rate=Decimal("0.19"), sku="KIT-1")
 
 
-def _payload(customer_id: int, customer_user_id: int, order_id: int | None = None) -> dict[str, Any]:
-    today = dt.datetime.now(dt.UTC).date()          # the day as the add-on judges it
+def _payload(today: dt.date, customer_id: int, customer_user_id: int,
+             order_id: int | None = None) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "invoice_date": today.isoformat(),
         "due_date": (today + dt.timedelta(days=30)).isoformat(),

@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "starlette_host.py"
 
 BROKEN_HOSTS = '''
@@ -35,6 +37,35 @@ BROKEN_HOSTS = '''
 
     class NoPagesHost(MemoryHost):
         page_client = None
+
+
+    import datetime as dt
+
+
+    class ZonedHost(MemoryHost):
+        """Its shop in ``zone``, its add-on's clock running from ``hour``:30 UTC today."""
+
+        zone, hour = "UTC", 0
+
+        def page_client(self):
+            real = dt.datetime.now(dt.UTC)
+            shift = real.replace(hour=self.hour, minute=30) - real
+            self.addon_options["clock"] = lambda: dt.datetime.now(dt.UTC) + shift
+            client = super().page_client()
+            client.addon.settings.set("oro_invoices.timezone", self.zone)
+            return client
+
+
+    class PagoPagoHost(ZonedHost):
+        """00:30 UTC: 13:30 the day before in Pago Pago (UTC-11)."""
+
+        zone, hour = "Pacific/Pago_Pago", 0
+
+
+    class KiritimatiHost(ZonedHost):
+        """23:30 UTC: 13:30 the day after on Kiritimati (UTC+14)."""
+
+        zone, hour = "Pacific/Kiritimati", 23
 '''
 
 
@@ -73,6 +104,17 @@ def test_a_host_without_page_client_skips_the_page_part_and_says_why(tmp_path):
 
 def test_the_starlette_example_passes_the_page_part(tmp_path):
     code, output = run_kit(tmp_path, f"{EXAMPLE}:kit_host", "-k", "TestPageForms or TestPageHead")
+    assert code == 0, output
+    assert re.search(r"\b5 passed\b", output), output
+
+
+@pytest.mark.parametrize("host", ["PagoPagoHost", "KiritimatiHost"])
+def test_a_host_far_from_utc_passes_the_kit_when_the_utc_date_is_another_day(tmp_path, host):
+    """The kit's days (invoice dates, a past day's aging, the activity's period, a payment's day
+    received) are today in the shop's zone, as the add-on judges them, not the UTC date."""
+    code, output = run_kit(tmp_path, f"kit_hosts.py:{host}", "-k",
+                           "past_day or account_activity or offers_the_activity or payment_is_recorded "
+                           "or bank_transfer_is_recorded")
     assert code == 0, output
     assert re.search(r"\b5 passed\b", output), output
 

@@ -10,14 +10,12 @@ import io
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
 from support.payloads import one_line_invoice
 
 from oro_invoices.domain.aging import BUCKET_KEYS
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.aging import aging_rows
 from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
-from oro_invoices.persistence.models import Activity
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.aging_detail import DETAIL_COLUMNS, aging_detail_csv
 from oro_invoices.services.facade import InvoiceService
@@ -82,9 +80,6 @@ def seeded(service: InvoiceService, clock: Clock) -> dict[str, int]:
     service.reverse_received_payment(ids["B"], wrong, reason="Another customer's transfer", actor="admin")
     clock.on("2027-03-20")
     service.force_payment_status(ids["E"], "paid_in_full")          # an ERP's "paid": settled that day
-    with service.db.engine.begin() as conn:                          # (the activity is timed by the wall clock)
-        conn.execute(update(Activity).where(Activity.invoice_id == ids["E"], Activity.kind == "payment_status")
-                     .values(created_at=clock.now))
     clock.on("2027-03-31")
     return ids
 

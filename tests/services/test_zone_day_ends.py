@@ -9,11 +9,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
 from support.payloads import one_line_invoice
 
 from oro_invoices.integration.plugins import get_plugin_manager
-from oro_invoices.persistence.models import Activity
 from oro_invoices.services.context import SchemaDefaults
 from oro_invoices.services.facade import InvoiceService
 
@@ -55,9 +53,6 @@ def paid_at(db, clock: Clock, zone: str, moment: dt.datetime) -> InvoiceService:
     clock.now = moment
     service.record_payment(paid, {"method": "bank", "action": "charge", "amount": "80.00"})
     service.force_payment_status(marked, "paid_in_full")
-    with service.db.engine.begin() as conn:                          # (the activity is timed by the wall clock)
-        conn.execute(update(Activity).where(Activity.invoice_id == marked, Activity.kind == "payment_status")
-                     .values(created_at=moment))
     clock.now = moment + dt.timedelta(days=10)
     return service
 

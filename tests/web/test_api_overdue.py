@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from support.api import api_payload, assert_error_shape, clocked_http
 
+from oro_invoices.services.schemas import dump_invoice
 from oro_invoices.web.openapi import build_spec
 
 NOW = dt.datetime(2026, 12, 12, 9, 0, tzinfo=dt.UTC)   # ten days after the payload's due date
@@ -74,3 +75,13 @@ def test_the_openapi_document_describes_the_fields_and_the_filter():
 def test_create_payload_still_refuses_overdue_as_input(late_api):
     resp = late_api.post("/api/invoices", api_payload(overdue=True))
     assert resp.status_code == 422
+
+
+def test_dumping_an_invoice_takes_the_day_from_its_caller_not_the_utc_date(late_api):
+    late = late_api.create(status="posted", external_id="DUMPED")
+    document = late_api.service.get(late["id"])
+    with pytest.raises(TypeError, match="today"):
+        dump_invoice(document)                          # type: ignore[call-arg]
+    on_due_day = dump_invoice(document, today=dt.date(2026, 12, 2))
+    assert (on_due_day["overdue"], on_due_day["days_overdue"]) == (False, 0)
+    assert dump_invoice(document, today=dt.date(2026, 12, 3))["days_overdue"] == 1

@@ -25,7 +25,7 @@ from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.identity import PERMISSIONS
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.integration import profile
-from oro_invoices.testing.pages import KIT_PDF, Browser, KitShop, header, location, next_of
+from oro_invoices.testing.pages import KIT_PDF, Browser, KitShop, header, kit_today, location, next_of
 from oro_invoices.testing.suite.base import HostSuite
 
 VIEW_ONLY = ("oro_invoices.view",)
@@ -84,6 +84,10 @@ class PageSuite(HostSuite):
 
     def url(self, endpoint: str, **params: Any) -> str:
         return str(self.host.urls.url_for(endpoint, **params))
+
+    def today(self) -> dt.date:
+        """Today as the add-on judges it for the shop's organization (``kit_today``)."""
+        return kit_today(self.client.addon)
 
     def view_url(self, invoice: Any) -> str:
         return self.url(ADMIN_VIEW, invoice_id=invoice.id)
@@ -208,7 +212,7 @@ class TestPageAging(PageSuite):
 
     def test_a_past_day_and_the_reports_downloads(self) -> None:
         self.client.login_admin(VIEW_ONLY)
-        yesterday = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
+        yesterday = (self.today() - dt.timedelta(days=1)).isoformat()
         before = self.browser.get(self.url(AGING) + "?" + urlencode({"as_of": yesterday}))
         assert before.status == 200 and "ACME Corp" not in html.unescape(before.text())   # dated today: not owed then
         detail = self.browser.get(self.url(AGING_DETAIL))
@@ -293,7 +297,7 @@ class TestPageStatement(PageSuite):
         page = self.browser.get(self.url(ACTIVITY) + "?" + urlencode({"customer": customer_id, "from": "2000-01-01",
                                                                       "to": "2002-12-31"}))
         assert page.status == 200 and 'id="oi-activity-empty"' in page.text()   # nothing then: said so
-        today = dt.datetime.now(dt.UTC).date()
+        today = self.today()
         query = urlencode({"customer": customer_id, "from": (today - dt.timedelta(days=700)).isoformat(),
                            "to": today.isoformat()})
         text = html.unescape(self.browser.get(self.url(ACTIVITY) + "?" + query).text())
@@ -313,7 +317,7 @@ class TestPageStatement(PageSuite):
         self.as_customer("department")
         listing = html.unescape(self.browser.get(self.url(STORE_INDEX)).text())
         assert f'id="oi-account-activity" href="{self.url(STORE_ACTIVITY)}"' in listing
-        today = dt.datetime.now(dt.UTC).date()
+        today = self.today()
         page = self.browser.get(self.url(STORE_ACTIVITY) + "?" + urlencode(
             {"from": (today - dt.timedelta(days=700)).isoformat(), "to": today.isoformat()}))
         text = html.unescape(page.text())
@@ -383,7 +387,7 @@ class TestPageSelection(PageSuite):
         assert page.status == 200 and "Not recorded: It is a draft: post it first." in text
         assert f'name="amount-{posted.id}"' in page.text() and f'name="amount-{self.shop.draft.id}"' not in page.text()
         form = {"invoice": str(posted.id), f"amount-{posted.id}": "5.00", "method": "bank_transfer",
-                "received_on": dt.datetime.now(dt.UTC).date().isoformat(), "reference": "STMT 9",
+                "received_on": self.today().isoformat(), "reference": "STMT 9",
                 "request_key": "kit-remittance-0001"}
         for _ in range(2):   # the same form twice: one payment
             resp = self.browser.submit(page_url, self.url(SELECTION_PAYMENT), form)
@@ -413,7 +417,7 @@ class TestPageRecordPayment(PageSuite):
         return self.url(RECORD_PAYMENT, invoice_id=self.shop.posted.id)
 
     def form(self, key: str) -> dict[str, str]:
-        return {"amount": "5.00", "method": "bank_transfer", "received_on": dt.datetime.now(dt.UTC).date().isoformat(),
+        return {"amount": "5.00", "method": "bank_transfer", "received_on": self.today().isoformat(),
                 "reference": "STMT 1", "notes": "", "request_key": key}
 
     def test_a_bank_transfer_is_recorded_once_and_reversed(self) -> None:

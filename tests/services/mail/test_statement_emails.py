@@ -124,7 +124,7 @@ def test_activity_sends_each_customer_their_period_once_then_deliver_mail_sends_
     assert invoice.invoice_number in pdf_text(attachment.get_content())
 
 
-def test_the_monthly_schedule_sends_each_customer_last_months_statement_once(app, capsys):
+def test_the_monthly_schedule_sends_each_customer_last_months_statement_once(app, capsys, monkeypatch):
     invoice = app.invoices.post(app.create().id)                    # dated Nov 2, due Dec 2, 2026
     argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root), "--scheduled",
             "--date", "2026-12-03"]
@@ -145,6 +145,7 @@ def test_the_monthly_schedule_sends_each_customer_last_months_statement_once(app
                                                      "0 could not be sent")
 
     app.settings.set("oro_invoices.statements.schedule", "activity", "organization", 1)
+    judge_on(app, monkeypatch, dt.datetime(2027, 1, 1, 9, tzinfo=dt.UTC))   # December is over: its activity
     [report] = send_scheduled_statements(app.invoices, make_mail(app), today=dt.date(2027, 1, 1))
     assert (report.today, [s.customer_id for s in report.queued]) == (dt.date(2026, 12, 31), [invoice.customer_id])
     assert make_mail(app).statements.emails(1, invoice.customer_id)[0].attachments[0].filename == \

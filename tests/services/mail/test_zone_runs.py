@@ -1,8 +1,8 @@
 """Scheduled and month-end runs judge each organization on its own today, in its time zone
 (``oro_invoices.timezone``), not on the UTC date: at 23:30 UTC on November 30th it is already
 December 1st in Tokyo, so a Tokyo organization's "on the 1st" statements and Aging Report go out
-then, and ``send-statements --activity`` sends it November's activity; an organization in UTC
-still waits for December."""
+then, ``send-statements --activity`` sends it November's activity and ``send-statements`` its
+statements of December 1st; an organization in UTC still waits for December."""
 from __future__ import annotations
 
 import datetime as dt
@@ -44,6 +44,31 @@ def test_the_monthly_statements_go_out_on_the_first_in_the_organizations_zone(ap
     app.settings.set("oro_invoices.statements.schedule", "activity", "organization", 1)
     [report] = send_scheduled_statements(app.invoices, make_mail(app), dry_run=True)
     assert report.today == NOVEMBER_END and [s.customer_id for s in report.queued] == [invoice.customer_id]
+
+
+def test_statements_without_a_day_are_of_each_organizations_today(app, capsys):
+    acme = app.invoices.post(app.create().id)                        # organization 1, soon in Tokyo
+    globex = app.host.add_customer("Globex Inc", organization_id=2)
+    buyer = app.host.add_customer_user(globex.id, "buyer@globex.test", "Gil Globex")
+    app.invoices.post(app.create(organization_id=2, customer_id=globex.id, customer_user_id=buyer.id,
+                                 customer_name="Globex Inc", order_id=None).id)
+    in_tokyo(app)
+    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root)]
+    assert cli.main(argv, host=app.host) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"queued: statement of Globex Inc (customer {globex.id}, organization 2)")
+    assert out[1] == "2026-11-30: queued 1 statement(s)"
+    assert out[2].startswith(f"queued: statement of Acme Corp (customer {acme.customer_id}, organization 1)")
+    assert out[3:] == ["2026-12-01: queued 1 statement(s)"]
+    mail = make_mail(app)
+    [tokyo] = mail.statements.emails(1, acme.customer_id)
+    [utc] = mail.statements.emails(2, globex.id)
+    assert [a.filename for a in tokyo.attachments] == ["statement-2026-12-01.pdf"]
+    assert [a.filename for a in utc.attachments] == ["statement-2026-11-30.pdf"]
+    assert cli.main([*argv, "--organization", "1", "--dry-run"], host=app.host) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2026-12-01: would queue 0 statement(s), 1 already sent on this day"
+    assert cli.main([*argv, "--organization", "3", "--dry-run"], host=app.host) == 0       # none there: the global day
+    assert capsys.readouterr().out == "2026-11-30: would queue 0 statement(s)\n"
 
 
 def test_the_monthly_aging_report_is_of_the_month_over_in_the_organizations_zone(app):
