@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import DatabaseNotMigrated, InvoiceError
-from oro_invoices.domain.limits import MAX_INT64, parse_day
+from oro_invoices.domain.limits import MAX_INT64, parse_day, parse_moment
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
@@ -394,6 +394,16 @@ def _date(text: str) -> Any:
     return day
 
 
+def _moment(text: str) -> dt.datetime:
+    """An argparse type: a day (its start in UTC) or a time with its offset, as the API's
+    ``occurred_from`` takes them."""
+    moment = parse_moment(text)
+    if moment is None:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD) or a time with its offset "
+                                         f"(2026-12-01T09:30:00+01:00, or Z for UTC): {text!r}")
+    return moment
+
+
 def _queue_name(text: str) -> str:
     """A broker queue's name: not empty (Celery would take its default queue, which the web
     processes send no job to)."""
@@ -724,9 +734,10 @@ def _cmd_deliver_events(args: argparse.Namespace) -> int:
     import time
 
     from oro_invoices.domain.errors import ConfigurationError, UsageError
-    if not args.redeliver_failed and (args.since is not None or args.endpoint is not None):
-        raise UsageError(f"{'--since' if args.since is not None else '--endpoint'} chooses the failed events to "
-                         "send again: give it with --redeliver-failed.")
+    narrowing = [option for option, value in (("--organization", args.organization), ("--since", args.since),
+                                              ("--endpoint", args.endpoint)) if value is not None]
+    if not args.redeliver_failed and narrowing:
+        raise UsageError(f"{narrowing[0]} chooses the failed events to send again: give it with --redeliver-failed.")
     with _addon(args, host_object=args.host_object, host=_host_name(args), pdf=False,
                 webhook_timeout=args.timeout) as addon:
         if addon.host is None:
@@ -758,9 +769,9 @@ def _cmd_deliver_events(args: argparse.Namespace) -> int:
 def _requeue_failed_events(addon: Addon, args: argparse.Namespace) -> None:
     """``deliver-events --redeliver-failed``: put the failed events back, due now, and say how many
     (and which endpoints, no longer configured, keep theirs failed)."""
-    from oro_invoices.services.event_log import redeliver_failed
-    since = dt.datetime.combine(args.since, dt.time(), dt.UTC) if args.since is not None else None
-    found = redeliver_failed(addon.events.ctx, since=since, endpoint_url=args.endpoint)
+    from oro_invoices.services.event_log import CLI, redeliver_failed
+    found = redeliver_failed(addon.events.ctx, organization_id=args.organization, since=args.since,
+                             endpoint_url=args.endpoint, by=CLI)
     line = f"re-queued {found.requeued} failed event(s)"
     if found.unconfigured:
         left = ", ".join(f"{url} ({count})" for url, count in sorted(found.unconfigured.items()))
@@ -1245,8 +1256,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first put the events that failed for good back to be sent again (same event id and "
                         "body, attempts from 0), as after an endpoint's outage that outlasted the retries; "
                         "those whose endpoint is no longer configured stay failed")
-    p.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="with --redeliver-failed: only events that occurred on or after this day (UTC)")
+    p.add_argument("--organization", type=_id, default=None, metavar="ID",
+                   help="with --redeliver-failed: only this organization's events (default: every organization's)")
+    p.add_argument("--since", type=_moment, default=None, metavar="WHEN",
+                   help="with --redeliver-failed: only events that occurred at or after this day (YYYY-MM-DD, "
+                        "from its start in UTC) or time with its offset (2026-12-01T09:30:00+01:00, or Z for UTC)")
     p.add_argument("--endpoint", default=None, metavar="URL",
                    help="with --redeliver-failed: only events to this endpoint URL (exactly as configured)")
     p.set_defaults(func=_cmd_deliver_events)
