@@ -78,7 +78,33 @@ def _addon_storing_pdfs(args: argparse.Namespace, host: str | None) -> Iterator[
             ensure_reachable(addon.storage, may_be_new=stored is None)
             if isinstance(addon.storage, LocalStorage) and not addon.storage.root.exists():
                 new_folder = addon.storage.root
-        yield addon, new_folder
+        outermost = _outermost_missing(new_folder) if new_folder is not None else None
+        try:
+            yield addon, new_folder
+        finally:
+            if new_folder is not None and outermost is not None:
+                _remove_empty_folders(new_folder, outermost)
+
+
+def _outermost_missing(folder: Path) -> Path:
+    """The outermost of ``folder`` and its parents that does not exist (what storing makes)."""
+    while not folder.parent.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _remove_empty_folders(root: Path, outermost: Path) -> None:
+    """Remove the folders a run made for the storage ``root`` (up to ``outermost``) and left
+    empty, as every message whose PDF it stored could not be queued: only empty folders go."""
+    if root.is_dir():
+        for inside, _, _ in sorted(os.walk(root), key=lambda found: -len(found[0])):   # the deepest first
+            with contextlib.suppress(OSError):
+                os.rmdir(inside)
+    folder = root
+    while not folder.exists() and folder != outermost:
+        folder = folder.parent
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _new_folder_note(args: argparse.Namespace, folder: Path | None, queued: int) -> None:
