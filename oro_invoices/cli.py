@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import DatabaseNotMigrated, InvoiceError
-from oro_invoices.domain.limits import MAX_INT64, parse_day
+from oro_invoices.domain.limits import MAX_INT64, parse_day, parse_moment
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
@@ -78,7 +78,33 @@ def _addon_storing_pdfs(args: argparse.Namespace, host: str | None) -> Iterator[
             ensure_reachable(addon.storage, may_be_new=stored is None)
             if isinstance(addon.storage, LocalStorage) and not addon.storage.root.exists():
                 new_folder = addon.storage.root
-        yield addon, new_folder
+        outermost = _outermost_missing(new_folder) if new_folder is not None else None
+        try:
+            yield addon, new_folder
+        finally:
+            if new_folder is not None and outermost is not None:
+                _remove_empty_folders(new_folder, outermost)
+
+
+def _outermost_missing(folder: Path) -> Path:
+    """The outermost of ``folder`` and its parents that does not exist (what storing makes)."""
+    while not folder.parent.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _remove_empty_folders(root: Path, outermost: Path) -> None:
+    """Remove the folders a run made for the storage ``root`` (up to ``outermost``) and left
+    empty, as every message whose PDF it stored could not be queued: only empty folders go."""
+    if root.is_dir():
+        for inside, _, _ in sorted(os.walk(root), key=lambda found: -len(found[0])):   # the deepest first
+            with contextlib.suppress(OSError):
+                os.rmdir(inside)
+    folder = root
+    while not folder.exists() and folder != outermost:
+        folder = folder.parent
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _new_folder_note(args: argparse.Namespace, folder: Path | None, queued: int) -> None:
@@ -392,6 +418,16 @@ def _date(text: str) -> Any:
     if day is None:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
     return day
+
+
+def _moment(text: str) -> dt.datetime:
+    """An argparse type: a day (its start in UTC) or a time with its offset, as the API's
+    ``occurred_from`` takes them."""
+    moment = parse_moment(text)
+    if moment is None:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD) or a time with its offset "
+                                         f"(2026-12-01T09:30:00+01:00, or Z for UTC): {text!r}")
+    return moment
 
 
 def _queue_name(text: str) -> str:
@@ -724,9 +760,10 @@ def _cmd_deliver_events(args: argparse.Namespace) -> int:
     import time
 
     from oro_invoices.domain.errors import ConfigurationError, UsageError
-    if not args.redeliver_failed and (args.since is not None or args.endpoint is not None):
-        raise UsageError(f"{'--since' if args.since is not None else '--endpoint'} chooses the failed events to "
-                         "send again: give it with --redeliver-failed.")
+    narrowing = [option for option, value in (("--organization", args.organization), ("--since", args.since),
+                                              ("--endpoint", args.endpoint)) if value is not None]
+    if not args.redeliver_failed and narrowing:
+        raise UsageError(f"{narrowing[0]} chooses the failed events to send again: give it with --redeliver-failed.")
     with _addon(args, host_object=args.host_object, host=_host_name(args), pdf=False,
                 webhook_timeout=args.timeout) as addon:
         if addon.host is None:
@@ -758,9 +795,9 @@ def _cmd_deliver_events(args: argparse.Namespace) -> int:
 def _requeue_failed_events(addon: Addon, args: argparse.Namespace) -> None:
     """``deliver-events --redeliver-failed``: put the failed events back, due now, and say how many
     (and which endpoints, no longer configured, keep theirs failed)."""
-    from oro_invoices.services.event_log import redeliver_failed
-    since = dt.datetime.combine(args.since, dt.time(), dt.UTC) if args.since is not None else None
-    found = redeliver_failed(addon.events.ctx, since=since, endpoint_url=args.endpoint)
+    from oro_invoices.services.event_log import CLI, redeliver_failed
+    found = redeliver_failed(addon.events.ctx, organization_id=args.organization, since=args.since,
+                             endpoint_url=args.endpoint, by=CLI)
     line = f"re-queued {found.requeued} failed event(s)"
     if found.unconfigured:
         left = ", ".join(f"{url} ({count})" for url, count in sorted(found.unconfigured.items()))
@@ -1250,8 +1287,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first put the events that failed for good back to be sent again (same event id and "
                         "body, attempts from 0), as after an endpoint's outage that outlasted the retries; "
                         "those whose endpoint is no longer configured stay failed")
-    p.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="with --redeliver-failed: only events that occurred on or after this day (UTC)")
+    p.add_argument("--organization", type=_id, default=None, metavar="ID",
+                   help="with --redeliver-failed: only this organization's events (default: every organization's)")
+    p.add_argument("--since", type=_moment, default=None, metavar="WHEN",
+                   help="with --redeliver-failed: only events that occurred at or after this day (YYYY-MM-DD, "
+                        "from its start in UTC) or time with its offset (2026-12-01T09:30:00+01:00, or Z for UTC)")
     p.add_argument("--endpoint", default=None, metavar="URL",
                    help="with --redeliver-failed: only events to this endpoint URL (exactly as configured)")
     p.set_defaults(func=_cmd_deliver_events)

@@ -162,6 +162,17 @@ class FsspecStorage:
         with self._reaching():
             return bool(self.fs.exists(self.key_for(sha256)))
 
+    def remove(self, sha256: str) -> None:
+        """Remove the object, if it is there."""
+        key = self.key_for(sha256)
+        try:
+            with self._reaching():
+                self.fs.rm_file(key)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StorageError(f"Could not remove object {sha256} from {self.url}: {exc}") from exc
+
     def presigned_url(self, sha256: str, *, expires_in: int, filename: str, content_type: str) -> str:
         """A presigned GET URL of the object, valid for ``expires_in`` seconds, that makes the
         server answer with ``filename`` as an attachment and ``content_type``.

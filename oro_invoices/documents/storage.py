@@ -5,7 +5,8 @@ each object at ``root/ab/cd/abcd…`` (the first two byte pairs of the digest as
 directories), read-only (mode 0o444). A write goes to a temporary file in the
 same directory, is flushed to disk, and is then hard-linked to its final name,
 so a reader never sees a partial object, even if the writer is killed mid-way;
-an existing object is never replaced.
+an existing object is never replaced. The only object ever removed is one stored for a
+message that was then not queued, which nothing names (``RemovableStorage``).
 """
 from __future__ import annotations
 
@@ -66,6 +67,15 @@ class SigningStorage(Storage, Protocol):
     def presigned_url(self, sha256: str, *, expires_in: int, filename: str, content_type: str) -> str:
         """A URL that serves the object for ``expires_in`` seconds as an attachment named
         ``filename`` of type ``content_type``, to whoever holds it."""
+
+
+@runtime_checkable
+class RemovableStorage(Storage, Protocol):
+    """A storage that can remove an object again: one stored for a message that was then not
+    queued (``services.mail.unattached``), which nothing names."""
+
+    def remove(self, sha256: str) -> None:
+        """Remove the object named ``sha256``, if it is there."""
 
 
 @runtime_checkable
@@ -178,6 +188,16 @@ class LocalStorage:
     def exists(self, sha256: str) -> bool:
         """Whether the object is present."""
         return self.path_for(sha256).is_file()
+
+    def remove(self, sha256: str) -> None:
+        """Remove the object, and its two folders when that leaves them empty (never ``root``)."""
+        path = self.path_for(sha256)
+        path.unlink(missing_ok=True)
+        for folder in (path.parent, path.parent.parent):
+            try:
+                folder.rmdir()           # only an empty one
+            except OSError:
+                break
 
     def stat(self, sha256: str) -> StoredObject:
         """The stored object's size and creation time, without reading it."""

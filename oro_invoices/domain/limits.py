@@ -87,6 +87,27 @@ def parse_day(raw: object) -> dt.date | None:
         return None
 
 
+#: A time with its offset, as ``parse_moment`` takes it.
+_TIME_SYNTAX = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})", re.ASCII)
+
+
+def parse_moment(raw: object, *, end_of_day: bool = False) -> dt.datetime | None:
+    """The moment (UTC) ``raw`` writes as a day ``YYYY-MM-DD`` (UTC: its start, or its last
+    microsecond when ``end_of_day``) or a time with its offset (``2026-12-01T09:30:00Z``,
+    ``…+01:00``), or None when it is neither: a time without an offset says no moment."""
+    day = parse_day(raw)
+    if day is not None:
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
+        return start + dt.timedelta(days=1, microseconds=-1) if end_of_day else start
+    if not isinstance(raw, str) or not _TIME_SYNTAX.fullmatch(raw):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
+
+
 def shows_nothing(text: str) -> bool:
     """Whether ``text`` has nothing to read: only spaces, line breaks, control characters and
     invisible formatting characters (zero-width spaces and joiners, bidirectional marks)."""

@@ -62,6 +62,15 @@ class OutgoingEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # revision 0041: what a resend (services.event_log) keeps of the delivery before it
+    #: How many times it was put back to be sent again; when last, and by whom ("api:NAME", "cli").
+    redeliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    redelivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    redelivered_by: Mapped[str | None] = mapped_column(String(255))
+    #: The attempts, last HTTP status and last error it had when last resent.
+    previous_attempts: Mapped[int | None] = mapped_column(Integer)
+    previous_response_status: Mapped[int | None] = mapped_column(Integer)
+    previous_error: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 def queue(s: Session, *, event_id: str, event_type: str, body: str, organization_id: int,

@@ -3,7 +3,8 @@ of one organization, newest first, and putting a delivered or failed one back to
 
 A resent event keeps its event id and its exact body, so a receiver that drops repeats by
 ``Oro-Invoices-Event-Id`` drops it too when it already has it; its attempts start again from 0
-and it is due at once (``oro-invoices deliver-events`` or ``addon.events.deliver_pending()``
+and it is due at once, keeping what the delivery came to before (its attempts, last HTTP status
+and last error as ``previous_*``), how many times it was resent, when last and by whom (``oro-invoices deliver-events`` or ``addon.events.deliver_pending()``
 sends it; with background jobs the ``deliver_events`` job is submitted). An event still waiting
 (pending, sending, retry) is not resent: it is on its way. An event whose endpoint is no longer
 configured for its organization is not resent either: it would only fail again (docs/events.md, "Seeing and resending events").
@@ -65,6 +66,12 @@ class EventRow:
     updated_at: dt.datetime
     delivered_at: dt.datetime | None
     body: str
+    redeliveries: int = 0
+    redelivered_at: dt.datetime | None = None
+    redelivered_by: str | None = None
+    previous_attempts: int | None = None
+    previous_response_status: int | None = None
+    previous_error: str = ""
 
     @classmethod
     def of(cls, row: OutgoingEvent) -> EventRow:
@@ -73,7 +80,9 @@ class EventRow:
                    attempts=row.attempts, next_attempt_at=row.next_attempt_at,
                    response_status=row.response_status, last_error=row.last_error or "",
                    occurred_at=row.created_at, updated_at=row.updated_at, delivered_at=row.delivered_at,
-                   body=row.body)
+                   body=row.body, redeliveries=row.redeliveries or 0, redelivered_at=row.redelivered_at,
+                   redelivered_by=row.redelivered_by, previous_attempts=row.previous_attempts,
+                   previous_response_status=row.previous_response_status, previous_error=row.previous_error or "")
 
 
 @dataclass(frozen=True)
@@ -157,18 +166,28 @@ def configured_urls(ctx: ServiceContext, organization_id: int) -> frozenset[str]
     return frozenset(endpoint.url for endpoint in parse_endpoints(value))
 
 
-def _requeue(ids: Sequence[int], now: dt.datetime) -> Any:
-    """The update that puts the events ``ids`` back, due ``now``, while they are delivered or failed."""
+#: Who resent the events ``deliver-events --redeliver-failed`` put back.
+CLI = "cli"
+
+
+def _requeue(ids: Sequence[int], now: dt.datetime, by: str) -> Any:
+    """The update that puts the events ``ids`` back, due ``now``, while they are delivered or
+    failed, keeping their attempts, last HTTP status and last error as the previous ones and
+    counting the resend (``by``: who). SET reads the row as it was before the update."""
     e = OutgoingEvent
     return (update(e).where(e.id.in_(ids), e.status.in_(RESENDABLE))
-            .values(status=PENDING, attempts=0, next_attempt_at=now, response_status=None, last_error="",
+            .values(previous_attempts=e.attempts, previous_response_status=e.response_status,
+                    previous_error=e.last_error, redeliveries=e.redeliveries + 1, redelivered_at=now,
+                    redelivered_by=by[:255],
+                    status=PENDING, attempts=0, next_attempt_at=now, response_status=None, last_error="",
                     lease_token=None, lease_until=None, delivered_at=None, updated_at=now)
             .execution_options(synchronize_session=False))
 
 
-def redeliver(ctx: ServiceContext, organization_id: int, event_row_id: int) -> EventRow:
+def redeliver(ctx: ServiceContext, organization_id: int, event_row_id: int, *, by: str) -> EventRow:
     """Put the delivered or failed event ``event_row_id`` back to be sent again at once, with
-    its event id and body; its attempts start again from 0.
+    its event id and body; its attempts start again from 0, those before, its last HTTP status
+    and last error kept as the previous ones, and ``by`` (who asked) as who resent it last.
 
     :raises NotFound: no such event of ``organization_id``.
     :raises Conflict: the event is still waiting (pending, sending, retry), or its endpoint is
@@ -182,7 +201,7 @@ def redeliver(ctx: ServiceContext, organization_id: int, event_row_id: int) -> E
                        f"organization {organization_id}; it would fail again. Configure it again "
                        "(oro_invoices.webhooks.endpoints) to resend the event.")
     with ctx.db.transaction() as s:
-        result = s.execute(_requeue([found.id], ctx.clock()))
+        result = s.execute(_requeue([found.id], ctx.clock(), by))
     if cast("CursorResult[Any]", result).rowcount != 1:   # another request resent it meanwhile
         raise _waiting(get_event(ctx, organization_id, event_row_id))
     ctx.submit_job(Job(DELIVER_EVENTS))    # with background jobs, the worker sends it now
@@ -194,13 +213,16 @@ def _waiting(event: EventRow) -> Conflict:
                     "resent; only a delivered or failed event can be resent.")
 
 
-def redeliver_failed(ctx: ServiceContext, *, since: dt.datetime | None = None,
-                     endpoint_url: str | None = None) -> Requeued:
-    """Put every failed event (of every organization; that occurred at ``since`` or later; to
-    ``endpoint_url``) back to be sent again at once, but those whose endpoint is no longer
-    configured for their organization, which stay failed."""
+def redeliver_failed(ctx: ServiceContext, *, organization_id: int | None = None, since: dt.datetime | None = None,
+                     endpoint_url: str | None = None, by: str = CLI) -> Requeued:
+    """Put every failed event (of ``organization_id``, None: of every organization; that occurred
+    at ``since`` or later; to ``endpoint_url``) back to be sent again at once, as ``redeliver``
+    does (``by``: who resent them), but those whose endpoint is no longer configured for their
+    organization, which stay failed."""
     e = OutgoingEvent
     query = select(e.id, e.organization_id, e.endpoint_url).where(e.status == FAILED)
+    if organization_id is not None:
+        query = query.where(e.organization_id == organization_id)
     if since is not None:
         query = query.where(e.created_at >= since)
     if endpoint_url is not None:
@@ -221,6 +243,6 @@ def redeliver_failed(ctx: ServiceContext, *, since: dt.datetime | None = None,
     now = ctx.clock()
     with ctx.db.transaction() as s:     # all of them, or none
         for start in range(0, len(ids), 500):
-            result = s.execute(_requeue(ids[start:start + 500], now))
+            result = s.execute(_requeue(ids[start:start + 500], now, by))
             requeued += int(cast("CursorResult[Any]", result).rowcount)
     return Requeued(requeued, unconfigured)

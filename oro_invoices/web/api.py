@@ -761,7 +761,8 @@ class InvoiceApi:
     def redeliver_event(self, request: Request, client: ApiClient, id: str) -> Response:
         """Put a delivered or failed event back to be sent again, same event id and body (200)."""
         _no_body(request)
-        found = event_log.redeliver(self.service.context, client.organization_id, api_events.event_row_id(id))
+        found = event_log.redeliver(self.service.context, client.organization_id, api_events.event_row_id(id),
+                                    by=self._actor(client))
         return Response.json(openapi.EventDetailOut().dump(api_events.row_json(found, self.base_path, detail=True)))
 
     # ---- refund, capture, cancel, re-authorize: through the provider that took the payment

@@ -4,12 +4,11 @@ client organization's outgoing webhook events, one row per event and endpoint, a
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
 from oro_invoices.domain.errors import NotFound, ValidationError
-from oro_invoices.domain.limits import is_storable_text, parse_day, parse_id, quoted
+from oro_invoices.domain.limits import is_storable_text, parse_id, parse_moment, quoted
 from oro_invoices.persistence.outgoing_events import STATUSES
 from oro_invoices.persistence.queries import MAX_LIMIT
 from oro_invoices.services.event_log import LIST_ERROR_MAX, EventFilter, EventRow, decode_cursor
@@ -17,7 +16,6 @@ from oro_invoices.web.openapi import DEFAULT_LIMIT, EVENT_TYPES
 
 #: The query's parameters.
 PARAMETERS = ("status", "type", "invoice_id", "endpoint", "occurred_from", "occurred_to", "limit", "cursor")
-_TIME_SYNTAX = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})", re.ASCII)
 
 
 def query(organization_id: int, given: dict[str, list[str]]) -> tuple[EventFilter, int, str | None]:
@@ -47,7 +45,7 @@ def query(organization_id: int, given: dict[str, list[str]]) -> tuple[EventFilte
         found["endpoint_url"] = q["endpoint"]
     for name, end_of_day in (("occurred_from", False), ("occurred_to", True)):
         if name in q:
-            found[name] = _moment(q[name], end_of_day=end_of_day)
+            found[name] = parse_moment(q[name], end_of_day=end_of_day)
             if found[name] is None:
                 errors.append((name, "Must be a day such as 2026-12-01 (UTC) or a time with its offset "
                                      "such as 2026-12-01T09:30:00Z."))
@@ -70,21 +68,6 @@ def query(organization_id: int, given: dict[str, list[str]]) -> tuple[EventFilte
     return EventFilter(organization_id=organization_id, **found), limit, cursor
 
 
-def _moment(raw: str, *, end_of_day: bool) -> dt.datetime | None:
-    """A day (UTC: its start, or its last moment when ``end_of_day``) or a time with its offset."""
-    day = parse_day(raw)
-    if day is not None:
-        start = dt.datetime.combine(day, dt.time(), dt.UTC)
-        return start + dt.timedelta(days=1, microseconds=-1) if end_of_day else start
-    if not _TIME_SYNTAX.fullmatch(raw):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
-
-
 def event_row_id(raw: str) -> int:
     """The id of ``/events/{id}``; a path that is no positive integer names no event (404)."""
     found = parse_id(raw)
@@ -93,16 +76,23 @@ def event_row_id(raw: str) -> int:
     return found
 
 
+def _shortened(error: str, detail: bool) -> str:
+    """An error as a list row (``detail`` False: at most ``LIST_ERROR_MAX`` characters) or the detail gives it."""
+    return error if detail or len(error) <= LIST_ERROR_MAX else error[:LIST_ERROR_MAX - 1] + "…"
+
+
 def row_json(event: EventRow, base_path: str, *, detail: bool = False) -> dict[str, Any]:
     """What ``openapi.EventOut`` (``detail``: ``EventDetailOut``) dumps."""
-    error = event.last_error if detail or len(event.last_error) <= LIST_ERROR_MAX \
-        else event.last_error[:LIST_ERROR_MAX - 1] + "…"
+    error = _shortened(event.last_error, detail)
     data: dict[str, Any] = {
         "id": event.id, "event_id": event.event_id, "type": event.event_type, "invoice_id": event.invoice_id,
         "endpoint": event.endpoint_url, "status": event.status, "attempts": event.attempts,
         "next_attempt_at": event.next_attempt_at, "last_http_status": event.response_status,
         "last_error": error, "occurred_at": event.occurred_at, "delivered_at": event.delivered_at,
-        "updated_at": event.updated_at,
+        "updated_at": event.updated_at, "redeliveries": event.redeliveries,
+        "redelivered_at": event.redelivered_at, "redelivered_by": event.redelivered_by,
+        "previous_attempts": event.previous_attempts, "previous_http_status": event.previous_response_status,
+        "previous_error": _shortened(event.previous_error, detail),
         "links": {"self": f"{base_path}/events/{event.id}", "redeliver": f"{base_path}/events/{event.id}/redeliver"}}
     if detail:
         data["body"] = event.body

@@ -738,7 +738,8 @@ class EventOut(Schema):
     endpoint = fields.String(metadata={"description": "The endpoint's URL."})
     status = fields.String(validate=validate.OneOf(EVENT_STATUSES), metadata={
         "description": "pending (due), sending, retry (waits for `next_attempt_at`), delivered, failed (for good)."})
-    attempts = fields.Integer(metadata={"description": "Attempts so far (0 again once resent)."})
+    attempts = fields.Integer(metadata={
+        "description": "Attempts so far (0 again once resent; those before are `previous_attempts`)."})
     next_attempt_at = fields.AwareDateTime(allow_none=True)
     last_http_status = fields.Integer(allow_none=True, metadata={
         "description": "The endpoint's last answer; null when it gave none or none was asked yet."})
@@ -748,6 +749,21 @@ class EventOut(Schema):
     occurred_at = fields.AwareDateTime(metadata={"description": "When its change was committed."})
     delivered_at = fields.AwareDateTime(allow_none=True)
     updated_at = fields.AwareDateTime()
+    redeliveries = fields.Integer(metadata={"description": "How many times it was resent (0: never)."})
+    redelivered_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "When it was last resent; null when never."})
+    redelivered_by = fields.String(allow_none=True, metadata={
+        "description": "Who last resent it: `api:` and the API client's name, or `cli` "
+                       "(`deliver-events --redeliver-failed`); null when never."})
+    previous_attempts = fields.Integer(allow_none=True, metadata={
+        "description": "The attempts it had when last resent; null when never resent."})
+    previous_http_status = fields.Integer(allow_none=True, metadata={
+        "description": "The endpoint's last answer before it was last resent; null when it gave none or the "
+                       "event was never resent."})
+    previous_error = fields.String(metadata={
+        "description": "Why the last attempt before it was last resent did not deliver it (\"\" when none failed "
+                       f"or it was never resent): in a list at most {LIST_ERROR_MAX} characters, in full from "
+                       "`GET /events/{id}`."})
     links = fields.Nested(EventLinksOut)
 
 
@@ -1358,7 +1374,9 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/events/{id}/redeliver", "post"): {
         "summary": "Send a delivered or failed event again, with the same event id and body",
         "description": "Puts the event back as pending, its attempts at 0, due at once: the next "
-                       "`deliver-events` run sends it. 409 for an event still waiting to be sent (pending, sending, "
+                       "`deliver-events` run sends it. The attempts, last HTTP status and last error it had are kept "
+                       "as `previous_attempts`, `previous_http_status` and `previous_error`; `redeliveries` counts "
+                       "the resends, `redelivered_at` and `redelivered_by` say when and by whom the last was. 409 for an event still waiting to be sent (pending, sending, "
                        "retry) and for one whose endpoint is no longer configured for the organization.",
         "parameters": [_ID], "requestBody": _NO_BODY,
         "responses": {"200": _ok("The event, pending again.", "EventDetail"), **_errors("403")}},

@@ -26,11 +26,11 @@ def host(monkeypatch):
     return MemoryHost()
 
 
-def paid_partially(db, host, url: str) -> None:
+def paid_partially(db, host, url: str, organization_id: int = 1) -> None:
     settings = Settings(host.config)
     settings.set("oro_invoices.webhooks.endpoints", [{"url": url, "secret": SECRET}])
     svc = InvoiceService(db, settings=settings)
-    inv = svc.post(svc.create(invoice_payload()).id)
+    inv = svc.post(svc.create(invoice_payload(organization_id=organization_id)).id)
     svc.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": "100.00"})
 
 
@@ -188,8 +188,71 @@ def test_redeliver_failed_leaves_an_endpoint_no_longer_configured_failed(sqlite_
     assert statuses(sqlite_db) == ["failed"]
 
 
-@pytest.mark.parametrize("option", [["--since", "2026-12-01"], ["--endpoint", "https://erp.example.com/hooks"]])
+@pytest.mark.parametrize("option", [["--since", "2026-12-01"], ["--endpoint", "https://erp.example.com/hooks"],
+                                    ["--organization", "2"]])
 def test_since_and_endpoint_need_redeliver_failed(sqlite_db, host, capsys, option):
     assert main(["deliver-events", "--db", sqlite_db.url, *option], host=host) == 2
     assert capsys.readouterr().err == (f"error: {option[0]} chooses the failed events to send again: give it with "
                                        "--redeliver-failed.\n")
+
+
+def history(db) -> list[tuple]:
+    """Each event's organization, status and what its resends kept, by id."""
+    e = OutgoingEvent
+    with db.session() as s:
+        return [tuple(row) for row in s.execute(select(
+            e.organization_id, e.status, e.redeliveries, e.redelivered_by, e.previous_attempts,
+            e.previous_response_status, e.previous_error).order_by(e.id))]
+
+
+def test_redeliver_failed_keeps_to_its_organization_and_records_the_resend(sqlite_db, host, capsys):
+    with Receiver(answers=[410, 410, 200]) as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        paid_partially(sqlite_db, host, receiver.url, organization_id=2)
+        assert main(["deliver-events", "--db", sqlite_db.url], host=host) == 1
+        capsys.readouterr()
+        assert main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--organization", "2"],
+                    host=host) == 0
+        assert capsys.readouterr().out == ("re-queued 1 failed event(s)\n"
+                                           "claimed 1: 1 delivered, 0 to retry, 0 failed\n")
+    assert history(sqlite_db) == [
+        (1, "failed", 0, None, None, None, ""),
+        (2, "delivered", 1, "cli", 1, 410, "HTTP 410: answer 410")]
+    with sqlite_db.session() as s:
+        resent = s.scalars(select(OutgoingEvent).where(OutgoingEvent.organization_id == 2)).one()
+        assert resent.redelivered_at is not None and resent.attempts == 1
+
+
+def test_redeliver_failed_since_takes_a_time_with_its_offset(sqlite_db, host, capsys):
+    with Receiver(answers=[410, 200]) as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        main(["deliver-events", "--db", sqlite_db.url], host=host)
+        with sqlite_db.session() as s:
+            occurred = s.scalars(select(OutgoingEvent.created_at)).one()
+        capsys.readouterr()
+        later = (occurred + dt.timedelta(minutes=1)).astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30)))
+        assert main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--since",
+                     later.isoformat()], host=host) == 0
+        assert capsys.readouterr().out.startswith("re-queued 0 failed event(s)\n")
+        earlier = (occurred - dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--since", earlier],
+                    host=host) == 0
+        assert capsys.readouterr().out == ("re-queued 1 failed event(s)\n"
+                                           "claimed 1: 1 delivered, 0 to retry, 0 failed\n")
+    assert statuses(sqlite_db) == ["delivered"]
+
+
+@pytest.mark.parametrize("since", ["2026-12-01T09:30:00", "yesterday", "2026-02-30", "2026-12-01 09:30+01:00"])
+def test_redeliver_failed_refuses_a_since_that_is_no_day_or_time_with_offset(sqlite_db, host, capsys, since):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--since", since], host=host)
+    assert exit_info.value.code == 2
+    assert (f"argument --since: not a day (YYYY-MM-DD) or a time with its offset (2026-12-01T09:30:00+01:00, "
+            f"or Z for UTC): {since!r}") in capsys.readouterr().err
+
+
+def test_redeliver_failed_refuses_an_organization_that_is_no_id(sqlite_db, host, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--organization", "acme"], host=host)
+    assert exit_info.value.code == 2
+    assert "argument --organization:" in capsys.readouterr().err

@@ -104,3 +104,10 @@ def test_a_20_mb_object_is_streamed_in_blocks_not_held_in_memory(store):
         tracemalloc.stop()
     assert hasher.hexdigest() == digest
     assert peak < 4 * BLOCK_SIZE, f"reading 20 MB peaked at {peak / 2**20:.1f} MiB"
+
+
+def test_remove_takes_the_object_and_a_missing_one_is_nothing_to_do(store, s3_server):
+    kept, removed = store.put(PDF), store.put(PDF + b"% another\n")
+    store.remove(removed.sha256)
+    store.remove(removed.sha256)
+    assert not store.exists(removed.sha256) and list(store.names()) == [kept.sha256]

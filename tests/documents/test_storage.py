@@ -236,3 +236,14 @@ def test_names_lists_the_stored_objects_only(store: LocalStorage):
     stray.write_bytes(b"partial")
     (store.root / "README").write_text("not an object")
     assert list(store.names()) == digests
+
+
+def test_remove_takes_the_object_and_the_folders_it_leaves_empty_not_the_root(store: LocalStorage):
+    kept, removed = store.put(PDF), store.put(PDF + b"% another\n")
+    store.remove(removed.sha256)
+    assert not store.exists(removed.sha256) and list(store.names()) == [kept.sha256]
+    assert not (store.root / removed.sha256[:2] / removed.sha256[2:4]).exists() or \
+        removed.sha256[:4] == kept.sha256[:4]
+    store.remove(kept.sha256)
+    store.remove(kept.sha256)                   # already gone: nothing to do
+    assert store.root.is_dir() and list(store.root.iterdir()) == []

@@ -222,3 +222,44 @@ def test_with_background_jobs_a_resent_event_is_handed_to_the_worker(http, setti
     service.context.jobs = jobs = HeldJobs()      # a worker takes the jobs from now on
     assert http.post(f"/api/events/{row['id']}/redeliver").status_code == 200
     assert jobs.submitted == [Job(DELIVER_EVENTS)]
+
+
+def test_a_resent_event_keeps_its_delivery_before_and_who_resent_it(http, settings, service):
+    with Receiver(answers=[410, 503, 200]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+        [row] = events(http)["data"]
+        assert (row["redeliveries"], row["redelivered_at"], row["redelivered_by"], row["previous_attempts"],
+                row["previous_http_status"], row["previous_error"]) == (0, None, None, None, None, "")
+        again = http.post(f"/api/events/{row['id']}/redeliver").get_json()
+        assert documented("EventDetail", again) == []
+        assert (again["status"], again["attempts"], again["last_http_status"], again["last_error"]) == (
+            "pending", 0, None, "")
+        assert (again["redeliveries"], again["redelivered_by"], again["previous_attempts"],
+                again["previous_http_status"], again["previous_error"]) == (1, "api:erp", 1, 410, "HTTP 410: answer 410")
+        assert again["redelivered_at"] == again["updated_at"]
+        deliver(service)                                     # 503: to retry
+        [retrying] = events(http)["data"]
+        assert (retrying["status"], retrying["last_http_status"], retrying["previous_http_status"]) == (
+            "retry", 503, 410)
+    [listed] = events(http)["data"]
+    assert documented("EventPage", events(http)) == []
+    assert (listed["redeliveries"], listed["redelivered_by"], listed["previous_error"]) == (
+        1, "api:erp", "HTTP 410: answer 410")
+
+
+def test_resending_a_delivered_event_again_counts_each_resend(http, settings, service):
+    with Receiver(answers=[200, 200]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+        [row] = events(http)["data"]
+        assert http.post(f"/api/events/{row['id']}/redeliver").status_code == 200
+        deliver(service)
+        second = http.post(f"/api/events/{row['id']}/redeliver", token="tok-admin").get_json()
+    assert (second["redeliveries"], second["redelivered_by"], second["previous_attempts"],
+            second["previous_http_status"], second["previous_error"]) == (2, "api:admin", 1, 200, "")
+    detail = http.get(f"/api/events/{row['id']}").get_json()
+    assert (detail["redeliveries"], detail["redelivered_by"], detail["redelivered_at"]) == (
+        2, "api:admin", second["redelivered_at"])

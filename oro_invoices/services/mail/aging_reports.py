@@ -74,7 +74,7 @@ class AgingMail:
              bcc: str | Iterable[str] = (), actor: str, template: str | None = AGING_TEMPLATE,
              once: str | None = None) -> OutboxView:
         """Check the message, make ``report``'s PDF and CSV and store them, and queue the message
-        with both attached. ``once``: the form's (or the schedule's) one-time key; a second
+        with both attached; a message not queued leaves neither stored for it. ``once``: the form's (or the schedule's) one-time key; a second
         message from it is refused (``AlreadySent``).
 
         :raises ValidationError: with one ``(field, message)`` per problem.
@@ -91,15 +91,13 @@ class AgingMail:
         if once and (earlier := self.sent_once(organization_id, once)) is not None:
             raise AlreadySent(earlier)
         day = report.as_of.isoformat()
-        attachments = (
-            unattached.stored(self.mail, f"aging-{day}.pdf",
-                              self.mail.invoices.aging_pdf(report, organization_id=organization_id),
-                              "application/pdf", missing),
-            unattached.stored(self.mail, f"aging-{day}.csv", aging_csv_text(report).encode("utf-8"),
-                              "text/csv", missing))
-        return unattached.queue(self.mail, scope, _about(organization_id), to=to_list, cc=cc_list, bcc=bcc_list,
-                                subject=subject, html=html, text=text, attachments=attachments, actor=actor,
-                                template=template, once=once)
+        pdf = self.mail.invoices.aging_pdf(report, organization_id=organization_id)
+        with unattached.storing(self.mail, missing) as files:    # not queued: the files are removed again
+            attachments = (files.store(f"aging-{day}.pdf", pdf, "application/pdf"),
+                           files.store(f"aging-{day}.csv", aging_csv_text(report).encode("utf-8"), "text/csv"))
+            return unattached.queue(self.mail, scope, _about(organization_id), to=to_list, cc=cc_list,
+                                    bcc=bcc_list, subject=subject, html=html, text=text, attachments=attachments,
+                                    actor=actor, template=template, once=once)
 
     def sent_once(self, organization_id: int, once: str) -> OutboxView | None:
         """The organization's Aging Report message queued with the one-time key ``once``, if any."""

@@ -103,7 +103,7 @@ class StatementMail:
              text: str | None = None, cc: str | Iterable[str] = (), bcc: str | Iterable[str] = (), actor: str,
              template: str | None = "", once: str | None = None) -> OutboxView:
         """Check the message, make the statement's (or activity's) PDF and store it, and queue the
-        message with it attached. ``template``: the one it was drafted from ("" its default). ``once``: the form's one-time key; a second message from it is refused
+        message with it attached; a message not queued leaves no PDF stored for it. ``template``: the one it was drafted from ("" its default). ``once``: the form's one-time key; a second message from it is refused
         (``AlreadySent``).
 
         :raises ValidationError: with one ``(field, message)`` per problem.
@@ -127,10 +127,11 @@ class StatementMail:
         else:
             pdf = self.mail.invoices.statement_pdf(statement, latest=latest)
             filename = f"statement-{statement.as_of.isoformat()}.pdf"
-        attachment = unattached.stored(self.mail, filename, pdf, "application/pdf", missing)
-        return unattached.queue(self.mail, scope, about, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,
-                                html=html, text=text, attachments=(attachment,), actor=actor, template=template,
-                                once=once)
+        with unattached.storing(self.mail, missing) as files:    # not queued: the PDF is removed again
+            attachment = files.store(filename, pdf, "application/pdf")
+            return unattached.queue(self.mail, scope, about, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,
+                                    html=html, text=text, attachments=(attachment,), actor=actor,
+                                    template=template, once=once)
 
     def sent_once(self, scope: DocumentScope, once: str) -> OutboxView | None:
         """The customer's statement message queued with the one-time key ``once``, if any."""

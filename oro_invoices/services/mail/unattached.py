@@ -2,19 +2,25 @@
 Report — with its documents attached, at most once per form.
 
 The documents are stored in the PDF storage (content-addressed) and referenced by the message,
-so it carries them as they were when it was queued. What the message is about
+so it carries them as they were when it was queued. A message that is then not queued (the
+outbox refused it, the database was out of reach) leaves nothing behind: the documents stored
+for it that were not there before are removed again (``storing``), unless a queued message
+names the same bytes meanwhile. What the message is about
 (``statement-<organization>-<customer>``, ``aging-<organization>``) and the form's one-time key
 make its Message-ID; the outbox's unique Message-ID refuses a second message from one form,
 even from two requests at the same moment (``AlreadySent``).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.exc import IntegrityError
 
+from oro_invoices.documents.storage import RemovableStorage, sha256_hex
 from oro_invoices.domain.errors import StorageError
 from oro_invoices.domain.messages import Message
 from oro_invoices.persistence import outbox
@@ -25,17 +31,65 @@ from oro_invoices.services.mail.compose import message_key, new_message_id
 if TYPE_CHECKING:
     from oro_invoices.services.mail.service import MailService
 
+log = logging.getLogger(__name__)
 
-def stored(mail: MailService, filename: str, data: bytes, content_type: str, missing: Message) -> Attachment:
-    """``data`` kept in the PDF storage, as an attachment named ``filename``.
 
-    :raises StorageError: no PDF storage is configured (``missing`` says what cannot be attached).
-    """
-    storage = getattr(mail.invoices, "storage", None)
-    if storage is None:
-        raise StorageError(missing)
-    kept = storage.put(data)
-    return Attachment(filename=filename, sha256=kept.sha256, size=kept.size, content_type=content_type)
+class MessageFiles:
+    """The documents one message stores before it is queued, and which of them it stored anew."""
+
+    def __init__(self, mail: MailService, missing: Message):
+        self.mail = mail
+        self.missing = missing
+        #: The SHA-256 of each document this message stored that the storage did not have.
+        self.new: list[str] = []
+
+    def store(self, filename: str, data: bytes, content_type: str) -> Attachment:
+        """``data`` kept in the PDF storage, as an attachment named ``filename``.
+
+        :raises StorageError: no PDF storage is configured (``missing`` says what cannot be attached).
+        """
+        storage = getattr(self.mail.invoices, "storage", None)
+        if storage is None:
+            raise StorageError(self.missing)
+        there = storage.exists(sha256_hex(data))
+        kept = storage.put(data)
+        if not there and kept.sha256 not in self.new:
+            self.new.append(kept.sha256)
+        return Attachment(filename=filename, sha256=kept.sha256, size=kept.size, content_type=content_type)
+
+    def discard(self) -> None:
+        """Remove the documents this message stored anew, but those a queued message names (the
+        same bytes stored for another message meanwhile). A storage that cannot remove them, or
+        fails to, keeps them: an object nothing names is harmless, and the log says so."""
+        storage = getattr(self.mail.invoices, "storage", None)
+        if not self.new or not isinstance(storage, RemovableStorage):
+            return
+        for sha256 in self.new:
+            try:
+                if not _named_by_a_message(self.mail, sha256):
+                    storage.remove(sha256)
+            except Exception:    # the message's own failure is what the caller reports
+                log.warning("Could not remove the document %s stored for a message that was not queued.",
+                            sha256, exc_info=True)
+
+
+@contextlib.contextmanager
+def storing(mail: MailService, missing: Message) -> Iterator[MessageFiles]:
+    """The documents of one message, stored in the block; when the block fails (the message was
+    not queued) those stored anew are removed again (``MessageFiles.discard``)."""
+    files = MessageFiles(mail, missing)
+    try:
+        yield files
+    except BaseException:
+        files.discard()
+        raise
+
+
+def _named_by_a_message(mail: MailService, sha256: str) -> bool:
+    """Whether a message in the outbox has the stored object ``sha256`` attached."""
+    with mail.db.session() as s:
+        return s.execute(select(OutboxEmail.id).where(
+            cast(OutboxEmail.attachments, Text).contains(sha256)).limit(1)).first() is not None
 
 
 def queue(mail: MailService, scope: DocumentScope, about: str, *, to: Sequence[str], cc: Sequence[str],
