@@ -206,3 +206,22 @@ def test_a_line_of_negative_quantity_imports_as_one_at_a_negative_price(target, 
     assert [(line.description, line.quantity, line.unit_price) for line in imported.lines] \
         == [("Chair", 2, 100), ("Coupon SPRING10", 1, -20)]
     assert imported.total_amount == doc.total_amount == Decimal("214.20")
+
+
+def test_the_seller_electronic_address_is_kept_and_stated_in_the_invoices_ubl(target, tmp_path):
+    emailed = INVOICE.replace(b'<cbc:EndpointID schemeID="9930">DE123456788</cbc:EndpointID>',
+                              b'<cbc:EndpointID schemeID="EM">invoices@seller.example</cbc:EndpointID>', 1)
+    problems, _ = import_files(target, tmp_path, ("invoice.xml", emailed))
+    assert problems == []
+    invoice = only(target, "RE-2025-0118")
+    assert invoice.seller.electronic_address == "invoices@seller.example"
+    seller = "/*/cac:AccountingSupplierParty/cac:Party/cbc:EndpointID"
+    assert ubl.element_texts(ubl.build_xml(invoice), seller) == ["invoices@seller.example"]
+    assert ubl.element_texts(ubl.build_xml(invoice), f"{seller}/@schemeID") == ["EM"]
+    again, report = import_files(target, tmp_path, ("invoice.xml", emailed))
+    assert (again, report.unchanged) == ([], ["RE-2025-0118"])
+    other = emailed.replace(b">invoices@seller.example<", b">billing@seller.example<")
+    refused, _ = import_files(target, tmp_path, ("invoice.xml", other))
+    assert [(field, str(message)) for _, field, message in refused] == [(
+        "BT-34", "Invoice RE-2025-0118 is posted and can no longer be modified (tried to change: BT-34). Only its "
+            "payment status, payments and notes may change.")]
