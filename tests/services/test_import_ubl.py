@@ -121,6 +121,9 @@ def test_the_ubl_is_kept_as_issued_and_the_pdf_carries_no_second_e_invoice(targe
      "organization issued can be imported."),
     (lambda x: x.replace(b'<cbc:InvoicedQuantity unitCode="HUR">1.5<', b'<cbc:InvoicedQuantity unitCode="HUR">0<'),
      "lines[1].quantity", "Must be greater than 0."),
+    (lambda x: x.replace(b'<cbc:EndpointID schemeID="9930">DE123456788<',
+                         b'<cbc:EndpointID schemeID="EM">' + b"a" * 250 + b"@seller.example<", 1),
+     "BT-34", "The seller's electronic address (BT-34) is longer than 255 characters."),
 ])
 def test_what_cannot_be_imported_is_named_by_its_business_term(target, tmp_path, change, field, message):
     problems, report = import_files(target, tmp_path, ("in.xml", change(INVOICE)))

@@ -139,6 +139,10 @@ def participant_id(scheme: str, value: str) -> str:
     return written if value.strip() and PARTICIPANT_ID.fullmatch(written) else ""
 
 
+#: The longest electronic address (BT-34, BT-49) kept: the setting's and the API field's limit.
+ELECTRONIC_ADDRESS_LENGTH = 255
+
+
 def stated_electronic_address(scheme: str, value: str) -> str:
     """An electronic address read from an e-invoice (BT-34, BT-49) as the setting and the
     ``electronic_address`` fields write it: the email of scheme ``EM``, else ``scheme:id``;

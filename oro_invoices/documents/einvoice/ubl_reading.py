@@ -21,7 +21,6 @@ from oro_invoices.documents.einvoice.terms import (
     CREDIT_REASON_SUBJECT,
     INVOICE_TYPE_CODE,
     participant_id,
-    stated_electronic_address,
 )
 from oro_invoices.documents.einvoice.ubl import CREDIT_NOTE_NS, NSMAP
 from oro_invoices.domain.limits import quoted
@@ -75,10 +74,7 @@ class UblReader(FieldReader):
         seller = self.root.find(_SELLER, self.namespaces)
         self.out.seller_vat_id = self._vat_id(seller)
         self.out.seller_tax_id = self._vat_id(seller, tax=True)
-        endpoint = seller.find("cbc:EndpointID", self.namespaces) if seller is not None else None
-        if endpoint is not None:
-            self.out.seller_electronic_address = stated_electronic_address(endpoint.get("schemeID") or "",
-                                                                           endpoint.text or "")
+        self.seller_address(seller.find("cbc:EndpointID", self.namespaces) if seller is not None else None)
         self._buyer()
         order = self.text(self.root, "cac:OrderReference/cbc:SalesOrderID")  # BT-14; BT-13 is the buyer's
         if order:
