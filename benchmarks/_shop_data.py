@@ -98,7 +98,7 @@ def build_shop(data_dir: Path, database_url: str, count: int, *, lines: int = 10
         foreign = [rec.add_customer(f"Other Customer {n}", organization_id=other_org) for n in range(50)]
         buyer = rec.add_customer_user(big, BUYER, "Bea Buyer", password=PASSWORD,
                                       invoice_role=InvoiceRole.CORPORATE)
-        Settings(host.config).set("oro_invoices.enabled", True)
+        Settings.of_host(host).set("oro_invoices.enabled", True)
         db = app.extensions["oro_invoices"].service.db
         started = time.perf_counter()
         rows = _rows(count, lines, random.Random(seed), org=org, web=web, other_org=other_org,

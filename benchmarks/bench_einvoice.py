@@ -38,7 +38,7 @@ LINES = [{"description": f"Item {n}", "sku": f"SKU-{n}", "unit": "pcs", "quantit
 
 def service(root: Path, name: str, einvoice: bool, profile: str) -> tuple[InvoiceService, int]:
     host = MemoryHost()
-    settings = Settings(host.config)
+    settings = Settings.of_host(host)
     settings.apply({"oro_invoices.einvoice.enabled": einvoice, "oro_invoices.einvoice.profile": profile,
                     **{f"oro_invoices.seller.{k}": v for k, v in SELLER.items()}})
     db = Database(f"sqlite:///{root / name}.db")

@@ -65,7 +65,7 @@ def build_shop(data_dir: Path, count: int):
     others = [rec.add_customer(f"Customer {n}", organization_id=org) for n in range(45)]
     buyer = rec.add_customer_user(big, "buyer@bigcorp.example", "Bea Buyer", password="bench1234",
                                   invoice_role=InvoiceRole.CORPORATE)
-    Settings(host.config).set("oro_invoices.enabled", True)
+    Settings.of_host(host).set("oro_invoices.enabled", True)
 
     rng = random.Random(7)
     corporate = [big] + subs

@@ -275,7 +275,7 @@ def build_settings(host: HostAdapter | None, *,
     """
     if host is None:
         return Settings(DefaultsOnlyConfigStore(), payment_methods=payment_methods)
-    return Settings(host.config, payment_methods=payment_methods, websites=host.websites)
+    return Settings.of_host(host, payment_methods=payment_methods)
 
 
 def build_jobs(config: AddonConfig) -> JobQueue:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 from marshmallow import ValidationError as MarshmallowError
@@ -332,6 +332,16 @@ def _field(spec: SettingSpec) -> fields.Field[Any]:
     return found[1]
 
 
+class SettingsHost(Protocol):
+    """What ``Settings.of_host`` reads of a host: its config store and its websites."""
+
+    @property
+    def config(self) -> ConfigStore: ...
+
+    @property
+    def websites(self) -> Websites: ...
+
+
 class Settings:
     """Read and write the add-on's settings through the host's config store."""
 
@@ -348,6 +358,13 @@ class Settings:
         self.schema = schema or load_schema()
         self.payment_methods = None if payment_methods is None else tuple(payment_methods)
         self._method_labels = dict(payment_methods) if isinstance(payment_methods, Mapping) else {}
+
+    @classmethod
+    def of_host(cls, host: SettingsHost, *,
+                payment_methods: Sequence[str] | Mapping[str, str] | None = None) -> Settings:
+        """Settings over ``host``'s config store that know its websites, so that a save's checks
+        reach the websites below the scope saved: what every code saving a host's settings uses."""
+        return cls(host.config, payment_methods=payment_methods, websites=host.websites)
 
     def choices(self, key: str) -> tuple[str, ...]:
         """The choices of a ``choice`` setting now: "" (none) plus the registered payment

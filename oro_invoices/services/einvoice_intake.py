@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import Conflict, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.services.import_einvoices import einvoice_record, is_pdf
+from oro_invoices.services.import_einvoices import einvoice_record, is_pdf, seller_address
 from oro_invoices.services.importing import import_checker
 from oro_invoices.services.upsert import bring_up_to_date
 
@@ -24,12 +24,14 @@ __all__ = ["EInvoiceIntake", "einvoice_intake", "take_einvoice"]
 @dataclass(frozen=True)
 class EInvoiceIntake:
     """What to create: the invoice's fields, as ``InvoiceService.create`` takes them, what they
-    load to, and the PDF it came in or, for XML, the XML to keep (``InvoiceService.create(einvoice_xml=)``)."""
+    load to, and the PDF it came in or, for XML, the XML to keep (``InvoiceService.create(einvoice_xml=)``);
+    the seller's electronic address it states (BT-34, "" when none), kept in the invoice's seller."""
 
     payload: dict[str, Any]
     loaded: dict[str, Any]
     pdf: bytes | None
     xml: bytes | None
+    seller_address: str = ""
 
 
 def einvoice_intake(service: InvoiceService, data: bytes, *, organization_id: int) -> EInvoiceIntake:
@@ -50,7 +52,8 @@ def einvoice_intake(service: InvoiceService, data: bytes, *, organization_id: in
     assert checker.loaded is not None  # checked without problems: it loaded
     pdf = is_pdf(data)
     return EInvoiceIntake({"organization_id": organization_id, **record.payload}, checker.loaded,
-                          data if pdf else None, None if pdf else data)
+                          data if pdf else None, None if pdf else data,
+                          seller_address(record))
 
 
 def take_einvoice(service: InvoiceService, data: bytes, *, organization_id: int,
@@ -60,17 +63,19 @@ def take_einvoice(service: InvoiceService, data: bytes, *, organization_id: int,
     with that external id posted, or a payment status it states applied).
 
     :raises ValidationError: as ``einvoice_intake``.
-    :raises InvoiceIsPosted: sent before, and its document fields differ (they are named).
+    :raises InvoiceIsPosted: sent before, and its document fields (or the seller's electronic
+        address, BT-34) differ (they are named).
     """
     intake = einvoice_intake(service, data, organization_id=organization_id)
     external_id = intake.payload["external_id"]
     found = service.id_of_external_id(organization_id, external_id)
     if found is None:
         try:
-            return service.create(intake.payload, actor=actor, pdf=intake.pdf, einvoice_xml=intake.xml), "created"
+            return service.create(intake.payload, actor=actor, pdf=intake.pdf, einvoice_xml=intake.xml,
+                                  seller_address=intake.seller_address), "created"
         except Conflict:  # made by a concurrent request meanwhile: compare with that one
             found = service.id_of_external_id(organization_id, external_id)
             if found is None:
                 raise
     return bring_up_to_date(service, service.get(found), intake.payload, intake.loaded, actor=actor, pdf=intake.pdf,
-                            einvoice_xml=intake.xml)
+                            einvoice_xml=intake.xml, seller_address=intake.seller_address)

@@ -377,7 +377,7 @@ class InvoiceService:
 
     def create(self, payload: Mapping[str, Any], *, actor: str = "system",
                pdf: bytes | None = None, defer_pdf: bool = False,
-               einvoice_xml: bytes | None = None) -> InvoiceDocument:
+               einvoice_xml: bytes | None = None, seller_address: str = "") -> InvoiceDocument:
         """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload.
 
         ``pdf``: a posted invoice's own PDF (an imported invoice), stored at posting.
@@ -385,8 +385,11 @@ class InvoiceService:
         ``einvoice_xml``: the XML a posted invoice is imported from: kept (Download XML gives it)
         and, when CII, carried by its PDF (made once the invoice is committed) instead of an XML
         built from its fields; a UBL one's PDF carries no XML.
+        ``seller_address``: the seller's electronic address (BT-34) an imported e-invoice states,
+        kept in the posted invoice's seller (``InvoiceDocument.seller``) instead of the setting's.
         """
-        return self.lifecycle.create(payload, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml)
+        return self.lifecycle.create(payload, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml,
+                                     seller_address=seller_address)
 
     def create_from_order(self, order_id: int, *, actor: str, organization_id: int | None = None,
                           invoice_date: dt.date | None = None, due_date: dt.date | None = None,
@@ -426,25 +429,25 @@ class InvoiceService:
 
     def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
              defer_pdf: bool = False, einvoice_xml: bytes | None = None,
-             apply_credit: bool = True) -> InvoiceDocument:
+             apply_credit: bool = True, seller_address: str = "") -> InvoiceDocument:
         """Post a draft (idempotent, all or nothing): number, freeze, chain link, PDF.
 
         ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
         ``defer_pdf``: post without rendering the PDF; it stays pending until ``ensure_pdf``.
-        ``einvoice_xml``: the XML of an e-invoice imported onto the draft, kept as ``create`` keeps it.
+        ``einvoice_xml``, ``seller_address``: of an e-invoice imported onto the draft, kept as ``create`` keeps them.
         ``apply_credit``: where ``oro_invoices.customer_credit.apply_on_posting`` is on, the
         customer's credit then pays what it covers (False: an invoice imported as it was).
         """
         return self.posting(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml,
-                            apply_credit=apply_credit).invoice
+                            apply_credit=apply_credit, seller_address=seller_address).invoice
 
     def posting(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
                 defer_pdf: bool = False, einvoice_xml: bytes | None = None,
-                apply_credit: bool = True) -> Posting:
+                apply_credit: bool = True, seller_address: str = "") -> Posting:
         """``post``, saying whether this call posted the invoice (``Posting.posted_now``; False:
         it was posted already, e.g. by another request at the same moment)."""
         done = self.lifecycle.posting(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf,
-                                      einvoice_xml=einvoice_xml)
+                                      einvoice_xml=einvoice_xml, seller_address=seller_address)
         if apply_credit and self.customer_credit.apply_on_posting(done.invoice, actor=actor):
             return Posting(self.get(invoice_id), done.posted_now)
         return done

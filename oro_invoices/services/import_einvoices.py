@@ -22,8 +22,8 @@ from oro_invoices.domain.money import from_minor, minor_units, too_many_decimals
 from oro_invoices.services.einvoicing import xml_in
 from oro_invoices.services.import_reading import Problem, Record
 
-__all__ = ["einvoice_record", "einvoice_xml_path", "is_pdf", "match_customer", "read_einvoice", "seller_problems",
-           "totals_problems", "zugferd_1"]
+__all__ = ["einvoice_record", "einvoice_xml_path", "is_pdf", "match_customer", "read_einvoice", "seller_address",
+           "seller_problems", "totals_problems", "zugferd_1"]
 
 #: the document's totals that are checked, and their business terms
 TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT-112"}
@@ -64,6 +64,12 @@ def zugferd_1(pdf: bytes) -> bool:
     return hybrid.ZUGFERD_1_FILENAME in hybrid.attached_names(pdf)
 
 
+def seller_address(record: Record) -> str:
+    """The seller's electronic address (BT-34) the e-invoice of ``record`` states; "" for none
+    (or a record that is no e-invoice)."""
+    return str((record.einvoice or {}).get("seller_electronic_address") or "")
+
+
 def einvoice_xml_path(record: Record) -> Path | None:
     """The XML file (CII or UBL) ``record`` was read from, or None (not an e-invoice, or a PDF)."""
     path = (record.einvoice or {}).get("xml_path")
@@ -99,7 +105,8 @@ def einvoice_record(data: bytes, where: str) -> Record:
     found = read_xml(data)
     record = Record(where, found.payload, None, [Problem(where, f, m) for f, m in found.problems])
     record.einvoice = {"buyer_vat_id": found.buyer_vat_id, "seller_vat_id": found.seller_vat_id,
-                       "seller_tax_id": found.seller_tax_id, **found.totals}
+                       "seller_tax_id": found.seller_tax_id,
+                       "seller_electronic_address": found.seller_electronic_address, **found.totals}
     return record
 
 

@@ -38,7 +38,7 @@ from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_check_process import CheckingProcess, worth_checking_apart
 from oro_invoices.services.import_checks import Checker, payload_of, problem_at
-from oro_invoices.services.import_einvoices import einvoice_xml_path
+from oro_invoices.services.import_einvoices import einvoice_xml_path, seller_address
 from oro_invoices.services.import_payloads import document_payload
 from oro_invoices.services.import_pdfs import PdfLibrary
 from oro_invoices.services.import_reading import (
@@ -568,7 +568,7 @@ def _posted_conflicts(service: InvoiceService, session: Session, existing: Mappi
         if doc is None:
             continue
         data = loaded if loaded is not None else _loaded(payload)
-        changed = changed_fields(doc, data) if data is not None else []
+        changed = changed_fields(doc, data, seller_address(record)) if data is not None else []
         if changed:
             conflicts[_key(payload)] = posted_conflict(doc, changed)
         elif data is not None and draft_of_posted(doc, data):
@@ -670,7 +670,7 @@ def _write(service: InvoiceService, record: Record, organization_id: int | None,
     pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
     xml_path = einvoice_xml_path(record)
     invoice_id, outcome, doc = _upsert(service, payload, actor, pdf,
-                                       xml_path.read_bytes() if xml_path is not None else None)
+                                       xml_path.read_bytes() if xml_path is not None else None, seller_address(record))
     report.add(outcome, str(payload["external_id"]))
     if doc is not None and doc.pdf is not None:
         report.pdfs_attached += 1
@@ -722,15 +722,17 @@ def _effective_categories(loaded: dict[str, Any]) -> dict[str, Any]:
     return {**loaded, "lines": lines}
 
 
-def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
-            pdf: bytes | None, einvoice_xml: bytes | None = None) -> tuple[int, str, InvoiceDocument | None]:
+def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str, pdf: bytes | None,
+            einvoice_xml: bytes | None = None, seller_address: str = "") -> tuple[int, str, InvoiceDocument | None]:
     """``(invoice id, outcome, the invoice if it was posted now)``; ``einvoice_xml``: the XML
-    (CII or UBL) a posted record was read from, kept with it."""
+    (CII or UBL) a posted record was read from, kept with it; ``seller_address``: the seller's
+    electronic address its e-invoice states, kept in its seller."""
     posting = payload.get("status") == "posted"
     invoice_id = _find(service, payload)
     if invoice_id is None:
         created = service.create(payload, actor=actor, pdf=pdf if posting else None, defer_pdf=True,
-                                 einvoice_xml=einvoice_xml if posting else None)
+                                 einvoice_xml=einvoice_xml if posting else None,
+                                 seller_address=seller_address if posting else "")
         return created.id, "created", created if created.is_posted else None
     current = service.get(invoice_id)
     if current.is_posted:
@@ -744,7 +746,8 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
     service.update(invoice_id, changes, actor=actor)
     if posting:
         return invoice_id, "updated", service.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=True,
-                                                   einvoice_xml=einvoice_xml, apply_credit=False)
+                                                   einvoice_xml=einvoice_xml, apply_credit=False,
+                                                   seller_address=seller_address)
     return invoice_id, "updated", None
 
 

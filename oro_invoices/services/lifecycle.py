@@ -121,7 +121,7 @@ class Lifecycle:
 
     def create(self, payload: Mapping[str, Any], *, actor: str = "system",
                pdf: bytes | None = None, defer_pdf: bool = False,
-               einvoice_xml: bytes | None = None) -> InvoiceDocument:
+               einvoice_xml: bytes | None = None, seller_address: str = "") -> InvoiceDocument:
         """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload.
 
         ``pdf``: the posted invoice's own PDF (an imported invoice), stored at posting.
@@ -129,7 +129,8 @@ class Lifecycle:
         ``einvoice_xml``: the XML (CII or UBL) a posted invoice is imported from, kept with it
         (``EInvoicing.keep_source``) and, when CII, carried by its PDF; the PDF is made once the
         invoice is committed (by the worker with background jobs; with ``defer_pdf``, by
-        ``ensure_pdf``).
+        ``ensure_pdf``). ``seller_address``: the seller's electronic address (BT-34) an imported
+        e-invoice states, kept in the posted invoice's seller instead of the setting's.
         """
         try:
             data = load_input(payload)
@@ -174,7 +175,8 @@ class Lifecycle:
             if einvoice_xml is not None:
                 self.documents.einvoicing.keep_source(s, inv, einvoice_xml)
             if want_status == "posted":
-                self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_kept=einvoice_xml is not None)
+                self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_kept=einvoice_xml is not None,
+                                  seller_address=seller_address)
             if original is not None:
                 credited = self.on_credit_note(s, original, inv, actor)
             s.flush()
@@ -262,12 +264,13 @@ class Lifecycle:
         self.ctx.hook("invoice_deleted", invoice=doc, actor=actor)
 
     def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
-             defer_pdf: bool = False, einvoice_xml: bytes | None = None) -> InvoiceDocument:
+             defer_pdf: bool = False, einvoice_xml: bytes | None = None, seller_address: str = "") -> InvoiceDocument:
         """Post a draft (``posting``, which also says whether this call posted it)."""
-        return self.posting(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml).invoice
+        return self.posting(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml,
+                            seller_address=seller_address).invoice
 
     def posting(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
-                defer_pdf: bool = False, einvoice_xml: bytes | None = None) -> Posting:
+                defer_pdf: bool = False, einvoice_xml: bytes | None = None, seller_address: str = "") -> Posting:
         """Post a draft: assign its number, freeze it, extend the chain, make its PDF.
 
         All or nothing: the number, the chain link and the PDF record are written in one
@@ -278,7 +281,7 @@ class Lifecycle:
         that fail, the invoice is posted with its PDF pending (``ensure_pdf``, ``complete-pdfs``).
         ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
         ``defer_pdf``: post without rendering the PDF; it is pending until ``ensure_pdf``.
-        ``einvoice_xml``: as ``create`` takes it (a draft an e-invoice is imported onto).
+        ``einvoice_xml``, ``seller_address``: as ``create`` takes them (a draft an e-invoice is imported onto).
         Idempotent: posting a posted invoice returns it unchanged, ``posted_now`` False (two
         requests posting one draft at once: the invoice row's lock lets one post it, the other
         then finds it posted).
@@ -300,7 +303,7 @@ class Lifecycle:
                                     and not self.ctx.jobs.background and len(inv.lines) > RENDER_AFTER_COMMIT_LINES
                                     and self.ctx.storage is not None and self.ctx.renderer is not None)
                     self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf or after_commit,
-                                      einvoice_kept=einvoice_xml is not None)
+                                      einvoice_kept=einvoice_xml is not None, seller_address=seller_address)
                 doc = views.document(inv, state, s.get(InvoiceDocumentRow, inv.id),
                                      **self.ctx.references(s, inv))
         if not was_posted:
@@ -463,13 +466,15 @@ class Lifecycle:
         self._post_locked(s, inv, actor)
 
     def _post_locked(self, s: Session, inv: Invoice, actor: str, *, pdf: bytes | None = None,
-                     defer_pdf: bool = False, einvoice_kept: bool = False) -> None:
+                     defer_pdf: bool = False, einvoice_kept: bool = False, seller_address: str = "") -> None:
         """Post ``inv`` (row-locked by the caller), all in the caller's transaction.
 
         Checks the posting requirements, assigns the number (skipping numbers already
         taken), snapshots the seller, stores the PDF made from the would-be-posted invoice
         (or ``pdf``), then writes the frozen row with its chain link, the PDF record and the
         activity. The counter row is locked last; it stays locked while the PDF is made.
+        ``seller_address``: the seller's electronic address the imported e-invoice states, kept
+        in the seller instead of the setting's.
         """
         check_postable(self.ctx, inv, self._date_by_terms(inv))
         now = self.ctx.clock()
@@ -485,6 +490,8 @@ class Lifecycle:
             draft_doc = self.ctx.document(s, inv)
         if not inv.seller:
             inv.seller = self._seller(inv)
+        if seller_address:
+            inv.seller = {**inv.seller, "electronic_address": seller_address}
         # a draft's buyer is what it states, if anything; posting completes it from the customer
         inv.buyer = buyer_snapshot(self.ctx.host, inv.customer_id, inv.bill_to, stated=inv.buyer)
         seq = numbering.lock_sequence(s, inv.organization_id, period)

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 _LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate")
 
 
-def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
+def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any], seller_address: str = "") -> list[str]:
     """The document fields (and ``status``) given in ``data`` (a loaded payload) that differ from ``doc``.
 
     ``"status": "draft"`` for a posted ``doc`` is no change (``draft_of_posted``): an export
-    made before the invoice was posted, sent again, still describes it.
+    made before the invoice was posted, sent again, still describes it. ``seller_address``: the
+    seller's electronic address an e-invoice states (BT-34), named so when a posted ``doc``
+    keeps another (none stated is no change, as a draft's seller is taken at posting).
     """
     changed = []
     for name in sorted(set(data) & DOCUMENT_FIELDS):
@@ -33,6 +35,8 @@ def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
                 changed.append(name)
         elif _stored(doc, name) != _given(name, data[name]):
             changed.append(name)
+    if seller_address and doc.is_posted and doc.seller.electronic_address != seller_address:
+        changed.append("BT-34")
     if "status" in data and data["status"] != doc.status.value and not draft_of_posted(doc, data):
         changed.append("status")
     return changed
@@ -56,15 +60,16 @@ def posted_conflict(doc: InvoiceDocument, changed: list[str]) -> InvoiceIsPosted
 
 def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Mapping[str, Any],
                      data: Mapping[str, Any], *, actor: str, pdf: bytes | None = None,
-                     einvoice_xml: bytes | None = None) -> tuple[InvoiceDocument, str]:
+                     einvoice_xml: bytes | None = None, seller_address: str = "") -> tuple[InvoiceDocument, str]:
     """``doc`` (found by the external id ``payload`` gives) as ``payload`` describes it, and
     ``"updated"`` or ``"unchanged"``. ``data``: what ``payload`` loaded to. A draft is changed
     (and posted, with ``pdf`` or ``einvoice_xml`` if given, when the payload says posted); a
-    posted invoice only takes a different payment status.
+    posted invoice only takes a different payment status. ``seller_address``: the seller's
+    electronic address the e-invoice states (``changed_fields``, ``InvoiceService.create``).
 
     :raises InvoiceIsPosted: ``doc`` is posted and its document fields differ (they are named).
     """
-    changed = changed_fields(doc, data)
+    changed = changed_fields(doc, data, seller_address)
     if doc.is_posted and changed:
         raise posted_conflict(doc, changed)
     new_payment_status = "payment_status" in data and (doc.payment_status.value != data["payment_status"]
@@ -77,7 +82,8 @@ def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Map
         if changes:
             doc = service.update(doc.id, changes, actor=actor)
         if "status" in changed:  # a draft sent as posted
-            doc = service.post(doc.id, actor=actor, pdf=pdf, einvoice_xml=einvoice_xml, apply_credit=False)
+            doc = service.post(doc.id, actor=actor, pdf=pdf, einvoice_xml=einvoice_xml, apply_credit=False,
+                               seller_address=seller_address)
     return doc, "updated"
 
 

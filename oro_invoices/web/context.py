@@ -107,7 +107,7 @@ class WebContext:
     settings: Settings = field(init=False)
 
     def __post_init__(self) -> None:
-        self.settings = self.service.settings or Settings(self.host.config)
+        self.settings = self.service.settings or Settings.of_host(self.host)
         if self.timezone:
             log.warning("The time zone %r given to the web context is ignored: pages, PDFs and emails "
                         "write their times in the oro_invoices.timezone setting (set it globally for one "

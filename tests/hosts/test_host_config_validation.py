@@ -331,3 +331,9 @@ def test_the_payment_means_help_says_which_profiles_cannot_state_direct_debit(ad
     row = text_of(row_of(admin.get(CONFIG).get_data(as_text=True), MEANS))
     assert ('"Direct Debit" and "SEPA Direct Debit" cannot be stated in the XRechnung and EN 16931 UBL '
             "e-invoice profiles") in row
+
+
+def test_the_seller_e_invoice_address_help_says_which_profiles_refuse_posting_without_it(admin):
+    row = text_of(row_of(admin.get(CONFIG).get_data(as_text=True), "oro_invoices.seller.electronic_address"))
+    assert ("The XRechnung and EN 16931 UBL e-invoice profiles need one of the two (PEPPOL-EN16931-R020): "
+            "while both are empty, posting an invoice or credit note in them is refused") in row

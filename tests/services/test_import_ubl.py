@@ -121,6 +121,9 @@ def test_the_ubl_is_kept_as_issued_and_the_pdf_carries_no_second_e_invoice(targe
      "organization issued can be imported."),
     (lambda x: x.replace(b'<cbc:InvoicedQuantity unitCode="HUR">1.5<', b'<cbc:InvoicedQuantity unitCode="HUR">0<'),
      "lines[1].quantity", "Must be greater than 0."),
+    (lambda x: x.replace(b'<cbc:EndpointID schemeID="9930">DE123456788<',
+                         b'<cbc:EndpointID schemeID="EM">' + b"a" * 250 + b"@seller.example<", 1),
+     "BT-34", "The seller's electronic address (BT-34) is longer than 255 characters."),
 ])
 def test_what_cannot_be_imported_is_named_by_its_business_term(target, tmp_path, change, field, message):
     problems, report = import_files(target, tmp_path, ("in.xml", change(INVOICE)))
@@ -206,3 +209,22 @@ def test_a_line_of_negative_quantity_imports_as_one_at_a_negative_price(target, 
     assert [(line.description, line.quantity, line.unit_price) for line in imported.lines] \
         == [("Chair", 2, 100), ("Coupon SPRING10", 1, -20)]
     assert imported.total_amount == doc.total_amount == Decimal("214.20")
+
+
+def test_the_seller_electronic_address_is_kept_and_stated_in_the_invoices_ubl(target, tmp_path):
+    emailed = INVOICE.replace(b'<cbc:EndpointID schemeID="9930">DE123456788</cbc:EndpointID>',
+                              b'<cbc:EndpointID schemeID="EM">invoices@seller.example</cbc:EndpointID>', 1)
+    problems, _ = import_files(target, tmp_path, ("invoice.xml", emailed))
+    assert problems == []
+    invoice = only(target, "RE-2025-0118")
+    assert invoice.seller.electronic_address == "invoices@seller.example"
+    seller = "/*/cac:AccountingSupplierParty/cac:Party/cbc:EndpointID"
+    assert ubl.element_texts(ubl.build_xml(invoice), seller) == ["invoices@seller.example"]
+    assert ubl.element_texts(ubl.build_xml(invoice), f"{seller}/@schemeID") == ["EM"]
+    again, report = import_files(target, tmp_path, ("invoice.xml", emailed))
+    assert (again, report.unchanged) == ([], ["RE-2025-0118"])
+    other = emailed.replace(b">invoices@seller.example<", b">billing@seller.example<")
+    refused, _ = import_files(target, tmp_path, ("invoice.xml", other))
+    assert [(field, str(message)) for _, field, message in refused] == [(
+        "BT-34", "Invoice RE-2025-0118 is posted and can no longer be modified (tried to change: BT-34). Only its "
+            "payment status, payments and notes may change.")]

@@ -280,3 +280,22 @@ def test_a_quantity_no_field_takes_is_refused_on_its_field_alone(einvoice_api, q
     assert resp.status_code == 422
     [error] = resp.get_json()["errors"]        # no line net amount made of it, however long
     assert error["field"] == "lines[0].quantity" and len(error["message"]) < 200
+
+
+def test_the_seller_electronic_address_an_e_invoice_states_is_kept_and_compared_when_sent_again(einvoice_api):
+    _, _, xml = posted_einvoice(einvoice_api)
+    assert texts(xml, "//ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID") == ["billing@northwind.example"]
+    sent = xml.replace(b'schemeID="EM">billing@northwind.example<', b'schemeID="0088">4035811991021<', 1)
+    created = einvoice_api.request("POST", "/api/e-invoices", data=sent, content_type="application/xml",
+                                   token="tok-other")
+    assert created.status_code == 201, created.get_data()
+    assert created.get_json()["seller"]["electronic_address"] == "0088:4035811991021"
+    same = einvoice_api.request("POST", "/api/e-invoices", data=sent, content_type="application/xml",
+                                token="tok-other")
+    assert (same.status_code, same.headers["Invoice-Write-Result"]) == (200, "unchanged")
+    other = einvoice_api.request("POST", "/api/e-invoices", data=sent.replace(b">4035811991021<", b">4035811991038<"),
+                                 content_type="application/xml", token="tok-other")
+    assert other.status_code == 409
+    assert [(e["field"], e["message"]) for e in other.get_json()["errors"]] == [(
+        "BT-34", "Invoice ERP-2026-0042 is posted and can no longer be modified (tried to change: BT-34). Only its "
+                 "payment status, payments and notes may change.")]

@@ -17,8 +17,8 @@ class BuyerInline(admin.TabularInline):
 
 @admin.register(BusinessCustomer)
 class BusinessCustomerAdmin(admin.ModelAdmin):
-    list_display = ("name", "organization", "parent", "vat_id", "country_code")
-    search_fields = ("name", "vat_id")
+    list_display = ("name", "organization", "parent", "vat_id", "country_code", "einvoice_address")
+    search_fields = ("name", "vat_id", "einvoice_address")
     inlines = (BuyerInline,)
 
 

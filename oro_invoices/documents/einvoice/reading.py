@@ -29,9 +29,11 @@ from oro_invoices.documents.einvoice.cii import NSMAP, PROFILES, RSM
 from oro_invoices.documents.einvoice.terms import (
     CREDIT_NOTE_TYPE_CODE,
     CREDIT_REASON_SUBJECT,
+    ELECTRONIC_ADDRESS_LENGTH,
     INVOICE_TYPE_CODE,
     UNIT_CODES,
     participant_id,
+    stated_electronic_address,
 )
 from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Message
@@ -59,7 +61,8 @@ class EInvoice:
 
     ``problems``: ``(field, message)`` pairs, ``field`` naming the business term, each message a
     ``Message`` (English, translated where it is shown).
-    ``buyer_vat_id``: BT-48, ``seller_vat_id``: BT-31, ``seller_tax_id``: BT-32 ("" when not given). ``totals``: the
+    ``buyer_vat_id``: BT-48, ``seller_vat_id``: BT-31, ``seller_tax_id``: BT-32, ``seller_electronic_address``:
+    BT-34 as ``oro_invoices.seller.electronic_address`` writes it ("" when not given). ``totals``: the
     document's BT-109 (net), BT-110 (VAT) and BT-112 (gross) as written, for those it gives.
     """
 
@@ -69,6 +72,8 @@ class EInvoice:
     seller_vat_id: str = ""
     #: BT-32, the seller's tax registration other than its VAT id ("" when not given)
     seller_tax_id: str = ""
+    #: BT-34, an email or a Peppol participant id ``scheme:id`` ("" when not given)
+    seller_electronic_address: str = ""
     totals: dict[str, str] = field(default_factory=dict)
 
 
@@ -301,6 +306,17 @@ class FieldReader(ABC):
     def problem(self, where: str, message: Message) -> None:
         self.out.problems.append((where, message))
 
+    def seller_address(self, endpoint: etree._Element | None) -> None:
+        """The seller's electronic address (BT-34) ``endpoint`` states, if any, as ``seller_electronic_address``."""
+        if endpoint is None:
+            return
+        value = stated_electronic_address(endpoint.get("schemeID") or "", endpoint.text or "")
+        if len(value) > ELECTRONIC_ADDRESS_LENGTH:
+            self.problem("BT-34", Message("The seller's electronic address (BT-34) is longer than %(limit)s "
+                                          "characters.", limit=ELECTRONIC_ADDRESS_LENGTH))
+            return
+        self.out.seller_electronic_address = value
+
     def text(self, parent: etree._Element, path: str) -> str:
         element = parent.find(path, self.namespaces)
         return (element.text or "").strip() if element is not None else ""
@@ -462,6 +478,8 @@ class _Reader(FieldReader):
         registration = f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID"
         self.out.seller_vat_id = self.text(self.root, f"{registration}[@schemeID='VA']")
         self.out.seller_tax_id = self.text(self.root, f"{registration}[@schemeID='FC']")
+        self.seller_address(self.root.find(f"{_AGREEMENT}/ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID",
+                                           NSMAP))
         self._buyer()
         # BT-14, the seller's order; BT-13 (BuyerOrderReferencedDocument) is the buyer's
         order = self.text(self.root, f"{_AGREEMENT}/ram:SellerOrderReferencedDocument/ram:IssuerAssignedID")

@@ -139,6 +139,20 @@ def participant_id(scheme: str, value: str) -> str:
     return written if value.strip() and PARTICIPANT_ID.fullmatch(written) else ""
 
 
+#: The longest electronic address (BT-34, BT-49) kept: the setting's and the API field's limit.
+ELECTRONIC_ADDRESS_LENGTH = 255
+
+
+def stated_electronic_address(scheme: str, value: str) -> str:
+    """An electronic address read from an e-invoice (BT-34, BT-49) as the setting and the
+    ``electronic_address`` fields write it: the email of scheme ``EM``, else ``scheme:id``;
+    "" for one that is neither."""
+    if scheme.strip() == "EM":
+        found = electronic_address(value)
+        return found[0] if found is not None and found[1] == "EM" else ""
+    return participant_id(scheme, value)
+
+
 def seller_electronic_address(seller: SellerInfo) -> tuple[str, str] | None:
     """BT-34 and its scheme: the seller's e-invoice address when set (and one an e-invoice can
     state), else its contact email; None when there is neither."""

@@ -74,6 +74,7 @@ class UblReader(FieldReader):
         seller = self.root.find(_SELLER, self.namespaces)
         self.out.seller_vat_id = self._vat_id(seller)
         self.out.seller_tax_id = self._vat_id(seller, tax=True)
+        self.seller_address(seller.find("cbc:EndpointID", self.namespaces) if seller is not None else None)
         self._buyer()
         order = self.text(self.root, "cac:OrderReference/cbc:SalesOrderID")  # BT-14; BT-13 is the buyer's
         if order:

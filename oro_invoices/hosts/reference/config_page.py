@@ -114,4 +114,4 @@ def _settings(host: Any) -> Settings:
     """The add-on's settings (they know the registered payment methods), else the host's store."""
     extension = flask.current_app.extensions.get("oro_invoices")
     settings = getattr(extension, "settings", None)
-    return settings if isinstance(settings, Settings) else Settings(host.config, websites=host.websites)
+    return settings if isinstance(settings, Settings) else Settings.of_host(host)

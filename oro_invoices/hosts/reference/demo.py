@@ -59,7 +59,7 @@ def configure_base_url(app: flask.Flask, base_url: str, *, replacing: str | None
     """
     from oro_invoices.integration.config import Settings
     from oro_invoices.integration.links import STOREFRONT_BASE_URL
-    settings = Settings(app.extensions["oro_reference_host"].config)
+    settings = Settings.of_host(app.extensions["oro_reference_host"])
     if settings.stored(STOREFRONT_BASE_URL) in (None, replacing):
         settings.set(STOREFRONT_BASE_URL, base_url)
 

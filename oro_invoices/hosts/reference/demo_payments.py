@@ -57,7 +57,7 @@ def configure_hosted_page(app: flask.Flask, *, page_url: str, api_url: str | Non
     """Turn payments on with OroPay at ``page_url`` for each organization; what demo.json lists."""
     from oro_invoices.integration.config import Settings
     host = app.extensions["oro_reference_host"]
-    settings = Settings(host.config)
+    settings = Settings.of_host(host)
     creds = _credentials(data_dir)
     api = api_url or api_url_for(page_url)
     values = {"oro_invoices.payments_enabled": True, "oro_invoices.mail.payment_receipts": True,

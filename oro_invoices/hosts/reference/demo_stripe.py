@@ -70,7 +70,7 @@ def configure_stripe(app: flask.Flask, demo: StripeDemo, *, base_url: str,
     """Turn payments on with Stripe for each organization; what demo.json lists under ``stripe``."""
     from oro_invoices.integration.config import Settings
     host = app.extensions["oro_reference_host"]
-    settings = Settings(host.config)
+    settings = Settings.of_host(host)
     values = {"oro_invoices.payments_enabled": True, "oro_invoices.mail.payment_receipts": True,
               "oro_invoices.payment_method": "stripe",
               stripe_settings.SECRET_KEY: demo.secret_key, stripe_settings.PUBLISHABLE_KEY: demo.publishable_key,

@@ -134,7 +134,7 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
     token = rec.add_api_token(admin_id, name="demo ERP")
     token_jp = rec.add_api_token(admin_jp_id, name="demo ERP (Sakura)")
 
-    settings = Settings(host.config)
+    settings = Settings.of_host(host)
     settings.set("oro_invoices.enabled", True)
     if einvoices:
         settings.set("oro_invoices.einvoice.enabled", True)

@@ -115,12 +115,12 @@ class TestSettingsOverStore(HostSuite):
         ("oro_invoices.seller.business_address", "Main St 1\n10115 Berlin"),
     ])
     def test_values_round_trip(self, key: str, value: object) -> None:
-        settings = Settings(self.host.config)
+        settings = Settings.of_host(self.host)
         settings.set(key, value, "global")
         assert settings.stored(key, "global") == value
 
     def test_most_specific_scope_wins(self) -> None:
-        settings = Settings(self.host.config)
+        settings = Settings.of_host(self.host)
         settings.set("oro_invoices.payment_link_ttl_days", 30, "organization", 1)
         settings.set("oro_invoices.payment_link_ttl_days", 7, "website", 2)
         assert settings.value("oro_invoices.payment_link_ttl_days",
@@ -130,7 +130,7 @@ class TestSettingsOverStore(HostSuite):
         assert settings.value("oro_invoices.payment_link_ttl_days") == 90
 
     def test_invalid_value_is_refused_before_storing(self) -> None:
-        settings = Settings(self.host.config)
+        settings = Settings.of_host(self.host)
         with pytest.raises(ConfigurationError, match="oro_invoices.payment_method"):
             settings.set("oro_invoices.payment_method", "paypal", "global")
         assert self.host.config.load("oro_invoices.payment_method", "global", None) is None

@@ -111,7 +111,7 @@ class TestFeatureGating(HostSuite):
     def _installed(self, _oro_setup: None) -> None:
         profile.install(self.host)
         self.seeder.login_admin()
-        self.settings = Settings(self.host.config)
+        self.settings = Settings.of_host(self.host)
 
     def keys(self, items: Iterable[Any]) -> set[str]:
         return {i.key for i in items}

@@ -158,3 +158,15 @@ def test_a_business_customers_e_invoice_address_is_its_customer_refs(shop: Shop)
     assert ("Must be an email address or a Peppol participant id written scheme:id, such as 0088:4035811991021."
             in page)
     assert shop.host.customers.get_customer(customer.id).einvoice_address == "0088:4035811991021"
+
+
+def test_the_business_customers_list_shows_and_finds_their_e_invoice_address(shop: Shop) -> None:
+    shop.host.seeder().add_customer("Acme Industries AG", einvoice_address="0088:4035811991021")
+    shop.host.seeder().add_customer("Globex Corporation", einvoice_address="ap@globex.example")
+    login_superuser(shop)
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/")
+    assert status == 200
+    assert "E-invoice address" in page and "0088:4035811991021" in page and "ap@globex.example" in page
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/?q=4035811991021")
+    assert status == 200
+    assert "Acme Industries AG" in page and "Globex Corporation" not in page
