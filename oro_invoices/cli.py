@@ -806,27 +806,31 @@ def _requeue_failed_events(addon: Addon, args: argparse.Namespace) -> None:
 
 
 def _cmd_remind(args: argparse.Namespace) -> int:
-    from oro_invoices.services.reminders import send_due_reminders
+    from oro_invoices.services.reminders import send_due_reminders, send_todays_reminders
     host = _host_name(args)
     if host is None and args.host_object is None:
         print("note: no host: settings are at their defaults, so reminders are off "
               "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
     with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage,
                 pdf=False) as addon:
-        report = send_due_reminders(addon.invoices, addon.mail, today=args.date,
-                                    dry_run=args.dry_run, actor=args.actor,
-                                    organization_id=args.organization)
+        if args.date is None:                       # each organization's own today, in its time zone
+            reports = send_todays_reminders(addon.invoices, addon.mail, dry_run=args.dry_run, actor=args.actor,
+                                            organization_id=args.organization)
+        else:
+            reports = [send_due_reminders(addon.invoices, addon.mail, today=args.date, dry_run=args.dry_run,
+                                          actor=args.actor, organization_id=args.organization)]
     verb = "would queue" if args.dry_run else "queued"
-    for reminder in report.queued:
-        print(f"{verb}: invoice {reminder.invoice_number} (id {reminder.invoice_id}): "
-              f"{reminder.label} to {', '.join(reminder.to)}")
-    for invoice_id, number in report.waiting_for_pdf:
-        print(f"WAIT invoice {number} (id {invoice_id}): its PDF is not made yet; its reminder goes out on "
-              "a run after oro-invoices complete-pdfs (or a worker) has made it")
-    for problem in report.problems:
-        print(f"FAIL invoice {problem.invoice_number} (id {problem.invoice_id}): {problem.message}")
-    print(report.summary())
-    return 1 if report.problems else 0
+    for report in reports:                          # one summary line per day
+        for reminder in report.queued:
+            print(f"{verb}: invoice {reminder.invoice_number} (id {reminder.invoice_id}): "
+                  f"{reminder.label} to {', '.join(reminder.to)}")
+        for invoice_id, number in report.waiting_for_pdf:
+            print(f"WAIT invoice {number} (id {invoice_id}): its PDF is not made yet; its reminder goes out on "
+                  "a run after oro-invoices complete-pdfs (or a worker) has made it")
+        for problem in report.problems:
+            print(f"FAIL invoice {problem.invoice_number} (id {problem.invoice_id}): {problem.message}")
+        print(report.summary())
+    return 1 if any(report.problems for report in reports) else 0
 
 
 def _cmd_send_statements(args: argparse.Namespace) -> int:
@@ -1304,7 +1308,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="PDF storage URL; with it the stored PDF is attached to each reminder")
     p.add_argument("--date", type=_date, default=None,
                    help="judge the schedule on this day, YYYY-MM-DD (default: each invoice's today, in its "
-                        "time zone)")
+                        "time zone, with one summary line per day: each organization's on its own today)")
     p.add_argument("--organization", type=_id, default=None,
                    help="only this organization's invoices")
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")

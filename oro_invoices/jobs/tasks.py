@@ -98,15 +98,17 @@ def complete_pdfs(addon: Addon) -> int:
 
 
 def payment_reminders(addon: Addon) -> int:
-    """The periodic slot of the payment reminders (``services.reminders.send_due_reminders``,
-    which queues each due step once): how many were queued. The outbox sweep delivers them."""
-    from oro_invoices.services.reminders import send_due_reminders
-    report = send_due_reminders(addon.invoices, addon.mail, actor="reminders")
-    for problem in report.problems:
-        log.error("payment_reminders: invoice %s: %s", problem.invoice_number, problem.message)
-    if report.opted_out:     # customers whose reminders an admin stopped: say how many were skipped
-        log.info("payment_reminders: %s", report.summary())
-    return len(report.queued)
+    """The periodic slot of the payment reminders (``services.reminders.send_todays_reminders``,
+    which queues each due step once, each organization on its own today): how many were queued.
+    The outbox sweep delivers them."""
+    from oro_invoices.services.reminders import send_todays_reminders
+    reports = send_todays_reminders(addon.invoices, addon.mail, actor="reminders")
+    for report in reports:
+        for problem in report.problems:
+            log.error("payment_reminders: invoice %s: %s", problem.invoice_number, problem.message)
+        if report.opted_out:     # customers whose reminders an admin stopped: say how many were skipped
+            log.info("payment_reminders: %s", report.summary())
+    return sum(len(report.queued) for report in reports)
 
 
 def renew_authorizations(addon: Addon) -> int:

@@ -1,8 +1,8 @@
 """Payment reminders: email each unpaid posted invoice on the steps of its reminder schedule.
 
-    from oro_invoices.services.reminders import send_due_reminders
-    report = send_due_reminders(addon.invoices, addon.mail)      # a daily job, or the CLI
-    print(report.summary())
+    from oro_invoices.services.reminders import send_todays_reminders
+    for report in send_todays_reminders(addon.invoices, addon.mail):   # a daily job, or the CLI
+        print(report.summary())                     # one line per day of the organizations read
 
 What is sent (see docs/reminders.md):
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -189,25 +189,56 @@ class PaymentReminders:
 
     def run(self, *, today: dt.date | None = None, dry_run: bool = False,
             actor: str = DEFAULT_ACTOR, organization_id: int | None = None) -> ReminderReport:
-        """Queue every reminder due on ``today`` and report what happened. Without ``today``, each
-        invoice's reminders are judged on today in its time zone (``InvoiceService.today``: the
-        ``oro_invoices.timezone`` of its organization and website), as its page and emails judge
-        it overdue; the report then names today in the time zone of ``organization_id`` (of every
-        organization: the global ``oro_invoices.timezone``).
+        """Queue every reminder due on ``today`` and report what happened, in one report. Without
+        ``today``, each invoice's reminders are judged on today in its time zone
+        (``InvoiceService.today``: the ``oro_invoices.timezone`` of its organization and website),
+        as its page and emails judge it overdue; the report then names today in the time zone of
+        ``organization_id`` (of every organization: the global ``oro_invoices.timezone``;
+        ``run_todays`` reports each organization on its own today).
 
         :param dry_run: only list what would be queued; nothing is written.
         :param organization_id: only this organization's invoices.
         """
-        given = today
-        today = today or local_today(self.invoices.clock())
-        report = ReminderReport(today=given or self.invoices.today(ScopeContext(organization_id=organization_id)),
-                                dry_run=dry_run)
+        report = ReminderReport(today=today or self._organization_today(organization_id), dry_run=dry_run)
+        report.off = self._run(today, dry_run, actor, organization_id, lambda organization: report)
+        return report
+
+    def run_todays(self, *, dry_run: bool = False, actor: str = DEFAULT_ACTOR,
+                   organization_id: int | None = None) -> list[ReminderReport]:
+        """``run`` on each invoice's today, reported by day: each organization read (``organization_id``
+        only, when given) in the report of its own today, in its time zone (the
+        ``oro_invoices.timezone`` at organization scope): at 23:30 UTC on November 30th a Tokyo
+        organization's reminders are in the report of December 1st, a UTC one's of November 30th.
+        Reports in day order; when no invoice was read, one report of today in ``organization_id``'s
+        zone (the global one for every organization)."""
+        days: dict[dt.date, ReminderReport] = {}
+        by_organization: dict[int, ReminderReport] = {}
+
+        def report_of(organization: int) -> ReminderReport:
+            if organization not in by_organization:
+                day = self._organization_today(organization)
+                by_organization[organization] = days.setdefault(day, ReminderReport(today=day, dry_run=dry_run))
+            return by_organization[organization]
+
+        off = self._run(None, dry_run, actor, organization_id, report_of)
+        if not days:
+            return [ReminderReport(today=self._organization_today(organization_id), dry_run=dry_run, off=off)]
+        return [days[day] for day in sorted(days)]
+
+    def _organization_today(self, organization_id: int | None) -> dt.date:
+        """Today in the time zone of ``organization_id`` (the global one for None)."""
+        return self.invoices.today(ScopeContext(organization_id=organization_id))
+
+    def _run(self, given: dt.date | None, dry_run: bool, actor: str, organization_id: int | None,
+             report_of: Callable[[int], ReminderReport]) -> str:
+        """Queue what is due on ``given`` (None: each invoice's today), each organization's
+        reminders, opt-outs and problems in ``report_of(organization)``. Returns why no invoice
+        was read (a setting off in every scope), else ""."""
         # no time zone is more than a day ahead of UTC: the invoices due by then are read
-        reach = self.reach(today if given else today + dt.timedelta(days=1))
-        days: dict[tuple[int, int | None], dt.date] = {}
+        reach = self.reach(given or local_today(self.invoices.clock()) + dt.timedelta(days=1))
         if reach is None:
-            report.off = self.off_reason() or ""
-            return report
+            return self.off_reason() or ""
+        days: dict[tuple[int, int | None], dt.date] = {}
         schedules: dict[tuple[int, int | None], tuple[int, ...]] = {}
         on: dict[tuple[int, int | None, int | None], bool] = {}
 
@@ -221,6 +252,7 @@ class PaymentReminders:
             for candidate in batch:
                 scope = (candidate.organization_id, candidate.website_id)
                 if scope not in schedules:
+                    report_of(scope[0])          # an organization read has its day's report
                     schedules[scope] = self._steps(*scope) if self.invoices.setting(
                         "oro_invoices.enabled", organization_id=scope[0], website_id=scope[1]) else ()
                     days[scope] = given or self.invoices.today(ScopeContext(organization_id=scope[0],
@@ -240,13 +272,14 @@ class PaymentReminders:
                 step = step_to_send(schedule, candidate.due_date, day, sent.get(candidate.invoice_id, ()))
                 if step is None:
                     continue
+                report = report_of(candidate.organization_id)
                 if not customer_on:
                     assert candidate.customer_id is not None
                     report.opted_out.add((candidate.organization_id, candidate.customer_id))
                     report.opted_out_invoices += 1
                     continue
                 self._send(candidate.invoice_id, step, day, actor, dry_run, report)
-        return report
+        return ""
 
     def reach(self, today: dt.date) -> Reach | None:
         """Which invoices a run on ``today`` reads, from the schedules that apply in some scope;
@@ -418,3 +451,13 @@ def send_due_reminders(invoices: InvoiceService, mail: MailService, *, today: dt
     return PaymentReminders(invoices, mail).run(today=today, dry_run=dry_run, actor=actor,
                                                 organization_id=organization_id)
 
+
+def send_todays_reminders(invoices: InvoiceService, mail: MailService, *, dry_run: bool = False,
+                          actor: str = DEFAULT_ACTOR, organization_id: int | None = None) -> list[ReminderReport]:
+    """Queue every payment reminder due on each invoice's today, reported by day: each
+    organization in the report of its own today, in its time zone (``PaymentReminders.run_todays``):
+    one report per day, days in order.
+
+    :param organization_id: only this organization's invoices (one report, of its today).
+    """
+    return PaymentReminders(invoices, mail).run_todays(dry_run=dry_run, actor=actor, organization_id=organization_id)

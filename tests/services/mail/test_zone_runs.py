@@ -1,8 +1,9 @@
 """Scheduled and month-end runs judge each organization on its own today, in its time zone
 (``oro_invoices.timezone``), not on the UTC date: at 23:30 UTC on November 30th it is already
 December 1st in Tokyo, so a Tokyo organization's "on the 1st" statements and Aging Report go out
-then, ``send-statements --activity`` sends it November's activity and ``send-statements`` its
-statements of December 1st; an organization in UTC still waits for December."""
+then, ``send-statements --activity`` sends it November's activity, ``send-statements`` its
+statements of December 1st and ``remind`` its reminders under December 1st; an organization in UTC
+still waits for December."""
 from __future__ import annotations
 
 import datetime as dt
@@ -124,10 +125,39 @@ def test_the_service_refuses_a_period_after_the_organizations_today(app, capsys)
                                        "start in the future.; --to: The period ends before it starts.\n")
 
 
-def test_a_reminder_runs_summary_names_the_organizations_today(app, capsys):
+def test_a_reminder_run_judges_each_organization_on_its_own_today(app, capsys):
+    app.settings.set("oro_invoices.reminders.enabled", True)                # steps -3, 0, 7, 14
+    acme = app.invoices.post(app.create(due_date="2026-11-24").id)          # organization 1, soon in Tokyo
+    globex = app.host.add_customer("Globex Inc", organization_id=2)
+    buyer = app.host.add_customer_user(globex.id, "buyer@globex.test", "Gil Globex")
+    other = app.invoices.post(app.create(organization_id=2, customer_id=globex.id, customer_user_id=buyer.id,
+                                         customer_name="Globex Inc", order_id=None, due_date="2026-11-24").id)
     in_tokyo(app)
-    argv = ["remind", "--db", app.invoices.db.url, "--organization", "1", "--dry-run"]
+    argv = ["remind", "--db", app.invoices.db.url]
+    assert cli.main([*argv, "--dry-run"], host=app.host) == 0
+    assert capsys.readouterr().out.splitlines() == [   # UTC's November 30th: 6 days overdue, step 0
+        f"would queue: invoice {other.invoice_number} (id {other.id}): Payment reminder (due today) to "
+        "buyer@globex.test",
+        "2026-11-30: would queue 1 payment reminder(s)",   # Tokyo's December 1st: 7 days overdue
+        f"would queue: invoice {acme.invoice_number} (id {acme.id}): Payment reminder (7 days overdue) to "
+        "buyer@acme.test",
+        "2026-12-01: would queue 1 payment reminder(s)"]
     assert cli.main(argv, host=app.host) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith("2026-12-01: would queue 0 payment reminder(s)")
-    assert cli.main(argv[:-3] + ["--dry-run"], host=app.host) == 0    # every organization: the global zone's
-    assert capsys.readouterr().out.splitlines()[-1].startswith("2026-11-30: would queue 0 payment reminder(s)")
+    assert capsys.readouterr().out.splitlines()[1::2] == ["2026-11-30: queued 1 payment reminder(s)",
+                                                         "2026-12-01: queued 1 payment reminder(s)"]
+    mail = make_mail(app)
+    assert [[e.subject for e in mail.emails(invoice.id)] for invoice in (acme, other)] == [
+        [f"Payment reminder: invoice {acme.invoice_number} is 7 days overdue"],
+        [f"Payment reminder: invoice {other.invoice_number} is 6 days overdue"]]
+    assert cli.main([*argv, "--organization", "1", "--dry-run"], host=app.host) == 0
+    assert capsys.readouterr().out == "2026-12-01: would queue 0 payment reminder(s)\n"
+    assert cli.main([*argv, "--organization", "3", "--dry-run"], host=app.host) == 0   # none there: the global day
+    assert capsys.readouterr().out == "2026-11-30: would queue 0 payment reminder(s)\n"
+
+
+def test_a_reminder_run_of_a_day_given_has_one_summary_line(app, capsys):
+    app.settings.set("oro_invoices.reminders.enabled", True)
+    in_tokyo(app)
+    argv = ["remind", "--db", app.invoices.db.url, "--date", "2026-12-05", "--dry-run"]
+    assert cli.main(argv, host=app.host) == 0
+    assert capsys.readouterr().out == "2026-12-05: would queue 0 payment reminder(s)\n"
