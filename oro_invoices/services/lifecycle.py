@@ -403,6 +403,14 @@ class Lifecycle:
                                     locale=self.ctx.document_locale(inv))
         return seller.as_dict()
 
+    @staticmethod
+    def _source_seller_address(s: Session, inv: Invoice) -> str:
+        """The seller's electronic address (BT-34) kept with the invoice ``inv`` credits (a credit
+        note) or replaces (a re-issued draft); "" for none."""
+        source_id = inv.credited_invoice_id if inv.credited_invoice_id is not None else inv.reissued_from_id
+        source = s.get(Invoice, source_id) if source_id is not None else None
+        return str((source.seller or {}).get("electronic_address") or "") if source is not None else ""
+
     def _years(self, scope: Invoice | DocumentScope) -> YearRange:
         """The plausible years of an invoice of ``scope`` (its organization and website)."""
         return year_range(lambda key: self.ctx.invoice_setting(key, scope))
@@ -474,7 +482,9 @@ class Lifecycle:
         (or ``pdf``), then writes the frozen row with its chain link, the PDF record and the
         activity. The counter row is locked last; it stays locked while the PDF is made.
         ``seller_address``: the seller's electronic address the imported e-invoice states, kept
-        in the seller instead of the setting's.
+        in the seller instead of the setting's. Without it, a credit note or a re-issued draft
+        states the seller's electronic address (BT-34) the invoice it credits or replaces keeps
+        (``_source_seller_address``): the same seller address as that invoice, imported or not.
         """
         check_postable(self.ctx, inv, self._date_by_terms(inv))
         now = self.ctx.clock()
@@ -490,6 +500,7 @@ class Lifecycle:
             draft_doc = self.ctx.document(s, inv)
         if not inv.seller:
             inv.seller = self._seller(inv)
+            seller_address = seller_address or self._source_seller_address(s, inv)
         if seller_address:
             inv.seller = {**inv.seller, "electronic_address": seller_address}
         # a draft's buyer is what it states, if anything; posting completes it from the customer
