@@ -118,7 +118,7 @@ class InvoiceEmailForm(OscarForm):
             return cleaned
         subject, text, html = (str(cleaned.get(field) or "") for field in FIELDS.values())
         language = get_language() or i18n.DEFAULT_LANGUAGE
-        for part, message in check_template(self.addon_name, subject, text, html).items():
+        for part, message in check_template(self.addon_name, subject, text, html, today=preview_today()).items():
             self.add_error(FIELDS[part], i18n.translate(language, message))
         return cleaned
 

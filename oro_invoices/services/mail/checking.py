@@ -86,8 +86,9 @@ def sample_context(seller: SellerInfo | None = None, today: dt.date | None = Non
                    currency: str = "USD") -> dict[str, Any]:
     """Every variable any of the add-on's templates reads, filled with a made-up invoice (and,
     for the statement, activity and aging templates, a made-up statement, account activity and
-    aging report), its amounts in ``currency``."""
-    today = today or local_today(dt.datetime.now(dt.UTC))   # the UTC date, as the add-on's every day
+    aging report), its amounts in ``currency``, dated ``today``: the caller's today by the add-on's
+    clock in its time zone (``InvoiceService.today``); without it, the UTC date by the machine's clock."""
+    today = today or local_today(dt.datetime.now(dt.UTC))
     invoice = _sample_invoice(today, currency=currency)
     return {
         "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(
@@ -179,8 +180,9 @@ def samples(name: str) -> tuple[tuple[str, str], ...]:
     return SAMPLES.get(name, (("", ""),))
 
 
-def _context_for(name: str, context: dict[str, Any] | None, sample: str = "") -> dict[str, Any]:
-    base = context if context is not None else sample_context()
+def _context_for(name: str, context: dict[str, Any] | None, sample: str = "",
+                 today: dt.date | None = None) -> dict[str, Any]:
+    base = context if context is not None else sample_context(today=today)
     if name.startswith("credit_note"):
         return credit_note_sample(base)
     if name in (RECEIPT_TEMPLATE, REFUND_TEMPLATE):
@@ -199,11 +201,13 @@ def render_sample(name: str, subject: str, text: str, html: str, *, locale: str 
 
 
 def check_template(name: str, subject: str, text: str, html: str, *,
-                   locale: str = "en_US") -> dict[str, str]:
+                   locale: str = "en_US", today: dt.date | None = None) -> dict[str, str]:
     """What is wrong with each part of template ``name`` (``subject``/``text``/``html``), each a
-    ``Message``; empty when every part compiles and renders each of its samples."""
+    ``Message``; empty when every part compiles and renders each of its samples, dated ``today``
+    (the editor's today by the add-on's clock in its time zone, as its preview is dated:
+    ``sample_context``)."""
     renderer = TemplateRenderer(Formatter(locale).filters(), locale=locale)
-    contexts = [_context_for(name, None, sample) for sample, _ in samples(name)]
+    contexts = [_context_for(name, None, sample, today) for sample, _ in samples(name)]
     errors: dict[str, str] = {}
     for part, source in zip(PARTS, (subject, text, html)):
         only = TemplateSource(name=name, **{p: (source if p == part else "") for p in PARTS})

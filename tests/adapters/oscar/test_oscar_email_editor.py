@@ -238,3 +238,20 @@ def test_preview_is_dated_today_in_the_configured_time_zone(shop: Shop, monkeypa
     fields = _form(shop, shop.get(EDITOR).text())
     page = html.unescape(shop.post(EDITOR, {**fields, "show_preview": "1"}).text())
     assert "Invoice date: Apr 1, 2031" in page and "Mar 31, 2031" not in page
+
+
+def test_the_check_before_saving_renders_the_sample_of_the_previews_today(shop: Shop, monkeypatch) -> None:
+    """A template that writes something of the day is checked with the sample the preview shows:
+    of today in the configured time zone by the add-on's clock, not of the machine's UTC date."""
+    import datetime as dt
+    addon = shop.client.addon
+    addon.settings.set("oro_invoices.timezone", "Asia/Tokyo")
+    # 23:30 UTC on March 31st: already April 1st in Tokyo
+    monkeypatch.setattr(addon.invoices.context, "clock", lambda: dt.datetime(2031, 3, 31, 23, 30, tzinfo=dt.UTC))
+    _staff(shop)
+    fields = _form(shop, shop.get(EDITOR).text())
+    subject = ("{% if (invoice.invoice_date.year, invoice.invoice_date.month, invoice.invoice_date.day) "
+               "!= (2031, 4, 1) %}{{ invoice.total_amount / 0 }}{% endif %}April invoice {{ invoice.display_number }}")
+    saved = shop.post(EDITOR, {**fields, "email_subject_template": subject})
+    assert saved.status == 302, html.unescape(saved.text())[:2000]
+    assert _stored("ORO_INVOICE_NOTIFICATION_TEMPLATE").email_subject_template == subject

@@ -1,6 +1,7 @@
 """The check a host's template editor runs before saving an email template, and its sample."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -125,6 +126,20 @@ def test_the_sample_is_dated_on_the_utc_date_whatever_the_machines_timezone() ->
     assert context["invoice"].invoice_date == today()
     assert context["report"].as_of == today() and context["report_url"].endswith(f"as_of={today().isoformat()}")
     assert f"aging?as_of={today().isoformat()}" in rendered.text
+
+
+#: a subject that renders only on the sample of April 1st, 2031
+ON_APRIL_FIRST = ("{% if (invoice.invoice_date.year, invoice.invoice_date.month, invoice.invoice_date.day) "
+                  "!= (2031, 4, 1) %}{{ invoice.total_amount / 0 }}{% endif %}Invoice")
+
+
+def test_the_check_renders_the_samples_of_the_day_it_is_given() -> None:
+    """An editor's check renders the samples its preview shows: of the editor's today."""
+    assert check_template("invoice_notification_template", ON_APRIL_FIRST, "", "",
+                          today=dt.date(2031, 4, 1)) == {}
+    assert check_template("payment_receipt_template", ON_APRIL_FIRST, "", "", today=dt.date(2031, 4, 1)) == {}
+    errors = check_template("invoice_notification_template", ON_APRIL_FIRST, "", "", today=dt.date(2031, 3, 31))
+    assert list(errors) == ["subject"] and "(subject) failed: DivisionByZero" in errors["subject"]
 
 
 def _default(name: str) -> tuple[str, str, str]:
