@@ -258,3 +258,14 @@ def test_redeliver_failed_refuses_an_organization_that_is_no_id(sqlite_db, host,
     assert exit_info.value.code == 2
     assert "argument --organization:" in capsys.readouterr().err
 
+
+@pytest.mark.parametrize("endpoint,said", [
+    ("", "give the URL of a configured webhook endpoint, exactly as configured, not an empty value"),
+    ("  ", "give the URL of a configured webhook endpoint, exactly as configured, not an empty value"),
+    ("https://erp.example.com/h\udcffooks",   # a byte not UTF-8, as the shell passes it
+     "not an endpoint URL: it holds a NUL or a byte that is not UTF-8: 'https://erp.example.com/h\\udcffooks'")])
+def test_redeliver_failed_refuses_an_endpoint_that_names_none(sqlite_db, host, capsys, endpoint, said):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--endpoint", endpoint], host=host)
+    assert exit_info.value.code == 2
+    assert f"argument --endpoint: {said}" in capsys.readouterr().err
