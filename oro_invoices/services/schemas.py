@@ -256,7 +256,7 @@ class BuyerSchema(Schema):
     country_code = fields.String(load_default="", validate=validate.OneOf(
         ("", *sorted(country_codes())), error=N_("Must be an ISO 3166-1 country code such as 'DE' (or empty).")),
         metadata={"description": "The buyer's country (ISO 3166-1 alpha-2)."})
-    reference = fields.String(load_default="", validate=[text_length(255), shown_text], metadata={
+    reference = fields.String(load_default="", validate=[text_length(255), shown_text, no_invisible], metadata={
         "description": "The buyer's routing reference (BT-10; in Germany the Leitweg-ID)."})
     electronic_address = fields.String(
         load_default="", validate=[text_length(255), shown_text, electronic_address_given], metadata={
