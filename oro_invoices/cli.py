@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import DatabaseNotMigrated, InvoiceError
-from oro_invoices.domain.limits import MAX_INT64, parse_day, parse_moment
+from oro_invoices.domain.limits import MAX_INT64, is_storable_text, parse_day, parse_moment
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
@@ -428,6 +428,18 @@ def _moment(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD) or a time with its offset "
                                          f"(2026-12-01T09:30:00+01:00, or Z for UTC): {text!r}")
     return moment
+
+
+def _endpoint_url(text: str) -> str:
+    """An argparse type: a webhook endpoint's URL as configured: not blank (an unset shell variable
+    would choose no event, silently), nor holding NUL or bytes that are not UTF-8, which no URL
+    stored has."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the URL of a configured webhook endpoint, exactly as configured, "
+                                         "not an empty value")
+    if not is_storable_text(text):
+        raise argparse.ArgumentTypeError(f"not an endpoint URL: it holds a NUL or a byte that is not UTF-8: {text!r}")
+    return text
 
 
 def _queue_name(text: str) -> str:
@@ -1296,7 +1308,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_moment, default=None, metavar="WHEN",
                    help="with --redeliver-failed: only events that occurred at or after this day (YYYY-MM-DD, "
                         "from its start in UTC) or time with its offset (2026-12-01T09:30:00+01:00, or Z for UTC)")
-    p.add_argument("--endpoint", default=None, metavar="URL",
+    p.add_argument("--endpoint", type=_endpoint_url, default=None, metavar="URL",
                    help="with --redeliver-failed: only events to this endpoint URL (exactly as configured)")
     p.set_defaults(func=_cmd_deliver_events)
 

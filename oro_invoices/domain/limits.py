@@ -94,7 +94,8 @@ _TIME_SYNTAX = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:?
 def parse_moment(raw: object, *, end_of_day: bool = False) -> dt.datetime | None:
     """The moment (UTC) ``raw`` writes as a day ``YYYY-MM-DD`` (UTC: its start, or its last
     microsecond when ``end_of_day``) or a time with its offset (``2026-12-01T09:30:00Z``,
-    ``…+01:00``), or None when it is neither: a time without an offset says no moment."""
+    ``…+01:00``), or None when it is neither: a time without an offset says no moment, and one
+    whose offset takes it out of the years 1 to 9999 (``9999-12-31T23:00:00-02:00``) is none."""
     day = parse_day(raw)
     if day is not None:
         start = dt.datetime.combine(day, dt.time(), dt.UTC)
@@ -103,9 +104,10 @@ def parse_moment(raw: object, *, end_of_day: bool = False) -> dt.datetime | None
         return None
     try:
         moment = dt.datetime.fromisoformat(raw)
-    except ValueError:
+        # a time of year 1 or 9999 whose offset moves it out of the years a datetime holds
+        return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
 
 
 def shows_nothing(text: str) -> bool:

@@ -217,7 +217,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
                                  or len(value) > MAX_CURSOR_TEXT):
             raise ValueError
         return value, last_id
-    except (ValueError, TypeError, json.JSONDecodeError):
+    except (ValueError, TypeError, RecursionError):     # RecursionError: JSON nested too deep to read
         raise ValidationError([("cursor", Message("Invalid or expired cursor; start again from the first page."))]) \
             from None
 

@@ -111,7 +111,7 @@ def decode_cursor(cursor: str) -> int:
         if kind != "events" or not is_int64(last_id) or last_id < 1:
             raise ValueError
         return int(last_id)
-    except (ValueError, TypeError, json.JSONDecodeError):
+    except (ValueError, TypeError, RecursionError):     # RecursionError: JSON nested too deep to read
         raise ValidationError([("cursor", "Invalid or expired cursor; start again from the first page.")]) from None
 
 

@@ -183,6 +183,18 @@ class ShownText(validate.Validator):
 shown_text = ShownText()
 
 
+def no_invisible(value: str) -> None:
+    """A marshmallow validator for a reference stated as it is written (a credit note's buyer
+    reference, BT-10): no invisible formatting character (a zero-width space or joiner, a
+    soft hyphen, a line or paragraph separator), with which it is stated yet reads as another or none."""
+    found = next((ch for ch in value if unicodedata.category(ch) in ("Cf", "Zl", "Zp")), None)
+    if found is not None:
+        name = unicodedata.name(found, "")
+        raise MmValidationError(Message("Must not contain %(character)s: an invisible character, which the "
+                                        "e-invoice would state without anyone seeing it.",
+                                        character=f"U+{ord(found):04X} {name}".strip()))
+
+
 def decimal_places(value: Decimal) -> int:
     """How many digits ``value`` has after the decimal point (0 for a whole number)."""
     text = str(value)               # read off the text where it has no exponent: no tuple to build
@@ -244,7 +256,7 @@ class BuyerSchema(Schema):
     country_code = fields.String(load_default="", validate=validate.OneOf(
         ("", *sorted(country_codes())), error=N_("Must be an ISO 3166-1 country code such as 'DE' (or empty).")),
         metadata={"description": "The buyer's country (ISO 3166-1 alpha-2)."})
-    reference = fields.String(load_default="", validate=[text_length(255), shown_text], metadata={
+    reference = fields.String(load_default="", validate=[text_length(255), shown_text, no_invisible], metadata={
         "description": "The buyer's routing reference (BT-10; in Germany the Leitweg-ID)."})
     electronic_address = fields.String(
         load_default="", validate=[text_length(255), shown_text, electronic_address_given], metadata={
@@ -593,7 +605,7 @@ class CreditNoteInputSchema(Schema):
                                validate=validate.OneOf(["refund", "credit", "outside"]))
     transaction_id = fields.Integer(allow_none=True, load_default=None, strict=True,
                                     validate=validate.Range(min=1, max=MAX_INT64))
-    buyer_reference = fields.String(load_default="", validate=[text_length(255), shown_text], metadata={
+    buyer_reference = fields.String(load_default="", validate=[text_length(255), shown_text, no_invisible], metadata={
         "description": "The buyer's reference (BT-10) the credit note states; empty: the invoice's (else the "
                        "customer's). Peppol (the ubl profile) needs one where the invoice states none."})
 

@@ -25,6 +25,7 @@ from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.order_invoicing import AlreadyInvoiced, line_problem, nothing_chosen
+from oro_invoices.services.schemas import BuyerSchema
 from oro_invoices.services.seller_terms import due_by_terms
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -40,6 +41,15 @@ QUANTITY_FIELD = "qty_{position}"
 DEFAULT_DAYS = 30
 #: The form's field of the buyer's electronic address (BT-49) the invoice states.
 ADDRESS_FIELD = "buyer_electronic_address"
+
+
+def _address_problem(address: str) -> str | None:
+    """Why the e-invoice address typed is none an invoice can state (the API's ``buyer.electronic_address``
+    rules), in the page's language; None when it is empty or can be stated."""
+    if not address:
+        return None
+    found = BuyerSchema().validate({"electronic_address": address})
+    return _(found["electronic_address"][0]) if found else None
 
 
 def _buyer(address: str) -> dict[str, str] | None:
@@ -86,8 +96,15 @@ class OrderInvoices:
             problems.append(_("Give the invoice date and the due date: a posted invoice needs both."))
             invalid = [name for name in ("invoice_date", "due_date") if not fields[name]]
         lines, errors = self._lines(req, order, typed) if typed else (None, {})
+        address = _address_problem(fields[ADDRESS_FIELD])      # said with the other fields' problems
         if errors:
-            problems.append(_("No invoice was created. Correct the quantities marked below."))
+            problems.append(_("No invoice was created. Correct the quantities and the e-invoice address marked "
+                              "below.") if address else _("No invoice was created. Correct the quantities marked "
+                                                          "below."))
+        elif address:
+            problems.append(_("No invoice was created. Correct the e-invoice address marked below."))
+        if address:
+            errors = {**errors, ADDRESS_FIELD: address}
         if problems:
             return self._render(req, order, fields=fields, typed=typed, again=again, error=" ".join(problems),
                                 status=422, invalid=invalid, errors=errors)

@@ -49,6 +49,8 @@ FAR_FUTURE = dt.date(9999, 12, 31)
 #: The longest text the Invoice Number and External ID filters take: as long as what they match
 #: can be (the field's ``maxlength``; longer is refused, never cut short).
 NUMBER_FILTER_MAX, EXTERNAL_ID_FILTER_MAX = 64, 128
+#: The groups a page sorted by payment status lists: each status, then the drafts (``list_rows``).
+PAYMENT_STATUS_GROUPS = frozenset({*(status.value for status in PaymentStatus), DRAFT_GROUP})
 TEXT_SORTS = frozenset({"invoice_number", "customer_name", "currency", "payment_status",
                         "customer_user", "document_type", "payment_method", "external_payment_url"})
 #: The page sizes a grid offers (``per_page``).
@@ -567,10 +569,11 @@ def _cursor_fits(cursor: str | None, sort: str) -> bool:
     if not cursor:
         return True
     try:
-        decode_cursor(cursor, sort)
+        value, _last = decode_cursor(cursor, sort)
     except ValidationError:
         return False
-    return True
+    # by payment status, a page resumes in one of the groups it lists: a status, or the drafts'
+    return parse_sort(sort)[0] != "payment_status" or value in PAYMENT_STATUS_GROUPS
 
 
 def _pages(counted: int, per_page: int) -> int | None:

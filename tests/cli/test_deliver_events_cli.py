@@ -242,7 +242,8 @@ def test_redeliver_failed_since_takes_a_time_with_its_offset(sqlite_db, host, ca
     assert statuses(sqlite_db) == ["delivered"]
 
 
-@pytest.mark.parametrize("since", ["2026-12-01T09:30:00", "yesterday", "2026-02-30", "2026-12-01 09:30+01:00"])
+@pytest.mark.parametrize("since", ["2026-12-01T09:30:00", "yesterday", "2026-02-30", "2026-12-01 09:30+01:00",
+                                   "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
 def test_redeliver_failed_refuses_a_since_that_is_no_day_or_time_with_offset(sqlite_db, host, capsys, since):
     with pytest.raises(SystemExit) as exit_info:
         main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--since", since], host=host)
@@ -256,3 +257,15 @@ def test_redeliver_failed_refuses_an_organization_that_is_no_id(sqlite_db, host,
         main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--organization", "acme"], host=host)
     assert exit_info.value.code == 2
     assert "argument --organization:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("endpoint,said", [
+    ("", "give the URL of a configured webhook endpoint, exactly as configured, not an empty value"),
+    ("  ", "give the URL of a configured webhook endpoint, exactly as configured, not an empty value"),
+    ("https://erp.example.com/h\udcffooks",   # a byte not UTF-8, as the shell passes it
+     "not an endpoint URL: it holds a NUL or a byte that is not UTF-8: 'https://erp.example.com/h\\udcffooks'")])
+def test_redeliver_failed_refuses_an_endpoint_that_names_none(sqlite_db, host, capsys, endpoint, said):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--endpoint", endpoint], host=host)
+    assert exit_info.value.code == 2
+    assert f"argument --endpoint: {said}" in capsys.readouterr().err

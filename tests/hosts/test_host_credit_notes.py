@@ -435,3 +435,18 @@ def test_the_credit_note_form_takes_the_buyers_reference_the_credit_note_states(
     assert resp.status_code == 303
     [note] = admin.service.credit_notes_of(inv.id)
     assert admin.service.get(note.id).buyer.reference == "PO-4471"
+
+
+@pytest.mark.parametrize("reference,character", [("\u200b", "U+200B ZERO WIDTH SPACE"),
+                                                 ("PO-44\u00ad71", "U+00AD SOFT HYPHEN"),
+                                                 ("PO-4471\u2028", "U+2028 LINE SEPARATOR")])
+def test_a_buyers_reference_with_an_invisible_character_is_refused_naming_it(admin, reference, character):
+    """A zero-width space alone was stated as the credit note's BT-10: Peppol's R003 met by nothing."""
+    inv = _posted_unpaid(admin)
+    view = f"/admin/invoices/{inv.id}"
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "partial", "qty_1": "1", "reason": "Returned", "buyer_reference": reference})
+    assert resp.status_code == 422
+    assert (f"Buyer reference: Must not contain {character}: an invisible character, which the e-invoice would "
+            "state without anyone seeing it.") in text_of(resp.get_data(as_text=True))
+    assert admin.service.credit_notes_of(inv.id) == []

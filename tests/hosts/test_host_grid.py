@@ -422,3 +422,16 @@ def test_a_refused_sort_lists_the_headers_as_the_language_writes_a_list(admin):
     assert "、または外部支払 URL" in said and ", " not in said
     resp = admin.client.get("/admin/invoices?sort=bogus", headers={"Accept-Language": "de"})
     assert inline_error(resp, "sort").endswith("Zahlungsart oder Externe Zahlungs-URL.")
+
+
+def test_a_payment_status_page_link_naming_no_status_shows_the_first_page_and_says_so(admin):
+    """A link edited to resume after a payment status the grid has not (a well-formed cursor) is
+    damaged like any other, not a page of its own saying only "Invalid or expired cursor"."""
+    import base64
+    import json
+    forged = base64.urlsafe_b64encode(json.dumps(["-payment_status", "nope", 5]).encode()).decode().rstrip("=")
+    resp = admin.get(f"/admin/invoices?sort=-payment_status&after={forged}")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "This page link is damaged or out of date; here is the first page." in text_of(page)
+    assert numbers(page) == numbers(grid(admin, "?sort=-payment_status"))

@@ -321,3 +321,48 @@ def test_create_invoice_states_the_buyers_e_invoice_address_typed(shop):
     assert resp.status_code == 303
     doc = client.service.list_invoices({"order_id": order_id}).items[0]
     assert client.service.get(doc.id).buyer.electronic_address == "0088:4035811991021"
+
+
+@pytest.mark.parametrize("address,said", [
+    ("@", "Must be an email address or a Peppol participant id written scheme:id, such as 0088:4035811991021."),
+    ("billing@acme\u200b.example",
+     "Must be an email address or a Peppol participant id written scheme:id, such as 0088:4035811991021."),
+    ("billing@acme\u202e.example", "Must not contain U+202E RIGHT-TO-LEFT OVERRIDE: a control or text-direction "
+                                   "character, which can hide or reorder what the PDF and the pages show."),
+    ("b" * 250 + "@acme.example", "At most 255 characters.")])
+def test_create_invoice_refuses_an_e_invoice_address_no_one_receives_at_beside_it(shop, address, said):
+    client = admin(shop)
+    order_id = new_order(shop)
+    resp = create(client, order_id, buyer_electronic_address=address)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "No invoice was created. Correct the e-invoice address marked below." in text_of(html)
+    beside = re.search(r'id="f-error-buyer_electronic_address"[^>]*>([^<]*)<', html)
+    assert beside and beside.group(1) == said
+    assert client.service.count_invoices({"order_id": order_id}) == 0
+
+
+def test_create_invoice_says_a_wrong_date_and_a_wrong_e_invoice_address_at_once(shop):
+    client = admin(shop)
+    order_id = new_order(shop)
+    resp = create(client, order_id, invoice_date="2026-02-30", buyer_electronic_address="billing@")
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert ("'2026-02-30' is not a date (YYYY-MM-DD). No invoice was created. Correct the e-invoice address "
+            "marked below.") in text_of(html)
+    beside = re.search(r'id="f-error-buyer_electronic_address"[^>]*>([^<]*)<', html)
+    assert beside and beside.group(1) == ("Must be an email address or a Peppol participant id written scheme:id, "
+                                          "such as 0088:4035811991021.")
+    assert 'value="billing@"' in html
+    assert client.service.count_invoices({"order_id": order_id}) == 0
+
+
+def test_create_invoice_says_a_wrong_quantity_and_a_wrong_e_invoice_address_at_once(shop):
+    client = admin(shop)
+    order_id = new_order(shop)
+    resp = create(client, order_id, qty_1="99", buyer_electronic_address="@acme.example")
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "No invoice was created. Correct the quantities and the e-invoice address marked below." in text_of(html)
+    assert 'id="f-error-buyer_electronic_address"' in html and 'value="@acme.example"' in html
+    assert client.service.count_invoices({"order_id": order_id}) == 0

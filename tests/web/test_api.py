@@ -1,6 +1,7 @@
 """The JSON API through real HTTP (a Flask app mounting the blueprint), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -178,6 +179,15 @@ def test_a_cursor_from_another_sort_is_refused(api):
     cursor = api.get("/api/invoices", query={"limit": "1"}).get_json()["next_cursor"]
     resp = api.get("/api/invoices", query={"limit": "1", "cursor": cursor, "sort": "total_amount"})
     assert resp.status_code == 422 and assert_error_shape(resp)[0]["field"] == "cursor"
+
+
+def test_a_cursor_of_json_nested_too_deep_to_read_is_refused_as_a_cursor(api):
+    """1,000 nested arrays (a cursor of 1,336 characters) are deeper than Python's JSON reader goes."""
+    deep = base64.urlsafe_b64encode(b"[" * 1200).decode().rstrip("=")
+    resp = api.get("/api/invoices", query={"cursor": deep})
+    assert resp.status_code == 422, resp.get_data()
+    assert assert_error_shape(resp) == [{"field": "cursor",
+                                         "message": "Invalid or expired cursor; start again from the first page."}]
 
 
 # ---- change, delete, post -------------------------------------------------------

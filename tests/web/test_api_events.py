@@ -3,6 +3,7 @@ paged), ``GET /api/events/{id}`` (with the exact body) and ``POST /api/events/{i
 which sends a failed event again to a real local endpoint with the same event id."""
 from __future__ import annotations
 
+import base64
 import json
 
 import flask
@@ -140,6 +141,19 @@ def test_a_bad_query_is_refused_naming_each_parameter(http):
     assert refused(http.get("/api/events?occurred_from=2026-12-01T10:00:00"), 422)[0][0] == "occurred_from"
     assert refused(http.get("/api/events?occurred_from=2026-12-02&occurred_to=2026-12-01"), 422) == [
         ("occurred_to", "Must not be before occurred_from.")]
+
+
+def test_a_time_out_of_the_years_or_a_cursor_nested_too_deep_is_refused_naming_it(http):
+    """An offset that moves a time past 9999 or before year 1, and a cursor of JSON deeper than can be
+    read, are bad values of their parameters, not server errors."""
+    deep = base64.urlsafe_b64encode(b"[" * 1200).decode().rstrip("=")
+    moment = ("Must be a day such as 2026-12-01 (UTC) or a time with its offset such as "
+              "2026-12-01T09:30:00Z.")
+    assert refused(http.get("/api/events?occurred_from=0001-01-01T00:00:00%2B01:00"
+                            f"&occurred_to=9999-12-31T23:59:59-01:00&cursor={deep}"), 422) == [
+        ("occurred_from", moment), ("occurred_to", moment),
+        ("cursor", "Invalid or expired cursor; start again from the first page.")]
+    assert events(http, "?occurred_from=0001-01-01T00:00:00Z&occurred_to=9999-12-31T23:59:59Z")["data"] == []
 
 
 def test_one_event_gives_its_exact_body_another_organizations_is_404(http, settings):

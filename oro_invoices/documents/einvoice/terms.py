@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 from oro_invoices.domain.invoice import Address, InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
+from oro_invoices.domain.limits import identifier_problem
 from oro_invoices.domain.money import minor_units, round_money
 from oro_invoices.formatting.countries import country_codes
 
@@ -116,18 +117,25 @@ def delivery_date(doc: InvoiceDocument, profile: str) -> dt.date | None:
 #: A Peppol participant id as a customer's e-invoice address states it: the electronic address
 #: scheme (EAS, four digits) and the id, ``0088:4035811991021``.
 PARTICIPANT_ID = re.compile(r"(?P<scheme>[0-9]{4}):(?P<id>\S+)")
+#: An email address as an electronic address (scheme ``EM``): a part before and after one ``@``.
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
 #: BT-14 in UBL needs an order reference (BT-13): without the buyer's, Peppol BIS writes "NA".
 NO_BUYER_ORDER = "NA"
 
 
 def electronic_address(value: str) -> tuple[str, str] | None:
     """An electronic address (BT-34, BT-49) and its scheme (EAS): a Peppol participant id
-    ``scheme:id`` gives its two parts, an email address the scheme ``EM``; None for anything else."""
+    ``scheme:id`` gives its two parts, an email address the scheme ``EM``; None for anything else:
+    a lone ``@``, nothing before or after it (``@example.com``, ``billing@``), two of them, or a
+    control or invisible character (a zero-width space), with which no mail or Peppol access point
+    finds the buyer."""
     value = value.strip()
+    if identifier_problem(value) is not None:
+        return None
     found = PARTICIPANT_ID.fullmatch(value)
     if found:
         return found["id"], found["scheme"]
-    if "@" in value and not any(c.isspace() for c in value):
+    if EMAIL_ADDRESS.fullmatch(value):
         return value, "EM"
     return None
 

@@ -114,8 +114,14 @@ def test_a_buyer_without_a_customer_keeps_the_vat_id_a_reverse_charge_needs(svc)
     ({"country_code": "Germany"}, "buyer.country_code", "Must be an ISO 3166-1 country code such as 'DE' (or empty)."),
     ({"vat": "DE1"}, "buyer.vat", "Unknown field."),
     ({"reference": "x" * 256}, "buyer.reference", "At most 255 characters."),
+    ({"reference": "04011000-\u200b1234512345-06"}, "buyer.reference", "Must not contain U+200B ZERO WIDTH SPACE: an "
+     "invisible character, which the e-invoice would state without anyone seeing it."),
     ({"electronic_address": "4035811991021"}, "buyer.electronic_address",
      "Must be an email address or a Peppol participant id written scheme:id, such as 0088:4035811991021."),
+    *(({"electronic_address": address}, "buyer.electronic_address",
+       "Must be an email address or a Peppol participant id written scheme:id, such as 0088:4035811991021.")
+      for address in ("@", "billing@", "@acme.example", "billing@@acme.example", "billing@acme\u200b.example",
+                      "0088:40358\u200b11991021")),
 ])
 def test_a_wrong_buyer_is_refused_on_its_field(svc, acme, buyer, field, message):
     with pytest.raises(ValidationError) as refused:
