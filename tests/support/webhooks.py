@@ -79,21 +79,46 @@ class Receiver:
 
 class Silent:
     """An endpoint that takes connections and never answers (a server or firewall that drops
-    requests on the floor): every request to it waits for the sender's timeout."""
+    requests on the floor): every request to it waits for the sender's timeout. ``arrivals``
+    holds when each connection came, so a test counts the attempts and sees whether two
+    endpoints were waited for side by side without timing the whole run."""
 
     def __init__(self, path: str = "/hooks/silent"):
         self.path = path
+        self.arrivals: list[float] = []
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(64)  # never accepted: the kernel completes the handshake, nobody reads
+        self.socket.listen(64)
+        self.socket.settimeout(0.05)
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.arrivals.append(time.monotonic())
+            self._held.append(conn)  # kept open and never read: the sender waits for its timeout
+
+    @property
+    def base(self) -> str:
+        host, port = self.socket.getsockname()[:2]
+        return f"http://{host}:{port}"
 
     @property
     def url(self) -> str:
-        host, port = self.socket.getsockname()[:2]
-        return f"http://{host}:{port}{self.path}"
+        return f"{self.base}{self.path}"
 
     def __enter__(self) -> Silent:
+        self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for conn in self._held:
+            conn.close()
         self.socket.close()
