@@ -163,9 +163,10 @@ def aging_customers(session: Session, *, within: InvoiceFilter, on: dt.date | No
     return [(customer_id, name or "") for customer_id, name in session.execute(stmt)]
 
 
-def states_within(within: InvoiceFilter) -> list[ColumnElement[bool]]:
-    """The conditions on the payment states of ``within``'s organization, customer(s) and currency."""
-    state, where = PaymentState, []
+def states_within(within: InvoiceFilter, table: Any = PaymentState) -> list[ColumnElement[bool]]:
+    """The conditions on the payment states (or another ``table`` with the same organization,
+    customer and currency columns) of ``within``'s organization, customer(s) and currency."""
+    state, where = table, []
     if within.organization_id is not None:
         where.append(state.organization_id == within.organization_id)
     if within.customer_id is not None:

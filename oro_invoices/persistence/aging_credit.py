@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from oro_invoices.persistence.aging import NOT_READ, STATE_FIELDS
+from oro_invoices.persistence.aging import NOT_READ, STATE_FIELDS, states_within
 from oro_invoices.persistence.customer_credit import CreditEntryRow, CustomerCreditRow, EntryKind
 from oro_invoices.persistence.ledger import counts_before, midnight
 from oro_invoices.persistence.models import Invoice, PaymentTransaction
@@ -51,15 +51,7 @@ def credit_rows(session: Session, *, within: InvoiceFilter, on: dt.date | None =
     that day in ``zone`` (its organization's time zone), each entry counted on the day of its
     money; in no set order."""
     table: Any = CustomerCreditRow if on is None else CreditEntryRow
-    conditions = []
-    if within.organization_id is not None:
-        conditions.append(table.organization_id == within.organization_id)
-    if within.customer_id is not None:
-        conditions.append(table.customer_id == within.customer_id)
-    if within.customer_ids is not None:
-        conditions.append(table.customer_id.in_(list(within.customer_ids)))
-    if within.currency is not None:
-        conditions.append(table.currency == within.currency)
+    conditions = states_within(within, table)
     if on is None:
         stmt = select(CustomerCreditRow.organization_id, CustomerCreditRow.customer_id, CustomerCreditRow.currency,
                       CustomerCreditRow.balance).where(CustomerCreditRow.balance > 0, *conditions)

@@ -18,7 +18,8 @@ from oro_invoices.domain.errors import InvoiceError
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import AlreadySent, MailService
-from oro_invoices.services.statement_runs import organization_today, run_summary, scheduled_organizations
+from oro_invoices.services.run_days import organization_today
+from oro_invoices.services.statement_runs import run_summary, scheduled_organizations
 
 SCHEDULE = "oro_invoices.aging.schedule"
 WEEKLY, MONTHLY = "weekly", "monthly"

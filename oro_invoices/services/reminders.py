@@ -53,6 +53,7 @@ from oro_invoices.persistence import activity, reminders
 from oro_invoices.persistence.models import PaymentState
 from oro_invoices.persistence.reminders import ReminderRow, ReminderView
 from oro_invoices.services.mail.compose import EmailDraft
+from oro_invoices.services.run_days import organization_today
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.services.facade import InvoiceService
@@ -199,7 +200,7 @@ class PaymentReminders:
         :param dry_run: only list what would be queued; nothing is written.
         :param organization_id: only this organization's invoices.
         """
-        report = ReminderReport(today=today or self._organization_today(organization_id), dry_run=dry_run)
+        report = ReminderReport(today=today or organization_today(self.invoices, organization_id), dry_run=dry_run)
         report.off = self._run(today, dry_run, actor, organization_id, lambda organization: report)
         return report
 
@@ -216,18 +217,14 @@ class PaymentReminders:
 
         def report_of(organization: int) -> ReminderReport:
             if organization not in by_organization:
-                day = self._organization_today(organization)
+                day = organization_today(self.invoices, organization)
                 by_organization[organization] = days.setdefault(day, ReminderReport(today=day, dry_run=dry_run))
             return by_organization[organization]
 
         off = self._run(None, dry_run, actor, organization_id, report_of)
         if not days:
-            return [ReminderReport(today=self._organization_today(organization_id), dry_run=dry_run, off=off)]
+            return [ReminderReport(today=organization_today(self.invoices, organization_id), dry_run=dry_run, off=off)]
         return [days[day] for day in sorted(days)]
-
-    def _organization_today(self, organization_id: int | None) -> dt.date:
-        """Today in the time zone of ``organization_id`` (the global one for None)."""
-        return self.invoices.today(ScopeContext(organization_id=organization_id))
 
     def _run(self, given: dt.date | None, dry_run: bool, actor: str, organization_id: int | None,
              report_of: Callable[[int], ReminderReport]) -> str:

@@ -20,7 +20,6 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import InvoiceError
 from oro_invoices.persistence.aging import organizations_with_invoices
 from oro_invoices.persistence.ledger import customers_with_invoices
@@ -28,6 +27,7 @@ from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.activity_statement import check_period
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import AlreadySent, MailService
+from oro_invoices.services.run_days import organization_today, organizations_by_today
 
 #: The setting that sends them every month, and its choices (besides "" for never).
 SCHEDULE = "oro_invoices.statements.schedule"
@@ -64,6 +64,13 @@ class StatementRunReport:
     #: (organization id, customer id, customer name, why)
     problems: list[tuple[int, int, str, str]] = field(default_factory=list)
 
+    def take(self, other: StatementRunReport) -> None:
+        """Add what ``other`` (one organization's run of the same day) queued, found sent and
+        could not send."""
+        self.queued += other.queued
+        self.already_sent += other.already_sent
+        self.problems += other.problems
+
     def summary(self) -> str:
         return run_summary(self.today, self.dry_run, f"{len(self.queued)} statement(s)",
                            f"{len(self.already_sent)} already sent on this day" if self.already_sent else "",
@@ -84,12 +91,6 @@ def scheduled_organizations(invoices: InvoiceService, setting: str,
         value = str(invoices.setting(setting, organization_id=org) or "")
         if value:
             yield org, value
-
-
-def organization_today(invoices: InvoiceService, organization_id: int | None) -> dt.date:
-    """Today in the time zone of ``organization_id`` (its ``oro_invoices.timezone``; the global
-    one for None): the day a run of that organization is judged on when none is given."""
-    return invoices.today(ScopeContext(organization_id=organization_id))
 
 
 def run_summary(day: dt.date, dry_run: bool, queued: str, already: str, problems: int) -> str:
@@ -141,21 +142,12 @@ def send_todays_statements(invoices: InvoiceService, mail: MailService, *, organ
     November 30th a Tokyo organization's customers get their statement of December 1st, a UTC
     one's of November 30th. One report per day, its organizations together, days in order; with
     no such organization, one empty report of today in ``organization_id``'s zone."""
-    with invoices.db.session() as s:
-        organizations = organizations_with_invoices(s)
-    days: dict[dt.date, list[int]] = {}
-    for org in organizations:
-        if organization_id is None or org == organization_id:
-            days.setdefault(organization_today(invoices, org), []).append(org)
     reports = []
-    for day, orgs in sorted(days.items()):
+    for day, orgs in organizations_by_today(invoices, organization_id).items():
         report = StatementRunReport(today=day, dry_run=dry_run)
         for org in orgs:
-            one = send_statements(invoices, mail, today=day, organization_id=org, overdue_only=overdue_only,
-                                  dry_run=dry_run, actor=actor)
-            report.queued += one.queued
-            report.already_sent += one.already_sent
-            report.problems += one.problems
+            report.take(send_statements(invoices, mail, today=day, organization_id=org, overdue_only=overdue_only,
+                                        dry_run=dry_run, actor=actor))
         reports.append(report)
     return reports or [StatementRunReport(today=organization_today(invoices, organization_id), dry_run=dry_run)]
 
@@ -212,24 +204,18 @@ def send_last_months_activity(invoices: InvoiceService, mail: MailService, *, st
 
     :raises ValidationError: a bad period.
     """
-    with invoices.db.session() as s:
-        organizations = organizations_with_invoices(s)
     periods: dict[tuple[dt.date, dt.date], list[int]] = {}
-    for org in organizations:
-        if organization_id is None or org == organization_id:
-            end = organization_today(invoices, org).replace(day=1) - dt.timedelta(days=1)
-            periods.setdefault((start or end.replace(day=1), end), []).append(org)
+    for day, orgs in organizations_by_today(invoices, organization_id).items():
+        end = day.replace(day=1) - dt.timedelta(days=1)
+        periods.setdefault((start or end.replace(day=1), end), []).extend(orgs)
     for first, last in periods:
         check_period(first, last)
     reports = []
     for (first, last), orgs in sorted(periods.items()):
         report = StatementRunReport(today=last, dry_run=dry_run, start=first)
         for org in orgs:
-            one = send_activity_statements(invoices, mail, start=first, end=last, organization_id=org,
-                                           dry_run=dry_run, actor=actor)
-            report.queued += one.queued
-            report.already_sent += one.already_sent
-            report.problems += one.problems
+            report.take(send_activity_statements(invoices, mail, start=first, end=last, organization_id=org,
+                                                 dry_run=dry_run, actor=actor))
         reports.append(report)
     return reports
 

@@ -172,6 +172,15 @@ def judge_on(app: App, monkeypatch: pytest.MonkeyPatch, now: dt.datetime) -> App
     return app
 
 
+def run_argv(command: str, app: App, storage: str, day: dt.date) -> list[str]:
+    """``send-statements`` or ``send-aging-reports`` over ``app``'s database on ``day``, storing in
+    ``storage``; for the Aging Report, organization 1 is set to send it weekly to books@acme.test."""
+    if command == "send-aging-reports":
+        app.settings.set("oro_invoices.aging.schedule", "weekly", "organization", 1)
+        app.settings.set("oro_invoices.aging.recipients", "books@acme.test", "organization", 1)
+    return [command, "--db", app.invoices.db.url, "--storage", storage, "--date", day.isoformat()]
+
+
 def deliver_mail_command(app: App, server) -> subprocess.CompletedProcess[str]:
     """``oro-invoices deliver-mail`` run as a process over ``app``'s database and storage, to ``server``;
     asserted to succeed."""

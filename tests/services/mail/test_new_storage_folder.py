@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support.mail import judge_on, make_app
+from support.mail import judge_on, make_app, run_argv
 
 from oro_invoices import cli
 
@@ -22,12 +22,7 @@ def app(db, tmp_path, monkeypatch):
 
 @pytest.fixture
 def argv(app, tmp_path, request) -> list[str]:
-    command = request.param
-    if command == "send-aging-reports":
-        app.settings.set("oro_invoices.aging.schedule", "weekly", "organization", 1)
-        app.settings.set("oro_invoices.aging.recipients", "books@acme.test", "organization", 1)
-    return [command, "--db", app.invoices.db.url, "--storage", str(tmp_path / "first" / "pdf"),
-            "--date", DAY.isoformat()]
+    return run_argv(request.param, app, str(tmp_path / "first" / "pdf"), DAY)
 
 
 @pytest.mark.parametrize("argv", ["send-statements", "send-aging-reports"], indirect=True)

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from support.mail import judge_on, make_app, make_mail
+from support.mail import judge_on, make_app, make_mail, run_argv
 
 from oro_invoices import cli
 from oro_invoices.domain.errors import Conflict
@@ -32,12 +32,7 @@ def refuse_queueing(monkeypatch, error: Exception) -> None:
 
 @pytest.fixture
 def argv(app, tmp_path, request) -> list[str]:
-    command = request.param
-    if command == "send-aging-reports":
-        app.settings.set("oro_invoices.aging.schedule", "weekly", "organization", 1)
-        app.settings.set("oro_invoices.aging.recipients", "books@acme.test", "organization", 1)
-    return [command, "--db", app.invoices.db.url, "--storage", str(tmp_path / "first" / "pdf"),
-            "--date", DAY.isoformat()]
+    return run_argv(request.param, app, str(tmp_path / "first" / "pdf"), DAY)
 
 
 @pytest.mark.parametrize("argv", ["send-statements", "send-aging-reports"], indirect=True)
