@@ -22,7 +22,7 @@ from support.ports import free_port
 pytest.importorskip("gunicorn")
 
 WORKER = "oro_invoices.hosts.reference.gunicorn_worker.FreeThreadWorker"
-SLOW_SECONDS = 2.0
+SLOW_SECONDS = 4.0
 
 APP = """
 import os, time
@@ -156,4 +156,4 @@ def test_connections_that_send_nothing_hold_no_process(tmp_path):
         finally:
             for sock in silent:
                 sock.close()
-    assert seconds < 1.0, seconds
+    assert seconds < 10, seconds  # a process held by a silent connection keeps the request 30 s
