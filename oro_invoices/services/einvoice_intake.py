@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import Conflict, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.services.import_einvoices import einvoice_record, is_pdf, seller_address
+from oro_invoices.services.import_einvoices import compared_seller_address, einvoice_record, is_pdf, seller_address
 from oro_invoices.services.importing import import_checker
 from oro_invoices.services.upsert import bring_up_to_date
 
@@ -77,5 +77,7 @@ def take_einvoice(service: InvoiceService, data: bytes, *, organization_id: int,
             found = service.id_of_external_id(organization_id, external_id)
             if found is None:
                 raise
-    return bring_up_to_date(service, service.get(found), intake.payload, intake.loaded, actor=actor, pdf=intake.pdf,
-                            einvoice_xml=intake.xml, seller_address=intake.seller_address)
+    doc = service.get(found)
+    stated = compared_seller_address(service, doc, intake.seller_address, lambda: (intake.pdf, intake.xml))
+    return bring_up_to_date(service, doc, intake.payload, intake.loaded, actor=actor, pdf=intake.pdf,
+                            einvoice_xml=intake.xml, seller_address=stated)

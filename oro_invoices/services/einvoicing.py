@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from oro_invoices.documents.einvoice.terms import UBL_PROFILES, beyond_two_decimals
+from oro_invoices.documents.storage import sha256_hex
 from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid, StorageError
 from oro_invoices.domain.invoice import InvoiceDocument, display_number
 from oro_invoices.domain.messages import Message, PluralMessage
@@ -116,6 +117,12 @@ class EInvoicing:
             raise StorageError("No PDF storage is configured.")
         with self.ctx.storage.open(row.sha256) as stream:
             return stream.read()
+
+    def keeps(self, invoice_id: int, xml: bytes) -> bool:
+        """Whether invoice ``invoice_id`` keeps exactly ``xml`` (compared by its SHA-256)."""
+        with self.ctx.db.session() as s:
+            row = s.get(EInvoiceSourceRow, invoice_id)
+        return row is not None and row.sha256 == sha256_hex(xml)
 
     def kept(self, invoice_id: int) -> EInvoice | None:
         """The e-invoice invoice ``invoice_id`` keeps, as its PDF is to carry it (a UBL one: kept

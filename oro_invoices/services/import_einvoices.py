@@ -10,19 +10,24 @@ ones the document states, ``seller_problems`` its seller to the organization's, 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oro_invoices.adapters.commerce import Customers, customers_with_vat_id, normal_vat_id
+from oro_invoices.documents.storage import sha256_hex
+from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import MAX_PDF_BYTES, quoted
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor, minor_units, too_many_decimals
 from oro_invoices.services.einvoicing import xml_in
 from oro_invoices.services.import_reading import Problem, Record
 
-__all__ = ["einvoice_record", "einvoice_xml_path", "is_pdf", "match_customer", "read_einvoice", "seller_address",
+if TYPE_CHECKING:
+    from oro_invoices.services.facade import InvoiceService
+
+__all__ = ["compared_seller_address", "einvoice_record", "einvoice_xml_path", "is_pdf", "match_customer", "read_einvoice", "seller_address",
            "seller_problems", "totals_problems", "zugferd_1"]
 
 #: the document's totals that are checked, and their business terms
@@ -68,6 +73,23 @@ def seller_address(record: Record) -> str:
     """The seller's electronic address (BT-34) the e-invoice of ``record`` states; "" for none
     (or a record that is no e-invoice)."""
     return str((record.einvoice or {}).get("seller_electronic_address") or "")
+
+
+def compared_seller_address(service: InvoiceService, doc: InvoiceDocument, stated: str,
+                            sent: Callable[[], tuple[bytes | None, bytes | None]]) -> str:
+    """The seller's electronic address (BT-34) an e-invoice sent again for the posted ``doc``
+    is compared with (``upsert.changed_fields``): ``stated``, or "" when ``doc`` was imported
+    from the very bytes ``sent()`` gives (its hybrid PDF, or else its XML) and so was imported
+    before BT-34 was kept with the invoice (it keeps none, or the setting's): the same file is
+    no change."""
+    if not stated or not doc.is_posted or doc.seller.electronic_address == stated:
+        return stated
+    pdf, xml = sent()
+    if pdf is not None:
+        same = doc.pdf is not None and doc.pdf.sha256 == sha256_hex(pdf)
+    else:
+        same = xml is not None and service.documents.einvoicing.keeps(doc.id, xml)
+    return "" if same else stated
 
 
 def einvoice_xml_path(record: Record) -> Path | None:

@@ -38,7 +38,7 @@ from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_check_process import CheckingProcess, worth_checking_apart
 from oro_invoices.services.import_checks import Checker, payload_of, problem_at
-from oro_invoices.services.import_einvoices import einvoice_xml_path, seller_address
+from oro_invoices.services.import_einvoices import compared_seller_address, einvoice_xml_path, seller_address
 from oro_invoices.services.import_payloads import document_payload
 from oro_invoices.services.import_pdfs import PdfLibrary
 from oro_invoices.services.import_reading import (
@@ -568,12 +568,21 @@ def _posted_conflicts(service: InvoiceService, session: Session, existing: Mappi
         if doc is None:
             continue
         data = loaded if loaded is not None else _loaded(payload)
-        changed = changed_fields(doc, data, seller_address(record)) if data is not None else []
+        stated = compared_seller_address(service, doc, seller_address(record),
+                                         functools.partial(_sent, record))
+        changed = changed_fields(doc, data, stated) if data is not None else []
         if changed:
             conflicts[_key(payload)] = posted_conflict(doc, changed)
         elif data is not None and draft_of_posted(doc, data):
             report.warnings.append(problem_at(record, "status", draft_of_posted_warning(doc)))
     return conflicts
+
+
+def _sent(record: Record) -> tuple[bytes | None, bytes | None]:
+    """The hybrid PDF or the XML the e-invoice ``record`` was read from."""
+    xml_path = einvoice_xml_path(record)
+    return (record.pdf_path.read_bytes() if record.pdf_path is not None else None,
+            xml_path.read_bytes() if xml_path is not None else None)
 
 
 def _loaded(payload: dict[str, Any]) -> dict[str, Any] | None:

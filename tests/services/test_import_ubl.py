@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from support.databases import make_database
 from support.einvoices import UBL_CREDIT_NOTE, UBL_INVOICE, einvoice_document, einvoice_service, ubl_errors
+from support.freeze import forget_seller_address
 
 from oro_invoices.documents.einvoice import ubl
 from oro_invoices.domain.invoice import BuyerInfo
@@ -228,3 +229,19 @@ def test_the_seller_electronic_address_is_kept_and_stated_in_the_invoices_ubl(ta
     assert [(field, str(message)) for _, field, message in refused] == [(
         "BT-34", "Invoice RE-2025-0118 is posted and can no longer be modified (tried to change: BT-34). Only its "
             "payment status, payments and notes may change.")]
+
+
+def test_the_same_file_sent_again_is_unchanged_when_its_invoice_was_imported_before_bt34_was_kept(target, tmp_path):
+    """An invoice imported before the seller's electronic address was read keeps none (or the
+    setting's); the very file sent again is unchanged, another stating a different one is refused."""
+    emailed = INVOICE.replace(b'<cbc:EndpointID schemeID="9930">DE123456788</cbc:EndpointID>',
+                              b'<cbc:EndpointID schemeID="EM">invoices@seller.example</cbc:EndpointID>', 1)
+    assert import_files(target, tmp_path, ("invoice.xml", emailed))[0] == []
+    invoice = only(target, "RE-2025-0118")
+    forget_seller_address(target.db, invoice.id)
+    assert only(target, "RE-2025-0118").seller.electronic_address == ""
+    again, report = import_files(target, tmp_path, ("invoice.xml", emailed))
+    assert (again, report.unchanged) == ([], ["RE-2025-0118"])
+    other = emailed.replace(b">invoices@seller.example<", b">billing@seller.example<")
+    refused, _ = import_files(target, tmp_path, ("invoice.xml", other))
+    assert [field for _, field, _ in refused] == ["BT-34"]
