@@ -378,3 +378,38 @@ def test_a_database_error_while_resending_is_a_503_and_changes_nothing(http, set
     assert (detail["status"], detail["attempts"], detail["redeliveries"], detail["redelivery_history"]) == (
         "failed", 1, 0, [])
     assert http.post(f"/api/events/{row['id']}/redeliver").status_code == 200      # asked again: resent
+
+
+def test_on_postgresql_a_resend_waits_for_one_under_way_and_then_resends_nothing(http, settings, service, db):
+    """Two resends really at once: the second waits for the first's lock on the event and, once
+    the first is committed, finds the event pending; it keeps no second resend."""
+    import threading
+
+    from sqlalchemy import text
+
+    from oro_invoices.services import event_log
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the second resend begins after the first")
+    with Receiver(answers=[410]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+    [row] = events(http)["data"]
+    answers = []
+    with db.transaction() as s:                                # the first resend, not committed yet
+        assert event_log._requeue(s, [row["id"]], service.context.clock(), "api:admin") == 1
+        second = threading.Thread(target=lambda: answers.append(http.post(f"/api/events/{row['id']}/redeliver")))
+        second.start()
+        with db.engine.connect() as conn:                      # until the second waits for the lock
+            for _ in range(600):
+                if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND wait_event_type = 'Lock'")).scalar():
+                    break
+                threading.Event().wait(0.05)
+            else:
+                pytest.fail("the second resend never waited for the first")
+    second.join(timeout=60)
+    [resp] = answers
+    assert refused(resp, 409)[0][1].startswith(f"Event {row['id']} is already being resent: api:admin resent it at ")
+    detail = http.get(f"/api/events/{row['id']}").get_json()
+    assert detail["redeliveries"] == 1 and [r["redelivered_by"] for r in detail["redelivery_history"]] == ["api:admin"]
