@@ -204,14 +204,15 @@ def configured_urls(ctx: ServiceContext, organization_id: int) -> frozenset[str]
 CLI = "cli"
 
 
-def _requeue(s: Session, ids: Sequence[int], now: dt.datetime, by: str) -> int:
-    """Put the events ``ids`` that are delivered or failed back, due ``now``, in ``s``'s
+def _requeue(s: Session, ids: Sequence[int], now: dt.datetime, by: str,
+             statuses: Sequence[str] = RESENDABLE) -> int:
+    """Put the events ``ids`` that are in ``statuses`` (delivered or failed) back, due ``now``, in ``s``'s
     transaction, keeping a resend each (``by``: who asked) of what their delivery came to;
     returns how many. The rows are locked first: of two resends at once, the second finds the
     event pending (PostgreSQL; SQLite has one writer at a time)."""
     e = OutgoingEvent
     before = s.execute(select(e.id, e.status, e.attempts, e.response_status, e.last_error)
-                       .where(e.id.in_(ids), e.status.in_(RESENDABLE)).order_by(e.id).with_for_update()).all()
+                       .where(e.id.in_(ids), e.status.in_(statuses)).order_by(e.id).with_for_update()).all()
     if not before:
         return 0
     by = by[:255]
@@ -310,5 +311,5 @@ def redeliver_failed(ctx: ServiceContext, *, organization_id: int | None = None,
     now = ctx.clock()
     with _unwritten("The failed events were not re-queued", reason=True), ctx.db.transaction() as s:
         for start in range(0, len(ids), 500):       # all of them, or none
-            requeued += _requeue(s, ids[start:start + 500], now, by)
+            requeued += _requeue(s, ids[start:start + 500], now, by, (FAILED,))
     return Requeued(requeued, unconfigured)

@@ -40,7 +40,7 @@ def test_revision_0042_keeps_the_last_resend_as_the_first_of_the_history(db):
     finally:
         upgrade(db)                                  # the database is shared with later tests
     with db.session() as s:
-        ids = dict(s.execute(select(OutgoingEvent.event_id, OutgoingEvent.id)).tuples().all())
+        ids = {row.event_id: row.id for row in s.execute(select(OutgoingEvent.event_id, OutgoingEvent.id))}
         kept = [(r.event_row_id, r.resent_at, r.resent_by, r.previous_status, r.previous_attempts,
                  r.previous_response_status, r.previous_error)
                 for r in s.scalars(select(EventResend).order_by(EventResend.id))]
