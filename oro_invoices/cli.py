@@ -25,7 +25,14 @@ from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import DatabaseNotMigrated, InvoiceError
-from oro_invoices.domain.limits import MAX_INT64, is_storable_text, parse_day, parse_moment
+from oro_invoices.domain.limits import (
+    MAX_INT64,
+    MOMENT_YEARS,
+    is_storable_text,
+    moment_outside_years,
+    parse_day,
+    parse_moment,
+)
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
@@ -424,6 +431,10 @@ def _moment(text: str) -> dt.datetime:
     """An argparse type: a day (its start in UTC) or a time with its offset, as the API's
     ``occurred_from`` takes them."""
     moment = parse_moment(text)
+    outside = moment_outside_years(text)
+    if outside:
+        raise argparse.ArgumentTypeError(f"out of range: {text!r} is {outside} the years {MOMENT_YEARS} in UTC "
+                                         "(once its offset is applied), the ones a time can be in")
     if moment is None:
         raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD) or a time with its offset "
                                          f"(2026-12-01T09:30:00+01:00, or Z for UTC): {text!r}")

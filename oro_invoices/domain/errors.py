@@ -155,14 +155,22 @@ class DatabaseNotMigrated(InvoiceError):
                          "(oro-invoices migrate).")
 
 
-class DatabaseBusy(InvoiceError):
+class DatabaseUnavailable(InvoiceError):
+    """The database could not make a change just now (it refused or dropped it): nothing of the
+    change was written; ask again."""
+
+    default_message = N_("The invoices' database could not record this change, and nothing of it was "
+                         "written. Try again in a moment.")
+    #: Seconds a client should wait before asking again (the API's ``Retry-After``).
+    retry_after: ClassVar[int] = 5
+
+
+class DatabaseBusy(DatabaseUnavailable):
     """Another change held the database longer than this one could wait for it (SQLite's one
     writer at a time): nothing of this one was written; ask again."""
 
     default_message = N_("The invoices' database is busy with another change, and nothing of this one was "
                          "written. Try again in a moment.")
-    #: Seconds a client should wait before asking again (the API's ``Retry-After``).
-    retry_after: ClassVar[int] = 5
 
 
 class StorageError(InvoiceError):

@@ -110,6 +110,32 @@ def parse_moment(raw: object, *, end_of_day: bool = False) -> dt.datetime | None
         return None
 
 
+#: The years a moment may fall in, in UTC (those a datetime holds), as messages name them.
+MOMENT_YEARS = f"{dt.MINYEAR:04d} to {dt.MAXYEAR}"
+
+
+def moment_outside_years(raw: object) -> str | None:
+    """``"before"`` or ``"after"`` when ``raw`` is written as ``parse_moment`` takes it, a real
+    day and time, but falls outside the years 0001 to 9999 in UTC (``0000-12-31``,
+    ``9999-12-31T23:00:00-02:00``), so that ``parse_moment`` gives None; otherwise None."""
+    if not isinstance(raw, str) or not (DAY_SYNTAX.fullmatch(raw) or _TIME_SYNTAX.fullmatch(raw)):
+        return None
+    year = int(raw[:4])
+    try:       # year 0 is no year of a datetime: read it as a leap year, to check the rest
+        moment = dt.datetime.fromisoformat(raw if year else "2000" + raw[4:])
+    except ValueError:
+        return None
+    if year == 0:
+        return "before"
+    if moment.tzinfo is None or DAY_SYNTAX.fullmatch(raw):
+        return None
+    try:
+        moment.astimezone(dt.UTC)
+    except OverflowError:
+        return "before" if year == dt.MINYEAR else "after"
+    return None
+
+
 def shows_nothing(text: str) -> bool:
     """Whether ``text`` has nothing to read: only spaces, line breaks, control characters and
     invisible formatting characters (zero-width spaces and joiners, bidirectional marks)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from oro_invoices.persistence.models import NEVER_REUSE_IDS, Base, BigId, utcnow
@@ -62,13 +62,41 @@ class OutgoingEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # revision 0041: what a resend (services.event_log) keeps of the delivery before it
+    # revision 0041: the newest resend (services.event_log), as every row of a list shows it; each
+    # resend is kept in ``oro_invoice_outgoing_event_resend`` (revision 0042)
     #: How many times it was put back to be sent again; when last, and by whom ("api:NAME", "cli").
     redeliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     redelivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     redelivered_by: Mapped[str | None] = mapped_column(String(255))
     #: The attempts, last HTTP status and last error it had when last resent.
     previous_attempts: Mapped[int | None] = mapped_column(Integer)
+    previous_response_status: Mapped[int | None] = mapped_column(Integer)
+    previous_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+RESEND_TABLE = "oro_invoice_outgoing_event_resend"
+
+
+class EventResend(Base):
+    """One resend of an outgoing event (revision 0042): who asked, when, and what its delivery had
+    come to before it, which the resend cleared from the event."""
+
+    __tablename__ = RESEND_TABLE
+    __table_args__ = (
+        CheckConstraint("previous_status IN ('delivered', 'failed')", name="previous_status"),
+        Index("ix_oro_invoice_outgoing_event_resend_event", "event_row_id", "id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_row_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey(f"{TABLE}.id", ondelete="CASCADE", name="fk_oro_invoice_outgoing_event_resend_event"))
+    resent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: Who asked: "api:" and the API client's name, or "cli".
+    resent_by: Mapped[str] = mapped_column(String(255))
+    #: What the event was then (delivered or failed), its attempts, last HTTP status and last error.
+    previous_status: Mapped[str] = mapped_column(String(16))
+    previous_attempts: Mapped[int] = mapped_column(Integer)
     previous_response_status: Mapped[int | None] = mapped_column(Integer)
     previous_error: Mapped[str] = mapped_column(Text, default="", server_default="")
 

@@ -8,7 +8,14 @@ import re
 from typing import Any
 
 from oro_invoices.domain.errors import NotFound, ValidationError
-from oro_invoices.domain.limits import is_storable_text, parse_id, parse_moment, quoted
+from oro_invoices.domain.limits import (
+    MOMENT_YEARS,
+    is_storable_text,
+    moment_outside_years,
+    parse_id,
+    parse_moment,
+    quoted,
+)
 from oro_invoices.persistence.outgoing_events import STATUSES
 from oro_invoices.persistence.queries import MAX_LIMIT
 from oro_invoices.services.event_log import LIST_ERROR_MAX, EventFilter, EventRow, decode_cursor
@@ -16,6 +23,9 @@ from oro_invoices.web.openapi import DEFAULT_LIMIT, EVENT_TYPES
 
 #: The query's parameters.
 PARAMETERS = ("status", "type", "invoice_id", "endpoint", "occurred_from", "occurred_to", "limit", "cursor")
+#: Those that filter: given empty, they are refused rather than ignored (an empty ``status=``
+#: would otherwise list every status). An empty ``limit`` or ``cursor`` is the default, the first page.
+FILTERS = PARAMETERS[:6]
 
 
 def query(organization_id: int, given: dict[str, list[str]]) -> tuple[EventFilter, int, str | None]:
@@ -25,6 +35,8 @@ def query(organization_id: int, given: dict[str, list[str]]) -> tuple[EventFilte
     errors += [(name, "Give this parameter once.") for name, values in given.items() if len(values) > 1]
     errors += [(name, "Must not contain NUL or unpaired surrogate characters.")
                for name, values in given.items() if not all(is_storable_text(v) for v in values)]
+    errors += [(name, f"Must not be empty: give a value, or leave {name} out not to filter by it.")
+               for name in FILTERS if given.get(name) == [""]]
     if errors:
         raise ValidationError(errors)
     q = {name: values[0] for name, values in given.items() if values and values[0] != ""}
@@ -46,7 +58,11 @@ def query(organization_id: int, given: dict[str, list[str]]) -> tuple[EventFilte
     for name, end_of_day in (("occurred_from", False), ("occurred_to", True)):
         if name in q:
             found[name] = parse_moment(q[name], end_of_day=end_of_day)
-            if found[name] is None:
+            outside = moment_outside_years(q[name])
+            if outside:
+                errors.append((name, f"Out of range: must fall within the years {MOMENT_YEARS} (UTC, once its "
+                                     f"offset is applied); this is {outside} them."))
+            elif found[name] is None:
                 errors.append((name, "Must be a day such as 2026-12-01 (UTC) or a time with its offset "
                                      "such as 2026-12-01T09:30:00Z."))
     if found.get("occurred_from") and found.get("occurred_to") and found["occurred_from"] > found["occurred_to"]:
@@ -82,7 +98,8 @@ def _shortened(error: str, detail: bool) -> str:
 
 
 def row_json(event: EventRow, base_path: str, *, detail: bool = False) -> dict[str, Any]:
-    """What ``openapi.EventOut`` (``detail``: ``EventDetailOut``) dumps."""
+    """What ``openapi.EventOut`` (``detail``: ``EventDetailOut``, with the body and every resend,
+    newest first) dumps."""
     error = _shortened(event.last_error, detail)
     data: dict[str, Any] = {
         "id": event.id, "event_id": event.event_id, "type": event.event_type, "invoice_id": event.invoice_id,
@@ -96,5 +113,9 @@ def row_json(event: EventRow, base_path: str, *, detail: bool = False) -> dict[s
         "links": {"self": f"{base_path}/events/{event.id}", "redeliver": f"{base_path}/events/{event.id}/redeliver"}}
     if detail:
         data["body"] = event.body
+        data["redelivery_history"] = [{
+            "redelivered_at": r.resent_at, "redelivered_by": r.resent_by, "previous_status": r.previous_status,
+            "previous_attempts": r.previous_attempts, "previous_http_status": r.previous_response_status,
+            "previous_error": r.previous_error} for r in event.resends]
     return data
 

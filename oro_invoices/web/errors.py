@@ -83,7 +83,7 @@ STATUSES: dict[type[BaseException], int] = {
     errors.StorageUnreachable: 503,
     errors.StorageError: 500,
     errors.DatabaseNotMigrated: 503,
-    errors.DatabaseBusy: 503,
+    errors.DatabaseUnavailable: 503,
     errors.PdfFailed: 500,
     errors.UsageError: 500,
     errors.ConfigurationError: 400,
@@ -125,6 +125,6 @@ def headers_for(exc: BaseException) -> dict[str, str]:
         return {"WWW-Authenticate": challenge + (', error="invalid_token"' if exc.invalid_token else "")}
     if isinstance(exc, MethodNotAllowed):
         return {"Allow": ", ".join(exc.allowed)}
-    if isinstance(exc, errors.PdfPending | errors.DatabaseBusy | errors.StorageUnreachable):
+    if isinstance(exc, errors.PdfPending | errors.DatabaseUnavailable | errors.StorageUnreachable):
         return {"Retry-After": str(exc.retry_after)}
     return {}

@@ -90,8 +90,8 @@ def friendly(exc: BaseException) -> tuple[int, str]:
         log.error("storage problem: %s", exc.message)
         return status, _("The invoice document could not be read from storage. "
                          "Please try again later or contact support.")
-    if isinstance(exc, errors.DatabaseBusy):
-        log.warning("a page waited in vain for the database: %s", exc.__cause__ or exc.message)
+    if isinstance(exc, errors.DatabaseUnavailable):
+        log.warning("the database could not make a page's change: %s", exc.__cause__ or exc.message)
         return status, _(exc.message)
     if isinstance(exc, errors.InvoiceError) and status < 500:
         return status, _(exc.message)  # a message of the catalogs in the page's language
@@ -165,6 +165,6 @@ def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
         log.exception("error page failed")
         html = f"<h1>{_('Something went wrong')}</h1>"
     resp = Response.html(html, status=status, title=title)
-    if isinstance(exc, errors.DatabaseBusy | errors.StorageUnreachable):
+    if isinstance(exc, errors.DatabaseUnavailable | errors.StorageUnreachable):
         resp.headers.update(headers_for(exc))
     return resp

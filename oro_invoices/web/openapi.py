@@ -749,14 +749,17 @@ class EventOut(Schema):
     occurred_at = fields.AwareDateTime(metadata={"description": "When its change was committed."})
     delivered_at = fields.AwareDateTime(allow_none=True)
     updated_at = fields.AwareDateTime()
-    redeliveries = fields.Integer(metadata={"description": "How many times it was resent (0: never)."})
+    redeliveries = fields.Integer(metadata={
+        "description": "How many times it was resent (0: never); `GET /events/{id}` lists each resend in "
+                       "`redelivery_history`."})
     redelivered_at = fields.AwareDateTime(allow_none=True, metadata={
         "description": "When it was last resent; null when never."})
     redelivered_by = fields.String(allow_none=True, metadata={
         "description": "Who last resent it: `api:` and the API client's name, or `cli` "
                        "(`deliver-events --redeliver-failed`); null when never."})
     previous_attempts = fields.Integer(allow_none=True, metadata={
-        "description": "The attempts it had when last resent; null when never resent."})
+        "description": "The attempts it had when last resent (the newest `redelivery_history` entry's); null when "
+                       "never resent."})
     previous_http_status = fields.Integer(allow_none=True, metadata={
         "description": "The endpoint's last answer before it was last resent; null when it gave none or the "
                        "event was never resent."})
@@ -767,8 +770,27 @@ class EventOut(Schema):
     links = fields.Nested(EventLinksOut)
 
 
+class EventResendOut(Schema):
+    """One resend of an event: who asked, when, and what its delivery had come to before it."""
+
+    redelivered_at = fields.AwareDateTime(metadata={"description": "When it was resent."})
+    redelivered_by = fields.String(metadata={
+        "description": "Who asked: `api:` and the API client's name, or `cli` (`deliver-events --redeliver-failed`)."})
+    previous_status = fields.String(validate=validate.OneOf(("delivered", "failed")), metadata={
+        "description": "What the event was before this resend."})
+    previous_attempts = fields.Integer(metadata={"description": "The attempts it had before this resend."})
+    previous_http_status = fields.Integer(allow_none=True, metadata={
+        "description": "The endpoint's last answer before this resend; null when it gave none."})
+    previous_error = fields.String(metadata={
+        "description": "Why the last attempt before this resend did not deliver it (\"\" when it was delivered), "
+                       "in full (at most 2,000 characters)."})
+
+
 class EventDetailOut(EventOut):
     body = fields.String(metadata={"description": "The exact request body sent (compact ASCII JSON)."})
+    redelivery_history = fields.List(fields.Nested(EventResendOut), metadata={
+        "description": "Every resend, newest first ([] when never resent). An event resent before the history was "
+                       "kept (revision 0042) has only its last resend here, though `redeliveries` counts them all."})
 
 
 class EventPageOut(Schema):
@@ -821,6 +843,8 @@ _ERRORS = {
     "413": "The body is too large.",
     "422": "Invalid data; every error names its field.",
     "502": "The payment provider refused the request or could not be reached; nothing was recorded.",
+    "503": "The database could not record the change just now (busy with another, or it refused it); nothing "
+           "was written. Ask again after `Retry-After` seconds.",
 }
 
 
@@ -917,11 +941,13 @@ _EVENT_PARAMS = [
     _query("status", {"type": "string", "enum": list(EVENT_STATUSES)}, "Only events in this delivery status."),
     _query("type", {"type": "string", "enum": EVENT_TYPES}, "Only events of this type."),
     _query("invoice_id", {"type": "integer", "format": "int64", "minimum": 1}, "Only events about this invoice."),
-    _query("endpoint", {"type": "string"}, "Only events to this endpoint URL (exactly as configured)."),
-    _query("occurred_from", {"type": "string"},
+    _query("endpoint", {"type": "string", "minLength": 1}, "Only events to this endpoint URL (exactly as configured)."),
+    _query("occurred_from", {"type": "string", "minLength": 1},
            "Occurred at or after: a day (YYYY-MM-DD, from its start in UTC) or a time with its offset "
-           "(2026-12-01T09:30:00Z)."),
-    _query("occurred_to", {"type": "string"}, "Occurred at or before: a day (to its end, UTC) or a time with its offset."),
+           "(2026-12-01T09:30:00Z), within the years 0001 to 9999 in UTC."),
+    _query("occurred_to", {"type": "string", "minLength": 1},
+           "Occurred at or before: a day (to its end, UTC) or a time with its offset, within the years 0001 to 9999 "
+           "in UTC."),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}, "Page size."),
     _query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
 ]
@@ -1363,23 +1389,29 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "List the organization's outgoing webhook events, newest first (cursor paging)",
         "description": "One row per event and endpoint, as `oro-invoices deliver-events` sends them "
                        "(docs/events.md). Needs the `oro_invoices.configure` permission of a client acting for a "
-                       "user. Only the client's organization's events.",
+                       "user. Only the client's organization's events. A filter given empty (`status=`) is 422 "
+                       "naming it; an empty `limit` or `cursor` is the default (the first page).",
         "parameters": _EVENT_PARAMS,
         "responses": {"200": _ok("One page of events.", "EventPage"), **_errors("403", "422")}},
     ("/events/{id}", "get"): {
-        "summary": "One outgoing event, with the exact body it is sent with",
-        "description": "404 for an id no event of the organization has (another organization's too).",
+        "summary": "One outgoing event, with the exact body it is sent with and every resend",
+        "description": "`redelivery_history` lists every resend, newest first. 404 for an id no event of the "
+                       "organization has (another organization's too).",
         "parameters": [_ID],
         "responses": {"200": _ok("The event.", "EventDetail"), **_errors("403")}},
     ("/events/{id}/redeliver", "post"): {
         "summary": "Send a delivered or failed event again, with the same event id and body",
         "description": "Puts the event back as pending, its attempts at 0, due at once: the next "
-                       "`deliver-events` run sends it. The attempts, last HTTP status and last error it had are kept "
-                       "as `previous_attempts`, `previous_http_status` and `previous_error`; `redeliveries` counts "
-                       "the resends, `redelivered_at` and `redelivered_by` say when and by whom the last was. 409 for an event still waiting to be sent (pending, sending, "
-                       "retry) and for one whose endpoint is no longer configured for the organization.",
+                       "`deliver-events` run sends it. The resend is added to `redelivery_history` (newest first) "
+                       "with who asked, when, and the status, attempts, last HTTP status and last error the event "
+                       "had; `redeliveries` counts the resends, and `redelivered_at`, `redelivered_by` and "
+                       "`previous_*` repeat the newest. 409 for an event still waiting to be sent (pending, "
+                       "sending, retry; one a resend put back says it is already being resent, as the second of "
+                       "two resends at once is told) and for one whose endpoint is no longer configured for the "
+                       "organization. 503 (with `Retry-After`) when the database could not record the resend: "
+                       "nothing was changed.",
         "parameters": [_ID], "requestBody": _NO_BODY,
-        "responses": {"200": _ok("The event, pending again.", "EventDetail"), **_errors("403")}},
+        "responses": {"200": _ok("The event, pending again.", "EventDetail"), **_errors("403", "503")}},
     ("/openapi.json", "get"): {
         "summary": "This document (no authentication)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document.",
@@ -1414,7 +1446,7 @@ _COMPONENTS = [
     ("RemittanceCreate", RemittanceIn), ("Remittance", RemittanceOut),
     ("CustomerCredit", CustomerCreditOut), ("CreditEntry", CreditEntryOut), ("ApplyCredit", ApplyCreditIn),
     ("CreditPayOut", CreditPayOutIn), ("OrderInvoiceCreate", OrderInvoiceRequest),
-    ("Event", EventOut), ("EventDetail", EventDetailOut), ("EventPage", EventPageOut),
+    ("Event", EventOut), ("EventDetail", EventDetailOut), ("EventResend", EventResendOut), ("EventPage", EventPageOut),
 ]
 
 DESCRIPTION = """\

@@ -14,7 +14,7 @@ import oro_invoices.composition as composition
 from oro_invoices.cli import main
 from oro_invoices.hosts.memory import MemoryHost
 from oro_invoices.integration.config import Settings
-from oro_invoices.persistence.outgoing_events import OutgoingEvent
+from oro_invoices.persistence.outgoing_events import EventResend, OutgoingEvent
 from oro_invoices.services.facade import InvoiceService
 
 SECRET = "cli-secret-0123456789"
@@ -243,13 +243,65 @@ def test_redeliver_failed_since_takes_a_time_with_its_offset(sqlite_db, host, ca
 
 
 @pytest.mark.parametrize("since", ["2026-12-01T09:30:00", "yesterday", "2026-02-30", "2026-12-01 09:30+01:00",
-                                   "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+                                   "0000-02-30"])
 def test_redeliver_failed_refuses_a_since_that_is_no_day_or_time_with_offset(sqlite_db, host, capsys, since):
     with pytest.raises(SystemExit) as exit_info:
         main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--since", since], host=host)
     assert exit_info.value.code == 2
     assert (f"argument --since: not a day (YYYY-MM-DD) or a time with its offset (2026-12-01T09:30:00+01:00, "
             f"or Z for UTC): {since!r}") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("since,side", [("9999-12-31T23:59:59-01:00", "after"), ("0001-01-01T00:00:00+01:00", "before"),
+                                        ("0000-12-31", "before")])
+def test_redeliver_failed_refuses_a_since_out_of_the_years_naming_them(sqlite_db, host, capsys, since, side):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["deliver-events", "--db", sqlite_db.url, "--redeliver-failed", "--since", since], host=host)
+    assert exit_info.value.code == 2
+    assert (f"argument --since: out of range: {since!r} is {side} the years 0001 to 9999 in UTC (once its offset "
+            "is applied), the ones a time can be in\n") in capsys.readouterr().err
+
+
+def resends(db) -> list[tuple]:
+    """Each resend kept: the event's row id, who asked, and what the event had then."""
+    r = EventResend
+    with db.session() as s:
+        return [tuple(row) for row in s.execute(select(
+            r.event_row_id, r.resent_by, r.previous_status, r.previous_attempts, r.previous_response_status,
+            r.previous_error).order_by(r.id))]
+
+
+def test_redeliver_failed_keeps_every_resend(db, host, capsys):
+    with Receiver(answers=[410, 410, 200]) as receiver:
+        paid_partially(db, host, receiver.url)
+        assert main(["deliver-events", "--db", db.url], host=host) == 1                        # 410
+        assert main(["deliver-events", "--db", db.url, "--redeliver-failed"], host=host) == 1   # 410 again
+        assert main(["deliver-events", "--db", db.url, "--redeliver-failed"], host=host) == 0   # 200
+    assert capsys.readouterr().out.count("re-queued 1 failed event(s)\n") == 2
+    with db.session() as s:
+        row_id = s.scalars(select(OutgoingEvent.id)).one()
+    assert resends(db) == [(row_id, "cli", "failed", 1, 410, "HTTP 410: answer 410")] * 2
+    assert statuses(db) == ["delivered"]
+
+
+def test_a_database_error_while_requeueing_is_one_line_and_requeues_none(db, host, capsys):
+    """The database refuses the second event's change: the first one's, made in the same
+    transaction, is taken back with it."""
+    from support.refusals import REFUSED, refusing_updates
+    with Receiver(answers=[410, 410]) as receiver:
+        paid_partially(db, host, receiver.url)
+        paid_partially(db, host, receiver.url)
+        assert main(["deliver-events", "--db", db.url], host=host) == 1
+        capsys.readouterr()
+        with db.session() as s:
+            second = max(s.scalars(select(OutgoingEvent.id)))
+        with refusing_updates(db, "oro_invoice_outgoing_event", f"NEW.status = 'pending' AND NEW.id = {second}"):
+            assert main(["deliver-events", "--db", db.url, "--redeliver-failed"], host=host) == 2
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err == (f"error: The failed events were not re-queued: the database could not record it ({REFUSED}), "
+                        "and nothing was changed. Try again in a moment.\n")
+    assert statuses(db) == ["failed", "failed"] and resends(db) == [] and len(receiver.requests) == 2
 
 
 def test_redeliver_failed_refuses_an_organization_that_is_no_id(sqlite_db, host, capsys):

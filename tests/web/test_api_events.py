@@ -4,6 +4,7 @@ which sends a failed event again to a real local endpoint with the same event id
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 
 import flask
@@ -144,16 +145,35 @@ def test_a_bad_query_is_refused_naming_each_parameter(http):
 
 
 def test_a_time_out_of_the_years_or_a_cursor_nested_too_deep_is_refused_naming_it(http):
-    """An offset that moves a time past 9999 or before year 1, and a cursor of JSON deeper than can be
-    read, are bad values of their parameters, not server errors."""
+    """An offset that moves a time past 9999 or before year 1, a day of year 0, and a cursor of JSON
+    deeper than can be read, are bad values of their parameters, not server errors; a time out of
+    the years says which years are accepted."""
     deep = base64.urlsafe_b64encode(b"[" * 1200).decode().rstrip("=")
-    moment = ("Must be a day such as 2026-12-01 (UTC) or a time with its offset such as "
-              "2026-12-01T09:30:00Z.")
+    out = ("Out of range: must fall within the years 0001 to 9999 (UTC, once its offset is applied); "
+           "this is {} them.")
     assert refused(http.get("/api/events?occurred_from=0001-01-01T00:00:00%2B01:00"
                             f"&occurred_to=9999-12-31T23:59:59-01:00&cursor={deep}"), 422) == [
-        ("occurred_from", moment), ("occurred_to", moment),
+        ("occurred_from", out.format("before")), ("occurred_to", out.format("after")),
         ("cursor", "Invalid or expired cursor; start again from the first page.")]
+    assert refused(http.get("/api/events?occurred_from=0000-12-31"), 422) == [
+        ("occurred_from", out.format("before"))]
+    assert refused(http.get("/api/events?occurred_to=0000-02-30"), 422) == [   # no day in any year
+        ("occurred_to", "Must be a day such as 2026-12-01 (UTC) or a time with its offset such as "
+                        "2026-12-01T09:30:00Z.")]
     assert events(http, "?occurred_from=0001-01-01T00:00:00Z&occurred_to=9999-12-31T23:59:59Z")["data"] == []
+
+
+def test_a_filter_given_empty_is_refused_naming_it(http, settings):
+    """``?status=`` would otherwise list every status, as if the client had asked for none: each
+    filter given empty is 422 naming it; an empty limit or cursor is the first page's default."""
+    endpoints(settings, "https://erp.example.com/hooks")
+    paid_partially(http)
+    said = "Must not be empty: give a value, or leave {0} out not to filter by it."
+    assert refused(http.get("/api/events?status="), 422) == [("status", said.format("status"))]
+    assert refused(http.get("/api/events?type=&invoice_id=&endpoint=&occurred_from=&occurred_to=&status=failed"),
+                   422) == [(name, said.format(name))
+                            for name in ("type", "invoice_id", "endpoint", "occurred_from", "occurred_to")]
+    assert len(events(http, "?limit=&cursor=")["data"]) == 1
 
 
 def test_one_event_gives_its_exact_body_another_organizations_is_404(http, settings):
@@ -165,7 +185,7 @@ def test_one_event_gives_its_exact_body_another_organizations_is_404(http, setti
     detail = resp.get_json()
     assert documented("EventDetail", detail) == []
     body = json.loads(detail.pop("body"))
-    assert detail == row
+    assert detail.pop("redelivery_history") == [] and detail == row
     assert (body["id"], body["type"], body["data"]["invoice_id"], body["data"]["amount_due"]) == (
         row["event_id"], "invoice.payment_status_updated", inv["id"], "131.86")
     assert refused(http.get(f"/api/events/{row['id']}", token="tok-other"), 404) == [
@@ -201,9 +221,10 @@ def test_a_failed_event_is_sent_again_with_the_same_event_id_and_body(http, sett
         assert again["event_id"] == row["event_id"] and again["next_attempt_at"] is not None
         replay = http.post(f"/api/events/{row['id']}/redeliver", headers={"Idempotency-Key": "again-1"})
         assert replay.headers["Idempotent-Replayed"] == "true" and replay.get_json() == again
+        at = dt.datetime.fromisoformat(again["redelivered_at"]).isoformat(timespec="seconds")
         assert refused(http.post(f"/api/events/{row['id']}/redeliver"), 409) == [
-            ("", f"Event {row['id']} is still waiting to be sent (status pending), so it is not resent; only "
-                 "a delivered or failed event can be resent.")]
+            ("", f"Event {row['id']} is already being resent: api:erp resent it at {at}, and it is waiting to "
+                 "be sent (status pending). It is not resent again until it is delivered or fails.")]
         deliver(service)
     first, second = receiver.requests
     assert second.headers["Oro-Invoices-Event-Id"] == first.headers["Oro-Invoices-Event-Id"] == row["event_id"]
@@ -277,3 +298,118 @@ def test_resending_a_delivered_event_again_counts_each_resend(http, settings, se
     detail = http.get(f"/api/events/{row['id']}").get_json()
     assert (detail["redeliveries"], detail["redelivered_by"], detail["redelivered_at"]) == (
         2, "api:admin", second["redelivered_at"])
+
+
+def test_every_resend_is_kept_newest_first_with_who_asked_and_what_the_event_had(http, settings, service):
+    with Receiver(answers=[410, 200]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)                                             # 410: failed
+        [row] = events(http)["data"]
+        assert http.get(f"/api/events/{row['id']}").get_json()["redelivery_history"] == []
+        first = http.post(f"/api/events/{row['id']}/redeliver").get_json()
+        deliver(service)                                             # 200: delivered
+        second = http.post(f"/api/events/{row['id']}/redeliver", token="tok-admin").get_json()
+    detail = http.get(f"/api/events/{row['id']}").get_json()
+    assert documented("EventDetail", detail) == [] and detail["redelivery_history"] == second["redelivery_history"]
+    assert detail["redelivery_history"] == [
+        {"redelivered_at": second["redelivered_at"], "redelivered_by": "api:admin", "previous_status": "delivered",
+         "previous_attempts": 1, "previous_http_status": 200, "previous_error": ""},
+        {"redelivered_at": first["redelivered_at"], "redelivered_by": "api:erp", "previous_status": "failed",
+         "previous_attempts": 1, "previous_http_status": 410, "previous_error": "HTTP 410: answer 410"}]
+    assert (detail["redeliveries"], detail["redelivered_by"], detail["previous_http_status"]) == (2, "api:admin", 200)
+    [listed] = events(http)["data"]                        # a list row: the count and the newest, no history
+    assert (listed["redeliveries"], listed["redelivered_by"]) == (2, "api:admin")
+    assert "redelivery_history" not in listed
+
+
+def test_an_event_not_sent_yet_is_still_waiting_not_being_resent(http, settings):
+    endpoints(settings, "https://erp.example.com/hooks")
+    paid_partially(http)
+    [row] = events(http)["data"]
+    assert refused(http.post(f"/api/events/{row['id']}/redeliver"), 409) == [
+        ("", f"Event {row['id']} is still waiting to be sent (status pending), so it is not resent; only "
+             "a delivered or failed event can be resent.")]
+
+
+def test_the_second_of_two_resends_at_once_is_told_the_event_is_already_being_resent(http, settings, service,
+                                                                                    monkeypatch):
+    """The other request resends the event after this one found it failed and before it writes:
+    this one resends nothing and says who resent it."""
+    from oro_invoices.services import event_log
+    with Receiver(answers=[410]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+    [row] = events(http)["data"]
+    checked = event_log.configured_urls
+    raced: list[dict] = []
+
+    def checked_while_another_resends(ctx, organization_id):
+        if not raced:               # the other request wins: it writes first
+            raced.append({})
+            raced[0] = http.post(f"/api/events/{row['id']}/redeliver", token="tok-admin").get_json()
+        return checked(ctx, organization_id)
+    monkeypatch.setattr(event_log, "configured_urls", checked_while_another_resends)
+    resp = http.post(f"/api/events/{row['id']}/redeliver")
+    [winner] = raced
+    at = dt.datetime.fromisoformat(winner["redelivered_at"]).isoformat(timespec="seconds")
+    assert refused(resp, 409) == [
+        ("", f"Event {row['id']} is already being resent: api:admin resent it at {at}, and it is waiting to be "
+             "sent (status pending). It is not resent again until it is delivered or fails.")]
+    detail = http.get(f"/api/events/{row['id']}").get_json()
+    assert detail["redeliveries"] == 1 and [r["redelivered_by"] for r in detail["redelivery_history"]] == ["api:admin"]
+
+
+def test_a_database_error_while_resending_is_a_503_and_changes_nothing(http, settings, service, db):
+    from support.refusals import refusing_updates
+    with Receiver(answers=[410]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+    [row] = events(http)["data"]
+    with refusing_updates(db, "oro_invoice_outgoing_event", "NEW.status = 'pending'"):
+        resp = http.post(f"/api/events/{row['id']}/redeliver")
+    assert refused(resp, 503) == [
+        ("", f"Event {row['id']} was not resent: the database could not record it, and nothing was changed. "
+             "Try again in a moment.")]
+    assert resp.headers["Retry-After"] == "5"
+    detail = http.get(f"/api/events/{row['id']}").get_json()
+    assert (detail["status"], detail["attempts"], detail["redeliveries"], detail["redelivery_history"]) == (
+        "failed", 1, 0, [])
+    assert http.post(f"/api/events/{row['id']}/redeliver").status_code == 200      # asked again: resent
+
+
+def test_on_postgresql_a_resend_waits_for_one_under_way_and_then_resends_nothing(http, settings, service, db):
+    """Two resends really at once: the second waits for the first's lock on the event and, once
+    the first is committed, finds the event pending; it keeps no second resend."""
+    import threading
+
+    from sqlalchemy import text
+
+    from oro_invoices.services import event_log
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the second resend begins after the first")
+    with Receiver(answers=[410]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+    [row] = events(http)["data"]
+    answers = []
+    with db.transaction() as s:                                # the first resend, not committed yet
+        assert event_log._requeue(s, [row["id"]], service.context.clock(), "api:admin") == 1
+        second = threading.Thread(target=lambda: answers.append(http.post(f"/api/events/{row['id']}/redeliver")))
+        second.start()
+        with db.engine.connect() as conn:                      # until the second waits for the lock
+            for _ in range(600):
+                if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND wait_event_type = 'Lock'")).scalar():
+                    break
+                threading.Event().wait(0.05)
+            else:
+                pytest.fail("the second resend never waited for the first")
+    second.join(timeout=60)
+    [resp] = answers
+    assert refused(resp, 409)[0][1].startswith(f"Event {row['id']} is already being resent: api:admin resent it at ")
+    detail = http.get(f"/api/events/{row['id']}").get_json()
+    assert detail["redeliveries"] == 1 and [r["redelivered_by"] for r in detail["redelivery_history"]] == ["api:admin"]
