@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -1077,14 +1078,37 @@ def _jobs_arguments(p: argparse.ArgumentParser) -> None:
                    help="the least severe log messages shown (default: INFO)")
 
 
+#: A whole number as a command line takes it: the digits 0-9 (a minus sign before them is refused
+#: by the number's minimum, saying so), never what else Python's ``int`` reads: other scripts'
+#: digits ("٥"), "_" between digits, spaces around them, a plus sign.
+_WHOLE = re.compile(r"-?[0-9]+")
+#: A number with a fraction: the digits 0-9 and at most one "." (no exponent, "inf" or "nan").
+_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+_NOT_WHOLE = "is not a whole number: write it with the digits 0-9 only"
+
+
+def _whole(text: str) -> int:
+    """An argparse type's reading of a whole number (``_WHOLE``); refused saying what to write."""
+    if not _WHOLE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} {_NOT_WHOLE}")
+    try:
+        return int(text)
+    except ValueError:    # more digits than Python converts: no id or count is that large
+        raise argparse.ArgumentTypeError(f"{text[:20]}… is too large ({len(text)} digits)") from None
+
+
+def _decimal(text: str) -> float:
+    """An argparse type's reading of a number that may have a fraction (``_DECIMAL``)."""
+    if not _DECIMAL.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number: write it with the digits 0-9 and "
+                                         "at most one '.'")
+    return float(text)
+
+
 def _number(kind: type[int] | type[float], *, minimum: float, inclusive: bool) -> Any:
     """An argparse type: a number of ``kind`` at least (or above) ``minimum``."""
     def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}"
-                                             "number") from None
+        value = _whole(text) if kind is int else _decimal(text)
         if value < minimum or (not inclusive and value == minimum):
             raise argparse.ArgumentTypeError(
                 f"{text} is too small: must be {'at least' if inclusive else 'more than'} {minimum:g}")
@@ -1124,10 +1148,7 @@ def _id(text: str) -> int:
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
@@ -1135,10 +1156,7 @@ def _positive_int(text: str) -> int:
 
 def _port(text: str) -> int:
     """An argparse type: a TCP port, 0 (any free one) to 65535."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port: must be 0 to 65535")
     return value

@@ -332,6 +332,21 @@ def _field(spec: SettingSpec) -> fields.Field[Any]:
     return found[1]
 
 
+class WebsitesUnknown(ConfigurationError):
+    """A save whose checks must follow a website to its organization, by ``Settings`` built without
+    the host's websites (``Settings(store)``): nothing is stored. ``keys`` are the settings saved,
+    ``website_id`` the website the checks needed."""
+
+    def __init__(self, keys: Sequence[str], where: str, website_id: int | None):
+        self.keys = tuple(keys)
+        self.website_id = website_id
+        super().__init__(
+            f"Nothing was saved at {where}: saving {', '.join(map(repr, self.keys))} is checked at website "
+            f"{website_id} (direct debit under an e-invoice profile that cannot state it, with the values it "
+            "inherits from its organization), and these Settings do not know the websites. Build them with "
+            "Settings.of_host(host), or pass Settings(store, websites=host.websites).")
+
+
 class SettingsHost(Protocol):
     """What ``Settings.of_host`` reads of a host: its config store and its websites."""
 
@@ -352,7 +367,9 @@ class Settings:
         ``oro_invoices.payment_method``: their names, or their labels by name (None: the
         schema's own list).
         :param websites: the host's websites, whose organizations a save's checks follow to the
-        values a website inherits (None: a website's values are not checked under another scope's save)."""
+        values a website inherits (``of_host`` passes them). None: a save whose checks need a
+        website's organization raises ``WebsitesUnknown``, storing nothing; other saves and every
+        read work as with them."""
         self.store = store
         self.websites = websites
         self.schema = schema or load_schema()
@@ -511,7 +528,8 @@ class Settings:
         keys = setting_checks.COMBINED
         if not any(key in clean for key in keys) or not all(key in self.schema for key in keys):
             return {}
-        for place, named in self._places_under(keys, scope, scope_id):
+        saved = [key for key in keys if key in clean]
+        for place, named in self._places_under(keys, scope, scope_id, saved):
             before = {key: self._effective_at(key, {}, scope, scope_id, place) for key in keys}
             after = {key: self._effective_at(key, clean, scope, scope_id, place) for key in keys}
             changed = [key for key in keys if key in clean and after[key] != before[key]]
@@ -523,12 +541,14 @@ class Settings:
                 return dict.fromkeys(changed, problem)
         return {}
 
-    def _places_under(self, keys: Sequence[str], scope: str,
-                      scope_id: int | None) -> Iterator[tuple[ScopeContext, tuple[str, int] | None]]:
+    def _places_under(self, keys: Sequence[str], scope: str, scope_id: int | None,
+                      saved: Sequence[str]) -> Iterator[tuple[ScopeContext, tuple[str, int] | None]]:
         """The scope saved and the organizations and websites below it that keep a value of one of
         ``keys``, each as the context their values resolve in and, below the saved one, its scope and id.
-        A website is followed only where its organization is known (``websites``)."""
-        yield self._context(scope, scope_id) or ScopeContext(**{f"{scope}_id": scope_id}), None
+        A website is followed only where its organization is known (``_website_place``)."""
+        first = self._website_place(scope_id, keys, scope, scope_id, saved) if scope == "website" \
+            else self._context(scope, scope_id)
+        yield first or ScopeContext(**{f"{scope}_id": scope_id}), None
         below = SCOPES[SCOPES.index(scope) + 1:]
         for lower in ("organization", "website"):
             if lower not in below:
@@ -536,9 +556,25 @@ class Settings:
             ids = sorted({item.scope_id for key in keys for item in self.stored_everywhere(key, lower)
                           if item.scope_id is not None})
             for lower_id in ids:
-                place = self._context(lower, lower_id)
+                place = self._website_place(lower_id, keys, scope, scope_id, saved) if lower == "website" \
+                    else self._context(lower, lower_id)
                 if place is not None and (scope == "global" or place.scope_id(scope) == scope_id):
                     yield place, (lower, lower_id)
+
+    def _website_place(self, website_id: int | None, keys: Sequence[str], scope: str, scope_id: int | None,
+                       saved: Sequence[str]) -> ScopeContext | None:
+        """The context of a website a save of ``saved`` (at ``scope``) is checked at, resolving
+        ``keys``: with its organization, which ``websites`` tell (None for one they do not know).
+        Without ``websites`` the website alone, where it makes no difference: no organization keeps
+        one of ``keys`` and the save is not an organization's (whose websites only they tell).
+
+        :raises WebsitesUnknown: the website's organization is needed and no ``websites`` were given.
+        """
+        if self.websites is not None:
+            return self._context("website", website_id)
+        if scope != "organization" and not any(self.stored_everywhere(key, "organization") for key in keys):
+            return ScopeContext(website_id=website_id)
+        raise WebsitesUnknown(saved, _where(scope, scope_id), website_id)
 
     def _context(self, scope: str, scope_id: int | None) -> ScopeContext | None:
         """The context whose values a scope's settings are: a website's with its organization;

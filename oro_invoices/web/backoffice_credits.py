@@ -14,7 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
+from oro_invoices.domain.errors import Conflict, EInvoiceInvalid, InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message, Percent
 from oro_invoices.i18n import N_, _
@@ -29,6 +29,10 @@ from oro_invoices.web.http import Request, Response
 PERMISSION = "oro_invoices.credit"
 FORM_TEMPLATE = "admin/credit_note_form.html"
 CONFIRM_TEMPLATE = "admin/void_confirm.html"
+#: The fields of the Create Credit Note form that show their own problem beside them (as well as on top).
+PLACED = frozenset({"reason", "buyer_reference"})
+#: The e-invoice rules a credit note breaks for want of a buyer reference (BT-10).
+NO_BUYER_REFERENCE = frozenset({"PEPPOL-EN16931-R003", "BR-DE-15"})
 #: A Create Credit Note form without its one-time key (it may refund the customer).
 DAMAGED_FORM = N_("The credit note form is damaged; open Create Credit Note again.")
 
@@ -82,8 +86,10 @@ class CreditActions:
         except AlreadyCredited as exc:  # the form was submitted again (Back, reload, double click)
             return Response.redirect(self._view_url(doc.id), flashes=[("info", _(exc.message))])
         except (ValidationError, Conflict) as exc:
-            status, message = guard.friendly(in_form_terms(exc, payload))
-            return self._form(req, doc, left, dict(form.items()), error=message, status=status)
+            worded = in_form_terms(exc, payload)
+            status, message = guard.friendly(worded)
+            return self._form(req, doc, left, dict(form.items()), error=message, errors=placed(exc, worded, doc),
+                              status=status)
         note = result.credit_note
         money = self.ctx.page_formatter(req, doc).money   # a flash is written before its page is shown
         flashes = [("success", _("Credit note %(number)s of %(amount)s was posted against invoice %(invoice)s.",
@@ -114,12 +120,14 @@ class CreditActions:
         return next((e.amount for e in credit.entries if e.credit_note_id == credit_note_id), None)
 
     def _form(self, req: Request, doc: InvoiceDocument, left: Creditable, values: dict[str, str], *,
-              error: str = "", status: int = 200) -> Response:
+              error: str = "", errors: dict[str, str] | None = None, status: int = 200) -> Response:
+        """The form with ``values`` typed; ``error`` on top, and each of ``errors`` (a field of
+        ``PLACED`` to its problem) beside its field as well."""
         paid_back = doc.amount_paid > 0
         refundable = [a for a in self.ctx.service.transaction_actions(doc.id).values() if a.refundable > 0] \
             if paid_back else []
         html = self.ctx.render(FORM_TEMPLATE, req, invoice=doc, creditable=left, values=values,
-                               form_error=error, paid=paid_back, refundable=refundable, rate_key=rate_key,
+                               form_error=error, fields={"errors": errors or {}}, paid=paid_back, refundable=refundable, rate_key=rate_key,
                                keeps_credit=doc.customer_id is not None,
                                request_key=values.get("request_key") or secrets.token_urlsafe(24))
         return Response.html(html, status=status, title=_("Create Credit Note for %(number)s", number=doc.display_number))
@@ -225,6 +233,20 @@ def in_form_terms(exc: ValidationError | Conflict, payload: dict[str, Any]) -> V
             problem = message if isinstance(message, Message) else Message(message)   # a catalog message
             worded.append(("", Message("%(field)s: %(problem)s", field=label, problem=problem)))
     return ValidationError(worded)
+
+
+def placed(exc: ValidationError | Conflict, worded: ValidationError | Conflict,
+           doc: InvoiceDocument) -> dict[str, str]:
+    """The problems of ``exc`` (``worded``: as ``in_form_terms`` words it) shown beside their fields
+    of ``PLACED``, in the page's language: an e-invoice refused for want of a buyer reference
+    (Peppol's R003, XRechnung's BR-DE-15) beside the Buyer reference field."""
+    found = {field: problem for field, problem in guard.field_errors(worded).items()
+             if field in PLACED} if isinstance(worded, ValidationError) else {}
+    if isinstance(exc, EInvoiceInvalid) and any(rule in NO_BUYER_REFERENCE for rule, _text in exc.errors):
+        found.setdefault("buyer_reference", _("The credit note's e-invoice needs a buyer reference (BT-10), and "
+                                              "neither invoice %(number)s nor its customer states one: enter the "
+                                              "buyer's reference here.", number=doc.display_number))
+    return found
 
 
 def _given(raw: str) -> bool:

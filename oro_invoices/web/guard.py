@@ -80,7 +80,7 @@ def friendly(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, errors.ValidationError):
         # two fields of one label (a dialog's body, checked as text and as its HTML) say it once
         parts = dict.fromkeys(_("%(field)s: %(problem)s", field=label, problem=_(m))
-                              if f not in _UNLABELLED and (label := _field_label(f)) else _(m)
+                              if f not in _UNLABELLED and (label := field_label(f)) else _(m)
                               for f, m in exc.errors)
         return status, " ".join(parts) or _(exc.message)
     if isinstance(exc, errors.StorageUnreachable):   # its message names the storage: for the log only
@@ -142,7 +142,7 @@ def error_title(title: str, errors: Mapping[str, str]) -> str:
     return _("Error: %(title)s", title=title) if errors else title
 
 
-def _field_label(field: str) -> str | None:
+def field_label(field: str) -> str | None:
     """What a form error calls ``field``, in the page's language; None for a field no form shows
     (its message then stands alone rather than name it in English)."""
     label = _FIELD_LABELS.get(field) or _FIELD_LABELS.get(re.sub(r"-\d+$", "", field))

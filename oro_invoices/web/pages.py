@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from oro_invoices.web import form_text
 from oro_invoices.web.aging_emails import AgingEmailPages
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import BackOfficeActions
@@ -30,7 +31,7 @@ from oro_invoices.web.backoffice_statement import StatementPages
 from oro_invoices.web.checkout_pages import CheckoutPages
 from oro_invoices.web.checkout_several_pages import SeveralCheckoutPages
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.guard import error_response
+from oro_invoices.web.guard import SAFE_METHODS, error_response
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.storefront import StorefrontPages
 from oro_invoices.web.storefront_activity import StorefrontActivity
@@ -208,6 +209,11 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+#: The pages a payment provider posts to, whose bodies it signs as sent (its own encoding): not
+#: forms a person fills in, so not refused for text that is not UTF-8 (``form_text``).
+RAW_FORMS = frozenset({"oro_invoices.storefront.payment_notify"})
+
+
 class InvoicePages:
     """Every page handler, reachable by endpoint name."""
 
@@ -246,6 +252,10 @@ class InvoicePages:
         """Run the endpoint's handler; any error becomes a page saying what to do."""
         route = self.routes[endpoint]
         try:
+            if req.method.upper() not in SAFE_METHODS and endpoint not in RAW_FORMS:
+                unreadable = form_text.refusal(req)
+                if unreadable is not None:
+                    raise unreadable
             return self.handler(endpoint)(req)
         except Exception as exc:  # errors.* are mapped; anything else is a generic 500
             return error_response(self.ctx, req, exc, area=LAYOUT_AREA[route.area])

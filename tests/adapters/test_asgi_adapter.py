@@ -390,3 +390,15 @@ def test_the_api_answers_options_and_trace_itself(shop):
     trace = client.request("TRACE", "/api/invoices", headers={"Authorization": "Bearer tok"})
     assert trace.status_code == 405 and trace.headers["allow"] == "GET, HEAD, OPTIONS, POST"
     assert trace.json()["errors"][0]["message"] == "TRACE is not allowed here; use GET, HEAD, OPTIONS, POST."
+
+
+def test_a_form_that_is_not_utf8_is_refused_naming_its_field(shop):
+    client, invoices, data = shop
+    login(client, *PERMISSIONS)
+    view = f"/admin/invoices/{data.posted.id}"
+    token = token_of(client.get(view).text)
+    refused = client.post(f"{view}/notes", content=b"body=%FF%FE&csrf_token=" + token.encode(),
+                          headers={"content-type": "application/x-www-form-urlencoded"})
+    assert refused.status_code == 400
+    assert "Nothing was saved: what was sent in “Note” cannot be read as text" in refused.text
+    assert invoices.service.notes(data.posted.id) == []

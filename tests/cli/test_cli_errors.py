@@ -148,7 +148,32 @@ def test_an_id_beyond_what_a_database_holds_is_refused_naming_the_option(capsys,
     assert "Traceback" not in err and not (tmp_path / "invoices.db").exists()
 
 
+@pytest.mark.parametrize("value", ["\u0665", "1_000", " 5", "5 ", "+5", "\uff15", "0x5", "5.0", ""])
+@pytest.mark.parametrize("argv, option", [
+    (["export"], "--organization"),
+    (["statement", "--customer"], "--customer"),
+    (["statement", "--customer", "1", "--organization"], "--organization"),
+    (["match-payments", "statement.xml", "--organization"], "--organization"),
+])
+def test_an_id_in_anything_but_the_digits_0_to_9_is_refused_naming_the_option(capsys, tmp_path, argv, option,
+                                                                               value):
+    """Python's int() reads an Arabic-Indic five, "1_000" and " 5": a command takes none of them."""
+    argv = [*argv, value] if argv[-1] == option else [*argv, option, value]
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--db", f"sqlite:///{tmp_path}/invoices.db"])
+    assert stop.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.endswith(f": error: argument {option}: {value!r} is not a whole number: write it with the digits "
+                         "0-9 only")
+    assert not (tmp_path / "invoices.db").exists()
+
+
 @pytest.mark.parametrize(("option", "value", "said"), [
+    ("--limit", "1_0", "argument --limit: '1_0' is not a whole number: write it with the digits 0-9 only"),
+    ("--every", "nan", "argument --every: 'nan' is not a number: write it with the digits 0-9 and at most one '.'"),
+    ("--every", "\u0665", "argument --every: '\u0665' is not a number: write it with the digits 0-9 and at most "
+                          "one '.'"),
+    ("--every", "1e3", "argument --every: '1e3' is not a number: write it with the digits 0-9 and at most one '.'"),
     ("--every", "-5", "argument --every: -5 is too small: must be at least 0"),
     ("--limit", "0", "argument --limit: 0 is too small: must be at least 1"),
 ])

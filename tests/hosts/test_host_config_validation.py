@@ -337,3 +337,12 @@ def test_the_seller_e_invoice_address_help_says_which_profiles_refuse_posting_wi
     row = text_of(row_of(admin.get(CONFIG).get_data(as_text=True), "oro_invoices.seller.electronic_address"))
     assert ("The XRechnung and EN 16931 UBL e-invoice profiles need one of the two (PEPPOL-EN16931-R020): "
             "while both are empty, posting an invoice or credit note in them is refused") in row
+
+
+def test_the_seller_e_invoice_address_help_says_what_to_enter_and_what_it_is_for(admin):
+    row = text_of(row_of(admin.get(CONFIG).get_data(as_text=True), "oro_invoices.seller.electronic_address"))
+    assert ("Enter the address at which you receive e-invoices: your Peppol participant id with its scheme in "
+            "front, written scheme:id (such as 0088:4035811991021, where 0088 says a GLN follows;") in row
+    assert "or an email address (such as invoices@example.com)" in row
+    assert ("Every e-invoice states it as your electronic address (BT-34), so that the buyer's system knows where "
+            "to reach you") in row

@@ -9,6 +9,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from oro_invoices.adapters.oscar.translation import gettext_lazy, in_active_language
+from oro_invoices.i18n import N_
+
 #: The scopes an Oscar shop has (customer groups do not exist in Oscar).
 SCOPE_CHOICES = (("global", "Global"), ("organization", "Organization (partner)"),
                  ("website", "Website (site)"), ("customer", "Customer"))
@@ -66,8 +69,8 @@ def check_einvoice_address(value: str) -> None:
 
     from oro_invoices.documents.einvoice.terms import electronic_address
     if value.strip() and electronic_address(value) is None:
-        raise ValidationError("Must be an email address or a Peppol participant id written scheme:id, "
-                              "such as 0088:4035811991021.")
+        raise ValidationError(in_active_language(N_("Must be an email address or a Peppol participant id "
+                                                    "written scheme:id, such as 0088:4035811991021.")))
 
 
 class BusinessCustomer(models.Model):
@@ -82,11 +85,12 @@ class BusinessCustomer(models.Model):
     vat_id = models.CharField("VAT id", max_length=40, blank=True)
     country_code = models.CharField(max_length=2, blank=True)
     buyer_reference = models.CharField(max_length=100, blank=True)
+    # translated when the admin shows them: lazy strings equal to the English a migration keeps
     einvoice_address = models.CharField(
-        "e-invoice address", max_length=255, blank=True, validators=[check_einvoice_address],
-        help_text="Where the customer receives e-invoices (BT-49): an invoicing email address or a Peppol "
-                  "participant id written scheme:id, such as 0088:4035811991021. Empty: the customer "
-                  "user's email.")
+        gettext_lazy(N_("e-invoice address")), max_length=255, blank=True, validators=[check_einvoice_address],
+        help_text=gettext_lazy(N_("Where the customer receives e-invoices (BT-49): an invoicing email address or a "
+                                  "Peppol participant id written scheme:id, such as 0088:4035811991021. Empty: "
+                                  "the customer user's email.")))
 
     class Meta:
         ordering = ["name"]

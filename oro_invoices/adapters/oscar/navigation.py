@@ -15,20 +15,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from django.utils.functional import lazy
-from django.utils.translation import get_language
-
 from oro_invoices import i18n
+from oro_invoices.adapters.oscar.translation import gettext_lazy as _label
 
 MENU_KEY = "oro_invoices.invoices"
-
-
-def _in_active_language(message: str) -> str:
-    return i18n.translate(get_language() or i18n.DEFAULT_LANGUAGE, message)
-
-
-#: A menu label translated when Oscar shows it, into Django's active language.
-_label = lazy(_in_active_language, str)
 
 
 def menu_access(user: Any, url_name: str | None, url_args: Any = None, url_kwargs: Any = None) -> bool:

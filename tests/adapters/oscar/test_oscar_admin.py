@@ -170,3 +170,24 @@ def test_the_business_customers_list_shows_and_finds_their_e_invoice_address(sho
     status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/?q=4035811991021")
     assert status == 200
     assert "Acme Industries AG" in page and "Globex Corporation" not in page
+
+
+def test_the_e_invoice_address_is_labelled_in_the_admins_language(shop: Shop) -> None:
+    """The field's label, help and refusal come from the add-on's catalogs, in Django's active language."""
+    from oro_invoices.adapters.oscar.models import BusinessCustomer
+    customer = shop.host.seeder().add_customer("Acme Industries AG", einvoice_address="0088:4035811991021")
+    login_superuser(shop)
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/", language="de")
+    assert status == 200 and "E-Rechnungsadresse" in page and "E-invoice address" not in page
+    url = f"/admin/oro_invoices_oscar/businesscustomer/{customer.id}/change/"
+    status, page = admin_get(shop, url, language="de")
+    assert status == 200 and "E-Rechnungsadresse" in page and "Where the customer receives" not in page
+    row = BusinessCustomer.objects.get(pk=customer.id)
+    form = {"name": row.name, "organization": str(row.organization_id), "parent": "", "vat_id": "",
+            "country_code": "", "buyer_reference": "", "einvoice_address": "4035811991021",
+            "buyers-TOTAL_FORMS": "0", "buyers-INITIAL_FORMS": "0", "buyers-MIN_NUM_FORMS": "0",
+            "buyers-MAX_NUM_FORMS": "1000", "_save": "Save"}
+    status, page = admin_post(shop, url, form, language="de")
+    assert status == 200 and "Muss eine E-Mail-Adresse oder eine Peppol-Teilnehmer-ID" in page
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/")     # and in English as before
+    assert "E-invoice address" in page

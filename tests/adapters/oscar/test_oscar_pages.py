@@ -243,3 +243,16 @@ def test_the_payment_hand_over_page_lets_oscars_layout_scripts_run(shop: Shop) -
     assert handlers                                          # Oscar's layout has some (the mini basket)
     assert "'unsafe-hashes'" in allowed
     assert len(allowed) == 1 + len(set(inline)) + 1 + len(handlers)
+
+
+def test_a_form_that_is_not_utf8_is_refused_naming_its_field(shop: Shop) -> None:
+    shop.client.login_admin(PERMISSIONS)
+    posted = shop.data.posted
+    view = shop.url(VIEW, invoice_id=posted.id)
+    token = shop.token(view)
+    resp = shop.client.http.generic("POST", shop.url("oro_invoices.admin.add_note", invoice_id=posted.id),
+                                    b"body=caf%C3&csrf_token=" + token.encode(),
+                                    content_type="application/x-www-form-urlencoded")
+    assert resp.status_code == 400
+    assert "Nothing was saved: what was sent in “Note” cannot be read as text" in resp.content.decode()
+    assert shop.client.addon.invoices.notes(posted.id) == []
