@@ -51,6 +51,8 @@ class ReceivedPayment:
     action: str = "charge"
     #: what of a payment was over the amount due and kept as the customer's credit, if anything
     surplus: Decimal | None = None
+    #: of a refund the provider made beyond what remained of its payment: by how much, else None
+    over_refunded: Decimal | None = None
 
     @property
     def is_refund(self) -> bool:
@@ -149,10 +151,11 @@ def _payer(session: Session, tx: PaymentTransaction) -> str:
 
 def _view(session: Session, tx: PaymentTransaction, label_of: LabelOf, zone_of: ZoneOf,
           payer: str = "") -> ReceivedPayment:
+    view = transaction(tx)
     return ReceivedPayment(transaction_id=tx.id, invoice_id=tx.invoice_id, amount=from_minor(tx.amount, tx.currency),
                            currency=tx.currency, method_code=tx.method, method=label_of(tx.method) or tx.method,
                            received_at=_received_at(session, tx, zone_of), payer=payer, action=tx.action,
-                           surplus=transaction(tx).surplus)
+                           surplus=view.surplus, over_refunded=view.over_refunded)
 
 
 def _received_at(session: Session, tx: PaymentTransaction, zone_of: ZoneOf) -> dt.datetime:

@@ -629,7 +629,8 @@ class PaymentEvents:
                                     method=self.checkout.methods.label(row.method),
                                     action=Message(action_label(row.action)), reason=reason),
                             {"event_id": row.event_id})
-        return EventOutcome(row.event_id, REFUSED, row.reason)
+        # the reason itself (a ``Message``) while it fits: a page shows its amounts in the reader's formats
+        return EventOutcome(row.event_id, REFUSED, reason if len(reason) <= 2000 else row.reason)
 
 
 def _finish(attempt: PaymentAttempt, row: PaymentEvent, transaction_id: int, message: str, now: Any) -> None:

@@ -163,7 +163,7 @@ class Payments:
             if receipt and data["successful"]:
                 note_received(s, tx.id)
             activity.record(s, inv.id, "payment", actor,
-                            _payment_summary(data, inv.currency, self.method_label(data["method"])),
+                            _payment_summary(data, amount, inv.currency, self.method_label(data["method"])),
                             {"transaction_id": tx.id, "method": data["method"], "action": data["action"]})
             after = self.on_recorded(s, inv, tx) if self.on_recorded is not None else None
             state.payment_method = data["method"]
@@ -352,10 +352,11 @@ class Payments:
         return old, new
 
 
-def _payment_summary(data: Mapping[str, Any], currency: str, method: str) -> Message:
-    """The activity entry of a recorded transaction: "Charge of 40.00 EUR via Cash: successful"."""
+def _payment_summary(data: Mapping[str, Any], amount: int, currency: str, method: str) -> Message:
+    """The activity entry of a recorded transaction of ``amount`` (minor units): "Charge of 40.00
+    EUR via Cash: successful", with the currency's decimals whatever was written ("400.00" of JPY: 400 JPY)."""
     action = N_("Reversal") if is_reversal(data.get("data")) else action_label(data["action"])
-    values = {"action": Message(action), "amount": Amount(data["amount"], currency),
+    values = {"action": Message(action), "amount": Amount(from_minor(amount, currency), currency),
               "method": Message(method) if method else ""}
     if data["successful"]:
         return Message("%(action)s of %(amount)s via %(method)s: successful", **values)

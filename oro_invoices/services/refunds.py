@@ -448,13 +448,13 @@ class Refunds:
             self.checkout.finish_attempt(attempt_id, succeeded=False, actor=actor, record=False,
                                          message=Message("Not made at %(method)s (confirmed).", method=label))
             return ProviderOutcome(successful=False, amount=amount.amount, currency=amount.currency,
-                                   message=str(said), transaction_id=None)
+                                   message=said, transaction_id=None)
         event = ProviderEvent(event_id=f"confirmed-{attempt_id}", action=kind, successful=True,
                               amount=prepared.amount, currency=amount.currency, attempt_id=attempt_id,
                               provider_reference=reference or None, parent_reference=parent_reference,
                               message=str(said))
         applied = self.events.apply(method_name, [event], actor=actor)[0]
-        return self._outcome(prepared, applied, True, str(said))
+        return self._outcome(prepared, applied, True, said)
 
     def release_renewed(self, method_name: str, outcomes: Iterable[EventOutcome]) -> None:
         """Release at its provider each authorization that a renewal recorded from the provider's

@@ -9,7 +9,8 @@ answers 404, exactly like one that does not exist.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from oro_invoices.adapters.commerce import InvoiceRole
@@ -24,6 +25,7 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.persistence.read_models import TransactionView
 from oro_invoices.services.manual_payments import reversed_payments
 from oro_invoices.web import guard, listing, storefront_scope
 from oro_invoices.web.backoffice import choice_options
@@ -135,6 +137,26 @@ def of_status(visible: InvoiceFilter, query: Mapping[str, str]) -> InvoiceFilter
 CUSTOMER_PAYMENT_ACTIONS = ("charge", "capture", "refund")
 
 
+@dataclass(frozen=True)
+class Refunded:
+    """What the refunds an invoice's Payments section lists gave back, in its currency: in all, and
+    beyond what was paid (``over``: the refunds' over-refunds added up, 0 without one)."""
+
+    amount: Decimal
+    over: Decimal
+    currency: str
+
+
+def refunds_of(payments: Sequence[TransactionView]) -> Refunded | None:
+    """What the refunds among ``payments`` (one invoice's, as the customer sees them) gave back,
+    or None when there is no refund."""
+    refunds = [t for t in payments if t.action == "refund"]
+    if not refunds:
+        return None
+    return Refunded(sum((t.amount for t in refunds), Decimal(0)),
+                    sum((t.over_refunded or Decimal(0) for t in refunds), Decimal(0)), refunds[0].currency)
+
+
 class StorefrontPages:
     """Account > Invoices and the pages behind it."""
 
@@ -238,19 +260,21 @@ class StorefrontPages:
         viewer = Viewer(self.ctx, req)
         doc = self._load(viewer, req.path_params.get("invoice_id"))
         may_download = features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
+        payments = self.payments(doc)
         html = self.ctx.render(
             "storefront/view.html", req, invoice=doc, download=doc.pdf is not None and may_download,
             download_xml=may_download and self.ctx.service.offers_xml(doc),
             pdf_pending=may_download and self.ctx.service.pdf_pending(doc),
             order_url=self.ctx.storefront_order_url(doc.order_id) if doc.order_id else None,
             payment_url=self.ctx.payment_link(doc), can_pay=self.ctx.service.can_pay(doc),
-            credit_notes=self._credit_notes(viewer, doc), payments=self.payments(doc), receipts=may_download,
+            credit_notes=self._credit_notes(viewer, doc), payments=payments, receipts=may_download,
+            refunds=refunds_of(payments),
             processing=self.ctx.service.processing_payments([doc.id]).get(doc.id, []) if doc.amount_processing else [],
             show_customer=len(viewer.customers()) > 1,     # a corporate user: which of their customers
             sections=self.ctx.view_sections(doc, "storefront"))
         return Response.html(html, title=document_title(doc))
 
-    def payments(self, doc: InvoiceDocument) -> list[Any]:
+    def payments(self, doc: InvoiceDocument) -> list[TransactionView]:
         """What the customer paid and got back on the invoice: its successful charges, captures
         and refunds, oldest first (authorizations, cancellations and failed tries are the
         back-office's, and so are a payment recorded in error and reversed, and its reversal)."""

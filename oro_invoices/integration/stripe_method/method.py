@@ -22,7 +22,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import Amount, Message
+from oro_invoices.domain.money import from_minor
 from oro_invoices.integration.payment_methods import (
     CLIENT_FORM,
     REPLY_ACK,
@@ -294,10 +295,11 @@ class StripeMethod:
             raise ProviderError(Message("Stripe waits for the customer before refunding (%(status)s); the "
                                         "refund is recorded when Stripe reports it.", status=str(refund.status)))
         if event.currency != request.currency or event.amount != request.amount:
-            raise ProviderError(Message("Stripe refunded %(refunded)s %(refunded_currency)s instead of "
-                                        "%(asked)s %(currency)s; check the Stripe Dashboard.",
-                                        refunded=event.amount, refunded_currency=event.currency,
-                                        asked=request.amount, currency=request.currency))
+            # amounts as money in their own currency (Stripe's are minor units: 2500 is $25.00, ¥2,500)
+            raise ProviderError(Message("Stripe refunded %(refunded)s instead of %(asked)s; check the Stripe "
+                                        "Dashboard.",
+                                        refunded=Amount(from_minor(event.amount, event.currency), event.currency),
+                                        asked=Amount(from_minor(request.amount, request.currency), request.currency)))
         return event
 
     def capture(self, request: CaptureRequest) -> list[ProviderEvent]:
