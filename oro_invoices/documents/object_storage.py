@@ -4,7 +4,9 @@ Objects live at ``bucket/prefix/ab/cd/abcd…`` (the same layout as ``LocalStora
 a conditional put (``If-None-Match: *``): the server refuses it (412) when the name exists, so
 two writers never replace each other's object; the existing object is then checked against the
 bytes being stored. Each put also sends the bytes' SHA-256 (``x-amz-checksum-sha256``), so the
-server rejects a body damaged on the way. Reads are streamed in blocks.
+server rejects a body damaged on the way. Reads are streamed in blocks; a block that cannot be
+fetched (the server went away mid-way) raises ``StorageUnreachable`` or ``StorageError`` naming
+the object and the storage, as opening it does.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import base64
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
@@ -55,13 +58,21 @@ def _precondition_failed(exc: BaseException) -> bool:
 
 
 def _client_failures() -> tuple[type[BaseException], ...]:
-    """What the S3 client raises, not as ``OSError``, when it cannot make a request at all: no
-    credentials, an endpoint that does not answer, a bad region."""
+    """What the S3 client raises, not as ``OSError``, when it cannot make a request at all (no
+    credentials, an endpoint that does not answer, a bad region) or loses the connection of
+    one under way (the server went away in the middle of an answer)."""
+    failures: list[type[BaseException]] = []
     try:
         from botocore.exceptions import BotoCoreError
+        failures.append(BotoCoreError)
     except ImportError:  # pragma: no cover - another fsspec filesystem
-        return ()
-    return (BotoCoreError,)
+        pass
+    try:
+        from aiohttp import ClientError
+        failures.append(ClientError)
+    except ImportError:  # pragma: no cover - another fsspec filesystem
+        pass
+    return tuple(failures)
 
 
 _CLIENT_FAILURES = _client_failures()
@@ -137,7 +148,8 @@ class FsspecStorage:
         return self.stat(digest)
 
     def open(self, sha256: str) -> BinaryIO:
-        """A stream over the object that fetches it in blocks (the caller closes it)."""
+        """A stream over the object that fetches it in blocks (the caller closes it); a block it
+        cannot fetch raises ``StorageUnreachable`` (no answer) or ``StorageError``."""
         key = self.key_for(sha256)
         try:
             with self._reaching():
@@ -146,16 +158,12 @@ class FsspecStorage:
             raise StorageError(f"Stored object {sha256} is missing from {self.url}.") from None
         except OSError as exc:
             raise StorageError(f"Could not open object {sha256} in {self.url}: {exc}") from exc
-        return cast(BinaryIO, handle)
+        return cast(BinaryIO, _ObjectStream(handle, self, sha256))
 
     def read(self, sha256: str) -> bytes:
         """The object's bytes."""
         with self.open(sha256) as handle:
-            try:
-                with self._reaching():
-                    return handle.read()
-            except OSError as exc:
-                raise StorageError(f"Could not read object {sha256} from {self.url}: {exc}") from exc
+            return handle.read()
 
     def exists(self, sha256: str) -> bool:
         """Whether the object is present."""
@@ -236,6 +244,49 @@ class FsspecStorage:
             match = _SHA_PATH.search(str(path))
             if match and match.group(3).startswith(match.group(1) + match.group(2)):
                 yield match.group(3)
+
+
+class _ObjectStream(io.RawIOBase):
+    """An object of ``storage`` being read: the filesystem's file, whose failures are said as the
+    storage's (``FsspecStorage._reaching``), naming the object."""
+
+    def __init__(self, handle: Any, storage: FsspecStorage, sha256: str):
+        super().__init__()
+        self._handle = handle
+        self._storage = storage
+        self._sha256 = sha256
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        try:
+            with self._storage._reaching():
+                return bytes(self._handle.read(-1 if size is None else size))
+        except OSError as exc:
+            raise StorageError(f"Could not read object {self._sha256} from {self._storage.url}: {exc}") from exc
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def readinto(self, buffer: Any, /) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET, /) -> int:
+        return int(self._handle.seek(offset, whence))
+
+    def tell(self) -> int:
+        return int(self._handle.tell())
+
+    def close(self) -> None:
+        if not self.closed:
+            self._handle.close()
+        super().close()
 
 
 def s3_storage(text: str, bucket: str, prefix: str, query: dict[str, list[str]]) -> FsspecStorage:

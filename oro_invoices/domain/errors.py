@@ -2,7 +2,8 @@
 
 Every error carries a message a user can act on; each class has a default one.
 The errors know nothing of transports: the web layer maps them to HTTP statuses
-(``oro_invoices.web.errors``), the CLI to a non-zero exit with one line.
+(``oro_invoices.web.errors``), the CLI to a non-zero exit with one line. They cross process
+boundaries (Celery, the PDF workers) pickled, each with its message and fields as they were.
 """
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ class InvoiceError(Exception):
     def at(self, where: str) -> Self:
         """A new error like this one, its message prefixed with ``where`` (a file and record, say)."""
         return type(self)(Message("%(where)s: %(message)s", where=where, message=self.message))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Python's own pickling calls ``type(self)(*self.args)``, which each subclass's
+        # ``__init__`` reads its own way (a ValidationError took its message for a field's,
+        # a class with required arguments could not be unpickled at all): rebuild without it.
+        return (_unpickled, (type(self), self.args), self.__dict__)
 
 
 class ValidationError(InvoiceError):
@@ -221,6 +228,13 @@ class UsageError(InvoiceError):
     """The add-on's Python API was called the wrong way (a missing argument, a nested batch)."""
 
     default_message = N_("The invoice service was called the wrong way.")
+
+
+def _unpickled(cls: type[InvoiceError], args: tuple[Any, ...]) -> InvoiceError:
+    """An error of ``cls`` with ``args``, ``__init__`` not called: pickle then restores its fields."""
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 def flatten_messages(messages: Mapping[Any, Any], prefix: str = "") -> Iterable[tuple[str, str]]:

@@ -610,7 +610,7 @@ class InvoiceApi:
             if redirect is not None:
                 return redirect
         info, stream = self.service.open_pdf(doc.id)
-        return pdf_download(info, stream, document_name(doc))
+        return pdf_download(info, stream, document_name(doc), invoice_id=doc.id, storage=self.service.storage)
 
     def download_pdfs(self, request: Request, client: ApiClient) -> Response:
         """The stored PDFs of the posted invoices and credit notes the list's filters select, as

@@ -331,4 +331,4 @@ def pdf_response(service: InvoiceService, req: Request, doc: InvoiceDocument) ->
     if redirect is not None:
         return redirect
     info, stream = service.open_pdf(doc.id)
-    return pdf_download(info, stream, document_name(doc))
+    return pdf_download(info, stream, document_name(doc), invoice_id=doc.id, storage=service.storage)

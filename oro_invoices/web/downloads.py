@@ -3,11 +3,13 @@ the ZIP archive of many (``archive_download``); the statements made for a reques
 Content-Type a stored text file is served with (``served_type``)."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from oro_invoices.documents.filenames import invoice_filename, pdf_filename
 from oro_invoices.documents.storage import SigningStorage, Storage, sha256_hex
+from oro_invoices.domain.errors import StorageError
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
 from oro_invoices.i18n import current_language, translate
 from oro_invoices.integration.config import Settings
@@ -20,6 +22,8 @@ from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.pdf_archive import pdf_archive
 from oro_invoices.services.statement import Statement
 from oro_invoices.web.http import Request, Response
+
+log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 PDF = "application/pdf"
@@ -87,10 +91,71 @@ class FileChunks:
         self.stream.close()
 
 
-def pdf_download(info: PdfInfo, stream: BinaryIO, filename: str) -> Response:
+class StoredChunks(FileChunks):
+    """The chunks of a stored file of ``size`` bytes, the first one read before the response
+    starts (``started``): a storage that fails at once raises there, so the request is answered
+    with an error page (503 for a storage out of reach), not a download.
+
+    A storage that fails later, or a file that ends before (or runs past) ``size`` bytes, is
+    logged naming ``what`` and the storage, and the response is broken off by raising: the
+    server then drops the connection short of the ``Content-Length`` it sent, and the browser
+    or client reports an incomplete (failed) download, never a shorter file as complete.
+    """
+
+    def __init__(self, stream: BinaryIO, size: int, what: str, storage: object):
+        super().__init__(stream)
+        self.size, self.what, self.storage = size, what, storage
+        self._first = b""
+
+    def started(self) -> StoredChunks:
+        """These chunks with the first one read (the stream is closed when that fails, or when
+        the file is shorter than that chunk should be)."""
+        try:
+            self._first = self.stream.read(CHUNK)
+            if len(self._first) < min(CHUNK, self.size):
+                raise self._broken(0, StorageError("The stored file ended early."))
+        except BaseException:
+            self.stream.close()
+            raise
+        return self
+
+    def __iter__(self) -> Iterator[bytes]:
+        sent = 0
+        with self.stream:
+            chunk, self._first = self._first, b""
+            while chunk:
+                if sent + len(chunk) > self.size:
+                    raise self._broken(sent, StorageError("The stored file is longer than recorded."))
+                yield chunk
+                sent += len(chunk)
+                try:
+                    chunk = self.stream.read(CHUNK)
+                except Exception as exc:
+                    self._broken(sent, exc)
+                    raise
+            if sent < self.size:
+                raise self._broken(sent, StorageError("The stored file ended early."))
+
+    def _broken(self, sent: int, exc: Exception) -> Exception:
+        """``exc``, logged as what broke the download of ``what`` off after ``sent`` bytes."""
+        reason = exc.message if isinstance(exc, StorageError) else f"{type(exc).__name__}: {exc}"
+        log.error("The download of %s from %r broke off after %d of %d bytes: %s", self.what, self.storage,
+                  sent, self.size, reason)
+        return exc
+
+
+def pdf_download(info: PdfInfo, stream: BinaryIO, filename: str, *, invoice_id: int | None = None,
+                 storage: object = None) -> Response:
     """Stream ``stream`` (the stored PDF described by ``info``) as the attachment ``filename``
-    (``documents.filenames``, the name its email attachment has); closes the stream."""
-    return Response(status=200, body=FileChunks(stream), content_type=PDF, headers={
+    (``documents.filenames``, the name its email attachment has); closes the stream.
+
+    The first chunk is read here, so a storage that fails at once raises (``StorageUnreachable``:
+    a 503 page or API answer) before any header is sent; a later failure is logged naming the
+    invoice ``invoice_id`` and ``storage`` and cuts the download short (``StoredChunks``).
+    """
+    what = f"the PDF of invoice {invoice_id}" if invoice_id is not None else f"the PDF {filename}"
+    body = StoredChunks(stream, info.size, what, storage).started()
+    return Response(status=200, body=body, content_type=PDF, headers={
         "ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": CACHE_CONTROL})

@@ -166,6 +166,8 @@ def test_a_streamed_s3_download_keeps_memory_flat_whatever_the_size(s3_server, s
     assert isinstance(store, FsspecStorage)
     small = _download_peak(store, b"%PDF-1.7\n" + os.urandom(20 * 1024))
     large = _download_peak(store, b"%PDF-1.7\n" + os.urandom(20 * 1024 * 1024))
-    # 1,000 times the bytes, at most a few read-ahead blocks more memory
-    assert large - small < 3 * BLOCK_SIZE, f"20 KB peaked at {small / 2**20:.2f} MiB, 20 MB at {large / 2**20:.2f} MiB"
+    # 1,000 times the bytes, at most a few read-ahead blocks more memory: while a block is
+    # fetched, the client's body buffer, the new block and the one it replaces are held at once
+    # (3.0 blocks and a little more, measured: a bound of exactly 3 failed now and then)
+    assert large - small < 4 * BLOCK_SIZE, f"20 KB peaked at {small / 2**20:.2f} MiB, 20 MB at {large / 2**20:.2f} MiB"
     assert large < 20 * 1024 * 1024 / 4

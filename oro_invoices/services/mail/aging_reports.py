@@ -93,10 +93,10 @@ class AgingMail:
         day = report.as_of.isoformat()
         pdf = self.mail.invoices.aging_pdf(report, organization_id=organization_id)
         with unattached.storing(self.mail, missing) as files:    # not queued: the files are removed again
-            attachments = (files.store(f"aging-{day}.pdf", pdf, "application/pdf"),
-                           files.store(f"aging-{day}.csv", aging_csv_text(report).encode("utf-8"), "text/csv"))
+            files.store(f"aging-{day}.pdf", pdf, "application/pdf")
+            files.store(f"aging-{day}.csv", aging_csv_text(report).encode("utf-8"), "text/csv")
             return unattached.queue(self.mail, scope, _about(organization_id), to=to_list, cc=cc_list,
-                                    bcc=bcc_list, subject=subject, html=html, text=text, attachments=attachments,
+                                    bcc=bcc_list, subject=subject, html=html, text=text, files=files,
                                     actor=actor, template=template, once=once)
 
     def sent_once(self, organization_id: int, once: str) -> OutboxView | None:

@@ -128,10 +128,9 @@ class StatementMail:
             pdf = self.mail.invoices.statement_pdf(statement, latest=latest)
             filename = f"statement-{statement.as_of.isoformat()}.pdf"
         with unattached.storing(self.mail, missing) as files:    # not queued: the PDF is removed again
-            attachment = files.store(filename, pdf, "application/pdf")
+            files.store(filename, pdf, "application/pdf")
             return unattached.queue(self.mail, scope, about, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,
-                                    html=html, text=text, attachments=(attachment,), actor=actor,
-                                    template=template, once=once)
+                                    html=html, text=text, files=files, actor=actor, template=template, once=once)
 
     def sent_once(self, scope: DocumentScope, once: str) -> OutboxView | None:
         """The customer's statement message queued with the one-time key ``once``, if any."""

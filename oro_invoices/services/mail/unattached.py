@@ -5,7 +5,18 @@ The documents are stored in the PDF storage (content-addressed) and referenced b
 so it carries them as they were when it was queued. A message that is then not queued (the
 outbox refused it, the database was out of reach) leaves nothing behind: the documents stored
 for it that were not there before are removed again (``storing``), unless a queued message
-names the same bytes meanwhile. What the message is about
+names the same bytes meanwhile.
+
+Another run may queue a message with the same bytes while one removes them: it found them
+stored (so did not store them itself) and commits its message between the remover's check and
+its removal. Neither takes a lock; each looks again after its own step instead, with the bytes
+still in hand: the remover, after removing, puts them back if a queued message names them now;
+the sender, after committing, puts back any of its documents no longer stored, before handing
+the message to delivery. Whichever of the two comes last sees the other's step, so the bytes
+of a queued message are stored once both are done. (Delivery may meet them missing in between,
+for a moment: it puts the message back for a later attempt, as for any unreadable attachment.)
+
+What the message is about
 (``statement-<organization>-<customer>``, ``aging-<organization>``) and the form's one-time key
 make its Message-ID; the outbox's unique Message-ID refuses a second message from one form,
 even from two requests at the same moment (``AlreadySent``).
@@ -42,6 +53,10 @@ class MessageFiles:
         self.missing = missing
         #: The SHA-256 of each document this message stored that the storage did not have.
         self.new: list[str] = []
+        #: The attachments stored so far, in order.
+        self.attachments: list[Attachment] = []
+        #: The bytes of each, by SHA-256: what is put back should another run remove them.
+        self._data: dict[str, bytes] = {}
 
     def store(self, filename: str, data: bytes, content_type: str) -> Attachment:
         """``data`` kept in the PDF storage, as an attachment named ``filename``.
@@ -55,21 +70,39 @@ class MessageFiles:
         kept = storage.put(data)
         if not there and kept.sha256 not in self.new:
             self.new.append(kept.sha256)
-        return Attachment(filename=filename, sha256=kept.sha256, size=kept.size, content_type=content_type)
+        self._data[kept.sha256] = bytes(data)
+        attachment = Attachment(filename=filename, sha256=kept.sha256, size=kept.size, content_type=content_type)
+        self.attachments.append(attachment)
+        return attachment
+
+    def ensure_stored(self) -> None:
+        """After the message was queued: put back each of its documents another run removed
+        meanwhile (one it had stored for a message of its own that was then not queued)."""
+        storage = getattr(self.mail.invoices, "storage", None)
+        for sha256, data in self._data.items():
+            if storage is not None and not storage.exists(sha256):
+                storage.put(data)
+                log.warning("The document %s of a queued message was removed by a run whose message was not "
+                            "queued; it is stored again.", sha256)
 
     def discard(self) -> None:
         """Remove the documents this message stored anew, but those a queued message names (the
-        same bytes stored for another message meanwhile). A storage that cannot remove them, or
-        fails to, keeps them: an object nothing names is harmless, and the log says so."""
+        same bytes stored for another message meanwhile), and put back any such message names
+        once removed. A storage that cannot remove them, or fails to, keeps them: an object
+        nothing names is harmless, and the log says so."""
         storage = getattr(self.mail.invoices, "storage", None)
         if not self.new or not isinstance(storage, RemovableStorage):
             return
         for sha256 in self.new:
             try:
-                if not _named_by_a_message(self.mail, sha256):
-                    storage.remove(sha256)
+                if _named_by_a_message(self.mail, sha256):
+                    continue
+                storage.remove(sha256)
+                if _named_by_a_message(self.mail, sha256):    # queued between the look and the removal
+                    storage.put(self._data[sha256])
             except Exception:    # the message's own failure is what the caller reports
-                log.warning("Could not remove the document %s stored for a message that was not queued.",
+                log.warning("Could not remove the document %s stored for a message that was not queued (or "
+                            "put it back for one queued meanwhile).",
                             sha256, exc_info=True)
 
 
@@ -94,9 +127,9 @@ def _named_by_a_message(mail: MailService, sha256: str) -> bool:
 
 def queue(mail: MailService, scope: DocumentScope, about: str, *, to: Sequence[str], cc: Sequence[str],
           bcc: Sequence[str], subject: str, html: str | None, text: str | None,
-          attachments: Sequence[Attachment], actor: str, template: str | None, once: str | None) -> OutboxView:
-    """Queue a checked message of ``scope`` (its organization, and its customer if any) and hand
-    it to delivery.
+          files: MessageFiles, actor: str, template: str | None, once: str | None) -> OutboxView:
+    """Queue a checked message of ``scope`` (its organization, and its customer if any) with the
+    documents of ``files`` attached, make sure they are stored, and hand it to delivery.
 
     :raises AlreadySent: a message was already queued from the form ``once``.
     """
@@ -108,11 +141,15 @@ def queue(mail: MailService, scope: DocumentScope, about: str, *, to: Sequence[s
                 s, organization_id=scope.organization_id, customer_id=scope.customer_id,
                 message_id=new_message_id(None, sender, once, about=about), sender=sender, sender_name=sender_name,
                 reply_to=mail.reply_to_of(scope, sender), to=to, cc=cc, bcc=bcc, subject=subject, html=html,
-                text=text, attachments=attachments, actor=actor, template=template)
+                text=text, attachments=files.attachments, actor=actor, template=template)
     except IntegrityError:
         if once and (earlier := sent_once(mail, scope, about, once)) is not None:   # the same form, at once
             raise AlreadySent(earlier) from None
         raise
+    try:
+        files.ensure_stored()
+    except Exception:    # queued all the same: delivery puts it back while a document cannot be read
+        log.warning("Could not check the documents of queued message %s.", view.id, exc_info=True)
     mail.submit_delivery(view.id)
     return view
 
