@@ -837,7 +837,7 @@ def _cmd_remind(args: argparse.Namespace) -> int:
               "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
     with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage,
                 pdf=False) as addon:
-        if args.date is None:                       # each organization's own today, in its time zone
+        if args.date is None:                       # each invoice's today, in its time zone: a line per day
             reports = send_todays_reminders(addon.invoices, addon.mail, dry_run=args.dry_run, actor=args.actor,
                                             organization_id=args.organization)
         else:
@@ -1349,7 +1349,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="PDF storage URL; with it the stored PDF is attached to each reminder")
     p.add_argument("--date", type=_date, default=None,
                    help="judge the schedule on this day, YYYY-MM-DD (default: each invoice's today, in its "
-                        "time zone, with one summary line per day: each organization's on its own today)")
+                        "time zone, with one summary line per day judged on)")
     p.add_argument("--organization", type=_id, default=None,
                    help="only this organization's invoices")
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")

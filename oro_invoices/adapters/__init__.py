@@ -12,7 +12,14 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
-from oro_invoices.adapters.base import CAPABILITIES, OPTIONAL_MEMBERS, PARTS, DefaultMailSender, HostAdapter
+from oro_invoices.adapters.base import (
+    CAPABILITIES,
+    OPTIONAL_MEMBERS,
+    PARTS,
+    DefaultMailSender,
+    HostAdapter,
+    UsesServiceClock,
+)
 from oro_invoices.adapters.commerce import (
     CustomerRef,
     Customers,
@@ -55,7 +62,7 @@ __all__ = [
     "CurrentUser", "CustomerRef", "CustomerUserRef", "Customers", "DefaultMailSender", "EmailTemplate",
     "EmailTemplates", "HostAdapter", "InvoiceRole", "Layout", "Menu", "MenuEntry", "OrderLine",
     "OrderSnapshot", "OrderTab", "OrderView", "Orders", "PayHook", "SettingField",
-    "SettingsGroup", "StoredSetting", "Storefront", "Urls", "Users", "WebsiteRef", "Websites",
+    "SettingsGroup", "StoredSetting", "Storefront", "Urls", "Users", "UsesServiceClock", "WebsiteRef", "Websites",
     "available_hosts", "host_factory", "load_host", "walk_descendants",
 ]
 

@@ -1,7 +1,8 @@
 """The host adapter: one object giving the add-on everything only the host knows."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Protocol, runtime_checkable
 
 from oro_invoices.adapters.commerce import Customers, Orders, Websites
@@ -100,9 +101,21 @@ class DefaultMailSender(Protocol):
         scope; None: the host has none."""
 
 
+@runtime_checkable
+class UsesServiceClock(Protocol):
+    """Optional for a host that stamps rows of its own with the time (the conformance kit's
+    orders, API tokens): the services hand it their clock, so those rows agree with the add-on's
+    on a fixed clock (tests, a demo). A host without it stamps them as it likes."""
+
+    def use_clock(self, clock: Callable[[], dt.datetime]) -> None:
+        """Stamp the rows written from now on with ``clock()``, the current UTC time by the
+        services' clock (``ServiceContext.clock``, read at each call)."""
+
+
 #: Members a host may leave out, each with the interface it follows when it has it.
 OPTIONAL_MEMBERS: Mapping[str, type] = {
     "default_mail_sender": DefaultMailSender,
+    "use_clock": UsesServiceClock,
 }
 
 #: The interface of each of ``HostAdapter``'s parts (``storefront`` may also be None).

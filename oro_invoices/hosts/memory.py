@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import itertools
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -33,6 +33,7 @@ from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, OrderTab, PayHook
 from oro_invoices.domain.invoice import Address
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.features import entry_visible
+from oro_invoices.persistence.clock import machine_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.hosts.memory_pages import MemoryPageClient
@@ -289,6 +290,13 @@ class MemoryHost:
         self.urls = MemoryUrls(base_url)
         self.layout = MemoryLayout()
         self._ids = itertools.count(1)
+        #: The time orders are placed at: the services' clock once they hand it over
+        #: (``use_clock``), else the machine's.
+        self.clock: Callable[[], dt.datetime] = machine_now
+
+    def use_clock(self, clock: Callable[[], dt.datetime]) -> None:
+        """Place new orders at the services' ``clock`` (``UsesServiceClock``)."""
+        self.clock = clock
 
     # -- the conformance kit's seeder -------------------------------------------------
     def seeder(self) -> MemoryHost:
@@ -325,7 +333,7 @@ class MemoryHost:
         order_id = next(self._ids)
         order = OrderSnapshot(order_id, identifier or f"SO-{order_id:04d}", organization_id,
                               currency, customer_id, customer_user_id, website_id, tuple(lines),
-                              bill_to, ship_to, dt.datetime.now(dt.UTC))
+                              bill_to, ship_to, self.clock())
         self.orders.items[order.id] = order
         return order
 

@@ -99,7 +99,7 @@ def complete_pdfs(addon: Addon) -> int:
 
 def payment_reminders(addon: Addon) -> int:
     """The periodic slot of the payment reminders (``services.reminders.send_todays_reminders``,
-    which queues each due step once, each organization on its own today): how many were queued.
+    which queues each due step once, each invoice on its today in its time zone): how many were queued.
     The outbox sweep delivers them."""
     from oro_invoices.services.reminders import send_todays_reminders
     reports = send_todays_reminders(addon.invoices, addon.mail, actor="reminders")

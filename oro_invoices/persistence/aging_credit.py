@@ -46,7 +46,7 @@ class CreditRow:
 
 
 def credit_rows(session: Session, *, within: InvoiceFilter, on: dt.date | None = None,
-                zone: dt.tzinfo = dt.UTC) -> list[CreditRow]:
+                zone: dt.tzinfo) -> list[CreditRow]:
     """The credit above zero of the customers ``within`` selects: now, or (``on``) at the end of
     that day in ``zone`` (its organization's time zone), each entry counted on the day of its
     money; in no set order."""
@@ -75,9 +75,9 @@ def _credit_on(day: dt.date, conditions: list[ColumnElement[bool]], zone: dt.tzi
     reversal = tx.data["reverses"].as_integer().is_not(None)
     counts = case(
         (and_(entry.kind == EntryKind.CREDIT_NOTE.value, note.invoice_date.is_not(None)), note.invoice_date < since),
-        (and_(reversal, undone.id.is_not(None)), counts_before(undone, since, zone)),
-        (tx.id.is_not(None), counts_before(tx, since, zone)),
-        else_=entry.created_at < midnight(since, zone))
+        (and_(reversal, undone.id.is_not(None)), counts_before(undone, since, zone=zone)),
+        (tx.id.is_not(None), counts_before(tx, since, zone=zone)),
+        else_=entry.created_at < midnight(since, zone=zone))
     total = func.sum(entry.amount)
     return (select(entry.organization_id, entry.customer_id, entry.currency, total).select_from(entry)
             .outerjoin(tx, tx.id == entry.transaction_id).outerjoin(undone, undone.id == tx.parent_id)

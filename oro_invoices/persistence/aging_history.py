@@ -90,7 +90,7 @@ def _key(organization_id: int | None, customer_id: int | None, name: str, curren
 
 
 def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter,
-                  zone: dt.tzinfo = dt.UTC) -> list[AgingRow]:
+                  zone: dt.tzinfo) -> list[AgingRow]:
     """The aging at the end of ``day`` in ``zone`` (its organization's time zone) of the invoices
     ``within`` selects, as ``aging_rows`` gives today's: one row per organization, customer and
     currency, in no set order."""
@@ -115,7 +115,7 @@ def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter,
 
 
 def open_items_on(session: Session, *, day: dt.date, within: InvoiceFilter, limit: int = ITEMS_MAX,
-                  zone: dt.tzinfo = dt.UTC) -> tuple[list[OpenItemRow], int]:
+                  zone: dt.tzinfo) -> tuple[list[OpenItemRow], int]:
     """``statement.open_items`` at the end of ``day`` in ``zone``: today's open invoices dated up to it,
     each invoice with facts after it (``changed_invoices``) as it was then instead; at most
     ``limit`` of them in the statement's order, and how many there are in all."""
@@ -157,13 +157,13 @@ def _add(lines: dict[_Key, list[int]], key: _Key, bucket: int, amount: int, held
 
 
 def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter,
-                     zone: dt.tzinfo = dt.UTC) -> list[ChangedInvoice]:
+                     zone: dt.tzinfo) -> list[ChangedInvoice]:
     """Each posted invoice ``within`` selects (``aging.NOT_READ`` not read) dated up to ``day``
     with a transaction recorded, a credit note dated or its status set from outside after it, as
     it is now and as it was at the end of ``day`` in ``zone`` (its organization's time zone);
     ``open_now`` is whether the aging of today's open invoices dated up to ``day`` counts it
     (``aging_rows``)."""
-    after = midnight(day + dt.timedelta(days=1), zone)
+    after = midnight(day + dt.timedelta(days=1), zone=zone)
     notes = select(Invoice.credited_invoice_id).where(Invoice.document_type == "credit_note",
                                                       Invoice.status == "posted", Invoice.invoice_date > day,
                                                       Invoice.credited_invoice_id.is_not(None))
@@ -187,7 +187,7 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter,
                Invoice.invoice_date <= day, Invoice.due_date.is_not(None)), rest).order_by(Invoice.id)
     rows = session.execute(stmt).all()
     settled_on = set_on(session, {row.id: row.payment_status for row in rows
-                                  if row.forced and row.payment_status in SETTLING}, zone)
+                                  if row.forced and row.payment_status in SETTLING}, zone=zone)
     found: list[ChangedInvoice] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
@@ -223,7 +223,7 @@ def _facts_on(session: Session, day: dt.date, ids: list[int],
     as the status reads them."""
     rows = session.execute(select(PaymentTransaction).where(PaymentTransaction.invoice_id.in_(ids))).scalars()
     facts: dict[int, list[statuses.TransactionFacts]] = {}
-    for row, on in counted(rows, zone):
+    for row, on in counted(rows, zone=zone):
         if on <= day:
             # reversals and what they reversed are not ``counted``: as if neither was recorded
             facts.setdefault(row.invoice_id, []).append(views.facts(

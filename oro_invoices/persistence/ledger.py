@@ -96,7 +96,7 @@ class LedgerEntry:
 
 
 def customer_entries(session: Session, *, organization_id: int, customer_id: int, until: dt.date,
-                     currency: str | None = None, zone: dt.tzinfo = dt.UTC) -> list[LedgerEntry]:
+                     currency: str | None = None, zone: dt.tzinfo) -> list[LedgerEntry]:
     """The entries of ``customer_id`` (of ``organization_id``; in ``currency``, else every one) dated
     up to ``until``, in date order (a day's invoices first, then its credit notes, payments and
     refunds)."""
@@ -115,7 +115,7 @@ class Ledger:
 
 
 def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date,
-                   zone: dt.tzinfo = dt.UTC) -> list[LedgerEntry]:
+                   zone: dt.tzinfo) -> list[LedgerEntry]:
     """The entries of the posted invoices and credit notes ``within`` selects (its organization,
     customers, customer user, websites, currency; what concerns payment status, overdue and
     dates is not read), and of their payments and refunds, dated up to ``until``, in date order."""
@@ -123,7 +123,7 @@ def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date,
 
 
 def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | None, until: dt.date,
-                  zone: dt.tzinfo = dt.UTC) -> Ledger:
+                  zone: dt.tzinfo) -> Ledger:
     """``entries_within`` from ``since`` (None: from the first) to ``until``, with what the entries
     before ``since`` add up to per currency: the invoices' and credit notes' from the rows read
     for the period, the payments' and refunds' summed by the database (only the period's are
@@ -220,7 +220,7 @@ def _given_back(session: Session, documents: dict[int, tuple[str, str, str]], zo
             amount = to_minor(Decimal(str(data.get("refund_amount") or 0)), code)
             note_id = data.get("credit_note_id")
             if amount > 0 and isinstance(note_id, int):
-                entries.append(LedgerEntry(day_in(created_at, zone), GIVEN_BACK, note_id,
+                entries.append(LedgerEntry(day_in(created_at, zone=zone), GIVEN_BACK, note_id,
                                            str(data.get("credit_note_number") or f"#{note_id}"), code, amount,
                                            customer_name=name))
     return entries
@@ -234,7 +234,7 @@ def _paid_out(session: Session, organization_id: int, customer_ids: Iterable[int
                                         CreditEntryRow.kind == EntryKind.PAID_OUT.value)
     if currency is not None:
         stmt = stmt.where(CreditEntryRow.currency == currency)
-    return [LedgerEntry(day_in(row.created_at, zone), PAID_OUT, None, "", row.currency, -row.amount,
+    return [LedgerEntry(day_in(row.created_at, zone=zone), PAID_OUT, None, "", row.currency, -row.amount,
                         reference=row.reference) for row in session.execute(stmt).scalars()]
 
 
@@ -259,7 +259,7 @@ def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]], 
             PaymentTransaction.invoice_id.in_(chunk), PaymentTransaction.method == CREDIT_METHOD,
             PaymentTransaction.successful.is_(True), PaymentTransaction.action.in_(("charge", "refund")))).scalars())
     entries = []
-    for row, on in counted(applications, zone):
+    for row, on in counted(applications, zone=zone):
         if row.action == "charge":
             number, code, name = documents[row.invoice_id]
             entries.append(LedgerEntry(on, CREDIT_APPLIED, row.invoice_id, number, code, -int(row.amount),
@@ -279,7 +279,7 @@ def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]], 
         if dated is not None:
             on = dated
         else:
-            on = counts_on(tx, zone) if tx is not None else day_in(entry.created_at, zone)
+            on = counts_on(tx, zone=zone) if tx is not None else day_in(entry.created_at, zone=zone)
         assert entry.invoice_id is not None                 # read by the invoices it names
         _number, code, name = documents[entry.invoice_id]
         # a credit note's money: the credit note, where the view shows it (it names the invoice's user)
@@ -302,7 +302,7 @@ def _reversed(session: Session, payment_ids: list[int]) -> list[int]:
 
 
 def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date, *,
-           since: dt.date | None = None, zone: dt.tzinfo = dt.UTC) -> list[LedgerEntry]:
+           since: dt.date | None = None, zone: dt.tzinfo) -> list[LedgerEntry]:
     """The payments and refunds of ``documents`` (id → number, currency, customer name) up to
     ``until``; from ``since``, only those recorded since then are read (each counts on a day no
     later than it was recorded)."""
@@ -313,10 +313,10 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
             PaymentTransaction.invoice_id.in_(ids[start:start + 500]), PaymentTransaction.successful.is_(True),
             PaymentTransaction.action.in_((*_PAID, "refund")), PaymentTransaction.method != CREDIT_METHOD)
         if since is not None:
-            stmt = stmt.where(PaymentTransaction.created_at >= midnight(since, zone))
+            stmt = stmt.where(PaymentTransaction.created_at >= midnight(since, zone=zone))
         rows.extend(session.execute(stmt).scalars())
     entries = []
-    for row, on in counted(rows, zone):
+    for row, on in counted(rows, zone=zone):
         if on > until:
             continue
         view = transaction(row)
@@ -342,22 +342,22 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: 
     stmt = apply_filter(
         select(Invoice.currency, func.sum(signed)).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
         .where(tx.successful.is_(True), tx.action.in_((*_PAID, "refund")), tx.method != CREDIT_METHOD,
-               or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before(tx, since, zone))
+               or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before(tx, since, zone=zone))
         .group_by(Invoice.currency), shape)
     return {code: int(amount) for code, amount in session.execute(stmt) if amount}
 
 
-def counts_before(tx: type[PaymentTransaction] | Any, since: dt.date, zone: dt.tzinfo = dt.UTC) -> ColumnElement[bool]:
+def counts_before(tx: type[PaymentTransaction] | Any, since: dt.date, *, zone: dt.tzinfo) -> ColumnElement[bool]:
     """Whether the transaction ``tx`` (the table or an alias of it) counts on a day before
     ``since``, by ``counted``'s day: the day received of a payment recorded by hand, else the
     day it was recorded in ``zone``."""
     received = tx.data["received_on"].as_string()
     by_hand = tx.provider_reference.startswith(BY_HAND_PREFIX, autoescape=True)
     return case((and_(by_hand, received.is_not(None)), received < since.isoformat()),
-                else_=tx.created_at < midnight(since, zone))
+                else_=tx.created_at < midnight(since, zone=zone))
 
 
-def midnight(day: dt.date, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
+def midnight(day: dt.date, *, zone: dt.tzinfo) -> dt.datetime:
     """The first moment of ``day`` in ``zone``, in UTC."""
     return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
 
@@ -365,12 +365,12 @@ def midnight(day: dt.date, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
 def _settled_on(session: Session, settled: dict[int, LedgerEntry], zone: dt.tzinfo) -> dict[int, LedgerEntry]:
     """``settled`` (by invoice id) each on the day its status was set from outside (``set_on``),
     else on its invoice's date (set when it was imported)."""
-    days = set_on(session, {invoice_id: entry.status for invoice_id, entry in settled.items()}, zone)
+    days = set_on(session, {invoice_id: entry.status for invoice_id, entry in settled.items()}, zone=zone)
     return {invoice_id: replace(entry, on=days[invoice_id]) if invoice_id in days else entry
             for invoice_id, entry in settled.items()}
 
 
-def set_on(session: Session, statuses: dict[int, str], zone: dt.tzinfo = dt.UTC) -> dict[int, dt.date]:
+def set_on(session: Session, statuses: dict[int, str], *, zone: dt.tzinfo) -> dict[int, dt.date]:
     """The day (in ``zone``) each invoice's payment status was last set from outside to the one ``statuses``
     gives (by invoice id), as its activity says; an invoice imported with it has none."""
     days: dict[int, dt.date] = {}
@@ -381,12 +381,12 @@ def set_on(session: Session, statuses: dict[int, str], zone: dt.tzinfo = dt.UTC)
             .order_by(Activity.id)).all()
         for invoice_id, data, created_at in rows:
             if isinstance(data, dict) and data.get("forced") is True and data.get("new") == statuses[invoice_id]:
-                days[invoice_id] = day_in(created_at, zone)                  # the last one wins
+                days[invoice_id] = day_in(created_at, zone=zone)                  # the last one wins
     return days
 
 
-def counted(rows: Iterable[PaymentTransaction],
-            zone: dt.tzinfo = dt.UTC) -> Iterator[tuple[PaymentTransaction, dt.date]]:
+def counted(rows: Iterable[PaymentTransaction], *,
+            zone: dt.tzinfo) -> Iterator[tuple[PaymentTransaction, dt.date]]:
     """Each of ``rows`` that moved money or may (all but a payment reversed in error and its
     reversal, which must both be among ``rows``), with the day it counts on: the day received,
     as an admin recorded it by hand, else the day it was recorded in ``zone``."""
@@ -395,15 +395,15 @@ def counted(rows: Iterable[PaymentTransaction],
     for row in rows:
         if row.id in reversed_ids or (row.action == "refund" and is_reversal(row.data)):
             continue
-        yield row, counts_on(row, zone)
+        yield row, counts_on(row, zone=zone)
 
 
-def counts_on(row: PaymentTransaction, zone: dt.tzinfo = dt.UTC) -> dt.date:
+def counts_on(row: PaymentTransaction, *, zone: dt.tzinfo) -> dt.date:
     """The day the transaction ``row`` counts on: the day received, as an admin recorded it by
     hand, else the day it was recorded in ``zone`` (``counts_before`` is the same rule in SQL)."""
-    return transaction(row).received_on or day_in(row.created_at, zone)
+    return transaction(row).received_on or day_in(row.created_at, zone=zone)
 
 
-def day_in(moment: dt.datetime, zone: dt.tzinfo = dt.UTC) -> dt.date:
+def day_in(moment: dt.datetime, *, zone: dt.tzinfo) -> dt.date:
     """The day a stored time is in ``zone`` (SQLite gives it back without its zone: UTC)."""
     return (moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)).astimezone(zone).date()

@@ -29,6 +29,7 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, Valida
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
+from oro_invoices.domain.overdue import local_today
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.aging import AgingRow, aging_customers, aging_rows
 from oro_invoices.persistence.aging_credit import CreditRow, credit_rows
@@ -203,18 +204,18 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
     a caller reading the totals only). With ``names``, ``within.customer_name_prefix`` keeps the
     customers whose name as the report shows it (the host's, else their invoices') starts with it."""
     check_currency(within.currency)
-    now = ctx.today(within)
+    zone = ctx.time_zone(within)
+    now = local_today(ctx.clock(), zone)
     as_of = check_as_of(today, now) or now
     prefix = within.customer_name_prefix if names and ctx.host is not None else None
     if prefix:  # the invoices' names may not be the host's: every customer is read, then named
         within = replace(within, customer_name_prefix=None)
     with ctx.db.session() as s:
         if as_of < now:
-            zone = ctx.time_zone(within)
             credits = credit_rows(s, within=within, on=as_of, zone=zone) if credit else []
             rows = aging_rows_on(s, day=as_of, within=within, zone=zone)
         else:
-            credits = credit_rows(s, within=within) if credit else []
+            credits = credit_rows(s, within=within, zone=zone) if credit else []
             rows = aging_rows(s, today=as_of, within=within)
     host_names = _host_names(ctx, rows, credits) if names else None
     if prefix and host_names is not None:
@@ -231,12 +232,13 @@ def customer_names(ctx: ServiceContext, within: InvoiceFilter, prefix: str, *, t
     credit. Nothing is summed: the suggestions of a Customer field, asked for while typing.
     ``ValidationError`` as ``read_report``'s."""
     check_currency(within.currency)
-    now = ctx.today(within)
+    zone = ctx.time_zone(within)
+    now = local_today(ctx.clock(), zone)
     as_of = check_as_of(today, now) or now
     within = replace(within, customer_name_prefix=None)
     with ctx.db.session() as s:
         customers = aging_customers(s, within=within, on=as_of if as_of < now else None)
-        credits = credit_rows(s, within=within, on=as_of if as_of < now else None)
+        credits = credit_rows(s, within=within, on=as_of if as_of < now else None, zone=zone)
     ids = {customer_id for customer_id, _name in customers if customer_id is not None} | {
         c.customer_id for c in credits}
     host = ({i: ref.name for i, ref in customers_of(ctx.host.customers, ids).items() if ref.name}

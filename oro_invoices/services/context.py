@@ -18,7 +18,7 @@ from pluggy import PluginManager
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from oro_invoices.adapters.base import HostAdapter
+from oro_invoices.adapters.base import HostAdapter, UsesServiceClock
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.documents.storage import Storage
 from oro_invoices.domain.errors import NotFound, UsageError
@@ -202,7 +202,8 @@ class ServiceContext:
     :param renderer: renders PDFs, or None.
     :param payment_url: builds the guest payment link of an invoice; None gives none.
     :param host: the host adapter, used to check customers and fill in names; or None.
-    :param clock: returns the current UTC time; ``db``'s records are stamped with it too.
+    :param clock: returns the current UTC time; ``db``'s records are stamped with it too, and so
+        are the host's own rows where it takes the clock (``UsesServiceClock``).
     :param jobs: where background work goes (``services.jobs``); ``InlineJobs`` by default.
     """
 
@@ -222,6 +223,8 @@ class ServiceContext:
         self.host = host
         self.clock = clock
         db.clock = lambda: self.clock()  # the records are stamped with it (``persistence.clock``)
+        if isinstance(host, UsesServiceClock):  # and the host's own rows (the kit's orders …)
+            host.use_clock(lambda: self.clock())
         self.jobs: JobQueue = jobs if jobs is not None else InlineJobs()
         #: The mail service composed beside these services (``composition.build_addon`` sets it),
         #: found by an entry point given none (``composition.mail_for``); None: not composed.

@@ -2,7 +2,7 @@
 
     from oro_invoices.services.reminders import send_todays_reminders
     for report in send_todays_reminders(addon.invoices, addon.mail):   # a daily job, or the CLI
-        print(report.summary())                     # one line per day of the organizations read
+        print(report.summary())                     # one line per day the invoices were judged on
 
 What is sent (see docs/reminders.md):
 
@@ -112,6 +112,9 @@ class ReminderReport:
 
     today: dt.date
     dry_run: bool = False
+    #: The (organization, website) pairs whose invoices were judged on ``today`` (website None:
+    #: invoices of no website).
+    judged: set[tuple[int, int | None]] = field(default_factory=set)
     queued: list[Reminder] = field(default_factory=list)
     #: Steps another run queued first (between this run's read and its write).
     already_sent: int = 0
@@ -193,33 +196,40 @@ class PaymentReminders:
         """Queue every reminder due on ``today`` and report what happened, in one report. Without
         ``today``, each invoice's reminders are judged on today in its time zone
         (``InvoiceService.today``: the ``oro_invoices.timezone`` of its organization and website),
-        as its page and emails judge it overdue; the report then names today in the time zone of
-        ``organization_id`` (of every organization: the global ``oro_invoices.timezone``;
-        ``run_todays`` reports each organization on its own today).
+        as its page and emails judge it overdue; the report then names the day the invoices were
+        judged on when that was one day, else today in the time zone of ``organization_id`` (of
+        every organization: the global ``oro_invoices.timezone``; ``run_todays`` makes one report
+        per day judged on).
 
         :param dry_run: only list what would be queued; nothing is written.
         :param organization_id: only this organization's invoices.
         """
         report = ReminderReport(today=today or organization_today(self.invoices, organization_id), dry_run=dry_run)
-        report.off = self._run(today, dry_run, actor, organization_id, lambda organization: report)
+        judged_on: set[dt.date] = set()
+
+        def report_of(day: dt.date) -> ReminderReport:
+            judged_on.add(day)
+            return report
+
+        report.off = self._run(today, dry_run, actor, organization_id, report_of)
+        if today is None and len(judged_on) == 1:
+            report.today = judged_on.pop()
         return report
 
     def run_todays(self, *, dry_run: bool = False, actor: str = DEFAULT_ACTOR,
                    organization_id: int | None = None) -> list[ReminderReport]:
-        """``run`` on each invoice's today, reported by day: each organization read (``organization_id``
-        only, when given) in the report of its own today, in its time zone (the
-        ``oro_invoices.timezone`` at organization scope): at 23:30 UTC on November 30th a Tokyo
-        organization's reminders are in the report of December 1st, a UTC one's of November 30th.
-        Reports in day order; when no invoice was read, one report of today in ``organization_id``'s
-        zone (the global one for every organization)."""
+        """``run`` on each invoice's today, one report per day judged on: the invoices of each
+        organization and website read (``organization_id``'s only, when given) are judged on today in
+        their time zone (the ``oro_invoices.timezone`` of their organization and website) and are in
+        the report of that day (``ReminderReport.judged`` names them): at 23:30 UTC on November 30th
+        the reminders of a Tokyo organization, or of its website in Tokyo, are in the report of
+        December 1st, those of a UTC one in the report of November 30th. Reports in day order; when
+        no invoice was read, one report of today in ``organization_id``'s zone (the global one for
+        every organization)."""
         days: dict[dt.date, ReminderReport] = {}
-        by_organization: dict[int, ReminderReport] = {}
 
-        def report_of(organization: int) -> ReminderReport:
-            if organization not in by_organization:
-                day = organization_today(self.invoices, organization)
-                by_organization[organization] = days.setdefault(day, ReminderReport(today=day, dry_run=dry_run))
-            return by_organization[organization]
+        def report_of(day: dt.date) -> ReminderReport:
+            return days.setdefault(day, ReminderReport(today=day, dry_run=dry_run))
 
         off = self._run(None, dry_run, actor, organization_id, report_of)
         if not days:
@@ -227,9 +237,9 @@ class PaymentReminders:
         return [days[day] for day in sorted(days)]
 
     def _run(self, given: dt.date | None, dry_run: bool, actor: str, organization_id: int | None,
-             report_of: Callable[[int], ReminderReport]) -> str:
-        """Queue what is due on ``given`` (None: each invoice's today), each organization's
-        reminders, opt-outs and problems in ``report_of(organization)``. Returns why no invoice
+             report_of: Callable[[dt.date], ReminderReport]) -> str:
+        """Queue what is due on ``given`` (None: each invoice's today), the reminders, opt-outs and
+        problems of the invoices judged on a day in ``report_of(day)``. Returns why no invoice
         was read (a setting off in every scope), else ""."""
         # no time zone is more than a day ahead of UTC: the invoices due by then are read
         reach = self.reach(given or local_today(self.invoices.clock()) + dt.timedelta(days=1))
@@ -249,11 +259,11 @@ class PaymentReminders:
             for candidate in batch:
                 scope = (candidate.organization_id, candidate.website_id)
                 if scope not in schedules:
-                    report_of(scope[0])          # an organization read has its day's report
                     schedules[scope] = self._steps(*scope) if self.invoices.setting(
                         "oro_invoices.enabled", organization_id=scope[0], website_id=scope[1]) else ()
                     days[scope] = given or self.invoices.today(ScopeContext(organization_id=scope[0],
                                                                             website_id=scope[1]))
+                    report_of(days[scope]).judged.add(scope)    # a day judged on has its report
                 if latest_due_step(schedules[scope], candidate.due_date, days[scope]) is None:
                     continue
                 website_on = enabled((*scope, None))
@@ -269,7 +279,7 @@ class PaymentReminders:
                 step = step_to_send(schedule, candidate.due_date, day, sent.get(candidate.invoice_id, ()))
                 if step is None:
                     continue
-                report = report_of(candidate.organization_id)
+                report = report_of(day)
                 if not customer_on:
                     assert candidate.customer_id is not None
                     report.opted_out.add((candidate.organization_id, candidate.customer_id))
@@ -451,10 +461,11 @@ def send_due_reminders(invoices: InvoiceService, mail: MailService, *, today: dt
 
 def send_todays_reminders(invoices: InvoiceService, mail: MailService, *, dry_run: bool = False,
                           actor: str = DEFAULT_ACTOR, organization_id: int | None = None) -> list[ReminderReport]:
-    """Queue every payment reminder due on each invoice's today, reported by day: each
-    organization in the report of its own today, in its time zone (``PaymentReminders.run_todays``):
-    one report per day, days in order.
+    """Queue every payment reminder due on each invoice's today, reported by day: the invoices of
+    each organization and website in the report of the day they were judged on, today in their
+    time zone (``PaymentReminders.run_todays``): one report per day, days in order.
 
-    :param organization_id: only this organization's invoices (one report, of its today).
+    :param organization_id: only this organization's invoices (one report per day judged on:
+        two when one of its websites is in a zone on another date).
     """
     return PaymentReminders(invoices, mail).run_todays(dry_run=dry_run, actor=actor, organization_id=organization_id)

@@ -73,3 +73,16 @@ def test_with_a_fixed_clock_a_note_and_its_activity_entry_show_the_clock_time(sh
     assert "Mar 4, 2031, 5:06 AM" in note
     assert re.search(r"Call the buyer back .{0,40}Mar 4, 2031, 5:06 AM", activity)
     assert activity.count("2031") == 1
+
+
+def test_with_a_fixed_clock_an_order_the_shop_writes_is_placed_on_the_services_day(shop, admin, monkeypatch):
+    """The shop stamps its own new rows (an order the kit's seeder adds) with the services' clock,
+    not the machine's: on a fixed clock the Orders list shows the day the add-on judges on."""
+    app, _ = shop
+    service = app.extensions["oro_invoices"].service
+    host = app.extensions["oro_reference_host"]
+    monkeypatch.setattr(service.context, "clock", lambda: dt.datetime(2031, 4, 1, 9, 0, tzinfo=dt.UTC))
+    host.add_order(identifier="SO-CLOCKED", currency="EUR", organization_id=1)
+    rows = re.findall(r"<tr>(.*?)</tr>", admin.get("/admin/orders").get_data(as_text=True), re.S)
+    [row] = [text_of(row) for row in rows if "SO-CLOCKED" in row]
+    assert "Apr 1, 2031" in row

@@ -47,9 +47,9 @@ def test_a_customers_entries_in_date_order(db):
                                             "parent_id": paid.id})
     credit = service.create_credit_note(second, {"full": True, "reason": "Returned"}, actor="admin").credit_note
     with db.session() as s:
-        entries = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1))
-        early = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2026, 11, 20), currency="USD")
-        euros = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1), currency="EUR")
+        entries = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1), zone=dt.UTC)
+        early = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2026, 11, 20), currency="USD", zone=dt.UTC)
+        euros = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1), currency="EUR", zone=dt.UTC)
     today = refund.created_at.date()
     assert [(e.on, e.kind, e.invoice_id, e.amount) for e in entries] == sorted([
         (dt.date(2026, 10, 31), INVOICE, first, 10000),
@@ -80,8 +80,8 @@ def test_an_invoice_settled_outside_is_an_entry_for_what_it_still_owed_on_the_da
     service.force_payment_status(released, None, actor="erp")                # recalculated again: owed
     today = dt.datetime.now(dt.UTC).date()                                  # the day each was set
     with db.session() as s:
-        entries = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1))
-        before = customer_entries(s, organization_id=1, customer_id=10, until=today - dt.timedelta(days=1))
+        entries = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1), zone=dt.UTC)
+        before = customer_entries(s, organization_id=1, customer_id=10, until=today - dt.timedelta(days=1), zone=dt.UTC)
     settled = [(e.on, e.invoice_id, e.amount, e.status) for e in entries if e.kind == SETTLED]
     assert settled == [(dt.date(2026, 9, 15), imported.id, -6000, "paid_in_full"),       # imported: its date
                        (today, erp_paid, -7000, "paid_in_full"),                          # what was still owed
@@ -122,11 +122,11 @@ def test_a_period_opens_with_what_every_entry_before_it_adds_up_to(db):
     within = InvoiceFilter(organization_id=1, customer_id=10)
     until = dt.date(2099, 1, 1)
     with db.session() as s:
-        whole = entries_within(s, within, until=until)
+        whole = entries_within(s, within, until=until, zone=dt.UTC)
         assert {e.kind for e in whole} == {INVOICE, CREDIT_NOTE, PAYMENT, REFUND, SETTLED}
         days = sorted({e.on for e in whole} | {e.on + dt.timedelta(days=1) for e in whole})
         for since in [dt.date(2026, 8, 1), *days]:
-            ledger = ledger_within(s, within, since=since, until=until)
+            ledger = ledger_within(s, within, since=since, until=until, zone=dt.UTC)
             before: dict[str, int] = {}
             for e in whole:
                 if e.on < since:
@@ -151,7 +151,7 @@ def test_money_given_back_outside_is_an_entry_and_the_customers_credit_is_its_ba
     service.apply_credit(third, actor="admin")                                     # 20.00 of the 30.00
     service.pay_out_credit(10, organization_id=1, currency="USD", amount="10.00", reference="TRF 7", actor="admin")
     with db.session() as s:
-        entries = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1))
+        entries = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1), zone=dt.UTC)
     kinds = [(e.kind, e.invoice_id, e.amount) for e in entries]
     assert (PAYMENT, first, -13000) in kinds and (GIVEN_BACK, note.id, 5000) in kinds
     assert (PAID_OUT, None, 1000) in kinds
@@ -188,8 +188,8 @@ def test_one_users_invoices_show_what_went_into_the_customers_credit_and_what_it
     service.reverse_received_payment(third, undone.id, reason="Too much", actor="admin")
     with db.session() as s:
         entries = entries_within(s, InvoiceFilter(organization_id=1, customer_id=10, customer_user_id=100),
-                                 until=dt.date(2099, 1, 1))
-        whole = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1))
+                                 until=dt.date(2099, 1, 1), zone=dt.UTC)
+        whole = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1), zone=dt.UTC)
     credit = (CREDIT_KEPT, CREDIT_TAKEN_BACK, CREDIT_APPLIED)
     moves = [(e.kind, e.invoice_id, e.amount) for e in entries if e.kind in credit]
     assert sorted(moves) == sorted([(CREDIT_KEPT, first, 3000), (CREDIT_KEPT, note.id, 5000),
@@ -214,7 +214,7 @@ def test_a_refund_of_a_payment_whose_surplus_was_kept_takes_it_back_in_one_users
                                    "parent_id": paid.id})
     with db.session() as s:
         entries = entries_within(s, InvoiceFilter(organization_id=1, customer_id=10, customer_user_id=100),
-                                 until=dt.date(2099, 1, 1))
+                                 until=dt.date(2099, 1, 1), zone=dt.UTC)
     assert [(e.kind, e.amount) for e in entries] == [(INVOICE, 10000), (PAYMENT, -13000), (CREDIT_KEPT, 3000),
                                                      (REFUND, 3000), (CREDIT_TAKEN_BACK, -3000)]
     assert sum(e.amount for e in entries) == 0 and service.get(first).amount_due == 0
@@ -238,7 +238,7 @@ def test_a_surplus_taken_back_follows_the_refund_that_took_it_among_the_days_ref
                                             "parent_id": parent})
     with db.session() as s:
         entries = entries_within(s, InvoiceFilter(organization_id=1, customer_id=10, customer_user_id=100),
-                                 until=dt.date(2099, 1, 1))
+                                 until=dt.date(2099, 1, 1), zone=dt.UTC)
     day = [(e.kind, e.invoice_id, e.amount) for e in entries if e.kind in (REFUND, CREDIT_TAKEN_BACK)]
     assert day == [(REFUND, first, 11000), (CREDIT_TAKEN_BACK, first, -1000), (REFUND, second, 300),
                    (REFUND, second, 700)]

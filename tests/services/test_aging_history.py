@@ -132,7 +132,7 @@ def test_on_days_nothing_changed_after_it_is_todays_aging_judged_then(service, c
     within = InvoiceFilter(organization_id=1)
     with db.session() as s:
         for day in (dt.date(2027, 3, 31), dt.date(2027, 4, 10)):
-            then, now = aging_rows_on(s, day=day, within=within), aging_rows(s, today=day, within=within)
+            then, now = aging_rows_on(s, day=day, within=within, zone=dt.UTC), aging_rows(s, today=day, within=within)
             assert sorted(then, key=repr) == sorted(now, key=repr)
 
 
@@ -164,7 +164,7 @@ def test_a_statement_on_a_month_end_lists_what_was_open_then_for_what_it_owed_th
     assert section.aging.amounts == line.amounts
     with db.session() as s:
         listed, count = open_items_on(s, day=MONTH_END, within=InvoiceFilter(organization_id=1, customer_id=10),
-                                      limit=1)
+                                      limit=1, zone=dt.UTC)
     assert ([row.invoice_id for row in listed], count) == ([ids["C"]], 4)       # the oldest due first, and how many
     now = service.customer_statement({"organization_id": 1, "customer_id": 10})
     assert [i.invoice_id for i in now.sections[0].items] == [ids["D"]]          # A paid, C credited since

@@ -1,7 +1,8 @@
 """The django-oscar host adapter (entry point ``oscar``): every part over Oscar's models."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -29,6 +30,7 @@ from oro_invoices.adapters.oscar.parts import (
     OscarOrderView,
     OscarStorefront,
 )
+from oro_invoices.persistence.clock import machine_now
 from oro_invoices.web.crumbs import lift_crumbs
 from oro_invoices.web.current import current_request
 from oro_invoices.web.mounting import MountedRoute, check_prefixes, mounted_routes
@@ -138,6 +140,9 @@ class OscarHost:
                                  option("SETTINGS_PATH", "/dashboard/invoice-settings")))
         self.urls = OscarUrls(areas)
         self.layout = OscarLayout(self)
+        #: The time the conformance kit's orders are placed at: the services' clock once they
+        #: hand it over (``use_clock``), else the machine's.
+        self.clock: Callable[[], dt.datetime] = machine_now
 
     def scope_of(self, user: CurrentUser) -> ScopeContext:
         """Where a user's menus are decided: the organization, and the customer for buyers."""
@@ -147,6 +152,10 @@ class OscarHost:
             if customer is not None:
                 return ScopeContext(organization_id=customer.organization_id, customer_id=customer.id)
         return ScopeContext(organization_id=user.organization_id)
+
+    def use_clock(self, clock: Callable[[], dt.datetime]) -> None:
+        """Place the kit's orders at the services' ``clock`` (``UsesServiceClock``)."""
+        self.clock = clock
 
     def default_mail_sender(self) -> str | None:
         """The shop's own From address, as Oscar sends its emails from: ``OSCAR_FROM_EMAIL``,

@@ -8,7 +8,6 @@ each new host, so every host starts from the same empty shop.
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import hashlib
 import itertools
 import os
@@ -197,7 +196,7 @@ class KitSeeder:
             billing_address=_oscar_address(get_model("order", "BillingAddress"), bill_to, self.db),
             shipping_address=_oscar_address(get_model("order", "ShippingAddress"), ship_to, self.db),
             total_incl_tax=Decimal("0"), total_excl_tax=Decimal("0"),
-            date_placed=dt.datetime.now(dt.UTC))
+            date_placed=self.host.clock())
         total_excl = total_incl = Decimal("0")
         for line in lines:
             excl = line.unit_price

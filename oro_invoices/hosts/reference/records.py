@@ -5,7 +5,7 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +18,7 @@ from oro_invoices.adapters.identity import PERMISSIONS
 from oro_invoices.domain.invoice import Address
 from oro_invoices.domain.limits import is_storable_text
 from oro_invoices.hosts.reference import models as m
+from oro_invoices.persistence.clock import machine_now
 from oro_invoices.persistence.engine import reading
 
 
@@ -69,6 +70,9 @@ class Records:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        #: The time new orders and API tokens are stamped with: the services' clock once they
+        #: hand it over (``ReferenceHost.use_clock``), else the machine's.
+        self.clock: Callable[[], dt.datetime] = machine_now
         _dummy_hash()  # made now, so that the first unknown login takes no longer than others
 
     def _insert(self, table: Table, **values: Any) -> int:
@@ -124,7 +128,7 @@ class Records:
                 organization_id=organization_id, website_id=website_id, customer_id=customer_id,
                 customer_user_id=customer_user_id, currency=currency, bill_to=_address(bill_to),
                 ship_to=_address(ship_to),
-                created_at=created_at or dt.datetime.now(dt.UTC))))
+                created_at=created_at or self.clock())))
             if not identifier:
                 c.execute(m.orders.update().where(m.orders.c.id == order_id)
                           .values(identifier=f"SO-{order_id:05d}"))
@@ -140,7 +144,7 @@ class Records:
         """A new API token for an admin user; only its hash is stored."""
         token = token or secrets.token_urlsafe(32)
         self._insert(m.api_tokens, token_hash=token_hash(token), name=name,
-                     admin_user_id=admin_user_id, created_at=dt.datetime.now(dt.UTC))
+                     admin_user_id=admin_user_id, created_at=self.clock())
         return token
 
     # -- lookups ---------------------------------------------------------------------

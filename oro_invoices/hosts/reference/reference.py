@@ -6,6 +6,7 @@ its URLs are real routes), closed and deleted by ``close()``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import shutil
@@ -249,6 +250,11 @@ class ReferenceHost:
         self.throttle = LoginThrottle(engine)
         self.layout = ReferenceLayout(self)
         self._cleanup: list[str] = []
+
+    def use_clock(self, clock: Callable[[], dt.datetime]) -> None:
+        """Stamp the shop's new orders and API tokens with the services' ``clock``
+        (``UsesServiceClock``)."""
+        self.records.clock = clock
 
     def _configured_base_url(self) -> str | None:
         value: str | None = Settings(self.config).value(STOREFRONT_BASE_URL) or None

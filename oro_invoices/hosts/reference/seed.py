@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
 from oro_invoices.adapters.identity import PERMISSIONS
 from oro_invoices.domain.invoice import Address
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.integration.config import Settings
 
@@ -73,7 +72,7 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
     host: ReferenceHost = app.extensions["oro_reference_host"]
     service: InvoiceService = app.extensions["oro_invoices"].service
     rec = host.records
-    today = today or local_today(service.clock())   # the UTC date, as the add-on judges every day
+    today = today or service.today()   # the services' clock in the global oro_invoices.timezone (UTC unless set)
 
     org1 = rec.add_organization("Northwind Supply GmbH")
     org2 = rec.add_organization("Sakura Trading K.K.")

@@ -26,7 +26,6 @@ from oro_invoices.domain.invoice import (
     SellerInfo,
     TaxLine,
 )
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.formatting import Formatter
 from oro_invoices.i18n import N_
@@ -82,13 +81,13 @@ def _sample_invoice(today: dt.date, *, credit_note: bool = False, currency: str 
         credited_invoice=DocumentRef(id=2, number="INV-0001", date=today) if credit_note else None)
 
 
-def sample_context(seller: SellerInfo | None = None, today: dt.date | None = None, *,
-                   currency: str = "USD") -> dict[str, Any]:
+def sample_context(seller: SellerInfo | None = None, *, today: dt.date, currency: str = "USD") -> dict[str, Any]:
     """Every variable any of the add-on's templates reads, filled with a made-up invoice (and,
     for the statement, activity and aging templates, a made-up statement, account activity and
-    aging report), its amounts in ``currency``, dated ``today``: the caller's today by the add-on's
-    clock in its time zone (``InvoiceService.today``); without it, the UTC date by the machine's clock."""
-    today = today or local_today(dt.datetime.now(dt.UTC))
+    aging report), its amounts in ``currency``, dated ``today``: the scope's today by the add-on's
+    clock in its time zone (``InvoiceService.today(scope)``; an editor of templates every
+    organization shares: ``InvoiceService.today()``, the global ``oro_invoices.timezone``'s), as an
+    email sent now from that scope is dated."""
     invoice = _sample_invoice(today, currency=currency)
     return {
         "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(
@@ -180,9 +179,8 @@ def samples(name: str) -> tuple[tuple[str, str], ...]:
     return SAMPLES.get(name, (("", ""),))
 
 
-def _context_for(name: str, context: dict[str, Any] | None, sample: str = "",
-                 today: dt.date | None = None) -> dict[str, Any]:
-    base = context if context is not None else sample_context(today=today)
+def _context_for(name: str, base: dict[str, Any], sample: str = "") -> dict[str, Any]:
+    """``base`` (``sample_context``) as template ``name``'s ``sample`` reads it."""
     if name.startswith("credit_note"):
         return credit_note_sample(base)
     if name in (RECEIPT_TEMPLATE, REFUND_TEMPLATE):
@@ -191,23 +189,24 @@ def _context_for(name: str, context: dict[str, Any] | None, sample: str = "",
     return base
 
 
-def render_sample(name: str, subject: str, text: str, html: str, *, locale: str = "en_US",
-                  context: dict[str, Any] | None = None, sample: str = "") -> RenderedEmail:
+def render_sample(name: str, subject: str, text: str, html: str, *, context: dict[str, Any],
+                  locale: str = "en_US", sample: str = "") -> RenderedEmail:
     """The email template ``name`` rendered with its ``sample`` (one of ``samples(name)``, "" the
-    usual one; raises ``EmailTemplateError``)."""
+    usual one) of ``context`` (``sample_context``, of the editor's today); raises ``EmailTemplateError``."""
     renderer = TemplateRenderer(Formatter(locale).filters(), locale=locale)
     source = TemplateSource(name=name, subject=subject, text=text, html=html)
     return renderer.render(source, _context_for(name, context, sample))
 
 
-def check_template(name: str, subject: str, text: str, html: str, *,
-                   locale: str = "en_US", today: dt.date | None = None) -> dict[str, str]:
+def check_template(name: str, subject: str, text: str, html: str, *, today: dt.date,
+                   locale: str = "en_US") -> dict[str, str]:
     """What is wrong with each part of template ``name`` (``subject``/``text``/``html``), each a
     ``Message``; empty when every part compiles and renders each of its samples, dated ``today``
     (the editor's today by the add-on's clock in its time zone, as its preview is dated:
     ``sample_context``)."""
     renderer = TemplateRenderer(Formatter(locale).filters(), locale=locale)
-    contexts = [_context_for(name, None, sample, today) for sample, _ in samples(name)]
+    base = sample_context(today=today)
+    contexts = [_context_for(name, base, sample) for sample, _ in samples(name)]
     errors: dict[str, str] = {}
     for part, source in zip(PARTS, (subject, text, html)):
         only = TemplateSource(name=name, **{p: (source if p == part else "") for p in PARTS})

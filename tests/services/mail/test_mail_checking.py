@@ -5,7 +5,6 @@ import datetime as dt
 import re
 
 import pytest
-from support.days import local_date_not_utc, today
 
 from oro_invoices.services.mail.checking import (
     SEVERAL_INVOICES,
@@ -17,14 +16,17 @@ from oro_invoices.services.mail.checking import (
 from oro_invoices.services.mail.render import EmailTemplateError, default_names, load_default
 
 RECEIPT = "payment_receipt_template"
+#: the editor's today the samples are of (``InvoiceService.today()``)
+DAY = dt.date(2031, 4, 1)
+SAMPLE = sample_context(today=DAY)
 
 
 @pytest.mark.parametrize("name", default_names())
 def test_every_default_passes_and_renders_its_sample(name: str) -> None:
     source = load_default(name)
     assert source is not None
-    assert check_template(name, source.subject, source.text, source.html) == {}
-    rendered = render_sample(name, source.subject, source.text, source.html)
+    assert check_template(name, source.subject, source.text, source.html, today=DAY) == {}
+    rendered = render_sample(name, source.subject, source.text, source.html, context=SAMPLE)
     if name == "customer_statement_template":    # a customer's, of the sample's open invoices
         assert "Statement of account" in rendered.subject
         assert all("INV-0001" in body and "INV-0002" in body for body in (rendered.text, rendered.html))
@@ -45,7 +47,7 @@ def test_each_broken_part_is_named_with_what_is_wrong() -> None:
     errors = check_template("invoice_notification_template",
                             subject="{{ invoice.display_number|shout }}",
                             text="{% if invoice.amount_due %}Due",
-                            html="<p>{{ invoice.total_amount|money(invoice.currency) }}</p>")
+                            html="<p>{{ invoice.total_amount|money(invoice.currency) }}</p>", today=DAY)
     assert errors == {
         "subject": "Email template 'invoice_notification_template' (subject) has a syntax error "
                    "on line 1: No filter named 'shout'.",
@@ -57,11 +59,11 @@ def test_each_broken_part_is_named_with_what_is_wrong() -> None:
 
 def test_a_failing_expression_and_an_unsafe_one_are_caught() -> None:
     errors = check_template("invoice_notification_template", subject="{{ invoice.total_amount / 0 }}",
-                            text="{{ invoice.__class__.__mro__ }}", html="")
+                            text="{{ invoice.__class__.__mro__ }}", html="", today=DAY)
     assert "(subject) failed: DivisionByZero" in errors["subject"]
     assert "tried something that is not allowed" in errors["text"]
     with pytest.raises(EmailTemplateError):
-        render_sample("invoice_notification_template", "{{ invoice.total_amount / 0 }}", "", "")
+        render_sample("invoice_notification_template", "{{ invoice.total_amount / 0 }}", "", "", context=SAMPLE)
 
 
 @pytest.mark.parametrize("name", default_names())
@@ -69,7 +71,7 @@ def test_the_sample_shows_every_amount_in_the_currency_asked_for(name: str) -> N
     source = load_default(name)
     assert source is not None
     rendered = render_sample(name, source.subject, source.text, source.html,
-                             context=sample_context(currency="EUR"))
+                             context=sample_context(today=DAY, currency="EUR"))
     assert "€" in rendered.text and "€" in rendered.html
     assert "$" not in rendered.text and "$" not in rendered.html
 
@@ -84,7 +86,7 @@ def test_a_receipts_sample_is_of_a_payment_whose_invoice_adds_up(name: str, said
     invoice as that payment left it."""
     source = load_default(name)
     assert source is not None
-    text = " ".join(render_sample(name, source.subject, source.text, source.html).text.split())
+    text = " ".join(render_sample(name, source.subject, source.text, source.html, context=SAMPLE).text.split())
     assert all(words in text for words in said), text
 
 
@@ -94,7 +96,8 @@ def test_the_payment_receipts_sample_of_a_payment_for_several_invoices_lists_eac
     source = load_default(RECEIPT)
     assert source is not None
     assert [key for key, _ in samples(RECEIPT)] == ["", SEVERAL_INVOICES]
-    rendered = render_sample(RECEIPT, source.subject, source.text, source.html, sample=SEVERAL_INVOICES)
+    rendered = render_sample(RECEIPT, source.subject, source.text, source.html, context=SAMPLE,
+                             sample=SEVERAL_INVOICES)
     assert rendered.subject == "Payment received for invoices INV-0001, INV-0002, INV-0003"
     text = " ".join(rendered.text.split())
     assert "thank you for your payment of $250.00 for invoices INV-0001, INV-0002, INV-0003." in text
@@ -107,25 +110,28 @@ def test_the_payment_receipts_sample_of_a_payment_for_several_invoices_lists_eac
     assert rows == [("INV-0001", "$120.00", "$0.00"), ("INV-0002", "$80.00", "$0.00"),
                     ("INV-0003", "$50.00", "$100.00")]
     # the usual sample is still the receipt of a payment for one invoice
-    one = render_sample(RECEIPT, source.subject, source.text, source.html)
+    one = render_sample(RECEIPT, source.subject, source.text, source.html, context=SAMPLE)
     assert one.subject == "Payment received for invoice INV-0001" and "INV-0002" not in one.text
 
 
 def test_the_check_renders_the_several_invoices_sample_too() -> None:
     """A mistake only the receipt of a payment for several invoices meets is caught before saving."""
     errors = check_template(RECEIPT, subject="Receipt", html="",
-                            text="{% if remittance %}{{ remittance.shares[0].amount / 0 }}{% endif %}")
+                            text="{% if remittance %}{{ remittance.shares[0].amount / 0 }}{% endif %}", today=DAY)
     assert list(errors) == ["text"] and "(text) failed: DivisionByZero" in errors["text"]
 
 
-def test_the_sample_is_dated_on_the_utc_date_whatever_the_machines_timezone() -> None:
-    """The add-on judges every day on the UTC date: the sample a template is previewed with too."""
-    with local_date_not_utc():
-        context = sample_context()
-        rendered = render_sample("aging_report_template", *_default("aging_report_template"))
-    assert context["invoice"].invoice_date == today()
-    assert context["report"].as_of == today() and context["report_url"].endswith(f"as_of={today().isoformat()}")
-    assert f"aging?as_of={today().isoformat()}" in rendered.text
+def test_the_sample_is_of_the_day_it_is_given_and_cannot_be_asked_for_without_one() -> None:
+    """The sample is of the editor's today in its time zone, given by the editor (an email sent now
+    from the editor's scope is dated so), never of a day taken from the machine's clock in UTC."""
+    assert SAMPLE["invoice"].invoice_date == DAY and SAMPLE["invoice"].posted_at.date() == DAY
+    assert SAMPLE["report"].as_of == DAY and SAMPLE["report_url"].endswith("as_of=2031-04-01")
+    rendered = render_sample("aging_report_template", *_default("aging_report_template"), context=SAMPLE)
+    assert "aging?as_of=2031-04-01" in rendered.text
+    with pytest.raises(TypeError, match="today"):
+        sample_context()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="today"):
+        check_template("invoice_notification_template", *_default("invoice_notification_template"))  # type: ignore[call-arg]
 
 
 #: a subject that renders only on the sample of April 1st, 2031
@@ -152,7 +158,7 @@ def test_a_broken_part_is_a_message_a_page_shows_in_its_readers_language() -> No
     from oro_invoices.i18n import translate
 
     errors = check_template("invoice_notification_template", subject="{{ invoice.total_amount / 0 }}",
-                            text="{% if x %}", html="{{ invoice.__class__.__mro__ }}")
+                            text="{% if x %}", html="{{ invoice.__class__.__mro__ }}", today=DAY)
     syntax, failed, unsafe = errors["text"], errors["subject"], errors["html"]
     assert getattr(syntax, "msgid", None) == \
         "Email template %(name)s (%(part)s) has a syntax error on line %(line)s: %(reason)s."
@@ -163,5 +169,5 @@ def test_a_broken_part_is_a_message_a_page_shows_in_its_readers_language() -> No
     for error in (syntax, failed, unsafe):
         assert translate("de", error) == translate("de", error.msgid) % error.values
     with pytest.raises(EmailTemplateError) as raised:
-        render_sample("invoice_notification_template", "{% if x %}", "", "")
+        render_sample("invoice_notification_template", "{% if x %}", "", "", context=SAMPLE)
     assert getattr(raised.value.message, "msgid", None) == syntax.msgid

@@ -14,6 +14,7 @@ from support.mail import judge_on, make_mail
 from oro_invoices import cli
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.services.aging_runs import send_aging_reports
+from oro_invoices.services.reminders import send_due_reminders, send_todays_reminders
 from oro_invoices.services.statement_runs import send_scheduled_statements
 
 #: 23:30 UTC on the last day of November: 08:30 on December 1st in Tokyo
@@ -161,3 +162,40 @@ def test_a_reminder_run_of_a_day_given_has_one_summary_line(app, capsys):
     argv = ["remind", "--db", app.invoices.db.url, "--date", "2026-12-05", "--dry-run"]
     assert cli.main(argv, host=app.host) == 0
     assert capsys.readouterr().out == "2026-12-05: would queue 0 payment reminder(s)\n"
+
+
+def test_a_reminder_run_reports_a_website_in_its_own_zone_under_the_day_it_judged(app, capsys):
+    """A website in Tokyo, of an organization in UTC: its invoice is judged on December 1st, so its
+    reminder is in the report of December 1st, not of the organization's November 30th."""
+    app.settings.set("oro_invoices.reminders.enabled", True)                # steps -3, 0, 7, 14
+    shop = app.host.add_website("Tokyo Store")
+    app.settings.set("oro_invoices.timezone", "Asia/Tokyo", "website", shop.id)
+    plain = app.invoices.post(app.create(due_date="2026-11-24").id)
+    tokyo = app.invoices.post(app.create(due_date="2026-11-24", website_id=shop.id, order_id=None).id)
+    argv = ["remind", "--db", app.invoices.db.url, "--dry-run"]
+    for extra in ([], ["--organization", "1"]):
+        assert cli.main([*argv, *extra], host=app.host) == 0
+        assert capsys.readouterr().out.splitlines() == [
+            f"would queue: invoice {plain.invoice_number} (id {plain.id}): Payment reminder (due today) to "
+            "buyer@acme.test",
+            "2026-11-30: would queue 1 payment reminder(s)",
+            f"would queue: invoice {tokyo.invoice_number} (id {tokyo.id}): Payment reminder (7 days overdue) to "
+            "buyer@acme.test",
+            "2026-12-01: would queue 1 payment reminder(s)"]
+    first, second = send_todays_reminders(app.invoices, make_mail(app), organization_id=1)
+    assert [(r.today, r.judged, [q.invoice_id for q in r.queued]) for r in (first, second)] == [
+        (NOVEMBER_END, {(1, None)}, [plain.id]), (dt.date(2026, 12, 1), {(1, shop.id)}, [tokyo.id])]
+    mail = make_mail(app)
+    assert [[e.subject for e in mail.emails(invoice.id)] for invoice in (plain, tokyo)] == [
+        [f"Payment reminder: invoice {plain.invoice_number} is 6 days overdue"],
+        [f"Payment reminder: invoice {tokyo.invoice_number} is 7 days overdue"]]
+
+
+def test_one_reminder_report_without_a_day_is_of_the_day_its_invoices_were_judged_on(app):
+    app.settings.set("oro_invoices.reminders.enabled", True)
+    shop = app.host.add_website("Tokyo Store")
+    app.settings.set("oro_invoices.timezone", "Asia/Tokyo", "website", shop.id)
+    app.invoices.post(app.create(due_date="2026-11-24", website_id=shop.id, order_id=None).id)
+    report = send_due_reminders(app.invoices, make_mail(app), dry_run=True)
+    assert (report.today, report.judged, [q.step for q in report.queued]) == (dt.date(2026, 12, 1), {(1, shop.id)}, [7])
+    assert report.summary() == "2026-12-01: would queue 1 payment reminder(s)"
