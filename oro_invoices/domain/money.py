@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import functools
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.limits import quoted
-from oro_invoices.domain.messages import N_, Message, NumberHint
+from oro_invoices.domain.messages import N_, Amount, Message, NumberHint
 
 # ISO 4217 minor units for currencies that differ from the default of 2.
 _MINOR_UNITS = {
@@ -59,6 +59,17 @@ def quantum(currency: str) -> Decimal:
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit."""
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def given_money(amount: Decimal, currency: str) -> Amount:
+    """An amount a client or file wrote, as a message states money: with the currency's decimals
+    ("400.000" JPY: 400 JPY, "5.5" EUR: 5.50 EUR). One with more decimals than the currency has,
+    or too large to round, stays as written: rounding would state another amount."""
+    try:
+        rounded = round_money(amount, currency)
+    except InvalidOperation:
+        return Amount(amount, currency)
+    return Amount(rounded if rounded == amount else amount, currency)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

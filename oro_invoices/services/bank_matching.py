@@ -45,8 +45,8 @@ from typing import Any
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import MAX_INT64, is_storable_text
-from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text, to_minor
+from oro_invoices.domain.messages import Message
+from oro_invoices.domain.money import AMOUNT_LIMIT, given_money, is_decimal_text, to_minor
 from oro_invoices.persistence.owing import charged_exactly, open_customers, owing_exactly, owing_of_customer
 from oro_invoices.persistence.read_models import TransactionView
 from oro_invoices.services import remittances
@@ -610,6 +610,6 @@ def _unrecordable(payment: MatchedPayment, planned: remittances.Remittance) -> M
     if payment.surplus is not None and planned.unallocated != payment.surplus:
         return Message("What it brings over their amount due is now %(now)s, not the %(confirmed)s ticked to keep as "
                        "credit (an invoice was paid or changed meanwhile): record it from the list.",
-                       now=Amount(planned.unallocated, payment.currency),
-                       confirmed=Amount(payment.surplus, payment.currency))
+                       now=given_money(planned.unallocated, payment.currency),
+                       confirmed=given_money(payment.surplus, payment.currency))
     return None

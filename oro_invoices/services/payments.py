@@ -16,7 +16,7 @@ from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationErr
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import N_, Amount, Message
-from oro_invoices.domain.money import from_minor, to_minor, too_many_decimals
+from oro_invoices.domain.money import from_minor, given_money, to_minor, too_many_decimals
 from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.domain.payment_limits import over_limit
 from oro_invoices.integration.payment_methods import PaymentMethods
@@ -273,7 +273,7 @@ class Payments:
                                    "%(recorded)s; this one says %(amount)s. Give the new transaction a reference of "
                                    "its own.", action=existing.action, reference=existing.provider_reference,
                                    recorded=Amount(view.amount, existing.currency),
-                                   amount=Amount(data["amount"], existing.currency)))
+                                   amount=given_money(data["amount"], existing.currency)))
         return view
 
     def force_payment_status(self, invoice_id: int, status: str | PaymentStatus | None, *,

@@ -57,6 +57,18 @@ def test_a_surplus_is_kept_only_as_much_as_was_confirmed(service):
     assert asked.outcome == "recorded" and asked.kept == Decimal("35.00")     # the API's: what is over now
 
 
+def test_the_surplus_that_changed_is_stated_as_money_of_the_payments_currency(service):
+    """The statement's "175.000" yen and the page's "25.0" read as yen, not as decimals."""
+    early = invoice(service, "100", "ERP-1", due_in=9, currency="JPY")
+    invoice(service, "50", "ERP-2", due_in=29, currency="JPY")
+    [match] = match_entries(service, [entry("175.000", "ERP-1 ERP-2", currency="JPY")], organization_id=1)
+    ticked = MatchedPayment.of(match, keep_surplus=True, surplus=Decimal("25.0"))
+    by_hand(service, early, "10", "cash", "meanwhile-000000009")
+    [done] = record_matched(service, [ticked], organization_id=1, actor="bank")
+    assert done.outcome == "not_recorded" and str(done.why) == (
+        "What it brings over their amount due is now 35 JPY, not the 25 JPY ticked to keep as credit (an invoice "
+        "was paid or changed meanwhile): record it from the list.")
+
 def test_another_transfer_under_the_same_reference_is_not_recorded_before(service):
     paid = invoice(service, "1785.32", "ERP-1")
     by_hand(service, paid, "1785.32", "ERP-1", "earlier-000000001")

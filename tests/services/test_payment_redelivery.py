@@ -104,3 +104,14 @@ def test_another_amount_under_a_reference_recorded_before_is_refused_not_dropped
     again = service.record_payment_once(doc.id, {**PAYMENT, "amount": "50.0"}, same_amount=True)
     assert (again.transaction.id, again.created) == (first.id, False)               # the same, again
     assert [t.amount for t in service.transactions(doc.id)] == [Decimal("50.00")]
+
+
+def test_the_refused_amount_is_stated_as_money_of_the_invoices_currency(service):
+    """As the client wrote it ("500.000") the amount would read as five hundred thousand yen."""
+    doc = service.post(service.create(invoice_payload(
+        currency="JPY", lines=[{"description": "Widget", "quantity": "1", "unit_price": "5000"}])).id)
+    service.record_payment(doc.id, {**PAYMENT, "amount": "400"})
+    with pytest.raises(Conflict) as refused:
+        service.record_payment_once(doc.id, {**PAYMENT, "amount": "500.000"}, same_amount=True)
+    assert refused.value.message == ("A charge with provider reference evt_1 is recorded already, of 400 JPY; "
+                                     "this one says 500 JPY. Give the new transaction a reference of its own.")

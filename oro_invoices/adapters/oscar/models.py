@@ -81,11 +81,11 @@ class BusinessCustomer(models.Model):
                                related_name="children")
     organization = models.ForeignKey("partner.Partner", null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="invoice_customers",
-                                     help_text="The partner whose invoices this customer gets.")
-    vat_id = models.CharField("VAT id", max_length=40, blank=True)
+                                     help_text=gettext_lazy(N_("The partner whose invoices this customer gets.")))
+    # translated when the admin shows them: lazy strings equal to the English a migration keeps
+    vat_id = models.CharField(gettext_lazy(N_("VAT id")), max_length=40, blank=True)
     country_code = models.CharField(max_length=2, blank=True)
     buyer_reference = models.CharField(max_length=100, blank=True)
-    # translated when the admin shows them: lazy strings equal to the English a migration keeps
     einvoice_address = models.CharField(
         gettext_lazy(N_("e-invoice address")), max_length=255, blank=True, validators=[check_einvoice_address],
         help_text=gettext_lazy(N_("Where the customer receives e-invoices (BT-49): an invoicing email address or a "
@@ -99,12 +99,27 @@ class BusinessCustomer(models.Model):
         return str(self.name)
 
 
+def _label_derived_names() -> None:
+    """Translate the labels Django derived from field names (``country_code`` → "country code").
+
+    The migrations store no label for these fields, so one given to the field would be a change of
+    the model; set as ``verbose_name`` (what forms and lists show) rather than the
+    ``_verbose_name`` a migration compares, the label is translated and the model is unchanged.
+    """
+    for name, label in (("parent", N_("parent")), ("country_code", N_("country code")),
+                        ("buyer_reference", N_("buyer reference"))):
+        BusinessCustomer._meta.get_field(name).verbose_name = gettext_lazy(label)
+
+
+_label_derived_names()
+
+
 class Buyer(models.Model):
     """An Oscar user as a customer user: their customer and which invoices they see."""
 
-    ROLE_CHOICES = (("none", "No invoices"), ("own", "Own invoices"),
-                    ("department", "The customer's invoices"),
-                    ("corporate", "The customer's and its sub-customers' invoices"))
+    ROLE_CHOICES = (("none", gettext_lazy(N_("No invoices"))), ("own", gettext_lazy(N_("Own invoices"))),
+                    ("department", gettext_lazy(N_("The customer's invoices"))),
+                    ("corporate", gettext_lazy(N_("The customer's and its sub-customers' invoices"))))
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="invoice_buyer")

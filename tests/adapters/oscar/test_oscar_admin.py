@@ -172,16 +172,26 @@ def test_the_business_customers_list_shows_and_finds_their_e_invoice_address(sho
     assert "Acme Industries AG" in page and "Globex Corporation" not in page
 
 
-def test_the_e_invoice_address_is_labelled_in_the_admins_language(shop: Shop) -> None:
-    """The field's label, help and refusal come from the add-on's catalogs, in Django's active language."""
+def test_the_business_customer_is_labelled_in_the_admins_language(shop: Shop) -> None:
+    """Its fields' labels and help, the e-invoice address's refusal and the buyers' roles come from the
+    add-on's catalogs, in Django's active language."""
     from oro_invoices.adapters.oscar.models import BusinessCustomer
     customer = shop.host.seeder().add_customer("Acme Industries AG", einvoice_address="0088:4035811991021")
     login_superuser(shop)
     status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/", language="de")
     assert status == 200 and "E-Rechnungsadresse" in page and "E-invoice address" not in page
+    assert "USt-IdNr." in page and "Ländercode" in page and "VAT id" not in page and "Country code" not in page
     url = f"/admin/oro_invoices_oscar/businesscustomer/{customer.id}/change/"
     status, page = admin_get(shop, url, language="de")
     assert status == 200 and "E-Rechnungsadresse" in page and "Where the customer receives" not in page
+    # the customer's other labels, and its buyers' roles (the inline's empty row offers them)
+    for label in ("USt-IdNr.", "Ländercode", "Käuferreferenz", "Übergeordneter Kunde",
+                  "Der Partner, dessen Rechnungen dieser Kunde erhält.", "Keine Rechnungen", "Eigene Rechnungen",
+                  "Die Rechnungen des Kunden<", "Die Rechnungen des Kunden und seiner Unterkunden"):
+        assert label in page
+    for english in ("VAT id", "Country code", "Buyer reference", ">Parent:<", "The partner whose invoices",
+                    "No invoices", "Own invoices", "customer&#x27;s invoices", "sub-customers"):
+        assert english not in page
     row = BusinessCustomer.objects.get(pk=customer.id)
     form = {"name": row.name, "organization": str(row.organization_id), "parent": "", "vat_id": "",
             "country_code": "", "buyer_reference": "", "einvoice_address": "4035811991021",
@@ -190,4 +200,6 @@ def test_the_e_invoice_address_is_labelled_in_the_admins_language(shop: Shop) ->
     status, page = admin_post(shop, url, form, language="de")
     assert status == 200 and "Muss eine E-Mail-Adresse oder eine Peppol-Teilnehmer-ID" in page
     status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/")     # and in English as before
-    assert "E-invoice address" in page
+    assert "E-invoice address" in page and "VAT id" in page and "Country code" in page
+    status, page = admin_get(shop, url)
+    assert "Buyer reference" in page and ">Parent:<" in page and "The customer&#x27;s invoices" in page
