@@ -447,10 +447,10 @@ class PageMount:
                     resp = error_response(self.ctx, request, refused, area=area)
                     resp.headers.update(headers_for(refused))
                     out = self.page(resp, area, flashes)
-        except Exception:  # the host's users, layout or session failed: still a page
+        except Exception as exc:  # the host's users, layout or session failed: still a page
             log.exception("oro-invoices could not answer %s %s", request.method, request.path)
             with i18n.using(i18n.negotiate(request.header("accept-language"))):
-                return self.failure(area)
+                return self.failure(area, exc)
         return out.headers_only() if request.method.upper() == "HEAD" else out
 
     def failure(self, area: str, exc: BaseException | None = None) -> Outcome:

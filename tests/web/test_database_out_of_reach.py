@@ -222,3 +222,15 @@ def test_a_failing_storage_is_said_without_its_url(sqlite_shop, caplog):
         for secret in ("s3://", "endpoint_url", "10.9.8.7"):
             assert secret not in resp.text
     assert any(url in r.getMessage() for r in caplog.records)   # the log keeps the full text
+
+
+def test_a_host_whose_users_lose_the_database_gets_the_503_page(sqlite_shop, caplog):
+    """The last-resort page (the host failed before the add-on's page ran) says it too."""
+    def lost():
+        raise OperationalError("SELECT * FROM users", {}, Exception("server closed the connection unexpectedly"))
+
+    sqlite_shop.as_admin().host.users.current = lost   # type: ignore[method-assign]
+    resp = sqlite_shop.client.get("/admin/invoices")
+    _says_out_of_reach(resp)
+    assert "server closed" not in resp.text
+    assert len(tracebacks(caplog)) == 1
