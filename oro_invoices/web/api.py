@@ -259,6 +259,10 @@ LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", 
                          "total_max", "customer_name"})
 
 
+#: What a PDF or XML download says where no PDF storage is configured (naming none, a client may see it).
+NO_STORAGE = "No PDF storage is configured."
+
+
 def error_body(errors: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     return {"errors": errors}
 
@@ -609,7 +613,7 @@ class InvoiceApi:
         if doc.pdf is not None and (cached := not_modified(request, doc.pdf)) is not None:
             return cached
         if doc.is_posted and self.service.storage is None:
-            raise StorageError("No PDF storage is configured.")
+            raise StorageError(NO_STORAGE, shown=NO_STORAGE)
         if doc.pdf is not None:
             redirect = presigned_download(self.service.storage, self.settings or self.service.settings,
                                           doc.pdf, document_name(doc))
@@ -627,7 +631,7 @@ class InvoiceApi:
                                           "note the filters select.") for name in unused])
         filters, _, _, _ = _list_query(request)
         if self.service.storage is None:
-            raise StorageError("No PDF storage is configured.")
+            raise StorageError(NO_STORAGE, shown=NO_STORAGE)
         return archive_download(self.service, InvoiceFilter(organization_id=client.organization_id, **filters),
                                 "invoice-pdfs")
 

@@ -234,3 +234,10 @@ def test_a_host_whose_users_lose_the_database_gets_the_503_page(sqlite_shop, cap
     _says_out_of_reach(resp)
     assert "server closed" not in resp.text
     assert len(tracebacks(caplog)) == 1
+
+
+def test_the_api_still_says_no_pdf_storage_is_configured(sqlite_shop):
+    sqlite_shop.addon.invoices.context.storage = None
+    resp = sqlite_shop.as_admin().client.get(f"/api/invoices/{sqlite_shop.data.posted.id}/pdf", headers=TOKEN)
+    assert resp.status_code == 500
+    assert resp.json() == {"errors": [{"field": "", "message": "No PDF storage is configured."}]}
