@@ -180,10 +180,30 @@ class DatabaseBusy(DatabaseUnavailable):
                          "written. Try again in a moment.")
 
 
+class DatabaseUnreachable(DatabaseUnavailable):
+    """The database did not answer (a connection refused or lost, a server restarting, a lock
+    held past the busy timeout): nothing is wrong with the request; ask again shortly. The
+    database's own error, which may name its host, is its ``__cause__``, for the log only."""
+
+    default_message = N_("The invoices' database cannot be reached right now. Please try again in a few "
+                         "minutes.")
+    retry_after: ClassVar[int] = 30
+
+
 class StorageError(InvoiceError):
-    """A stored document is missing, or does not match its recorded hash."""
+    """A stored document is missing, or does not match its recorded hash, or the storage failed.
+    Its message may name the storage (its URL, an S3 ``endpoint_url``), for logs and commands;
+    pages and the API say ``shown``, which names none."""
 
     default_message = N_("A stored invoice document is missing or does not match its recorded hash.")
+    #: What pages and the API say when not told otherwise.
+    default_shown: ClassVar[str] = N_("The invoice document could not be read from storage. "
+                                      "Please try again later or contact support.")
+
+    def __init__(self, message: str | None = None, *, shown: str | None = None):
+        super().__init__(message)
+        #: What a page or the API says, naming no storage: ``default_shown`` unless given.
+        self.shown: str = shown or Message(self.default_shown)
 
 
 class StorageUnreachable(StorageError):
@@ -192,13 +212,9 @@ class StorageUnreachable(StorageError):
     storage, for logs and commands; pages and the API say only that it cannot be reached."""
 
     default_message = N_("The document storage cannot be reached right now. Please try again in a few minutes.")
+    default_shown = default_message
     #: Seconds a client should wait before asking again (the API's ``Retry-After``).
     retry_after: ClassVar[int] = 30
-
-    def __init__(self, message: str | None = None, *, shown: str | None = None):
-        super().__init__(message)
-        #: What a page or the API says, naming no storage: ``default_message`` unless given.
-        self.shown: str = shown or Message(self.default_message)
 
 
 class NoPdfStorage(StorageError):

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from oro_invoices.domain.errors import ConfigurationError, DatabaseBusy, DatabaseNotMigrated
+from oro_invoices.domain.errors import ConfigurationError, DatabaseBusy, DatabaseNotMigrated, DatabaseUnreachable
 from oro_invoices.persistence import postgresql_statistics
 from oro_invoices.persistence.clock import CLOCK, Clock, machine_now, stamp_new_rows
 from oro_invoices.persistence.sqlite_statistics import analyze_stale, keep_statistics
@@ -204,10 +204,13 @@ _BUSY = re.compile(r"database is locked|database table is locked")
 def _missing_tables(context: ExceptionContext) -> None:
     """A statement on one of the add-on's tables that does not exist: say that the database has
     not been migrated and how to do it, rather than the driver's words. A statement that waited
-    in vain for another change: ``DatabaseBusy`` (a 503 to try again, never a 500)."""
+    in vain for another change: ``DatabaseBusy`` when it was writing, ``DatabaseUnreachable``
+    when it was reading (no change to speak of); both a 503 to try again, never a 500."""
     said = str(context.original_exception)
     if _BUSY.search(said):
-        raise DatabaseBusy() from context.original_exception
+        writing = context.connection is not None and \
+            context.connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+        raise (DatabaseBusy() if writing else DatabaseUnreachable()) from context.original_exception
     found = _MISSING_TABLE.search(said)
     if found is None:
         return

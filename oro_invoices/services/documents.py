@@ -34,7 +34,6 @@ from oro_invoices.domain.errors import (
     PdfFailed,
     PdfPending,
     StorageError,
-    StorageUnreachable,
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
@@ -471,8 +470,8 @@ def _failed(doc: InvoiceDocument, what: str, exc: Exception, *, at_posting: bool
     """The error for a PDF that could not be made; at posting it says the invoice stays a draft."""
     detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
     message = _failure(doc, what, detail, at_posting=at_posting)
-    if isinstance(exc, StorageUnreachable):   # pages say it without the storage's address
-        return StorageUnreachable(message, shown=_failure(doc, what, exc.shown, at_posting=at_posting))
+    if isinstance(exc, StorageError) and not isinstance(exc, NoPdfStorage):   # shown without the storage's URL
+        return type(exc)(message, shown=_failure(doc, what, exc.shown, at_posting=at_posting))
     if isinstance(exc, InvoiceError) and not isinstance(exc, ValidationError):
         return type(exc)(message)
     return PdfFailed(message)

@@ -29,10 +29,10 @@ from oro_invoices.composition import mail_for
 from oro_invoices.domain.errors import (
     Conflict,
     InvoiceError,
+    NoPdfStorage,
     NotFound,
     PermissionDenied,
     StorageError,
-    StorageUnreachable,
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
@@ -125,6 +125,7 @@ from oro_invoices.web.errors import (
     code_for,
     headers_for,
     status_for,
+    unreachable,
 )
 from oro_invoices.web.http import Request, Response, json_integer
 
@@ -258,6 +259,10 @@ LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", 
                          "total_max", "customer_name"})
 
 
+#: What a PDF or XML download says where no PDF storage is configured (naming none, a client may see it).
+NO_STORAGE = "No PDF storage is configured."
+
+
 def error_body(errors: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     return {"errors": errors}
 
@@ -268,8 +273,8 @@ def error_response(exc: InvoiceError) -> Response:
         items = exc.as_list() or [{"field": "", "message": exc.message}]
     elif fields := getattr(exc, "fields", ()):    # a conflict of several fields: each named, as fields are
         items = [{"field": field, "message": exc.message} for field in fields]
-    elif isinstance(exc, StorageUnreachable):      # its message names the storage: for the log only
-        items = [{"field": "", "message": exc.shown}]
+    elif isinstance(exc, StorageError) and not isinstance(exc, NoPdfStorage):
+        items = [{"field": "", "message": exc.shown}]   # its message may name the storage: for the log only
     else:
         field = exc.field if isinstance(exc, RequestError) else getattr(exc, "field", "")
         items = [{"field": field, "message": exc.message}]
@@ -316,10 +321,15 @@ class InvoiceApi:
         try:
             return self._dispatch(request)
         except InvoiceError as exc:
-            if status_for(exc) >= 500:
-                log.error("API %s %s failed: %s", request.method, request.path, exc.message)
+            if status_for(exc) >= 500:   # the database out of reach: with its driver's error and traceback
+                log.error("API %s %s failed: %s", request.method, request.path, exc.message,
+                          exc_info=exc if unreachable(exc) else None)
             return error_response(exc)
-        except Exception:
+        except Exception as exc:
+            if (out_of_reach := unreachable(exc)) is not None:
+                log.error("API %s %s failed: the database cannot be reached", request.method, request.path,
+                          exc_info=exc)
+                return error_response(out_of_reach)
             log.exception("API %s %s failed", request.method, request.path)
             return Response.json(error_body([{"field": "", "message": "Internal error; it has been logged."}]),
                                  status=500)
@@ -603,7 +613,7 @@ class InvoiceApi:
         if doc.pdf is not None and (cached := not_modified(request, doc.pdf)) is not None:
             return cached
         if doc.is_posted and self.service.storage is None:
-            raise StorageError("No PDF storage is configured.")
+            raise StorageError(NO_STORAGE, shown=NO_STORAGE)
         if doc.pdf is not None:
             redirect = presigned_download(self.service.storage, self.settings or self.service.settings,
                                           doc.pdf, document_name(doc))
@@ -621,7 +631,7 @@ class InvoiceApi:
                                           "note the filters select.") for name in unused])
         filters, _, _, _ = _list_query(request)
         if self.service.storage is None:
-            raise StorageError("No PDF storage is configured.")
+            raise StorageError(NO_STORAGE, shown=NO_STORAGE)
         return archive_download(self.service, InvoiceFilter(organization_id=client.organization_id, **filters),
                                 "invoice-pdfs")
 

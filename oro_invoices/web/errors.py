@@ -2,11 +2,14 @@
 
 The add-on's errors carry no transport detail: ``status_for`` maps each class to
 its status (a subclass inherits its nearest ancestor's), ``headers_for`` adds the
-headers some statuses need.
+headers some statuses need. A database that does not answer (SQLAlchemy's own errors, which
+reach the web layer unworded) is read as ``DatabaseUnreachable`` by both (``unreachable``).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from sqlalchemy import exc as sa_exc
 
 from oro_invoices.domain import errors
 from oro_invoices.i18n import N_
@@ -105,8 +108,27 @@ CODES: dict[type[BaseException], str] = {
 }
 
 
+def unreachable(exc: BaseException) -> errors.DatabaseUnreachable | None:
+    """``exc`` as the add-on's ``DatabaseUnreachable`` (``exc`` its cause) when it is the database
+    not answering: an ``OperationalError`` (connection refused or lost, a server restarting or
+    shutting down, SQLite's lock held past the busy timeout), an ``InterfaceError``, any DBAPI
+    error that invalidated its connection, or no pooled connection free in time. None for
+    anything else: a programming error (``ProgrammingError``, ``IntegrityError``) stays a 500.
+    A ``DatabaseUnreachable`` (the engine's word for a read SQLite kept waiting) is itself."""
+    if isinstance(exc, errors.DatabaseUnreachable):
+        return exc
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError) or (
+            isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated):
+        error = errors.DatabaseUnreachable()
+        error.__cause__ = exc
+        return error
+    return None
+
+
 def status_for(exc: BaseException) -> int:
-    """The HTTP status for ``exc``: by its class, 500 for anything not the add-on's."""
+    """The HTTP status for ``exc``: by its class, 500 for anything not the add-on's (but a
+    database that does not answer: 503)."""
+    exc = unreachable(exc) or exc
     for cls in type(exc).__mro__:
         if cls in STATUSES:
             return STATUSES[cls]
@@ -125,6 +147,7 @@ def headers_for(exc: BaseException) -> dict[str, str]:
         return {"WWW-Authenticate": challenge + (', error="invalid_token"' if exc.invalid_token else "")}
     if isinstance(exc, MethodNotAllowed):
         return {"Allow": ", ".join(exc.allowed)}
+    exc = unreachable(exc) or exc
     if isinstance(exc, errors.PdfPending | errors.DatabaseUnavailable | errors.StorageUnreachable):
         return {"Retry-After": str(exc.retry_after)}
     return {}

@@ -20,7 +20,7 @@ from oro_invoices.domain import errors
 from oro_invoices.i18n import N_, _, lazy_gettext
 from oro_invoices.integration import features
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.errors import CsrfRejected, LoginRequired, headers_for, status_for
+from oro_invoices.web.errors import CsrfRejected, LoginRequired, headers_for, status_for, unreachable
 from oro_invoices.web.http import Request, Response
 
 log = logging.getLogger("oro_invoices.web")
@@ -83,13 +83,14 @@ def friendly(exc: BaseException) -> tuple[int, str]:
                               if f not in _UNLABELLED and (label := field_label(f)) else _(m)
                               for f, m in exc.errors)
         return status, " ".join(parts) or _(exc.message)
-    if isinstance(exc, errors.StorageUnreachable):   # its message names the storage: for the log only
-        log.error("PDF storage out of reach: %s", exc.message)
-        return status, _(exc.shown)
     if isinstance(exc, errors.StorageError) and not isinstance(exc, errors.NoPdfStorage):
-        log.error("storage problem: %s", exc.message)
-        return status, _("The invoice document could not be read from storage. "
-                         "Please try again later or contact support.")
+        # its message may name the storage (its URL, an S3 endpoint_url): for the log only
+        log.error("PDF storage %s: %s", "out of reach" if isinstance(exc, errors.StorageUnreachable)
+                  else "problem", exc.message)
+        return status, _(exc.shown)
+    if (out_of_reach := unreachable(exc)) is not None:   # the driver's words may name its host
+        log.error("the invoices' database cannot be reached", exc_info=exc)
+        return status, _(out_of_reach.message)
     if isinstance(exc, errors.DatabaseUnavailable):
         log.warning("the database could not make a page's change: %s", exc.__cause__ or exc.message)
         return status, _(exc.message)
@@ -165,6 +166,6 @@ def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
         log.exception("error page failed")
         html = f"<h1>{_('Something went wrong')}</h1>"
     resp = Response.html(html, status=status, title=title)
-    if isinstance(exc, errors.DatabaseUnavailable | errors.StorageUnreachable):
+    if status == 503:   # Retry-After
         resp.headers.update(headers_for(exc))
     return resp

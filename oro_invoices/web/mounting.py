@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from markupsafe import escape
+
 from oro_invoices import i18n
 from oro_invoices.adapters.identity import PERMISSIONS, CurrentUser
 from oro_invoices.composition import Addon, AddonConfig, build_addon, build_mail, build_settings
@@ -38,8 +40,8 @@ from oro_invoices.persistence.engine import one_connection_per_engine
 from oro_invoices.web import csp
 from oro_invoices.web.context import CsrfProvider, WebContext
 from oro_invoices.web.current import bind_request, current_request
-from oro_invoices.web.errors import MethodNotAllowed, headers_for
-from oro_invoices.web.guard import error_response
+from oro_invoices.web.errors import MethodNotAllowed, headers_for, unreachable
+from oro_invoices.web.guard import TITLES, error_response
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.language import page_language
 from oro_invoices.web.page_formatting import page_scope
@@ -382,10 +384,10 @@ class PageMount:
                 with bind_request(request), self.speaking(request):
                     resp = self.pages.dispatch(endpoint, request)
                     out = self.decide(resp, request, route.layout_area, flashes)
-        except Exception:  # the host's users, layout or session failed: still a page
+        except Exception as exc:  # the host's users, layout or session failed: still a page
             log.exception("oro-invoices could not answer %s %s", request.method, request.path)
             with i18n.using(i18n.negotiate(request.header("accept-language"))):
-                out = self.failure(route.layout_area)
+                out = self.failure(route.layout_area, exc)
         return out.headers_only() if request.method.upper() == "HEAD" else out
 
     def decide(self, resp: Response, request: Request, area: str, flashes: Flashes) -> Outcome:
@@ -445,23 +447,29 @@ class PageMount:
                     resp = error_response(self.ctx, request, refused, area=area)
                     resp.headers.update(headers_for(refused))
                     out = self.page(resp, area, flashes)
-        except Exception:  # the host's users, layout or session failed: still a page
+        except Exception as exc:  # the host's users, layout or session failed: still a page
             log.exception("oro-invoices could not answer %s %s", request.method, request.path)
             with i18n.using(i18n.negotiate(request.header("accept-language"))):
-                return self.failure(area)
+                return self.failure(area, exc)
         return out.headers_only() if request.method.upper() == "HEAD" else out
 
-    def failure(self, area: str) -> Outcome:
-        """The last resort: a 500 page without internals (in the layout when it still works)."""
-        title = _("Something went wrong")
-        body = (f"<div class='oi'><h1>{title}</h1><p>"
-                + _("An unexpected error occurred. It has been logged; please try again or contact support.")
-                + "</p></div>")
+    def failure(self, area: str, exc: BaseException | None = None) -> Outcome:
+        """The last resort: a 500 page without internals (in the layout when it still works); a
+        503 saying so, with ``Retry-After``, when ``exc`` is the database not answering."""
+        out_of_reach = None if exc is None else unreachable(exc)
+        if out_of_reach is not None:
+            title, message = _(TITLES[503]), _(out_of_reach.message)
+        else:
+            title = _("Something went wrong")
+            message = _("An unexpected error occurred. It has been logged; please try again or contact support.")
+        body = f"<div class='oi'><h1>{escape(title)}</h1><p>{escape(message)}</p></div>"
         try:
             html = self.host.layout.wrap(body, title=title, area=area)
         except Exception:
             log.exception("the host's layout failed while showing an error")
             html = body
+        if out_of_reach is not None:
+            return Outcome("page", 503, headers_for(out_of_reach), html.encode())
         return Outcome("page", 500, {}, html.encode())
 
     def fragment(self, endpoint: str, request: Request, **path_params: Any) -> Response:

@@ -80,7 +80,7 @@ def make_pages_blueprint(mount: PageMount) -> flask.Blueprint:
         if isinstance(exc, HTTPException):
             return exc
         log.exception("unhandled error in an oro-invoices page")
-        return to_flask_response(mount.failure("backoffice"))
+        return to_flask_response(mount.failure("backoffice", exc))
 
     return root
 
