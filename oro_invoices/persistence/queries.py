@@ -300,7 +300,12 @@ def filter_values(f: InvoiceFilter) -> dict[str, Any]:
         except ValueError:
             raise ValidationError([("payment_status", Message("Unknown payment status %(status)s.",
                                                               status=quoted(f.payment_status)))]) from None
+        if f.status == "draft":
+            raise ValidationError([("payment_status", Message(
+                "A draft has no payment status until it is posted: leave out the status, or give posted."))])
         values["oi_f_payment_status"] = f.payment_status
+        # a draft has no payment status (whatever its state stores): the filter finds posted invoices
+        values["oi_f_status"] = "posted"
     if f.document_type and f.document_type not in ("invoice", "credit_note"):
         raise ValidationError([("document_type", Message("Use 'invoice' or 'credit_note'."))])
     for attr in _EQUAL_FIELDS:
