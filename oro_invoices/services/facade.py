@@ -243,6 +243,11 @@ class InvoiceService:
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today, credit=credit, names=names)
 
+    def aging_today(self, filters: InvoiceFilter) -> dt.date:
+        """The day an aging of ``filters`` is judged on unless one is given, before which a day
+        is past: today in the time zone of its organization (``services.aging.aging_today``)."""
+        return aging.aging_today(self.context, filters)
+
     def aging_customer_names(self, filters: InvoiceFilter, prefix: str, *, today: dt.date | None = None,
                              limit: int = 20) -> list[str]:
         """Up to ``limit`` names of the customers ``receivables_aging(filters, today=today)`` may
