@@ -140,25 +140,19 @@ def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool
     return stmt
 
 
-def aging_customers(session: Session, *, within: InvoiceFilter, on: dt.date | None = None,
-                    ) -> list[tuple[int | None, str]]:
-    """The customers an aging of ``within`` may list, each once, as ``(customer id, the name their
-    invoices carry)`` (``(None, name)`` for invoices naming no customer), in no set order: of the
-    invoices open now (``on`` None: from the states' aging index, nothing summed), or on an
-    earlier day, of the posted invoices dated up to it (those it may have found open then). A
-    Customer field's suggestions, read without working out what anyone owes."""
+def aging_customers(session: Session, *, within: InvoiceFilter) -> list[tuple[int | None, str]]:
+    """The customers today's aging of ``within`` lists, each once, as ``(customer id, the name
+    their invoices carry)`` (``(None, name)`` for invoices naming no customer), in no set order:
+    those with an invoice open now, read from the states' aging index, nothing summed. A
+    Customer field's suggestions, read without working out what anyone owes (on a past day:
+    ``aging_history.aging_customers_on``)."""
     state = PaymentState
     rest = replace(within, **dict.fromkeys((*STATE_FIELDS, *NOT_READ)))
     one_each = (state.customer_id, case((state.customer_id.is_(None), state.customer_name), else_=""))
-    stmt = select(state.customer_id, func.max(state.customer_name)).where(state.currency.is_not(None)) \
-        .group_by(*one_each)
-    if on is None:
-        stmt = stmt.where(state.open_due_date.is_not(None))   # the aging index's rows
-    else:                                                      # open then, maybe paid since
-        stmt = stmt.join(Invoice, Invoice.id == state.invoice_id).where(
-            Invoice.status == "posted", Invoice.document_type == "invoice", Invoice.invoice_date <= on)
+    stmt = select(state.customer_id, func.max(state.customer_name)).where(
+        state.currency.is_not(None), state.open_due_date.is_not(None)).group_by(*one_each)   # the aging index's rows
     if rest != InvoiceFilter():
-        stmt = apply_filter(stmt if on is not None else stmt.join(Invoice, Invoice.id == state.invoice_id), rest)
+        stmt = apply_filter(stmt.join(Invoice, Invoice.id == state.invoice_id), rest)
     stmt = stmt.where(*states_within(within))
     return [(customer_id, name or "") for customer_id, name in session.execute(stmt)]
 

@@ -84,6 +84,19 @@ class ChangedInvoice:
         return _key(self.organization_id, self.customer_id, self.customer_name, self.currency)
 
 
+def aging_customers_on(session: Session, *, day: dt.date, within: InvoiceFilter,
+                       zone: dt.tzinfo = dt.UTC) -> list[tuple[int | None, str]]:
+    """The customers the aging at the end of ``day`` in ``zone`` of ``within`` lists (as
+    ``aging_rows_on`` reads it: those who owed something then, in ``within``'s currency when it
+    names one), each once, as ``persistence.aging.aging_customers`` gives today's."""
+    found: dict[tuple[int | None, str], str] = {}
+    for row in aging_rows_on(session, day=day, within=within, zone=zone):
+        if any(row.amounts):
+            found.setdefault((row.customer_id, "" if row.customer_id is not None else row.customer_name),
+                             row.customer_name)
+    return [(customer_id, name) for (customer_id, _one), name in found.items()]
+
+
 def _key(organization_id: int | None, customer_id: int | None, name: str, currency: str) -> _Key:
     """The aging line an invoice is in: its organization, customer and currency (naming no customer: its name)."""
     return organization_id, customer_id, "" if customer_id is not None else name, currency

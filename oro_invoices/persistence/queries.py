@@ -300,7 +300,12 @@ def filter_values(f: InvoiceFilter) -> dict[str, Any]:
         except ValueError:
             raise ValidationError([("payment_status", Message("Unknown payment status %(status)s.",
                                                               status=quoted(f.payment_status)))]) from None
+        if f.status == "draft":
+            raise ValidationError([("payment_status", Message(
+                "A draft has no payment status until it is posted: leave out the status, or give posted."))])
         values["oi_f_payment_status"] = f.payment_status
+        # a draft has no payment status (whatever its state stores): the filter finds posted invoices
+        values["oi_f_status"] = "posted"
     if f.document_type and f.document_type not in ("invoice", "credit_note"):
         raise ValidationError([("document_type", Message("Use 'invoice' or 'credit_note'."))])
     for attr in _EQUAL_FIELDS:
@@ -421,7 +426,7 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
 def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date", limit: int = 25,
               cursor: str | None = None, with_total: bool = False, total_cap: int | None = None,
               status_order: Sequence[str] | None = None, with_currencies: bool = False,
-              ) -> tuple[Sequence[Row[Any]], str | None, int | None, int | None]:
+              ) -> PageRows:
     """One page of rows of ``SUMMARY_COLUMNS`` (``read_models.summary_of_row`` reads them) and
     the cursor of the next page.
 
@@ -441,6 +446,76 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     cursor is given...) and run again with the values of the next request as parameters, on the
     session's connection: the rows come back as plain tuples, not as ORM objects.
     """
+    plan = _plan(session, f, sort=sort, limit=limit, cursor=cursor, with_total=with_total, total_cap=total_cap,
+                 status_order=status_order, with_currencies=with_currencies, probes={})
+    rows: Sequence[Row[Any]] = session.connection().execute(plan.stmt, plan.params).all()
+    return _paged(session, f, plan, rows)
+
+
+#: What ``list_rows`` returns: a page's rows, the next page's cursor, the count and the currencies.
+PageRows = tuple[Sequence[Row[Any]], str | None, int | None, int | None]
+
+
+def list_rows_or_first(session: Session, f: InvoiceFilter, *, sort: str, other_sort: str, limit: int = 25,
+                       cursor: str | None = None, total_cap: int, with_currencies: bool = False,
+                       ) -> tuple[PageRows, PageRows]:
+    """``list_rows(f, sort=sort, cursor=cursor, ...)`` and, in the same statement, the first page
+    of ``f`` in ``other_sort``: for a caller that learns from the page's ``currencies`` that it
+    cannot show it in ``sort`` (amounts in several currencies do not compare) and then shows the
+    other, without reading again. Both counted up to ``total_cap``. Sorts by a date or a number
+    only (each part's rows are put back in their order here, as text would not be)."""
+    for key in (parse_sort(sort)[0], parse_sort(other_sort)[0]):
+        if _SORTS[key][1] == "str":
+            raise ValueError(f"list_rows_or_first reads sorts by a date or a number, not {key!r}")
+    probes: dict[int, int] = {}
+    plans = [_plan(session, f, sort=sort, limit=limit, cursor=cursor, with_total=True, total_cap=total_cap,
+                   status_order=None, with_currencies=with_currencies, probes=probes),
+             _plan(session, f, sort=other_sort, limit=limit, cursor=None, with_total=True, total_cap=total_cap,
+                   status_order=None, with_currencies=with_currencies, probes=probes)]
+    params = dict(plans[0].params)
+    if any(params.setdefault(name, value) != value for name, value in plans[1].params.items()):
+        raise AssertionError("the two pages bind one parameter name to two values")
+    shape = ("either", plans[0].shape, plans[1].shape)
+    stmt = _PAGE_STATEMENTS.get(shape)
+    if stmt is None:
+        parts = [plan.stmt.add_columns(literal_column(str(n), Integer).label("oi_part")).subquery()
+                 for n, plan in enumerate(plans)]
+        stmt = union_all(*(select(part) for part in parts))
+        _keep(shape, stmt)
+    found: list[list[Row[Any]]] = [[], []]
+    for row in session.connection().execute(stmt, params).all():
+        found[row._mapping["oi_part"]].append(row)
+    for rows, plan in zip(found, plans, strict=True):     # a part's order within the whole is not given
+        rows.sort(key=lambda row: (_sort_value(plan.key, row), row.id), reverse=plan.desc)
+    either = next((rows[0] for rows in found if rows), None)   # the same count in both parts
+    first, second = (_paged(session, f, plan, rows, either) if either is not None else ([], None, 0, None)
+                     for plan, rows in zip(plans, found, strict=True))   # a first page of none: none match
+    return first, second
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A page's statement (kept per shape) and its parameters, and how to read its rows."""
+
+    stmt: Any
+    params: dict[str, Any]
+    shape: tuple[Any, ...]
+    key: str
+    desc: bool
+    limit: int
+    sort: str
+    labelled: bool
+    counted: bool
+    in_currencies: bool
+    with_total: bool
+    total_cap: int | None
+
+
+def _plan(session: Session, f: InvoiceFilter, *, sort: str, limit: int, cursor: str | None, with_total: bool,
+          total_cap: int | None, status_order: Sequence[str] | None, with_currencies: bool,
+          probes: dict[int, int]) -> _Plan:
+    """The statement of a page of ``list_rows`` and its parameters (``probes``: how many overdue
+    invoices ``f`` finds, by the bound counted to, read once for the pages of one request)."""
     if not 1 <= int(limit) <= MAX_LIMIT:
         raise ValidationError([("limit", Message("Must be between 1 and %(limit)s.", limit=MAX_LIMIT))])
     key, desc = parse_sort(sort)
@@ -474,8 +549,10 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     # their ids in any order (``overdue_set``)
     set_apart = dialect == "postgresql" and _overdue_only(f)
     # by due date, an organization's overdue invoices are one range of an index, in order
-    found = 0 if open_sort and key == "due_date" else _overdue_found(
-        session, f, FEW_OVERDUE_BY_DATE if set_apart else few)
+    upto = FEW_OVERDUE_BY_DATE if set_apart else few
+    if not (open_sort and key == "due_date") and upto not in probes:
+        probes[upto] = _overdue_found(session, f, upto)
+    found = 0 if open_sort and key == "due_date" else probes[upto]
     index_due_date = found <= few
     overdue_set = set_apart and not index_due_date and found <= FEW_OVERDUE_BY_DATE
     if open_sort and not index_due_date and key not in OPEN_ORDERED:
@@ -504,29 +581,43 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
                  if name.startswith("oi_")}
         if bound != set(params):  # a value the parameters would not replace: never reuse it
             raise AssertionError(f"page statement binds {sorted(bound)}, given {sorted(params)}")
-        if len(_PAGE_STATEMENTS) >= PAGE_STATEMENTS_MAX:
-            _PAGE_STATEMENTS.clear()
-        _PAGE_STATEMENTS[shape] = stmt
-    rows: Sequence[Row[Any]] = session.connection().execute(stmt, params).all()
+        _keep(shape, stmt)
+    return _Plan(stmt=stmt, params=params, shape=shape, key=key, desc=desc, limit=int(limit), sort=sort,
+                 labelled=labelled, counted=counted, in_currencies=in_currencies, with_total=with_total,
+                 total_cap=total_cap)
+
+
+def _keep(shape: tuple[Any, ...], stmt: Any) -> None:
+    """Keep ``stmt`` for reuse by requests of ``shape`` (``PAGE_STATEMENTS_MAX`` at most)."""
+    if len(_PAGE_STATEMENTS) >= PAGE_STATEMENTS_MAX:
+        _PAGE_STATEMENTS.clear()
+    _PAGE_STATEMENTS[shape] = stmt
+
+
+def _paged(session: Session, f: InvoiceFilter, plan: _Plan, rows: Sequence[Row[Any]],
+           counted_with: Row[Any] | None = None) -> PageRows:
+    """The page ``plan`` read as ``rows`` (up to one more than its limit, in its order);
+    ``counted_with``: a row of the same statement carrying the count, should ``rows`` be none."""
     total = currencies = None
-    if counted and rows:
-        total = rows[0]._mapping["oi_total"]
-        currencies = rows[0]._mapping["oi_currencies"] if in_currencies else None
-    more = len(rows) > limit
-    rows = rows[:limit]
+    counts = rows[0] if rows else counted_with
+    if plan.counted and counts is not None:
+        total = counts._mapping["oi_total"]
+        currencies = counts._mapping["oi_currencies"] if plan.in_currencies else None
+    more = len(rows) > plan.limit
+    rows = rows[:plan.limit]
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        value = DRAFT_GROUP if labelled and last.status == DRAFT_GROUP else _sort_value(key, last)
-        next_cursor = encode_cursor(sort, value, last.id)
-    if with_total and total is None:
-        total = count_rows(session, f, cap=total_cap)
+        value = DRAFT_GROUP if plan.labelled and last.status == DRAFT_GROUP else _sort_value(plan.key, last)
+        next_cursor = encode_cursor(plan.sort, value, last.id)
+    if plan.with_total and total is None:
+        total = count_rows(session, f, cap=plan.total_cap)
     return rows, next_cursor, total, currencies
 
 
 #: Page statements kept for reuse, by shape (``list_rows``); past this many the store is emptied.
 PAGE_STATEMENTS_MAX = 512
-_PAGE_STATEMENTS: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
+_PAGE_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 
 
 def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, int] | None,

@@ -29,11 +29,10 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, Valida
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.aging import AgingRow, aging_customers, aging_rows
 from oro_invoices.persistence.aging_credit import CreditRow, credit_rows
-from oro_invoices.persistence.aging_history import aging_rows_on
+from oro_invoices.persistence.aging_history import aging_customers_on, aging_rows_on
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.statement import ITEMS_MAX
 from oro_invoices.services.context import AgingRenderer, DocumentScope, Renderer, ServiceContext
@@ -186,6 +185,18 @@ def check_as_of(day: dt.date | None, today: dt.date, *, statement: bool = False)
     return day
 
 
+def aging_zone(ctx: ServiceContext, within: InvoiceFilter) -> dt.tzinfo:
+    """The time zone an aging of ``within`` is judged in: its organization's, whatever website
+    ``within`` narrows to, as a past day's end is (``persistence.aging_history``), so that the
+    report, its detail, its Customer suggestions and the pages checking a day all judge it alike."""
+    return ctx.time_zone(replace(within, website_id=None))
+
+
+def aging_today(ctx: ServiceContext, within: InvoiceFilter) -> dt.date:
+    """Today by the clock in ``aging_zone``: the aging's own day, before which a day is past."""
+    return ctx.today(replace(within, website_id=None))
+
+
 def check_currency(currency: str | None) -> str | None:
     """``currency`` when it is a currency code (or None); else ``ValidationError`` on ``currency``."""
     if currency is not None and currency not in KNOWN_CURRENCIES:
@@ -196,7 +207,7 @@ def check_currency(currency: str | None) -> str | None:
 def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None,
                 credit: bool = True, names: bool = True) -> AgingReport:
     """The aging of the invoices ``within`` selects on ``today`` (unless given, the clock's date
-    in the time zone of ``within``'s organization and website): of those open now (``persistence.aging.aging_rows``), or, on a day before the
+    in the time zone of ``within``'s organization, ``aging_today``): of those open now (``persistence.aging.aging_rows``), or, on a day before the
     clock's, of those open at its end (``persistence.aging_history.aging_rows_on``); with the
     credit the customers hold now, or held at the end of that day (without ``credit``: none,
     and only customers who owe something). ``names``: the lines carry the host's names of the
@@ -204,8 +215,7 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
     a caller reading the totals only). With ``names``, ``within.customer_name_prefix`` keeps the
     customers whose name as the report shows it (the host's, else their invoices') starts with it."""
     check_currency(within.currency)
-    zone = ctx.time_zone(within)
-    now = local_today(ctx.clock(), zone)
+    now, zone = aging_today(ctx, within), aging_zone(ctx, within)
     as_of = check_as_of(today, now) or now
     prefix = within.customer_name_prefix if names and ctx.host is not None else None
     if prefix:  # the invoices' names may not be the host's: every customer is read, then named
@@ -228,17 +238,21 @@ def customer_names(ctx: ServiceContext, within: InvoiceFilter, prefix: str, *, t
                    limit: int = 20) -> list[str]:
     """Up to ``limit`` names, in name order, of the customers the aging of ``within`` on ``today``
     (as ``read_report`` takes them) may list that start with ``prefix`` (any case), named as the
-    report names them (the host's name, else their invoices'): who has invoices open then, or
-    credit. Nothing is summed: the suggestions of a Customer field, asked for while typing.
-    ``ValidationError`` as ``read_report``'s."""
+    report names them (the host's name, else their invoices'): who owes something then (on a
+    past day, at its end, in ``within``'s currency), or holds credit. Today's buckets are not
+    summed: the suggestions of a Customer field, asked for while typing. ``ValidationError`` as
+    ``read_report``'s."""
     check_currency(within.currency)
-    zone = ctx.time_zone(within)
-    now = local_today(ctx.clock(), zone)
+    now, zone = aging_today(ctx, within), aging_zone(ctx, within)
     as_of = check_as_of(today, now) or now
     within = replace(within, customer_name_prefix=None)
     with ctx.db.session() as s:
-        customers = aging_customers(s, within=within, on=as_of if as_of < now else None)
-        credits = credit_rows(s, within=within, on=as_of if as_of < now else None, zone=zone)
+        if as_of < now:     # who owed something, or held credit, at the end of that day
+            customers = aging_customers_on(s, day=as_of, within=within, zone=zone)
+            credits = credit_rows(s, within=within, on=as_of, zone=zone)
+        else:
+            customers = aging_customers(s, within=within)
+            credits = credit_rows(s, within=within, zone=zone)
     ids = {customer_id for customer_id, _name in customers if customer_id is not None} | {
         c.customer_id for c in credits}
     host = ({i: ref.name for i, ref in customers_of(ctx.host.customers, ids).items() if ref.name}

@@ -216,6 +216,17 @@ class InvoiceService:
                                         with_total=with_total, total_cap=total_cap, status_order=status_order,
                                         with_currencies=with_currencies)
 
+    def list_invoices_or_first(self, filters: InvoiceFilter | Mapping[str, Any] | None, *, sort: str,
+                               other_sort: str, limit: int = 25, cursor: str | None = None, total_cap: int,
+                               with_currencies: bool = False) -> tuple[Page[views.InvoiceSummary],
+                                                                       Page[views.InvoiceSummary]]:
+        """``list_invoices(filters, sort=sort, cursor=cursor, with_total=True, ...)`` and, read in
+        the same statement, the first page in ``other_sort`` (a date or number sort each): for a
+        list that finds its rows in several currencies (``Page.currencies``) and then shows them
+        in ``other_sort`` instead of by an amount, without reading again."""
+        return self.reads.list_invoices_or_first(filters, sort=sort, other_sort=other_sort, limit=limit,
+                                                 cursor=cursor, total_cap=total_cap, with_currencies=with_currencies)
+
     def checked_filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
         """``filters`` as the listings read them, checked before anything is read (for a reply
         that starts before its rows are read, such as a streamed archive)."""
@@ -242,6 +253,11 @@ class InvoiceService:
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today, credit=credit, names=names)
+
+    def aging_today(self, filters: InvoiceFilter) -> dt.date:
+        """The day an aging of ``filters`` is judged on unless one is given, before which a day
+        is past: today in the time zone of its organization (``services.aging.aging_today``)."""
+        return aging.aging_today(self.context, filters)
 
     def aging_customer_names(self, filters: InvoiceFilter, prefix: str, *, today: dt.date | None = None,
                              limit: int = 20) -> list[str]:

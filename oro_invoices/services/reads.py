@@ -26,6 +26,7 @@ from oro_invoices.persistence.queries import (
     customer_names,
     filter_values,
     list_rows,
+    list_rows_or_first,
 )
 from oro_invoices.persistence.reminders import ReminderRow, ReminderView
 from oro_invoices.persistence.reminders import view as reminder_view
@@ -105,6 +106,22 @@ class Reads:
                 status_order=status_order, with_currencies=with_currencies)
             items = [views.summary_of_row(row) for row in rows]
         return Page(items=items, next_cursor=next_cursor, total=total, sort=sort, currencies=currencies)
+
+    def list_invoices_or_first(self, filters: InvoiceFilter | Mapping[str, Any] | None, *, sort: str,
+                               other_sort: str, limit: int = 25, cursor: str | None = None, total_cap: int,
+                               with_currencies: bool = False,
+                               ) -> tuple[Page[views.InvoiceSummary], Page[views.InvoiceSummary]]:
+        """``list_invoices`` in ``sort`` and the first page in ``other_sort``, read together
+        (``queries.list_rows_or_first``), both counted up to ``total_cap``."""
+        filters = self._filter(filters)
+        with self.ctx.db.session() as s:
+            read = list_rows_or_first(s, filters, sort=sort, other_sort=other_sort, limit=limit, cursor=cursor,
+                                      total_cap=total_cap, with_currencies=with_currencies)
+            first, second = ([views.summary_of_row(row) for row in rows] for rows, *_rest in read)
+        (_, next_one, total_one, currencies_one), (_, next_two, total_two, currencies_two) = read
+        return (Page(items=first, next_cursor=next_one, total=total_one, sort=sort, currencies=currencies_one),
+                Page(items=second, next_cursor=next_two, total=total_two, sort=other_sort,
+                     currencies=currencies_two))
 
     def count_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                        cap: int | None = None) -> int:

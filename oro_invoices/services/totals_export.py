@@ -1,13 +1,14 @@
 """The invoices a filter selects as one CSV row each, with their totals and payment state:
 what an accountant reconciles, as opposed to the import's layout (``exporting``: one row
 per line item). Streamed a page of ``PAGE`` invoices at a time; amounts are plain decimals in
-the invoice's currency.
+the invoice's currency. A draft has no payment status until it is posted: its cell is empty.
 """
 from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
 
+from oro_invoices.domain.invoice import InternalStatus
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.read_models import InvoiceSummary
@@ -49,4 +50,5 @@ def _row(s: InvoiceSummary) -> list[str]:
     return [s.invoice_number or "", s.document_type.value, s.status.value, s.external_id or "",
             s.invoice_date.isoformat(), s.due_date.isoformat() if s.due_date else "", s.customer_name,
             s.customer_user_email, s.currency, format(s.total_amount, "f"), format(s.amount_credited, "f"),
-            format(s.amount_paid, "f"), format(s.amount_due, "f"), s.payment_status.value, s.payment_method]
+            format(s.amount_paid, "f"), format(s.amount_due, "f"),
+            s.payment_status.value if s.status is InternalStatus.POSTED else "", s.payment_method]

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import NotFound, ValidationError
 from oro_invoices.domain.limits import parse_day, quoted
@@ -87,7 +86,7 @@ class AgingPages:
         customer_args, echo, problems = listing.read_filters(req.query, CUSTOMER_FILTER)
         errors: dict[str, str] = dict(problems)
         customer = echo.get("customer", "")
-        today = bo.ctx.service.today(ScopeContext(organization_id=organization_id))
+        today = bo.ctx.service.aging_today(bo.base_filter(req))
         as_of_text = req.query.get("as_of", "").strip()
         as_of = parse_day(as_of_text)
         if as_of_text and as_of is None:
@@ -139,8 +138,7 @@ class AgingPages:
         bo = self.backoffice
         bo.check(req)
         within = bo.base_filter(req)
-        today = bo.ctx.service.today(ScopeContext(organization_id=within.organization_id))
-        currency, as_of = _kept_filters(req, today)
+        currency, as_of = _kept_filters(req, bo.ctx.service.aging_today(within))
         return name_suggestions(req, lambda prefix: bo.ctx.service.aging_customer_names(
             replace(within, currency=currency), prefix, today=as_of, limit=CUSTOMER_NAMES_LIMIT))
 

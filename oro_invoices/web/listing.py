@@ -443,7 +443,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str,
               customers: Collection[int] | None = None,
               sort_labels: Mapping[str, str] | None = None, one_currency_sorts: bool = False,
-              currencies_of_base: int = 0) -> GridPage:
+              currencies_of_base: int = 0, read_before: Fetched | None = None) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
@@ -462,7 +462,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     refused (or dropped) as without a currency, and the page read again in the default sort.
     ``currencies_of_base``: in how many currencies the caller knows ``base``'s rows to be at least
     (read for its own use, e.g. the storefront's balance); with ``one_currency_sorts`` and no
-    filter of the query, more than one drops such a sort before any page is read in it.
+    filter of the query, more than one drops such a sort before any page is read in it. The page
+    in such a sort is read together with the first page in ``default_sort`` (``fetch_or_first``),
+    which is shown, with no statement of its own, when the rows prove to be in several
+    currencies; ``read_before``: that page, so read (``_by_default_sort``).
 
     A page number without the cursor that places it (``?page=5``, a link cut short or typed) has
     no rows to show but the first page's: with ``inline_errors`` the page says so at ``page``.
@@ -498,24 +501,36 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
                                      "here is the first page.", number=page_number)))
     counted: int | None = None
     cap = COUNT_CAP if count else None
-    if count and query.get("last") and not (before or after):
+    # by an amount while the rows may be in several currencies: the default sort's first page too
+    either = lenient and parse_sort(sort)[0] in currency_sorts and parse_sort(default_sort)[0] not in TEXT_SORTS
+    instead: Fetched | None = None
+
+    def read(in_sort: str, cursor: str | None) -> Fetched:
+        nonlocal instead
+        if either:
+            found, instead = fetch_or_first(service, flt, sort=in_sort, other_sort=default_sort, limit=limit,
+                                            cursor=cursor, total_cap=COUNT_CAP)
+            return found
+        return fetch(service, flt, sort=in_sort, limit=limit, cursor=cursor, total_cap=cap, with_currencies=lenient)
+
+    if read_before is not None and not (before or after or query.get("last")):
+        items, more, counted, currencies = read_before
+        has_prev, has_next = False, more
+    elif count and query.get("last") and not (before or after):
         # the reversed sort's first rows, as many as the last page holds (known with the count,
         # read in the same statement)
-        rows, more, counted, currencies = fetch(service, flt, sort=reverse_sort(sort), limit=limit, cursor=None,
-                                                total_cap=cap, with_currencies=lenient)
+        rows, more, counted, currencies = read(reverse_sort(sort), None)
         pages = _pages(counted or 0, limit)
         on_last = limit if pages is None else max(1, (counted or 0) - (pages - 1) * limit)
         items = list(reversed(rows[:on_last]))
         has_prev, has_next = more or len(rows) > on_last, False
         page_number = -1 if pages is None else pages
     elif before:
-        rows, more, counted, currencies = fetch(service, flt, sort=reverse_sort(sort), limit=limit,
-                                                cursor=before, total_cap=cap, with_currencies=lenient)
+        rows, more, counted, currencies = read(reverse_sort(sort), before)
         items = list(reversed(rows))
         has_prev, has_next = more, bool(items)
     else:
-        items, more, counted, currencies = fetch(service, flt, sort=sort, limit=limit, cursor=after or None,
-                                                 total_cap=cap, with_currencies=lenient)
+        items, more, counted, currencies = read(sort, after or None)
         has_prev, has_next = bool(after) and bool(items), more
     # every row from the cursor on has gone since the link was made (deleted, or changed out of
     # the filter): the caller sends the reader to the first page rather than show an empty one
@@ -530,7 +545,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
             raise ValidationError(errors)
         return _by_default_sort(service, base, query, allowed_filters=allowed_filters, sort_keys=sort_keys,
                                 default_sort=default_sort, limit=limit, currency_sorts=currency_sorts,
-                                typed=typed, customers=customers, sort_labels=sort_labels, count=count)
+                                typed=typed, customers=customers, sort_labels=sort_labels, count=count,
+                                read_before=instead)
     more_than = COUNT_CAP if counted is not None and counted > COUNT_CAP else None
     pages = _pages(counted, limit) if counted is not None else None
     if not has_prev:
@@ -552,14 +568,15 @@ def _by_default_sort(service: Any, base: InvoiceFilter, query: Mapping[str, str]
                      allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str, limit: int,
                      currency_sorts: frozenset[str], typed: Callable[[str], str],
                      customers: Collection[int] | None, sort_labels: Mapping[str, str] | None,
-                     count: bool = True) -> GridPage:
+                     count: bool = True, read_before: Fetched | None = None) -> GridPage:
     """The first page of ``query``'s rows in ``default_sort``, its sort of ``currency_sorts``
-    dropped (``GridPage.sort_dropped``): the rows are in several currencies (``load_page``)."""
+    dropped (``GridPage.sort_dropped``): the rows are in several currencies (``load_page``).
+    ``read_before``: that page, read already."""
     again = {k: v for k, v in query.items() if k not in ("sort", "before", "after", "last", "page")}
     page = load_page(service, base, {**again, "sort": default_sort}, allowed_filters=allowed_filters,
                      sort_keys=sort_keys, default_sort=default_sort, limit=limit, inline_errors=True,
                      count=count, currency_sorts=currency_sorts, typed=typed, customers=customers,
-                     sort_labels=sort_labels, one_currency_sorts=True)
+                     sort_labels=sort_labels, one_currency_sorts=True, read_before=read_before)
     return replace(page, sort_dropped=True)
 
 
@@ -581,9 +598,23 @@ def _pages(counted: int, per_page: int) -> int | None:
     return None if counted > COUNT_CAP else max(1, -(-counted // per_page))
 
 
+#: A page as ``fetch`` reads it: its rows, whether more follow, the count and the currencies.
+Fetched = tuple[list[InvoiceSummary], bool, int | None, int | None]
+
+
+def fetch_or_first(service: Any, flt: InvoiceFilter, *, sort: str, other_sort: str, limit: int,
+                   cursor: str | None, total_cap: int) -> tuple[Fetched, Fetched]:
+    """``fetch`` of the page in ``sort`` (counted, with its currencies) and of the first page in
+    ``other_sort``, in one statement (``InvoiceService.list_invoices_or_first``)."""
+    pages = service.list_invoices_or_first(flt, sort=sort, other_sort=other_sort, limit=limit, cursor=cursor,
+                                           total_cap=total_cap, with_currencies=True)
+    one, two = ((page.items, page.next_cursor is not None, page.total, page.currencies) for page in pages)
+    return one, two
+
+
 def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int, cursor: str | None,
           total_cap: int | None = None, with_currencies: bool = False,
-          ) -> tuple[list[InvoiceSummary], bool, int | None, int | None]:
+          ) -> Fetched:
     """One page of rows, whether more follow and, with ``total_cap``, how many match (up to
     ``total_cap + 1``, read with the page) and, ``with_currencies``, in how many currencies. A visibility over a few customers, the corporate
     role, is read a page per customer in one statement: ``list_rows``. By payment status, the

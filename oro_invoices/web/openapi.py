@@ -41,6 +41,10 @@ from oro_invoices.services.schemas import (
 )
 
 PAYMENT_STATUSES = [s.value for s in PaymentStatus]
+#: What ``payment_status`` says of a draft, which has no payment status until it is posted.
+DRAFT_PAYMENT_STATUS = (
+    "The payment status code. A draft has none until it is posted: it says pending (or what was forced) for "
+    "compatibility, payment_status_label is null, and the payment_status filter does not find drafts.")
 DOCUMENT_TYPES = [t.value for t in DocumentType]
 DEFAULT_LIMIT = 25
 EVENT_TYPES = [PAYMENT_STATUS_UPDATED, CUSTOMER_CREDIT_UPDATED]
@@ -74,7 +78,8 @@ class InvoiceOut(InvoiceOutputSchema):
     bill_to = fields.Nested(AddressOut, allow_none=True)  # type: ignore[assignment]  # typed for the document
     ship_to = fields.Nested(AddressOut, allow_none=True)  # type: ignore[assignment]  # typed for the document
     seller = fields.Dict(keys=fields.String(), values=fields.String())  # type: ignore[assignment]  # typed for the document
-    payment_status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))  # type: ignore[assignment]  # typed for the document
+    payment_status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES), metadata={  # type: ignore[assignment]  # typed for the document
+        "description": DRAFT_PAYMENT_STATUS})
     payment_status_label = fields.String(allow_none=True, metadata={  # type: ignore[assignment]  # typed for the document
         "description": "The payment status in words (English); null for a draft, which is not payable yet."})
     document_type = fields.String(validate=validate.OneOf(DOCUMENT_TYPES), metadata={  # type: ignore[assignment]  # typed for the document
@@ -107,7 +112,8 @@ class InvoiceSummaryOut(Schema):
     amount_paid = DecimalString()
     amount_due = DecimalString()
     payment_status = fields.Function(lambda s: s.payment_status.value,
-                                     metadata={"type": "string", "enum": PAYMENT_STATUSES})
+                                     metadata={"type": "string", "enum": PAYMENT_STATUSES,
+                                               "description": DRAFT_PAYMENT_STATUS})
     payment_method = fields.String()
     external_payment_url = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
@@ -902,7 +908,8 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 _LIST_PARAMS = [
     _query("status", {"type": "string", "enum": ["draft", "posted"]}, "Internal status."),
-    _query("payment_status", {"type": "string", "enum": PAYMENT_STATUSES}, "Payment status."),
+    _query("payment_status", {"type": "string", "enum": PAYMENT_STATUSES},
+           "Payment status: posted invoices only, a draft having none (with status=draft: 422)."),
     _query("customer_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host customer id."),
     _query("customer_name", {"type": "string", "maxLength": 255},
            "The customer name starts with this, in any case (ASCII letters on SQLite)."),

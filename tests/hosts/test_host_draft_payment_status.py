@@ -117,3 +117,41 @@ def backwards(admin, query):
         before = re.search(r'rel="prev" href="\?([^"]+)"', html)
         url = f"/admin/invoices?{unescape(before.group(1))}" if before else None
     return [invoice_id for page in pages for invoice_id in page]
+
+
+def test_the_apis_payment_status_filter_finds_no_draft(shop, admin):
+    """A draft keeps ``payment_status: pending`` in the API (compatibility, documented), but has no
+    payment status: ``payment_status=pending`` lists the posted ones only, and asks no draft."""
+    draft, posted = drafts_and_posted(admin)
+    listed = shop_api_call(shop, "GET", "/invoices?payment_status=pending&limit=500").get_json()
+    ids = {row["id"] for row in listed["data"]}
+    assert posted.id in ids and draft.id not in ids
+    assert {row["status"] for row in listed["data"]} == {"posted"}
+    everything = shop_api_call(shop, "GET", "/invoices?limit=500").get_json()["data"]
+    assert draft.id in {row["id"] for row in everything}
+    assert next(r for r in everything if r["id"] == draft.id)["payment_status"] == "pending"
+    resp = shop_api_call(shop, "GET", "/invoices?payment_status=pending&status=draft")
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"] == [{"field": "payment_status", "message": (
+        "A draft has no payment status until it is posted: leave out the status, or give posted.")}]
+
+
+def test_the_exports_give_a_draft_no_payment_status(admin):
+    import csv
+    import io
+    draft, posted = drafts_and_posted(admin)
+
+    def rows(url):
+        resp = admin.get(url)
+        assert resp.status_code == 200
+        return list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+
+    totals = {r["external_id"]: r for r in rows("/admin/invoices/export-totals.csv")}
+    draft_doc, posted_doc = admin.service.get(draft.id), admin.service.get(posted.id)
+    assert totals[draft_doc.external_id]["payment_status"] == ""
+    assert totals[posted_doc.external_id]["payment_status"] == "pending"
+    pending = rows("/admin/invoices/export-totals.csv?payment_status=pending")
+    assert pending and {r["status"] for r in pending} == {"posted"}
+    pending = rows("/admin/invoices/export.csv?payment_status=pending")
+    assert pending and {r["status"] for r in pending} == {"posted"}
+    assert not [r for r in rows("/admin/invoices/export.csv") if r["status"] == "" and r["payment_status"]]

@@ -79,3 +79,32 @@ def test_download_pdfs_by_total_is_refused_while_the_invoices_are_in_several_cur
     assert ("These invoices are in several currencies, whose amounts do not compare: they cannot be sorted by "
             "Total.") in text_of(refused.get_data(as_text=True))
     assert client.get(URL + "/download-pdfs.zip?sort=-invoice_date").status_code == 200
+
+
+def test_a_filtered_list_in_several_currencies_refuses_total_within_the_statement_budget(shop):
+    """Filtered, the list cannot tell its rows' currencies before reading them: the page by
+    Total is read with the first page by Invoice Date, which it shows without reading again."""
+    from support.statements import statements_sent
+
+    client = customer(shop, ROLES["corporate"])
+    add_invoice(shop, "JPY", "10000")
+    since = "&date_from=" + (dt.date.today() - dt.timedelta(days=1000)).isoformat()
+    by_date = client.get(URL + "?sort=-invoice_date" + since).get_data(as_text=True)
+    for query in ("?sort=-total_amount" + since, "?sort=total_amount&document_type=invoice" + since):
+        assert client.get(URL + query).status_code == 200                    # as a page read before
+        with statements_sent(client.app) as sent:
+            resp = client.get(URL + query)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and DROPPED in text_of(html), query
+        assert len(sent) <= 8, f"{query}: {len(sent)} statements"
+    assert shown(client.get(URL + "?sort=-total_amount" + since).get_data(as_text=True)) == shown(by_date)
+    # in one currency, the same filter sorts by Total, in as many statements as by date
+    one = URL + "?date_from=" + (dt.date.today() - dt.timedelta(days=100)).isoformat()
+    client.get(one + "&sort=-total_amount")
+    with statements_sent(client.app) as by_total:
+        html = client.get(one + "&sort=-total_amount").get_data(as_text=True)
+    with statements_sent(client.app) as dated:
+        client.get(one + "&sort=-invoice_date")
+    assert DROPPED not in text_of(html) and len(by_total) == len(dated) <= 8
+    totals = [client.service.get(i).total_amount for i in shown(html)]
+    assert totals == sorted(totals, reverse=True)
