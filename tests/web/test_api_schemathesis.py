@@ -58,7 +58,7 @@ schema = schemathesis.openapi.from_dict(served_document())
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=8, deadline=10_000, derandomize=True,
+@settings(max_examples=8, deadline=None, derandomize=True,  # a loaded machine is no failure
           suppress_health_check=list(HealthCheck))
 def test_no_request_gets_a_server_error_and_every_answer_follows_the_document(case, shop_api):
     case.call_and_validate(app=shop_api.app, headers={"Authorization": "Bearer tok-erp"},
