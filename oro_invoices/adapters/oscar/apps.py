@@ -5,13 +5,16 @@ from typing import Any
 
 from oscar.core.application import OscarDashboardConfig
 
+from oro_invoices.adapters.oscar.translation import gettext_lazy
+from oro_invoices.i18n import N_
+
 
 class OroInvoicesOscarConfig(OscarDashboardConfig):
     """oro-invoices in an Oscar shop: models, templates, the dashboard navigation entry's access."""
 
     name = "oro_invoices.adapters.oscar"
     label = "oro_invoices_oscar"
-    verbose_name = "Invoices"
+    verbose_name = gettext_lazy(N_("Invoices"))
     namespace = "oro_invoices"
     default_auto_field = "django.db.models.BigAutoField"
     # every view checks the add-on's permissions itself (``identity``)

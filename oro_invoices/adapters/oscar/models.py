@@ -13,8 +13,9 @@ from oro_invoices.adapters.oscar.translation import gettext_lazy, in_active_lang
 from oro_invoices.i18n import N_
 
 #: The scopes an Oscar shop has (customer groups do not exist in Oscar).
-SCOPE_CHOICES = (("global", "Global"), ("organization", "Organization (partner)"),
-                 ("website", "Website (site)"), ("customer", "Customer"))
+SCOPE_CHOICES = (("global", gettext_lazy(N_("Global"))),
+                 ("organization", gettext_lazy(N_("Organization (partner)"))),
+                 ("website", gettext_lazy(N_("Website (site)"))), ("customer", gettext_lazy(N_("Customer"))))
 
 
 class ConfigValue(models.Model):
@@ -76,16 +77,17 @@ def check_einvoice_address(value: str) -> None:
 class BusinessCustomer(models.Model):
     """A customer (a company) whose users buy in the shop, in a partner's organization."""
 
-    name = models.CharField(max_length=255)
+    # translated when the admin shows them: lazy strings equal to the English a migration keeps
+    name = models.CharField(gettext_lazy(N_("name")), max_length=255)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="children")
+                               related_name="children", verbose_name=gettext_lazy(N_("parent")))
     organization = models.ForeignKey("partner.Partner", null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="invoice_customers",
+                                     verbose_name=gettext_lazy(N_("organization")),
                                      help_text=gettext_lazy(N_("The partner whose invoices this customer gets.")))
-    # translated when the admin shows them: lazy strings equal to the English a migration keeps
     vat_id = models.CharField(gettext_lazy(N_("VAT id")), max_length=40, blank=True)
-    country_code = models.CharField(max_length=2, blank=True)
-    buyer_reference = models.CharField(max_length=100, blank=True)
+    country_code = models.CharField(gettext_lazy(N_("country code")), max_length=2, blank=True)
+    buyer_reference = models.CharField(gettext_lazy(N_("buyer reference")), max_length=100, blank=True)
     einvoice_address = models.CharField(
         gettext_lazy(N_("e-invoice address")), max_length=255, blank=True, validators=[check_einvoice_address],
         help_text=gettext_lazy(N_("Where the customer receives e-invoices (BT-49): an invoicing email address or a "
@@ -94,24 +96,11 @@ class BusinessCustomer(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = gettext_lazy(N_("business customer"))
+        verbose_name_plural = gettext_lazy(N_("business customers"))
 
     def __str__(self) -> str:
         return str(self.name)
-
-
-def _label_derived_names() -> None:
-    """Translate the labels Django derived from field names (``country_code`` → "country code").
-
-    The migrations store no label for these fields, so one given to the field would be a change of
-    the model; set as ``verbose_name`` (what forms and lists show) rather than the
-    ``_verbose_name`` a migration compares, the label is translated and the model is unchanged.
-    """
-    for name, label in (("parent", N_("parent")), ("country_code", N_("country code")),
-                        ("buyer_reference", N_("buyer reference"))):
-        BusinessCustomer._meta.get_field(name).verbose_name = gettext_lazy(label)
-
-
-_label_derived_names()
 
 
 class Buyer(models.Model):
@@ -122,9 +111,15 @@ class Buyer(models.Model):
                     ("corporate", gettext_lazy(N_("The customer's and its sub-customers' invoices"))))
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="invoice_buyer")
-    customer = models.ForeignKey(BusinessCustomer, on_delete=models.CASCADE, related_name="buyers")
-    invoice_role = models.CharField(max_length=20, choices=ROLE_CHOICES, default="own")
+                                related_name="invoice_buyer", verbose_name=gettext_lazy(N_("user")))
+    customer = models.ForeignKey(BusinessCustomer, on_delete=models.CASCADE, related_name="buyers",
+                                 verbose_name=gettext_lazy(N_("customer")))
+    invoice_role = models.CharField(gettext_lazy(N_("invoice role")), max_length=20, choices=ROLE_CHOICES,
+                                    default="own")
+
+    class Meta:
+        verbose_name = gettext_lazy(N_("buyer"))
+        verbose_name_plural = gettext_lazy(N_("buyers"))
 
     def __str__(self) -> str:
         return f"{self.user} ({self.customer})"
@@ -133,10 +128,18 @@ class Buyer(models.Model):
 class SiteOrganization(models.Model):
     """Which partner (organization) a Django site (website) belongs to."""
 
-    site = models.OneToOneField("sites.Site", on_delete=models.CASCADE,
-                                related_name="invoice_organization")
-    organization = models.ForeignKey("partner.Partner", on_delete=models.CASCADE,
-                                     related_name="invoice_sites")
+    site = models.OneToOneField("sites.Site", on_delete=models.CASCADE, related_name="invoice_organization",
+                                verbose_name=gettext_lazy(N_("site")))
+    organization = models.ForeignKey(
+        "partner.Partner", on_delete=models.CASCADE, related_name="invoice_sites",
+        verbose_name=gettext_lazy(N_("organization")),
+        help_text=gettext_lazy(N_("The partner (organization) the site belongs to, and with it the site's orders "
+                                  "whose lines name no partner. A site without one belongs to the default "
+                                  "organization.")))
+
+    class Meta:
+        verbose_name = gettext_lazy(N_("site organization"))
+        verbose_name_plural = gettext_lazy(N_("site organizations"))
 
     def __str__(self) -> str:
         return f"{self.site} → {self.organization}"

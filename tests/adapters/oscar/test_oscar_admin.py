@@ -6,6 +6,8 @@ from typing import Any
 
 from support.oscar_shop import Shop, admin_get, admin_post, login_superuser, select_options
 
+from oro_invoices.hosts.reference.testing import text_of
+
 REFUSAL = ('"{}" payment events are recorded by the invoices when an invoice is paid or refunded, not by hand. '
            "Record the payment on the invoice (the order's Invoices tab) instead.")
 
@@ -172,34 +174,114 @@ def test_the_business_customers_list_shows_and_finds_their_e_invoice_address(sho
     assert "Acme Industries AG" in page and "Globex Corporation" not in page
 
 
+def _content(page: str) -> str:
+    """The text an admin page shows in its content (the sidebar listing every app's models left out)."""
+    return text_of(page[page.index('<main id="content-start"'):])
+
+
+def test_the_apps_models_are_named_in_the_admins_language(shop: Shop) -> None:
+    login_superuser(shop)
+    status, page = admin_get(shop, "/admin/", language="de")
+    shown = _content(page)
+    assert status == 200
+    assert "Rechnungen Modellname Link hinzufügen Linkliste bearbeiten oder ansehen Geschäftskunden" in shown
+    assert "Organisationen der Sites" in shown
+    for english in ("Invoices", "Business customers", "Site organizations"):
+        assert english not in shown
+    status, page = admin_get(shop, "/admin/")
+    assert "Invoices Model name Add link Change or view list link Business customers" in _content(page)
+
+
 def test_the_business_customer_is_labelled_in_the_admins_language(shop: Shop) -> None:
-    """Its fields' labels and help, the e-invoice address's refusal and the buyers' roles come from the
-    add-on's catalogs, in Django's active language."""
+    """Its fields' labels and help, the e-invoice address's refusal and its buyers' roles come from
+    the add-on's catalogs, in Django's active language."""
     from oro_invoices.adapters.oscar.models import BusinessCustomer
     customer = shop.host.seeder().add_customer("Acme Industries AG", einvoice_address="0088:4035811991021")
     login_superuser(shop)
     status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/", language="de")
-    assert status == 200 and "E-Rechnungsadresse" in page and "E-invoice address" not in page
-    assert "USt-IdNr." in page and "Ländercode" in page and "VAT id" not in page and "Country code" not in page
+    shown = _content(page)
+    assert status == 200
+    assert "Name Organisation Übergeordneter Kunde USt-IdNr. Ländercode E-Rechnungsadresse" in shown
+    for english in ("Organization Parent", "VAT id", "Country code", "E-invoice address"):
+        assert english not in shown
     url = f"/admin/oro_invoices_oscar/businesscustomer/{customer.id}/change/"
     status, page = admin_get(shop, url, language="de")
-    assert status == 200 and "E-Rechnungsadresse" in page and "Where the customer receives" not in page
-    # the customer's other labels, and its buyers' roles (the inline's empty row offers them)
-    for label in ("USt-IdNr.", "Ländercode", "Käuferreferenz", "Übergeordneter Kunde",
-                  "Der Partner, dessen Rechnungen dieser Kunde erhält.", "Keine Rechnungen", "Eigene Rechnungen",
-                  "Die Rechnungen des Kunden<", "Die Rechnungen des Kunden und seiner Unterkunden"):
-        assert label in page
-    for english in ("VAT id", "Country code", "Buyer reference", ">Parent:<", "The partner whose invoices",
-                    "No invoices", "Own invoices", "customer's invoices", "sub-customers"):
-        assert english not in page
+    shown = _content(page)
+    assert status == 200
+    for label in ("Name:", "Übergeordneter Kunde:", "Organisation:",
+                  "Der Partner, dessen Rechnungen dieser Kunde erhält.", "USt-IdNr.", "Ländercode:",
+                  "Käuferreferenz:", "E-Rechnungsadresse:", "Wo der Kunde E-Rechnungen empfängt"):
+        assert label in shown
+    # the buyers' roles (the inline's empty row offers them)
+    assert select_options(page, "buyers-__prefix__-invoice_role") == [
+        "Keine Rechnungen", "Eigene Rechnungen", "Die Rechnungen des Kunden",
+        "Die Rechnungen des Kunden und seiner Unterkunden"]
+    for english in ("Parent:", "Organization:", "The partner whose invoices", "VAT id", "Country code",
+                    "Buyer reference", "Where the customer receives", "No invoices", "Own invoices",
+                    "customer's invoices", "sub-customers"):
+        assert english not in shown
     row = BusinessCustomer.objects.get(pk=customer.id)
     form = {"name": row.name, "organization": str(row.organization_id), "parent": "", "vat_id": "",
             "country_code": "", "buyer_reference": "", "einvoice_address": "4035811991021",
             "buyers-TOTAL_FORMS": "0", "buyers-INITIAL_FORMS": "0", "buyers-MIN_NUM_FORMS": "0",
             "buyers-MAX_NUM_FORMS": "1000", "_save": "Save"}
     status, page = admin_post(shop, url, form, language="de")
-    assert status == 200 and "Muss eine E-Mail-Adresse oder eine Peppol-Teilnehmer-ID" in page
-    status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/")     # and in English as before
-    assert "E-invoice address" in page and "VAT id" in page and "Country code" in page
+    assert status == 200 and "Muss eine E-Mail-Adresse oder eine Peppol-Teilnehmer-ID" in _content(page)
+    # and in English as before
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/")
+    assert "Name Organization Parent VAT id Country code E-invoice address" in _content(page)
     status, page = admin_get(shop, url)
-    assert "Buyer reference" in page and ">Parent:<" in page and "The customer's invoices" in page
+    shown = _content(page)
+    assert "Buyer reference:" in shown and "Parent:" in shown and "Organization:" in shown
+    assert "The customer's invoices" in select_options(page, "buyers-__prefix__-invoice_role")
+
+
+def test_the_business_customers_and_buyers_are_named_in_the_admins_language(shop: Shop) -> None:
+    customer = shop.host.seeder().add_customer("Acme Industries AG")
+    login_superuser(shop)
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/businesscustomer/", language="de")
+    shown = _content(page)
+    assert status == 200 and shown.startswith("Geschäftskunde zur Änderung auswählen Geschäftskunde hinzufügen")
+    assert "business customer" not in shown
+    url = f"/admin/oro_invoices_oscar/businesscustomer/{customer.id}/change/"
+    status, page = admin_get(shop, url, language="de")
+    shown = _content(page)
+    assert status == 200 and shown.startswith("Geschäftskunde ändern Acme Industries AG")
+    assert "Käufer Benutzer Rechnungsrolle Löschen?" in shown  # the buyers' table: heading and columns
+    for english in ("business customer", "Buyers", "User", "Invoice role"):
+        assert english not in shown
+    status, page = admin_get(shop, url)
+    shown = _content(page)
+    assert shown.startswith("Change business customer Acme Industries AG")
+    assert "Buyers User Invoice role Delete?" in shown
+
+
+def test_the_sites_organization_is_labelled_in_the_admins_language(shop: Shop) -> None:
+    login_superuser(shop)
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/siteorganization/add/", language="de")
+    shown = _content(page)
+    assert status == 200 and shown.startswith("Organisation der Site hinzufügen Site:")
+    assert "Organisation: --------- " in shown
+    assert ("Der Partner (Organisation), zu dem die Site gehört, und mit ihr die Bestellungen der Site, deren "
+            "Positionen keinen Partner nennen. Eine Site ohne Eintrag gehört zur Standardorganisation.") in shown
+    for english in ("site organization", "Organization:", "The partner (organization)", "default organization"):
+        assert english not in shown
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/siteorganization/", language="de")
+    assert "0 Organisationen der Sites" in _content(page) and "site organizations" not in _content(page)
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/siteorganization/add/")
+    shown = _content(page)
+    assert shown.startswith("Add site organization Site:") and "Organization: --------- " in shown
+    assert "A site without one belongs to the default organization." in shown
+
+
+def test_the_setting_scopes_are_named_in_the_admins_language(shop: Shop) -> None:
+    from django.utils import translation
+
+    from oro_invoices.adapters.oscar.models import ConfigValue
+    scopes = ("global", "organization", "website", "customer")
+    with translation.override("de"):
+        assert [ConfigValue(scope=s).get_scope_display() for s in scopes] == [
+            "Global", "Organisation (Partner)", "Website (Site)", "Kunde"]
+    with translation.override("en"):
+        assert [ConfigValue(scope=s).get_scope_display() for s in scopes] == [
+            "Global", "Organization (partner)", "Website (site)", "Customer"]
