@@ -83,6 +83,17 @@ class EInvoice:
                 "broken": [{"rule": r, "message": m} for r, m in self.broken[:MAX_NAMED]]}
 
 
+def rules_listed(named: list[tuple[str, str]], *, more: bool = False) -> Message:
+    """The broken rules ``named`` as an error states them ("[BR-DE-15] …; [BR-CO-10] …", "; …"
+    when ``more`` are left out): each rule id as is, each text the add-on words (a ``Message``) in
+    the reader's language, a rule's own text as the rules give it."""
+    items = [Message("[%(rule)s] %(text)s", rule=rule, text=text) for rule, text in named]
+    listed = items[0]
+    for item in items[1:]:
+        listed = Message("%(rules)s; %(rule)s", rules=listed, rule=item)
+    return Message("%(rules)s; …", rules=listed) if more else listed
+
+
 class EInvoicing:
     """Builds, checks and attaches the e-invoice of invoices being posted."""
 
@@ -158,8 +169,7 @@ class EInvoicing:
             return EInvoice(profile, xml, kept=kept)
         if refuse and self.ctx.invoice_setting(ON_INVALID, doc) == "refuse":
             named = broken[:MAX_NAMED]
-            listed = "; ".join(f"[{rule}] {text}" for rule, text in named)
-            rules_named = listed + ("; …" if len(broken) > len(named) else "")
+            rules_named = rules_listed(named, more=len(broken) > len(named))
             if doc.is_credit_note and doc.credited_invoice is not None:  # made and posted at once: no draft
                 raise EInvoiceInvalid(named, message=PluralMessage(
                     "The credit note for invoice %(number)s was not made: its %(profile)s e-invoice breaks "
@@ -187,9 +197,10 @@ class EInvoicing:
         beyond = beyond_two_decimals(doc)
         if beyond:  # the one cause, rather than every decimal and sum rule it breaks
             shown = ", ".join(format(v, "f") for v in beyond[:3]) + (", …" if len(beyond) > 3 else "")
-            return xml, [("BR-DEC", f"EN 16931 states amounts with at most 2 decimals, and this {doc.currency} "
-                                    f"invoice has amounts with more ({shown} {doc.currency}): no e-invoice can "
-                                    "state them exactly.")]
+            return xml, [("BR-DEC", Message("EN 16931 states amounts with at most 2 decimals, and this "
+                                            "%(currency)s invoice has amounts with more (%(amounts)s %(currency)s): "
+                                            "no e-invoice can state them exactly.",
+                                            currency=doc.currency, amounts=shown))]
         try:
             broken = [(v.rule, v.message) for v in rules.errors(rules.check(xml, profile))]
         except ImportError as exc:  # the XRechnung rules are a separate extra

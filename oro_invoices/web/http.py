@@ -20,6 +20,8 @@ class Request:
     ``headers`` keys are lower-case. ``query`` and ``form`` map a name to its
     first value; ``query_lists``/``form_lists`` keep every value; ``files`` maps a
     field to its first file's ``(filename, bytes)``, ``file_lists`` to every file sent in it.
+    ``query_string`` is the query as sent (its bytes, still percent-encoded; empty where the
+    framework does not give it), from which ``query`` was decoded.
 
     ``user`` and ``permissions`` are who is logged in and what they may do, both taken
     once per request from the host's ``Users`` by the mounting code
@@ -45,6 +47,7 @@ class Request:
     session: MutableMapping[str, Any] | None = field(default=None, compare=False)
     native: Any = field(default=None, compare=False)
     root_path: str = ""
+    query_string: bytes = b""
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)

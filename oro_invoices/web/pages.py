@@ -209,8 +209,9 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-#: The pages a payment provider posts to, whose bodies it signs as sent (its own encoding): not
-#: forms a person fills in, so not refused for text that is not UTF-8 (``form_text``).
+#: The pages a payment provider posts to (or sends back to), whose bodies and query strings it signs
+#: as sent (its own encoding): not forms a person fills in, so not refused for text that is not
+#: UTF-8 (``form_text``).
 RAW_FORMS = frozenset({"oro_invoices.storefront.payment_notify"})
 
 
@@ -252,8 +253,10 @@ class InvoicePages:
         """Run the endpoint's handler; any error becomes a page saying what to do."""
         route = self.routes[endpoint]
         try:
-            if req.method.upper() not in SAFE_METHODS and endpoint not in RAW_FORMS:
-                unreadable = form_text.refusal(req)
+            if endpoint not in RAW_FORMS:
+                unreadable = form_text.query_refusal(req, endpoint)
+                if unreadable is None and req.method.upper() not in SAFE_METHODS:
+                    unreadable = form_text.refusal(req, endpoint)
                 if unreadable is not None:
                     raise unreadable
             return self.handler(endpoint)(req)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from starlette.applications import Starlette
@@ -402,3 +403,18 @@ def test_a_form_that_is_not_utf8_is_refused_naming_its_field(shop):
     assert refused.status_code == 400
     assert "Nothing was saved: what was sent in “Note” cannot be read as text" in refused.text
     assert invoices.service.notes(data.posted.id) == []
+
+
+def test_a_filter_that_is_not_utf8_is_refused_naming_it(shop):
+    client, _invoices, data = shop
+    login(client, *PERMISSIONS)
+    for url, named in (("/admin/invoices?customer=%FF", "“Customer”"),
+                       ("/admin/invoices/aging?as_of=%FF", "“As of”"),
+                       ("/admin/invoices/export.csv?number=%FE", "“Invoice Number”")):
+        refused = client.get(url)
+        assert refused.status_code == 400, url
+        assert (f"Nothing was shown: what the page's address gives for {named} cannot be read as text (bytes that "
+                "are not UTF-8)") in unescape(refused.text)
+    assert "holds a parameter name that cannot be read" in client.get("/admin/invoices?%FF=1").text
+    assert client.get("/admin/invoices?customer=%EF%BF%BD").status_code == 200
+    assert data.posted.display_number in client.get(f"/admin/invoices?number={data.posted.display_number}").text

@@ -74,3 +74,33 @@ def test_peppols_missing_buyer_reference_is_shown_beside_it(shop, admin):
     assert 'aria-describedby="f-error-buyer_reference oi-credit-buyer-reference-help" aria-invalid="true"' in html
     assert admin.service.credit_notes_of(inv.id) == []
     assert _submit(admin, inv.id, buyer_reference="PO-4471").status_code == 303
+
+
+def test_a_german_page_words_the_e_invoice_rules_in_german(shop, admin):
+    """The rules' texts the add-on words (Peppol's R003, XRechnung's BR-DE-15) follow the page's
+    language, on top of the form as beside the Buyer reference field."""
+    inv = posted_for_seeded_customer(admin.service)
+    settings = Settings(shop[0].extensions["oro_reference_host"].config)
+    settings.set("oro_invoices.einvoice.enabled", True)
+    settings.set("oro_invoices.einvoice.profile", "ubl")
+    admin.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de-DE,de;q=0.9"
+    resp = _submit(admin, inv.id)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert text_of(re.search(r'role="alert">(.*?)</div>', html, re.S).group(1)) == (
+        "Die Gutschrift hat weder eine Käuferreferenz (BT-10) noch eine Bestellreferenz (BT-13), von denen Peppol "
+        f"eine verlangt, und Rechnung {inv.invoice_number}, die sie gutschreibt, gibt auch keine an: Geben Sie die "
+        "Käuferreferenz beim Erstellen der Gutschrift an (Käuferreferenz im Formular „Gutschrift erstellen“, "
+        "buyer_reference in POST /api/invoices/{id}/credit-notes) oder legen Sie die Käuferreferenz des Kunden fest "
+        "(CustomerRef.buyer_reference).")
+    assert _beside(html, "buyer_reference") == (
+        f"Die E-Rechnung der Gutschrift braucht eine Käuferreferenz (BT-10), und weder Rechnung {inv.invoice_number} "
+        "noch ihr Kunde gibt eine an: Geben Sie hier die Käuferreferenz ein.")
+    settings.set("oro_invoices.einvoice.profile", "xrechnung")
+    html = _submit(admin, inv.id).get_data(as_text=True)
+    assert text_of(re.search(r'role="alert">(.*?)</div>', html, re.S).group(1)).startswith(
+        "Die Gutschrift hat keine Käuferreferenz (BT-10), die XRechnung verlangt, und Rechnung "
+        f"{inv.invoice_number}, die sie gutschreibt, gibt auch keine an:")
+    assert "Das Element" not in html and "has no buyer reference" not in html
+    assert _beside(html, "buyer_reference").startswith("Die E-Rechnung der Gutschrift braucht eine Käuferreferenz")
+    assert admin.service.credit_notes_of(inv.id) == []

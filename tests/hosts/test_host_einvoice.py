@@ -104,7 +104,9 @@ def test_a_refused_posting_names_the_broken_rules_in_the_admins_language(einvoic
     assert resp.status_code == 303 and not admin.service.get(inv).is_posted
     shown = text_of(admin.get(resp.headers["Location"]).get_data(as_text=True))
     assert (f"Rechnung Entwurf #{inv} wurde nicht gebucht: ihre XRechnung 3.0-E-Rechnung verletzt 1 Regel: "
-            '[BR-DE-15] Das Element "Buyer reference" (BT-10) muss übermittelt werden.') in shown
+            "[BR-DE-15] Die Rechnung hat keine Käuferreferenz (BT-10), die XRechnung verlangt (bei einem öffentlichen "
+            "Auftraggeber die Leitweg-ID): Legen Sie die Käuferreferenz des Kunden fest (CustomerRef.buyer_reference) "
+            "oder geben Sie eine auf der Rechnung an (buyer.reference).") in shown
 
 
 def test_an_imported_e_invoice_goes_to_the_customer_with_the_buyers_vat_id(einvoicing, admin, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
 from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -75,3 +76,68 @@ def test_a_storefront_form_is_refused_alike(shop, admin):
     assert resp.status_code == 400
     assert "what was sent in “Payment Method” cannot be read as text" in \
         text_of(resp.get_data(as_text=True))
+
+
+def test_numbered_fields_are_named_as_their_page_labels_them(admin):
+    """A line's quantity, a tax rate's amount, a remittance share: never their internal names; a
+    hidden field the page fills in is said to be one."""
+    inv = posted_for_seeded_customer(admin.service)
+    view = f"/admin/invoices/{inv.id}"
+    resp = _post_raw(admin, f"{view}/credit-notes/new", f"{view}/credit-notes",
+                     b"mode=partial&qty_1=%FF&amount_0_19=1%FE&request_key=k%FF&qty_2=%FF")
+    assert resp.status_code == 400
+    text = text_of(resp.get_data(as_text=True))
+    assert ("Nothing was saved: what was sent in “Quantity of line 1 to credit”, “Amount at 19% tax”, “Quantity of "
+            "line 2 to credit”, and a field the page fills in itself cannot be read as text") in text
+    assert "qty_" not in text and "amount_" not in text and "request_key" not in text
+    assert admin.service.credit_notes_of(inv.id) == []
+    resp = _post_raw(admin, "/admin/invoices/orders/1", "/admin/invoices/orders/1/invoices",
+                     b"qty_2=%FF&invoice_date=2026-01-01&due_date=2026-02-01")
+    assert resp.status_code == 400
+    assert "what was sent in “Quantity to invoice of line 2” cannot be read" in text_of(resp.get_data(as_text=True))
+    resp = _post_raw(admin, view, "/admin/invoices/selected/payment",
+                     f"invoice={inv.id}&amount-{inv.id}=%FF&request_key=k&confirm=%FF&to_customer=%FE".encode())
+    assert resp.status_code == 400
+    assert ("what was sent in “Amount” and 2 fields the page fills in itself cannot be read"
+            in text_of(resp.get_data(as_text=True)))
+
+
+@pytest.mark.parametrize("url,named", [
+    ("/admin/invoices?customer=%FF", "“Customer”"),
+    ("/admin/invoices?number=INV%FE&status=posted&date_from=%FF", "“Invoice Number” and “Date from”"),
+    ("/admin/invoices/export.csv?customer=%FF", "“Customer”"),
+    ("/admin/invoices/aging?as_of=%FF&customer=%C3", "“As of” and “Customer”"),
+    ("/admin/invoices/aging.csv?currency=%FF", "“Currency”"),
+    ("/admin/invoices/statement?customer=%FF", "“Customer”"),
+    ("/admin/invoices/statement/activity?customer=1&from=%FF&to=%FE", "“Date from” and “Date to”"),
+    ("/admin/invoices?dialog=%FF&sort=%FF", "“Sort by” and a value the page put in its address itself"),
+])
+def test_a_back_office_query_that_is_not_utf8_is_refused_naming_its_filter(admin, url, named):
+    resp = admin.get(url)
+    assert resp.status_code == 400, url
+    assert resp.mimetype == "text/html"
+    text = text_of(resp.get_data(as_text=True))
+    assert (f"Nothing was shown: what the page's address gives for {named} cannot be read as text (bytes that are "
+            "not UTF-8). Go back, choose or type the filter again and search again.") in text
+    assert "\ufffd" not in text
+
+
+def test_a_query_parameter_name_that_is_not_utf8_is_refused_and_a_typed_replacement_character_is_text(admin):
+    resp = admin.get("/admin/invoices?%FF=1")
+    assert resp.status_code == 400
+    assert ("Nothing was shown: the page's address holds a parameter name that cannot be read as text (it is not "
+            "UTF-8). Open the page again from its link or menu.") in text_of(resp.get_data(as_text=True))
+    assert admin.get("/admin/invoices?customer=" + quote("\ufffd")).status_code == 200
+
+
+def test_a_storefront_filter_that_is_not_utf8_is_refused_alike(shop, admin):
+    inv = posted_for_seeded_customer(admin.service)
+    customer = ShopClient(shop[0])
+    customer.login_customer(inv.customer_user_email)
+    for url, named in (("/customer/invoices?number=%FF&document_type=invoice", "“Invoice Number”"),
+                       ("/customer/invoices/activity?from=%FF", "“Date from”")):
+        resp = customer.get(url)
+        assert resp.status_code == 400, url
+        assert f"what the page's address gives for {named} cannot be read as text" in \
+            text_of(resp.get_data(as_text=True))
+    assert customer.get("/customer/invoices?number=" + quote("Ä")).status_code == 200

@@ -92,7 +92,9 @@ def test_an_xrechnung_without_buyer_reference_answers_422_naming_br_de_15(einvoi
     resp = einvoice_api.post(f"/api/invoices/{created['id']}/post")
     assert resp.status_code == 422
     errors = {e["field"]: e["message"] for e in resp.get_json()["errors"]}
-    assert list(errors) == ["BR-DE-15"] and "Buyer reference" in errors["BR-DE-15"]
+    assert errors == {"BR-DE-15": "The invoice has no buyer reference (BT-10), which XRechnung requires (the "
+                                  "Leitweg-ID of a public buyer): set the customer's buyer reference "
+                                  "(CustomerRef.buyer_reference) or state one on the invoice (buyer.reference)."}
     assert einvoice_api.get(f"/api/invoices/{created['id']}").get_json()["status"] == "draft"
 
 

@@ -66,7 +66,7 @@ def host_request(request: StarletteRequest) -> Request:
                    headers=dict(request.headers.items()),
                    path_params={k: str(v) for k, v in request.path_params.items()},
                    session=request.scope.get("session"), native=request,
-                   root_path=app_root_path(request))
+                   root_path=app_root_path(request), query_string=bytes(request.scope.get("query_string", b"")))
 
 
 async def page_request(request: StarletteRequest) -> Request:

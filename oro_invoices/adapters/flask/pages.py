@@ -58,7 +58,7 @@ def to_request(req: flask.Request, path_params: dict[str, Any]) -> Request:
         headers={k.lower(): v for k, v in req.headers.items()}, body=body,
         path_params={k: str(v) for k, v in path_params.items()},
         files={name: sent[0] for name, sent in file_lists.items() if sent}, file_lists=file_lists,
-        session=flask.session, native=req, root_path=req.script_root)
+        session=flask.session, native=req, root_path=req.script_root, query_string=req.query_string)
 
 
 def make_pages_blueprint(mount: PageMount) -> flask.Blueprint:

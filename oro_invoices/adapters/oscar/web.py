@@ -24,7 +24,16 @@ def base_request(request: HttpRequest, path_params: dict[str, str] | None = None
                    query={k: v[0] for k, v in query_lists.items() if v}, query_lists=query_lists,
                    headers={k.lower(): v for k, v in request.headers.items()},
                    path_params=dict(path_params or {}), session=request.session, native=request,
-                   root_path=request.META.get("SCRIPT_NAME", "").rstrip("/"))
+                   root_path=request.META.get("SCRIPT_NAME", "").rstrip("/"),
+                   query_string=_query_string(request))
+
+
+def _query_string(request: HttpRequest) -> bytes:
+    """The query as sent: WSGI (and Django's ASGI handler) give its bytes as Latin-1 text."""
+    try:
+        return str(request.META.get("QUERY_STRING", "")).encode("latin-1")
+    except UnicodeEncodeError:  # not bytes as sent: its decoded values are checked instead
+        return b""
 
 
 def page_request(request: HttpRequest, path_params: dict[str, str]) -> Request:
@@ -43,7 +52,7 @@ def page_request(request: HttpRequest, path_params: dict[str, str]) -> Request:
                    form={k: v[0] for k, v in form_lists.items() if v}, form_lists=form_lists,
                    files={name: sent[0] for name, sent in file_lists.items() if sent}, file_lists=file_lists,
                    path_params=base.path_params, session=base.session,
-                   native=request, root_path=base.root_path)
+                   native=request, root_path=base.root_path, query_string=base.query_string)
 
 
 def to_response(out: Outcome) -> HttpResponse | StreamingHttpResponse:

@@ -256,3 +256,20 @@ def test_a_form_that_is_not_utf8_is_refused_naming_its_field(shop: Shop) -> None
     assert resp.status_code == 400
     assert "Nothing was saved: what was sent in “Note” cannot be read as text" in resp.content.decode()
     assert shop.client.addon.invoices.notes(posted.id) == []
+
+
+def test_a_filter_that_is_not_utf8_is_refused_naming_it(shop: Shop) -> None:
+    shop.client.login_admin(PERMISSIONS)
+    grid = shop.url(GRID)
+    for query, named in (("customer=%FF", "“Customer”"), ("number=INV%FE&date_to=%FF", "“Invoice Number” and "
+                                                                                         "“Date to”")):
+        resp = shop.get(f"{grid}?{query}")
+        assert resp.status == 400, query
+        assert (f"Nothing was shown: what the page's address gives for {named} cannot be read as text (bytes that "
+                "are not UTF-8)") in text(resp)
+    export = shop.get(shop.url("oro_invoices.admin.export_csv") + "?customer=%FF")
+    assert export.status == 400 and "“Customer” cannot be read as text" in text(export)
+    assert shop.get(f"{grid}?customer=%EF%BF%BD").status == 200          # a U+FFFD typed as such is text
+    shop.client.login_customer_user(shop.data.users["own"].id)
+    listing = shop.get(shop.url("oro_invoices.storefront.index") + "?number=%FF")
+    assert listing.status == 400 and "gives for “Invoice Number” cannot be read as text" in text(listing)

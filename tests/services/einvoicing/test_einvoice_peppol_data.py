@@ -8,6 +8,7 @@ from support.einvoices import german_payload
 from oro_invoices.documents.einvoice import cii, rules, ubl
 from oro_invoices.documents.einvoice.reading import read_xml
 from oro_invoices.domain.errors import EInvoiceInvalid
+from oro_invoices.i18n import translate
 
 pytest.importorskip("saxonche")
 
@@ -161,6 +162,26 @@ def test_a_sellers_e_invoice_address_that_no_e_invoice_can_state_is_refused(sett
                                              r"participant id written scheme:id, such as 0088:4035811991021\."):
         settings.set("oro_invoices.seller.electronic_address", "4035811991021")
     assert settings.stored("oro_invoices.seller.electronic_address") is None
+
+
+def test_an_xrechnung_without_buyer_reference_says_what_to_set_in_english_and_in_the_readers_language(
+        svc, host, settings, acme):
+    """BR-DE-15 in the add-on's words, as R003 (not the XRechnung rules' German "Das Element …"):
+    English where the API and the command line say it, the reader's language on a page."""
+    settings.set("oro_invoices.einvoice.profile", "xrechnung")
+    host.customers.customers[acme.id] = dataclasses.replace(acme, buyer_reference="")
+    draft = svc.create(german_payload(acme))
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.post(draft.id)
+    assert str(caught.value.message) == (
+        f"Invoice Draft #{draft.id} was not posted: its XRechnung 3.0 e-invoice breaks 1 rule: [BR-DE-15] The invoice "
+        "has no buyer reference (BT-10), which XRechnung requires (the Leitweg-ID of a public buyer): set the "
+        "customer's buyer reference (CustomerRef.buyer_reference) or state one on the invoice (buyer.reference).")
+    assert list(dict(caught.value.errors)) == ["BR-DE-15"]
+    assert translate("de", caught.value.message).endswith(
+        "verletzt 1 Regel: [BR-DE-15] Die Rechnung hat keine Käuferreferenz (BT-10), die XRechnung verlangt (bei "
+        "einem öffentlichen Auftraggeber die Leitweg-ID): Legen Sie die Käuferreferenz des Kunden fest "
+        "(CustomerRef.buyer_reference) oder geben Sie eine auf der Rechnung an (buyer.reference).")
 
 
 def test_a_ubl_credit_note_of_an_invoice_without_buyer_reference_says_where_to_give_one(svc, host, settings, acme):
