@@ -98,6 +98,7 @@ from oro_invoices.web import (
     api_bank_statements,
     api_customer_credit,
     api_events,
+    api_query,
     api_remittances,
     api_sending,
     idempotency,
@@ -253,10 +254,17 @@ QUERY_HANDLERS = frozenset({
     "list_events",
 })
 
-LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", "external_id",
-                         "invoice_number", "date_from", "date_to", "overdue", "document_type", "sort",
-                         "limit", "cursor", "customer_user_id", "website_id", "currency", "total_min",
-                         "total_max", "customer_name"})
+#: The filters of the invoice list (and of the credit notes' and the PDF archive's): given empty, refused.
+LIST_FILTERS = ("status", "payment_status", "customer_id", "order_id", "external_id", "invoice_number",
+                "date_from", "date_to", "overdue", "document_type", "customer_user_id", "website_id", "currency",
+                "total_min", "total_max", "customer_name")
+#: Those and the ones that order and page it (given empty: the default).
+LIST_PARAMS = frozenset({*LIST_FILTERS, "sort", "limit", "cursor"})
+#: The query of the aging (``sort`` given empty: by customer) and of a customer's statement.
+AGING_FILTERS = ("customer_id", "currency", "as_of")
+STATEMENT_FILTERS = ("currency", "as_of")
+#: What leaving ``as_of`` out does, as the refusal of an empty one says it.
+AS_OF_LEFT_OUT = {"as_of": "for today"}
 
 
 #: What a PDF or XML download says where no PDF storage is configured (naming none, a client may see it).
@@ -945,20 +953,22 @@ class InvoiceApi:
         errors = [(name, "Unknown query parameter; use customer_id, currency, sort or as_of.") for name in request.query
                   if name not in ("customer_id", "currency", "sort", "as_of")]
         errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
-        sort = request.query.get("sort") or "customer"
+        given = api_query.given(request)
+        errors += api_query.empty_errors(given, AGING_FILTERS, left_out=AS_OF_LEFT_OUT)
+        q = api_query.first_values(given)
+        sort = q.get("sort", "customer")
         if sort not in AGING_SORTS:
             errors.append(("sort", f"Must be one of {', '.join(AGING_SORTS)}."))
-        customer_id = parse_id(request.query["customer_id"]) if "customer_id" in request.query else None
-        if "customer_id" in request.query and customer_id is None:
+        customer_id = parse_id(q["customer_id"]) if "customer_id" in q else None
+        if "customer_id" in q and customer_id is None:
             errors.append(("customer_id", "The id of one of the organization's customers."))
-        as_of = parse_day(request.query["as_of"]) if "as_of" in request.query else None
-        if "as_of" in request.query and as_of is None:
+        as_of = parse_day(q["as_of"]) if "as_of" in q else None
+        if "as_of" in q and as_of is None:
             errors.append(("as_of", "A day written YYYY-MM-DD, such as 2026-10-31."))
         if errors:
             raise ValidationError(errors)
         report = self.service.receivables_aging(InvoiceFilter(organization_id=client.organization_id,
-                                                              customer_id=customer_id,
-                                                              currency=request.query.get("currency") or None),
+                                                              customer_id=customer_id, currency=q.get("currency")),
                                                 today=as_of)
         return report.sorted_by(sort)
 
@@ -1028,17 +1038,20 @@ class InvoiceApi:
         errors = [(name, "Unknown query parameter; use customer_id, currency or as_of.") for name in request.query
                   if name not in ("customer_id", "currency", "as_of")]
         errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
-        customer_id = parse_id(request.query.get("customer_id"))
-        if customer_id is None:
+        given = api_query.given(request)
+        errors += api_query.empty_errors(given, STATEMENT_FILTERS, required=("customer_id",), left_out=AS_OF_LEFT_OUT)
+        q = api_query.first_values(given)
+        customer_id = parse_id(q.get("customer_id"))
+        if customer_id is None and "customer_id" not in dict(errors):
             errors.append(("customer_id", "Required: the id of one of the organization's customers."))
-        as_of = parse_day(request.query["as_of"]) if "as_of" in request.query else None
-        if "as_of" in request.query and as_of is None:
+        as_of = parse_day(q["as_of"]) if "as_of" in q else None
+        if "as_of" in q and as_of is None:
             errors.append(("as_of", "A day written YYYY-MM-DD, such as 2026-10-31."))
         if errors:
             raise ValidationError(errors)
         assert customer_id is not None
         return self.service.statement_of(customer_id, organization_id=client.organization_id,
-                                         currency=request.query.get("currency") or None, today=as_of)
+                                         currency=q.get("currency"), today=as_of)
 
     def list_notes(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
@@ -1311,9 +1324,11 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
                for name, values in request.query_lists.items() if len(values) > 1]
     errors += [(name, "Must not contain NUL or unpaired surrogate characters.")
                for name, value in request.query.items() if not is_storable_text(value)]
+    given = api_query.given(request)
+    errors += api_query.empty_errors(given, LIST_FILTERS)
     if errors:
         raise ValidationError(errors)
-    q = {k: v for k, v in request.query.items() if v != ""}
+    q = api_query.first_values(given)
     filters: dict[str, Any] = {}
     for name in ("status", "payment_status", "external_id", "invoice_number", "document_type"):
         if name in q:

@@ -13,6 +13,7 @@ from oro_invoices.domain.limits import parse_day, parse_id
 from oro_invoices.services.activity_statement import ActivityStatement, check_period
 from oro_invoices.services.aging import check_currency
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.web import api_query
 
 #: The query's parameters.
 PARAMETERS = ("customer_id", "from", "to", "currency")
@@ -27,18 +28,21 @@ def activity(service: InvoiceService, organization_id: int, query: dict[str, lis
     errors: list[tuple[str, str]] = [(name, f"Unknown query parameter; use {', '.join(PARAMETERS)}.")
                                      for name in query if name not in PARAMETERS]
     errors += [(name, "Give this parameter once.") for name, values in query.items() if len(values) > 1]
-    value = {name: values[0] for name, values in query.items() if values}
+    errors += api_query.empty_errors(query, ("currency",), required=("customer_id", "from", "to"))
+    refused = dict(errors)
+    value = api_query.first_values(query)
     customer_id = parse_id(value.get("customer_id"))
-    if customer_id is None:
+    if customer_id is None and "customer_id" not in refused:
         errors.append(("customer_id", "Required: the id of one of the organization's customers."))
     days = {name: parse_day(value.get(name)) for name in ("from", "to")}
-    errors += [(name, "Required: a day as YYYY-MM-DD.") for name, day in days.items() if day is None]
+    errors += [(name, "Required: a day as YYYY-MM-DD.") for name, day in days.items()
+               if day is None and name not in refused]
     if errors:
         raise ValidationError(errors)
     assert customer_id is not None
     # an account has no activity to come: refused as the pages refuse it
     check_period(days["from"], days["to"], last=service.today(ScopeContext(organization_id=organization_id)))
-    currency = value.get("currency") or None
+    currency = value.get("currency")
     check_currency(currency)
     return service.activity_statement(customer_id, start=days["from"], end=days["to"],
                                       organization_id=organization_id, currency=currency)

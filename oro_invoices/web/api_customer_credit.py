@@ -29,10 +29,12 @@ from oro_invoices.services.customer_credit import CustomerCreditView, PaidOut
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.payments import RecordedPayment
 from oro_invoices.services.schemas import validation_error
-from oro_invoices.web import openapi
+from oro_invoices.web import api_query, openapi
 
 #: The query of ``GET /receivables/credit``.
 PARAMETERS = ("customer_id", "currency", "before")
+#: Its optional filter: given empty, refused (``web.api_query``); an empty ``before`` is the first page.
+FILTERS = ("currency",)
 #: The body of ``POST /invoices/{id}/apply-credit`` (optional).
 APPLY_FIELDS = ("amount",)
 #: The body of ``POST /receivables/credit/pay-outs``.
@@ -53,17 +55,18 @@ def credit(service: InvoiceService, organization_id: int, query: dict[str, list[
     :raises NotFound: a customer that is not the organization's (404).
     """
     errors = _query_errors(query, PARAMETERS)
-    value = {name: values[0] for name, values in query.items() if values}
+    errors += api_query.empty_errors(query, FILTERS, required=("customer_id",))
+    value = api_query.first_values(query)
     customer_id = parse_id(value.get("customer_id"))
     if customer_id is None and "customer_id" not in dict(errors):
         errors.append(("customer_id", "Required: the id of one of the organization's customers."))
-    currency = value.get("currency") or None
+    currency = value.get("currency")
     try:
         check_currency(currency)
     except ValidationError as exc:
         errors.extend(exc.errors)
-    before = parse_id(value["before"]) if value.get("before") else None
-    if value.get("before") and before is None:
+    before = parse_id(value["before"]) if "before" in value else None
+    if "before" in value and before is None:
         errors.append(("before", "The id of an entry (`next` gives it): a positive integer."))
     if errors:
         raise ValidationError(errors)
@@ -123,7 +126,8 @@ def pay_out_query(query: dict[str, list[str]]) -> int:
     :raises ValidationError: no ``customer_id``, a bad one, another parameter (422).
     """
     errors = _query_errors(query, ("customer_id",))
-    customer_id = parse_id(query["customer_id"][0]) if query.get("customer_id") else None
+    errors += api_query.empty_errors(query, required=("customer_id",))
+    customer_id = parse_id(api_query.first_values(query).get("customer_id"))
     if customer_id is None and "customer_id" not in dict(errors):
         errors.append(("customer_id", "Required: the id of one of the organization's customers."))
     if errors:

@@ -19,12 +19,13 @@ from oro_invoices.domain.limits import (
 from oro_invoices.persistence.outgoing_events import STATUSES
 from oro_invoices.persistence.queries import MAX_LIMIT
 from oro_invoices.services.event_log import LIST_ERROR_MAX, EventFilter, EventRow, decode_cursor
+from oro_invoices.web import api_query
 from oro_invoices.web.openapi import DEFAULT_LIMIT, EVENT_TYPES
 
 #: The query's parameters.
 PARAMETERS = ("status", "type", "invoice_id", "endpoint", "occurred_from", "occurred_to", "limit", "cursor")
-#: Those that filter: given empty, they are refused rather than ignored (an empty ``status=``
-#: would otherwise list every status). An empty ``limit`` or ``cursor`` is the default, the first page.
+#: Those that filter: given empty, they are refused (``web.api_query``); an empty ``limit`` or
+#: ``cursor`` is the default, the first page.
 FILTERS = PARAMETERS[:6]
 
 
@@ -35,11 +36,10 @@ def query(organization_id: int, given: dict[str, list[str]]) -> tuple[EventFilte
     errors += [(name, "Give this parameter once.") for name, values in given.items() if len(values) > 1]
     errors += [(name, "Must not contain NUL or unpaired surrogate characters.")
                for name, values in given.items() if not all(is_storable_text(v) for v in values)]
-    errors += [(name, f"Must not be empty: give a value, or leave {name} out not to filter by it.")
-               for name in FILTERS if given.get(name) == [""]]
+    errors += api_query.empty_errors(given, FILTERS)
     if errors:
         raise ValidationError(errors)
-    q = {name: values[0] for name, values in given.items() if values and values[0] != ""}
+    q = api_query.first_values(given)
     found: dict[str, Any] = {}
     if "status" in q:
         if q["status"] not in STATUSES:

@@ -858,35 +858,43 @@ def _errors(*codes: str) -> dict[str, Any]:
     return {code: {"$ref": f"#/components/responses/Error{code}"} for code in ("401", "404", *codes)}
 
 
+#: What each filter's description says of an empty value (``web.api_query``): refused, not ignored.
+EMPTY_FILTER = "Given empty (or only whitespace): 422 naming it; leave it out not to filter by it."
+#: The same of a required parameter.
+EMPTY_REQUIRED = "Given empty (or only whitespace): 422 naming it."
+_EMPTY_AS_OF = "Given empty (or only whitespace): 422 naming it; leave it out for today."
+
 _AGING_PARAMS = [
     {"in": "query", "name": "customer_id", "required": False,
      "schema": {"type": "integer", "format": "int64", "minimum": 1},
-     "description": "Only this customer's lines (and totals)."},
-    {"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
-     "description": "Only amounts in this ISO 4217 currency."},
+     "description": "Only this customer's lines (and totals). " + EMPTY_FILTER},
+    {"in": "query", "name": "currency", "required": False, "schema": {"type": "string", "minLength": 1},
+     "description": "Only amounts in this ISO 4217 currency. " + EMPTY_FILTER},
     {"in": "query", "name": "sort", "required": False, "schema": {
         "type": "string", "default": "customer",
         "enum": list(AGING_SORTS)},
-     "description": "The customers of each currency by name, or by that amount, the largest first."},
+     "description": "The customers of each currency by name, or by that amount, the largest first (given "
+                    "empty: by name)."},
     {"in": "query", "name": "as_of", "required": False, "schema": {"type": "string", "format": "date"},
      "description": "The day the report is judged on (default: today, UTC). A past day gives what was owed at "
-                    "its end: payments received and credit notes dated later are not counted."}]
+                    "its end: payments received and credit notes dated later are not counted. " + _EMPTY_AS_OF}]
 _STATEMENT_PARAMS = [
     {"in": "query", "name": "customer_id", "required": True,
      "schema": {"type": "integer", "format": "int64", "minimum": 1},
-     "description": "One of the organization's customers (404 for any other)."},
-    {"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
-     "description": "Only invoices in this ISO 4217 currency."},
+     "description": "One of the organization's customers (404 for any other). " + EMPTY_REQUIRED},
+    {"in": "query", "name": "currency", "required": False, "schema": {"type": "string", "minLength": 1},
+     "description": "Only invoices in this ISO 4217 currency. " + EMPTY_FILTER},
     {"in": "query", "name": "as_of", "required": False, "schema": {"type": "string", "format": "date"},
      "description": "The day the statement is of (default: today, UTC). A past day (a month-end) gives the "
-                    "invoices open at its end, for what each owed then."}]
+                    "invoices open at its end, for what each owed then. " + _EMPTY_AS_OF}]
 _CREDIT_PARAMS = [
     _STATEMENT_PARAMS[0],
     {"in": "query", "name": "currency", "required": False, "schema": {"type": "string", "pattern": "^[A-Z]{3}$"},
-     "description": "Only the entries in this ISO 4217 currency (the balances are always every currency's)."},
+     "description": "Only the entries in this ISO 4217 currency (the balances are always every currency's). "
+                    + EMPTY_FILTER},
     {"in": "query", "name": "before", "required": False,
      "schema": {"type": "integer", "format": "int64", "minimum": 1},
-     "description": "Only entries older than this entry id (`next` gives it)."}]
+     "description": "Only entries older than this entry id (`next` gives it); given empty: the first page."}]
 _ID = {"in": "path", "name": "id", "required": True,
        "schema": {"type": "integer", "format": "int64", "minimum": 1}}
 _TX = {"in": "path", "name": "transaction_id", "required": True,
@@ -906,57 +914,65 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     return {"in": "query", "name": name, "required": False, "schema": schema, "description": description}
 
 
+def _filter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """An optional filter, refused given empty (a string one has ``minLength`` 1)."""
+    if schema.get("type") == "string" and "enum" not in schema:
+        schema = {**schema, "minLength": 1}
+    return _query(name, schema, f"{description} {EMPTY_FILTER}")
+
+
 _LIST_PARAMS = [
-    _query("status", {"type": "string", "enum": ["draft", "posted"]}, "Internal status."),
-    _query("payment_status", {"type": "string", "enum": PAYMENT_STATUSES},
+    _filter("status", {"type": "string", "enum": ["draft", "posted"]}, "Internal status."),
+    _filter("payment_status", {"type": "string", "enum": PAYMENT_STATUSES},
            "Payment status: posted invoices only, a draft having none (with status=draft: 422)."),
-    _query("customer_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host customer id."),
-    _query("customer_name", {"type": "string", "maxLength": 255},
+    _filter("customer_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host customer id."),
+    _filter("customer_name", {"type": "string", "maxLength": 255},
            "The customer name starts with this, in any case (ASCII letters on SQLite)."),
-    _query("order_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host order id."),
-    _query("external_id", {"type": "string"}, "Exact external id."),
-    _query("customer_user_id", {"type": "integer", "format": "int64", "minimum": 1},
+    _filter("order_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host order id."),
+    _filter("external_id", {"type": "string"}, "Exact external id."),
+    _filter("customer_user_id", {"type": "integer", "format": "int64", "minimum": 1},
            "Host customer user id (the buyer)."),
-    _query("website_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host website id."),
-    _query("currency", {"type": "string", "pattern": "^[A-Z]{3}$"},
+    _filter("website_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host website id."),
+    _filter("currency", {"type": "string", "pattern": "^[A-Z]{3}$"},
            "ISO 4217 currency code (upper case)."),
-    _query("total_min", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
+    _filter("total_min", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
            "Total amount at least this much, in `currency` (required with it): totals only compare "
            "within one currency. A decimal string such as \"100.00\", less than 1,000,000,000,000,000 "
            "either way (an invoice total is)."),
-    _query("total_max", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
+    _filter("total_max", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
            "Total amount at most this much, in `currency` (required with it)."),
-    _query("invoice_number", {"type": "string"}, "Exact invoice number."),
-    _query("date_from", {"type": "string", "format": "date"}, "Invoice date on or after."),
-    _query("date_to", {"type": "string", "format": "date"}, "Invoice date on or before."),
-    _query("document_type", {"type": "string", "enum": DOCUMENT_TYPES},
+    _filter("invoice_number", {"type": "string"}, "Exact invoice number."),
+    _filter("date_from", {"type": "string", "format": "date"}, "Invoice date on or after."),
+    _filter("date_to", {"type": "string", "format": "date"}, "Invoice date on or before."),
+    _filter("document_type", {"type": "string", "enum": DOCUMENT_TYPES},
            "Only invoices or only credit notes."),
-    _query("overdue", {"type": "string", "enum": ["true", "false"]},
+    _filter("overdue", {"type": "string", "enum": ["true", "false"]},
            "Only overdue invoices (true) or only those that are not (false): posted, payable and "
            "past the due date, as of today (UTC)."),
     _query("sort", {"type": "string", "default": "-invoice_date",
                     "enum": [p + k for k in SORT_KEYS for p in ("", "-")]},
            "Sort key; a leading '-' sorts descending. Ties are broken by id. `total_amount` "
            "compares amounts, so it orders meaningfully only together with `currency`; "
-           "`customer_user` sorts by the buyer's email, `website` by website id."),
+           "`customer_user` sorts by the buyer's email, `website` by website id. Given empty: the default."),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-           "Page size."),
-    _query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
+           "Page size (given empty: the default)."),
+    _query("cursor", {"type": "string"}, "`next_cursor` of the previous page (given empty: the first page)."),
 ]
 
 _EVENT_PARAMS = [
-    _query("status", {"type": "string", "enum": list(EVENT_STATUSES)}, "Only events in this delivery status."),
-    _query("type", {"type": "string", "enum": EVENT_TYPES}, "Only events of this type."),
-    _query("invoice_id", {"type": "integer", "format": "int64", "minimum": 1}, "Only events about this invoice."),
-    _query("endpoint", {"type": "string", "minLength": 1}, "Only events to this endpoint URL (exactly as configured)."),
-    _query("occurred_from", {"type": "string", "minLength": 1},
+    _filter("status", {"type": "string", "enum": list(EVENT_STATUSES)}, "Only events in this delivery status."),
+    _filter("type", {"type": "string", "enum": EVENT_TYPES}, "Only events of this type."),
+    _filter("invoice_id", {"type": "integer", "format": "int64", "minimum": 1}, "Only events about this invoice."),
+    _filter("endpoint", {"type": "string", "minLength": 1}, "Only events to this endpoint URL (exactly as configured)."),
+    _filter("occurred_from", {"type": "string", "minLength": 1},
            "Occurred at or after: a day (YYYY-MM-DD, from its start in UTC) or a time with its offset "
            "(2026-12-01T09:30:00Z), within the years 0001 to 9999 in UTC."),
-    _query("occurred_to", {"type": "string", "minLength": 1},
+    _filter("occurred_to", {"type": "string", "minLength": 1},
            "Occurred at or before: a day (to its end, UTC) or a time with its offset, within the years 0001 to 9999 "
            "in UTC."),
-    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}, "Page size."),
-    _query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+           "Page size (given empty: the default)."),
+    _query("cursor", {"type": "string"}, "`next_cursor` of the previous page (given empty: the first page)."),
 ]
 
 _PDF_HEADERS = {
@@ -1295,9 +1311,9 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "before it starts, is longer than three years, or starts or ends after today.",
         "parameters": [_STATEMENT_PARAMS[0],
                        {"in": "query", "name": "from", "required": True, "schema": {"type": "string", "format": "date"},
-                        "description": "The period's first day."},
+                        "description": "The period's first day. " + EMPTY_REQUIRED},
                        {"in": "query", "name": "to", "required": True, "schema": {"type": "string", "format": "date"},
-                        "description": "The period's last day."},
+                        "description": "The period's last day. " + EMPTY_REQUIRED},
                        _STATEMENT_PARAMS[1]],
         "responses": {"200": _ok("The activity.", "Activity"), **_errors("422")}},
     ("/receivables/bank-statement/matches", "post"): {
@@ -1332,8 +1348,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "A customer's activity statement as PDF, to send them",
         "description": "The same query as `GET /receivables/activity`; made on request in the customer's language.",
         "parameters": [_STATEMENT_PARAMS[0],
-                       {"in": "query", "name": "from", "required": True, "schema": {"type": "string", "format": "date"}},
-                       {"in": "query", "name": "to", "required": True, "schema": {"type": "string", "format": "date"}},
+                       {"in": "query", "name": "from", "required": True, "schema": {"type": "string", "format": "date"},
+                        "description": "The period's first day. " + EMPTY_REQUIRED},
+                       {"in": "query", "name": "to", "required": True, "schema": {"type": "string", "format": "date"},
+                        "description": "The period's last day. " + EMPTY_REQUIRED},
                        _STATEMENT_PARAMS[1]],
         "responses": {"200": {"description": "The activity statement.",
                               "headers": {"Content-Disposition": {
@@ -1460,7 +1478,10 @@ DESCRIPTION = """\
 Create, change, post and read invoices from an external system (ERP, import jobs).
 Authenticate with `Authorization: Bearer <token>`; a client sees only its own
 organization's invoices. Amounts are decimal strings ("19.99"), never numbers.
-Errors are `{"errors": [{"field": ..., "message": ...}]}`."""
+Errors are `{"errors": [{"field": ..., "message": ...}]}`. A query parameter given empty
+(or only whitespace) is refused, 422 naming it, rather than read as no filter: leave a
+filter out not to filter by it (`sort`, `limit`, `cursor` and `before` given empty are
+their default)."""
 
 
 def _resolver(schema: Any) -> str:
