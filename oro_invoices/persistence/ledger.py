@@ -6,7 +6,11 @@ positive when they raise what is owed.
 - a posted **credit note**: minus its total, on its date;
 - a successful **payment** (a charge, or the capture of an authorization): minus its amount, on the
   day it was received (as an admin recorded it by hand) else the day it was recorded;
-- a **refund**: its amount (money given back), on the day it was recorded;
+- a **refund**: its amount (money given back), on the day it was recorded, but only up to what was
+  paid: what a provider gave back beyond what remained of the payment (an over-refund,
+  ``read_models.OVER_REFUND_KEY``) is no part of what the customer owes (the seller recovers it
+  outside the invoice, whose amount due leaves it out too). A **refunded beyond** entry right after
+  the refund says how much (``beyond``), adding nothing;
 - a **settlement** outside the add-on: what a posted invoice still owed when its payment status was
   set from outside (an ERP's "paid") to one that settles it (``SETTLING``), on the day it was
   set, or, set when the invoice was imported with it, on the invoice's date;
@@ -57,11 +61,19 @@ from oro_invoices.domain.money import to_minor
 from oro_invoices.persistence.customer_credit import CREDIT_METHOD, CreditEntryRow, EntryKind
 from oro_invoices.persistence.models import Activity, Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
-from oro_invoices.persistence.read_models import BY_HAND_PREFIX, is_reversal, transaction
+from oro_invoices.persistence.read_models import (
+    BY_HAND_PREFIX,
+    OVER_REFUND_KEY,
+    is_reversal,
+    over_refund_of,
+    transaction,
+)
 
 #: The kinds of entry.
 INVOICE, CREDIT_NOTE, PAYMENT, REFUND, SETTLED = "invoice", "credit_note", "payment", "refund", "settled"
 GIVEN_BACK, PAID_OUT = "given_back", "paid_out"
+#: What a refund gave back beyond what was paid: said, in no balance.
+REFUNDED_BEYOND = "refunded_beyond"
 CREDIT_KEPT, CREDIT_TAKEN_BACK, CREDIT_APPLIED = "credit_kept", "credit_taken_back", "credit_applied"
 _PAID = ("charge", "capture")
 #: The payment statuses that, set from outside, say nothing more is owed.
@@ -69,7 +81,7 @@ SETTLING = frozenset({PaymentStatus.PAID_IN_FULL.value, PaymentStatus.VOIDED.val
                       PaymentStatus.CREDITED.value})
 #: A day's entries in this order.
 _ORDER = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, CREDIT_APPLIED: 3, CREDIT_KEPT: 4, SETTLED: 5, REFUND: 6,
-          CREDIT_TAKEN_BACK: 7, GIVEN_BACK: 8, PAID_OUT: 9}
+          REFUNDED_BEYOND: 7, CREDIT_TAKEN_BACK: 8, GIVEN_BACK: 9, PAID_OUT: 10}
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,8 @@ class LedgerEntry:
     invoice_id: int | None
     number: str
     currency: str
-    #: what it adds to what is owed (minor units; negative for a credit note or a payment)
+    #: what it adds to what is owed (minor units; negative for a credit note or a payment; 0 for
+    #: refunded beyond)
     amount: int
     #: a payment's method code, and the reference an admin gave it ("" for the others)
     method: str = ""
@@ -93,6 +106,8 @@ class LedgerEntry:
     customer_name: str = ""
     #: a settlement's payment status as set from outside
     status: str = ""
+    #: refunded beyond: what its refund gave back beyond what was paid (minor units)
+    beyond: int = 0
 
 
 def customer_entries(session: Session, *, organization_id: int, customer_id: int, until: dt.date,
@@ -178,11 +193,11 @@ def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | N
 
 def day_order(entry: LedgerEntry) -> tuple[dt.date, int, str, int, int]:
     """Where ``entry`` goes among its day's entries (``_ORDER``), by number and transaction within
-    a kind; a surplus kept from a payment right after that payment, and one taken back right after
-    the refund that took it (they name its transaction), so that no running balance between them
-    shows an amount never owed."""
+    a kind; a surplus kept from a payment right after that payment, and one taken back (or what was
+    refunded beyond the payment) right after the refund that took it (they name its transaction),
+    so that no running balance between them shows an amount never owed."""
     kind = entry.kind
-    if entry.transaction_id is not None and kind in (CREDIT_KEPT, CREDIT_TAKEN_BACK):
+    if entry.transaction_id is not None and kind in (CREDIT_KEPT, CREDIT_TAKEN_BACK, REFUNDED_BEYOND):
         kind = PAYMENT if kind == CREDIT_KEPT else REFUND
     return entry.on, _ORDER[kind], entry.number, entry.transaction_id or 0, _ORDER[entry.kind]
 
@@ -304,8 +319,8 @@ def _reversed(session: Session, payment_ids: list[int]) -> list[int]:
 def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date, *,
            since: dt.date | None = None, zone: dt.tzinfo) -> list[LedgerEntry]:
     """The payments and refunds of ``documents`` (id → number, currency, customer name) up to
-    ``until``; from ``since``, only those recorded since then are read (each counts on a day no
-    later than it was recorded)."""
+    ``until``, a refund beyond what was paid followed by what it refunded beyond; from ``since``,
+    only those recorded since then are read (each counts on a day no later than it was recorded)."""
     rows: list[PaymentTransaction] = []
     ids = list(documents)
     for start in range(0, len(ids), 500):
@@ -322,9 +337,14 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
         view = transaction(row)
         number, code, name = documents[row.invoice_id]
         paid = row.action in _PAID
+        beyond = 0 if paid else over_refund_of(row.action, bool(row.successful), row.data, code)
         entries.append(LedgerEntry(on, PAYMENT if paid else REFUND, row.invoice_id, number, code,
-                                   -int(row.amount) if paid else int(row.amount), method=row.method,
+                                   -int(row.amount) if paid else int(row.amount) - beyond, method=row.method,
                                    reference=view.reference, transaction_id=row.id, customer_name=name))
+        if beyond:
+            entries.append(LedgerEntry(on, REFUNDED_BEYOND, row.invoice_id, number, code, 0,
+                                       reference=view.reference, transaction_id=row.id, customer_name=name,
+                                       beyond=beyond))
     return entries
 
 
@@ -332,7 +352,8 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: 
     """What the payments and refunds of the invoices ``shape`` selects that count before ``since``
     add up to, per currency, summed by the database by ``counted``'s rules: the day received of
     a payment recorded by hand, else the day recorded; a payment reversed in error and its
-    reversal not at all."""
+    reversal not at all; a refund only up to what was paid (its over-refund, in its data, read
+    apart: the few refunds that have one)."""
     tx, undoing = PaymentTransaction, aliased(PaymentTransaction)
     reverses = tx.data["reverses"].as_integer()
     reversed_later = exists().where(      # a reversal is its payment's invoice's: found by that invoice
@@ -344,7 +365,14 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: 
         .where(tx.successful.is_(True), tx.action.in_((*_PAID, "refund")), tx.method != CREDIT_METHOD,
                or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before(tx, since, zone=zone))
         .group_by(Invoice.currency), shape)
-    return {code: int(amount) for code, amount in session.execute(stmt) if amount}
+    found = {code: int(amount) for code, amount in session.execute(stmt) if amount}
+    over = apply_filter(
+        select(Invoice.currency, tx.data).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
+        .where(tx.successful.is_(True), tx.action == "refund", tx.method != CREDIT_METHOD, reverses.is_(None),
+               tx.data[OVER_REFUND_KEY].as_string().is_not(None), counts_before(tx, since, zone=zone)), shape)
+    for code, data in session.execute(over):
+        found[code] = found.get(code, 0) - over_refund_of("refund", True, data, code)
+    return {code: amount for code, amount in found.items() if amount}
 
 
 def counts_before(tx: type[PaymentTransaction] | Any, since: dt.date, *, zone: dt.tzinfo) -> ColumnElement[bool]:

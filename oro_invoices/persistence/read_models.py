@@ -404,14 +404,20 @@ def transaction(row: PaymentTransaction) -> TransactionView:
 
 def _over_refunded(row: PaymentTransaction, data: dict[str, Any]) -> Decimal | None:
     """What a refund gave back beyond what remained of its payment (``OVER_REFUND_KEY``), or None."""
-    text = data.get(OVER_REFUND_KEY)
-    if row.action != "refund" or not row.successful or not isinstance(text, str):
-        return None
-    try:
-        over = to_minor(Decimal(text), row.currency)
-    except (ArithmeticError, ValueError, InvoiceError):
-        return None
+    over = over_refund_of(row.action, bool(row.successful), data, row.currency)
     return from_minor(over, row.currency) if over > 0 else None
+
+
+def over_refund_of(action: str, successful: bool, data: Any, currency: str) -> int:
+    """What a transaction of ``action`` with ``data`` gave back beyond what remained of its
+    payment (``OVER_REFUND_KEY``: a successful refund's), in minor units; 0 for none."""
+    text = data.get(OVER_REFUND_KEY) if isinstance(data, dict) else None
+    if action != "refund" or not successful or not isinstance(text, str):
+        return 0
+    try:
+        return max(to_minor(Decimal(text), currency), 0)
+    except (ArithmeticError, ValueError, InvoiceError):
+        return 0
 
 
 def with_surplus_taken_back(transactions: list[TransactionView]) -> list[TransactionView]:

@@ -18,6 +18,10 @@ balance is what its invoices owe less the customer's credit: the statement's tot
 its credit, the aging's net. Of one customer user's invoices (the Own role), which do not show
 the customer's credit, it is what those invoices still owe, as their balance says: the money
 that went from them into the credit and the credit applied to them are entries of their own.
+
+A refund counts up to what was paid: what a provider refunded beyond it (an over-refund) is no
+part of what is owed, as the invoice's amount due leaves it out; an entry of its own
+(``refunded_beyond``) says how much, moving no balance.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from decimal import Decimal
 
 from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
-from oro_invoices.domain.messages import N_, Message
+from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.i18n import gettext
@@ -43,6 +47,7 @@ from oro_invoices.persistence.ledger import (
     PAID_OUT,
     PAYMENT,
     REFUND,
+    REFUNDED_BEYOND,
     SETTLED,
     LedgerEntry,
     ledger_within,
@@ -59,9 +64,11 @@ MAX_DAYS = 3 * 366 + 1
 #: the entry as the page writes it, in the language of the output being made (``i18n.using``).
 CSV_COLUMNS = ("currency", "date", "kind", "entry", "number", "reference", "charges", "credits", "balance")
 #: How each kind of entry is named on the pages and the PDF (its invoice's number as ``number``; a
-#: settlement's payment status as ``status``; the customer its invoice names as ``customer``).
+#: settlement's payment status as ``status``; the customer its invoice names as ``customer``; what
+#: was refunded beyond what was paid as ``amount``).
 ENTRY_LABELS = {INVOICE: N_("Invoice %(number)s"), CREDIT_NOTE: N_("Credit note %(number)s"),
                 PAYMENT: N_("Payment for %(number)s"), REFUND: N_("Refund for %(number)s"),
+                REFUNDED_BEYOND: N_("Refunded beyond what was paid for %(number)s: %(amount)s, not in the balance"),
                 SETTLED: N_("Settled elsewhere: %(number)s (%(status)s)"),
                 GIVEN_BACK: N_("Given back outside the add-on: %(number)s"),
                 PAID_OUT: N_("Credit given back outside the add-on"),
@@ -75,8 +82,8 @@ class ActivityLine:
     """One entry of the period, and what the customer owed after it."""
 
     on: dt.date
-    #: ``invoice``, ``credit_note``, ``payment``, ``refund``, ``settled``, ``given_back``,
-    #: ``paid_out``, and in a view of one user's invoices ``credit_kept``, ``credit_taken_back``
+    #: ``invoice``, ``credit_note``, ``payment``, ``refund``, ``refunded_beyond`` (what a refund gave
+    #: back beyond what was paid: ``beyond``, in no balance), ``settled``, ``given_back``, ``paid_out``, and in a view of one user's invoices ``credit_kept``, ``credit_taken_back``
     #: and ``credit_applied`` (``persistence.ledger``)
     kind: str
     #: the invoice or credit note it is of (None: credit paid out)
@@ -92,11 +99,13 @@ class ActivityLine:
     customer_name: str = ""
     #: a settlement's payment status, as set from outside
     status: str = ""
+    #: refunded beyond: what its refund gave back beyond what was paid (its ``amount`` is 0)
+    beyond: Decimal | None = None
 
     @property
     def label(self) -> str:
-        """How the entry is named (``ENTRY_LABELS``; to be translated with ``number``, ``status`` and
-        ``customer``)."""
+        """How the entry is named (``ENTRY_LABELS``; to be translated with ``number``, ``status``,
+        ``customer`` and ``amount``, ``beyond`` as money)."""
         return ENTRY_LABELS[self.kind]
 
     @property
@@ -262,7 +271,8 @@ def _section(currency: str, opening: Decimal, entries: list[LedgerEntry],
         balance += amount
         method = label_of(entry.method) if entry.method else ""
         lines.append(ActivityLine(entry.on, entry.kind, entry.invoice_id, entry.number, amount, balance,
-                                  method or entry.method, entry.reference, entry.customer_name, entry.status))
+                                  method or entry.method, entry.reference, entry.customer_name, entry.status,
+                                  from_minor(entry.beyond, currency) if entry.beyond else None))
     return ActivitySection(currency, opening, lines)
 
 
@@ -282,6 +292,7 @@ def activity_text(found: ActivityStatement) -> str:
             return format(amount, "f") if amount is not None else ""
         rows = [[found.start.isoformat(), "opening balance", "", "", money(section.opening)]]
         rows += [[line.on.isoformat(), f"{line.kind.replace('_', ' ')} {line.number}"
+                  + (f": {format(line.beyond, 'f')}, not in the balance" if line.beyond is not None else "")
                   + (f" ({', '.join(p for p in (line.method, line.reference, line.status) if p)})"
                      if line.method or line.reference or line.status else ""),
                   money(line.charge), money(line.credit), money(line.balance)] for line in section.lines]
@@ -299,10 +310,12 @@ def _text_row(cells: Sequence[str], widths: list[int]) -> str:
                      for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
 
-def entry_text(line: ActivityLine) -> str:
-    """How the page names ``line`` ("Payment for INV-…"), in the current language (``i18n.using``)."""
+def entry_text(line: ActivityLine, currency: str = "") -> str:
+    """How the page names ``line`` ("Payment for INV-…") of an activity in ``currency``, in the
+    current language (``i18n.using``)."""
     return gettext(line.label, number=line.number, customer=line.customer_name,
-                   status=gettext(line.status_label) if line.status else "")
+                   status=gettext(line.status_label) if line.status else "",
+                   amount=Amount(line.beyond, currency) if line.beyond is not None else "")
 
 
 def activity_csv_text(found: ActivityStatement) -> str:
@@ -320,7 +333,8 @@ def activity_csv_text(found: ActivityStatement) -> str:
             method = gettext(line.method) if line.method else ""
             reference = " ".join(p for p in (method, line.reference) if p) if line.kind == PAYMENT else \
                 gettext(line.status_label) if line.kind == SETTLED else line.reference
-            writer.writerow([section.currency, line.on.isoformat(), line.kind, entry_text(line), line.number,
+            writer.writerow([section.currency, line.on.isoformat(), line.kind, entry_text(line, section.currency),
+                             line.number,
                              reference, format(line.charge, "f") if line.charge is not None else "",
                              format(line.credit, "f") if line.credit is not None else "", format(line.balance, "f")])
         writer.writerow([section.currency, found.end.isoformat(), "closing_balance", gettext("Closing balance"), "",

@@ -109,15 +109,16 @@ class Payments:
                                                "invoices.", id=inv.id))
             # Locked first: payments of one invoice wait for each other, so each sees the last one.
             state = self.ctx.payment_state(s, inv.id, lock=True)
-            existing = self._recorded(s, invoice_id, data, same_amount=same_amount)
-            if existing is not None:
-                return RecordedPayment(existing, created=False)
+            # the amount first: one the currency cannot have is wrong whatever reference it comes under
             if data["amount"] <= 0:
                 raise ValidationError([("amount", "Must be greater than 0.")])
             try:
                 amount = to_minor(data["amount"], inv.currency)
             except ValidationError:
                 raise ValidationError([("amount", too_many_decimals(inv.currency))]) from None
+            existing = self._recorded(s, invoice_id, data, same_amount=same_amount)
+            if existing is not None:
+                return RecordedPayment(existing, created=False)
             summary = pstatus.summarize(self._facts(s, inv.id))
             if keep_surplus and not taken:
                 _check_keepable(inv, state, summary, data, amount)

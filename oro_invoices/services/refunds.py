@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -583,15 +583,23 @@ class Refunds:
     def _refunded_not_recorded(self, prepared: _Prepared, event: ProviderEvent, applied: EventOutcome,
                                actor: str) -> None:
         """The provider gave ``event.amount`` back but its report was refused: say so (not that
-        the refund was not made), in the activity too, and raise ``NotRecorded``."""
+        the refund was not made), as the provider reported it (in its currency; and what was asked,
+        where that differs), in the activity too, and raise ``NotRecorded``."""
         currency = prepared.ref.currency
-        given = Amount(from_minor(event.amount, currency), currency)
-        self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, actor=actor, record=False,
-                                     message=Message("%(method)s refunded %(amount)s, but it was not recorded.",
-                                                     method=prepared.method.label, amount=given))
-        message = Message("%(method)s refunded %(amount)s to the customer, but it was not recorded: %(reason)s "
-                          "Check the refund at %(method)s (reference %(reference)s); the invoice's payments do not "
-                          "show it.", method=prepared.method.label, amount=given,
+        given = Amount(from_minor(event.amount, event.currency), event.currency)
+        asked = Amount(from_minor(prepared.amount, currency), currency)
+        words: dict[str, Any] = {"method": prepared.method.label, "amount": given, "asked": asked}
+        if (event.amount, event.currency) == (prepared.amount, currency):
+            ended = Message("%(method)s refunded %(amount)s, but it was not recorded.", **words)
+            said = N_("%(method)s refunded %(amount)s to the customer, but it was not recorded: %(reason)s Check the "
+                      "refund at %(method)s (reference %(reference)s); the invoice's payments do not show it.")
+        else:
+            ended = Message("%(method)s refunded %(amount)s (%(asked)s was asked), but it was not recorded.", **words)
+            said = N_("%(method)s refunded %(amount)s to the customer (%(asked)s was asked), but it was not recorded: "
+                      "%(reason)s Check the refund at %(method)s (reference %(reference)s); the invoice's payments "
+                      "do not show it.")
+        self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, actor=actor, record=False, message=ended)
+        message = Message(said, **words,
                           reason=_sentence(applied.reason) if applied.reason else Message("its report was refused."),
                           reference=event.provider_reference or event.event_id)
         with self.ctx.write() as s:

@@ -56,7 +56,8 @@ def as_json(found: ActivityStatement) -> dict[str, Any]:
                 "credits": section.credits, "closing_balance": section.closing,
                 "entries": [{"date": line.on, "kind": line.kind, "invoice_id": line.invoice_id,
                              "number": line.number, "amount": line.amount, "balance": line.balance,
-                             "method": line.method, "reference": line.reference, "status": line.status}
+                             "method": line.method, "reference": line.reference, "status": line.status,
+                             "beyond": line.beyond}
                             for line in section.lines]}
                 for section in found.sections]}
 

@@ -416,7 +416,9 @@ class ActivityEntryOut(Schema):
 
     date = fields.Date(metadata={"description": "An invoice's or credit note's date; the day a payment was "
                                                 "received (or recorded); the day a refund was recorded."})
-    kind = fields.String(metadata={"description": "invoice, credit_note, payment, refund, settled (an invoice "
+    kind = fields.String(metadata={"description": "invoice, credit_note, payment, refund (up to what was paid), "
+                                                "refunded_beyond (what a refund gave back beyond what was paid: said, "
+                                                "in no balance), settled (an invoice "
                                                 "whose payment status was set from outside to paid, void, canceled "
                                                 "or credited, for what it still owed), given_back (what a credit "
                                                 "note settled outside the add-on gave back) or paid_out (the "
@@ -431,6 +433,10 @@ class ActivityEntryOut(Schema):
     reference = fields.String(metadata={"description": "The reference a payment recorded by hand was given."})
     status = fields.String(metadata={"description": "A settlement's payment status as set from outside; \"\" "
                                                    "for the others."})
+    beyond = DecimalString(allow_none=True, metadata={
+        "description": "Of a refunded_beyond entry: what its refund gave back beyond what was paid (an "
+                       "over-refund), which is in no balance (its amount is 0, its refund's entry counts only up "
+                       "to what was paid); null for the others."})
 
 
 class ActivitySectionOut(Schema):

@@ -273,8 +273,8 @@ def test_a_refund_the_provider_made_beyond_what_remains_is_recorded_and_flagged(
 
 def test_a_refund_the_provider_made_but_that_cannot_be_recorded_says_it_was_made(db, monkeypatch):
     """The provider reports giving back money in another currency than the payment's: its report is
-    refused, and the admin reads that the money went back and where to check it, never that no
-    refund was made."""
+    refused, and the admin reads that the money went back, as reported, and where to check it,
+    never that no refund was made."""
     from dataclasses import replace
 
     from oro_invoices.services.refunds import NotRecorded
@@ -285,9 +285,10 @@ def test_a_refund_the_provider_made_but_that_cannot_be_recorded_says_it_was_made
     with pytest.raises(NotRecorded) as caught:
         service.refund_payment(tx.id, "231.86", actor="Alex Admin")
     said = str(caught.value.message)
-    assert said.startswith("FakePay refunded 231.86 USD to the customer, but it was not recorded: The provider reports EUR")
+    assert said.startswith("FakePay refunded 231.86 EUR to the customer (231.86 USD was asked), but it was not "
+                           "recorded: The provider reports EUR")
     assert "Check the refund at FakePay (reference re-" in said
-    assert any("refunded 231.86 USD to the customer, but it was not recorded" in str(a.summary)
+    assert any("refunded 231.86 EUR to the customer (231.86 USD was asked), but it was not recorded" in str(a.summary)
                for a in service.activities(doc.id))
     assert status(service, doc) is PaymentStatus.PAID_IN_FULL
 

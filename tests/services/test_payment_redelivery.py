@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from support.payloads import invoice_payload
 
-from oro_invoices.domain.errors import Conflict
+from oro_invoices.domain.errors import Conflict, ValidationError
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payments import Payments
 
@@ -115,3 +115,16 @@ def test_the_refused_amount_is_stated_as_money_of_the_invoices_currency(service)
         service.record_payment_once(doc.id, {**PAYMENT, "amount": "500.000"}, same_amount=True)
     assert refused.value.message == ("A charge with provider reference evt_1 is recorded already, of 400 JPY; "
                                      "this one says 500 JPY. Give the new transaction a reference of its own.")
+
+
+@pytest.mark.parametrize("same_amount", [True, False])
+def test_an_amount_the_currency_cannot_have_is_refused_as_such_under_a_known_reference(service, same_amount):
+    """Yen have no decimals: "500.5" is a bad amount, whatever reference it comes under, not a
+    conflict with the payment recorded under it (nor that payment again)."""
+    doc = service.post(service.create(invoice_payload(
+        currency="JPY", lines=[{"description": "Widget", "quantity": "1", "unit_price": "5000"}])).id)
+    service.record_payment(doc.id, {**PAYMENT, "amount": "400"})
+    with pytest.raises(ValidationError) as refused:
+        service.record_payment_once(doc.id, {**PAYMENT, "amount": "500.5"}, same_amount=same_amount)
+    assert refused.value.errors == [("amount", "JPY amounts have no decimals.")]
+    assert [t.amount for t in service.transactions(doc.id)] == [Decimal("400")]

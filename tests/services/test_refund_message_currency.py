@@ -11,6 +11,7 @@ from support.fakepay import callback, charge, payment_service, posted_invoice, s
 from oro_invoices import i18n
 from oro_invoices.formatting import Formatter
 from oro_invoices.integration.payment_methods import AmountLimits, OutcomeUnknown
+from oro_invoices.services.payment_events import REFUSED, EventOutcome
 from oro_invoices.services.refunds import NotRecorded
 
 
@@ -37,9 +38,10 @@ def paid_in_yen(service, doc, action: str = "charge") -> int:
     return tx.id
 
 
-def test_a_refund_made_but_not_recorded_says_its_amount_in_the_payments_currency(db, monkeypatch):
+def test_a_refund_made_but_not_recorded_says_what_the_provider_reported_and_what_was_asked(db, monkeypatch):
     """The provider's report names another currency than the payment's: refused, and the admin
-    reads the refund asked, in the payment's currency (¥400 on a page)."""
+    reads the refund as the provider reported it, in its currency ($4.00: 400 cents), beside the
+    refund asked in the payment's (¥400)."""
     service, fake, doc = yen_service(db, monkeypatch)
     tx = paid_in_yen(service, doc)
     real = fake.refund
@@ -47,11 +49,24 @@ def test_a_refund_made_but_not_recorded_says_its_amount_in_the_payments_currency
     with pytest.raises(NotRecorded) as refused:
         service.refund_payment(tx, "400", actor="Alex Admin")
     said = refused.value.message
-    assert said.startswith("FakePay refunded 400 JPY to the customer, but it was not recorded: The provider "
-                           "reports USD, but the payment is in JPY: not recorded. Check the refund at FakePay")
-    assert on_page(said).startswith("FakePay refunded ¥400 to the customer")
+    assert said.startswith("FakePay refunded 4.00 USD to the customer (400 JPY was asked), but it was not recorded: "
+                           "The provider reports USD, but the payment is in JPY: not recorded. Check the refund at "
+                           "FakePay")
+    assert on_page(said).startswith("FakePay refunded $4.00 to the customer (¥400 was asked), but it was not recorded")
     [entry] = [a.summary for a in service.activities(doc.id) if "to the customer" in a.summary]
-    assert on_page(entry).startswith("FakePay refunded ¥400 to the customer")
+    assert on_page(entry).startswith("FakePay refunded $4.00 to the customer (¥400 was asked)")
+
+
+def test_a_refund_made_as_asked_but_not_recorded_says_its_amount_once(db, monkeypatch):
+    """Refused for a reason of its own: the amount reported is the one asked, said once."""
+    service, fake, doc = yen_service(db, monkeypatch)
+    tx = paid_in_yen(service, doc)
+    monkeypatch.setattr(service.refunds.events, "apply",
+                        lambda method, events, **kw: [EventOutcome(events[0].event_id, REFUSED, "", None)])
+    with pytest.raises(NotRecorded) as refused:
+        service.refund_payment(tx, "400", actor="Alex Admin")
+    assert refused.value.message.startswith("FakePay refunded 400 JPY to the customer, but it was not recorded: its "
+                                            "report was refused. Check the refund at FakePay")
 
 
 def test_a_cancellation_beyond_what_remains_says_both_amounts_in_yen(db, monkeypatch):
