@@ -613,7 +613,7 @@ class InvoiceApi:
         if doc.pdf is not None and (cached := not_modified(request, doc.pdf)) is not None:
             return cached
         if doc.is_posted and self.service.storage is None:
-            raise StorageError(NO_STORAGE, shown=NO_STORAGE)
+            raise StorageError.shown_as_is(NO_STORAGE)
         if doc.pdf is not None:
             redirect = presigned_download(self.service.storage, self.settings or self.service.settings,
                                           doc.pdf, document_name(doc))
@@ -631,7 +631,7 @@ class InvoiceApi:
                                           "note the filters select.") for name in unused])
         filters, _, _, _ = _list_query(request)
         if self.service.storage is None:
-            raise StorageError(NO_STORAGE, shown=NO_STORAGE)
+            raise StorageError.shown_as_is(NO_STORAGE)
         return archive_download(self.service, InvoiceFilter(organization_id=client.organization_id, **filters),
                                 "invoice-pdfs")
 

@@ -241,3 +241,25 @@ def test_the_api_still_says_no_pdf_storage_is_configured(sqlite_shop):
     resp = sqlite_shop.as_admin().client.get(f"/api/invoices/{sqlite_shop.data.posted.id}/pdf", headers=TOKEN)
     assert resp.status_code == 500
     assert resp.json() == {"errors": [{"field": "", "message": "No PDF storage is configured."}]}
+
+
+def test_a_storage_error_naming_no_storage_is_said_as_it_is(sqlite_shop, caplog):
+    """A stored PDF shorter than recorded: pages and the API say so (not only the log), naming no storage."""
+    posted = sqlite_shop.as_admin().data.posted
+    path = sqlite_shop.addon.storage.path_for(posted.pdf.sha256)
+    path.write_bytes(path.read_bytes()[:10])
+    api = sqlite_shop.client.get(f"/api/invoices/{posted.id}/pdf", headers=TOKEN)
+    page = sqlite_shop.client.get(f"/admin/invoices/{posted.id}/download")
+    for resp in (api, page):
+        assert resp.status_code == 500, resp.text[:300]
+        assert "The stored file ended early." in resp.text
+        assert "could not be read from storage" not in resp.text
+        assert str(sqlite_shop.addon.storage.root) not in resp.text
+    assert api.json() == {"errors": [{"field": "", "message": "The stored file ended early."}]}
+
+
+def test_a_page_says_no_pdf_storage_is_configured(sqlite_shop):
+    sqlite_shop.addon.invoices.context.storage = None
+    resp = sqlite_shop.as_admin().client.get(f"/admin/invoices/{sqlite_shop.data.posted.id}/download")
+    assert resp.status_code == 500
+    assert "No PDF storage is configured." in resp.text
