@@ -157,6 +157,8 @@ class BackOfficeActions:
         except NotFound:
             return self._deleted_already(doc.display_number)
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             return Response.redirect(self._view_url(doc.id),
                                      flashes=[("error", guard.friendly(exc)[1])])
         return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX),
@@ -206,6 +208,8 @@ class BackOfficeActions:
         except ConfirmationRequired:
             return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"))
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             if not self.ctx.service.get(doc.id).is_posted:
                 return Response.redirect(self._view_url(doc.id),
                                          flashes=[("error", guard.friendly(exc)[1])])
@@ -243,6 +247,8 @@ class BackOfficeActions:
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             status, message = guard.friendly(exc)
             # what is shown again is at most what each field holds: the page stays small
             fields = {"templates": self.ctx.mail.templates_for(doc), "template": template or "",
