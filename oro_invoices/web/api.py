@@ -109,8 +109,10 @@ from oro_invoices.web.downloads import (
     aging_download,
     archive_download,
     document_name,
+    is_head,
     not_modified,
     pdf_download,
+    pdf_head,
     presigned_download,
     receipt_download,
     statement_download,
@@ -619,6 +621,8 @@ class InvoiceApi:
                                           doc.pdf, document_name(doc))
             if redirect is not None:
                 return redirect
+            if is_head(request):   # the headers are recorded: no byte is read
+                return pdf_head(doc.pdf, document_name(doc))
         info, stream = self.service.open_pdf(doc.id)
         return pdf_download(info, stream, document_name(doc), invoice_id=doc.id, storage=self.service.storage)
 

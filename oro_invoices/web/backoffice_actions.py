@@ -30,8 +30,10 @@ from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import (
     document_name,
+    is_head,
     not_modified,
     pdf_download,
+    pdf_head,
     presigned_download,
     receipt_download,
     xml_download,
@@ -336,5 +338,7 @@ def pdf_response(service: InvoiceService, req: Request, doc: InvoiceDocument) ->
     redirect = presigned_download(service.storage, service.settings, doc.pdf, document_name(doc))
     if redirect is not None:
         return redirect
+    if is_head(req) and service.storage is not None:   # the headers are recorded: no byte is read
+        return pdf_head(doc.pdf, document_name(doc))
     info, stream = service.open_pdf(doc.id)
     return pdf_download(info, stream, document_name(doc), invoice_id=doc.id, storage=service.storage)

@@ -158,10 +158,23 @@ def pdf_download(info: PdfInfo, stream: BinaryIO, filename: str, *, invoice_id: 
     """
     what = f"the PDF of invoice {invoice_id}" if invoice_id is not None else f"the PDF {filename}"
     body = StoredChunks(stream, info.size, what, storage).started()
-    return Response(status=200, body=body, content_type=PDF, headers={
-        "ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": CACHE_CONTROL})
+    return Response(status=200, body=body, content_type=PDF, headers=_pdf_headers(info, filename))
+
+
+def pdf_head(info: PdfInfo, filename: str) -> Response:
+    """What a HEAD request of the stored PDF ``info`` answers: the headers its GET sends (the
+    length, type, file name and ETag, all recorded), the storage neither opened nor read."""
+    return Response(status=200, body=iter(()), content_type=PDF, headers=_pdf_headers(info, filename))
+
+
+def is_head(request: Request) -> bool:
+    """Whether ``request`` asks for the headers only."""
+    return request.method.upper() == "HEAD"
+
+
+def _pdf_headers(info: PdfInfo, filename: str) -> dict[str, str]:
+    return {"ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
+            "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": CACHE_CONTROL}
 
 
 def archive_download(service: InvoiceService, filters: InvoiceFilter, stem: str,
