@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from oro_invoices.documents.storage import MISMATCH, MISSING, StoredObject, sha256_hex, validate_sha256
 from oro_invoices.domain.errors import ConfigurationError, StorageError, StorageUnreachable
+from oro_invoices.domain.messages import Message
 
 if TYPE_CHECKING:  # pragma: no cover
     from fsspec import AbstractFileSystem
@@ -128,8 +129,9 @@ class FsspecStorage:
         """Store ``data`` once; storing the same bytes again returns the existing object."""
         data = bytes(data)
         if len(data) >= MAX_OBJECT_SIZE:
-            raise StorageError(f"An object of {len(data)} bytes is too large for one S3 upload "
-                               f"(the limit is {MAX_OBJECT_SIZE} bytes).")
+            raise StorageError.shown_as_is(Message("An object of %(size)s bytes is too large for one S3 upload "
+                                                   "(the limit is %(limit)s bytes).",
+                                                   size=len(data), limit=MAX_OBJECT_SIZE))
         digest = sha256_hex(data)
         key = self.key_for(digest)
         checksum = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
@@ -188,7 +190,8 @@ class FsspecStorage:
         Signing is local (no request to the server); the object is not checked to exist.
         """
         if not 1 <= expires_in <= MAX_PRESIGNED_TTL:
-            raise StorageError(f"A presigned URL lives 1 to {MAX_PRESIGNED_TTL} seconds, not {expires_in}.")
+            raise StorageError.shown_as_is(Message("A presigned URL lives 1 to %(most)s seconds, not %(ttl)s.",
+                                                   most=MAX_PRESIGNED_TTL, ttl=expires_in))
         if not hasattr(self.fs, "sign"):
             raise StorageError(f"{self.url} cannot presign URLs.")
         try:

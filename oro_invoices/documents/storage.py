@@ -24,6 +24,7 @@ from typing import BinaryIO, Protocol, runtime_checkable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from oro_invoices.domain.errors import ConfigurationError, StorageError
+from oro_invoices.domain.messages import Message
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX = ".tmp-"
@@ -94,7 +95,8 @@ def sha256_hex(data: bytes) -> str:
 def validate_sha256(sha256: str) -> str:
     """``sha256`` if it is 64 lowercase hex digits, else StorageError."""
     if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
-        raise StorageError(f"{sha256!r} is not a SHA-256 digest (64 lowercase hex digits).")
+        raise StorageError.shown_as_is(Message("%(digest)s is not a SHA-256 digest (64 lowercase hex digits).",
+                                               digest=repr(sha256)))
     return sha256
 
 
@@ -168,8 +170,9 @@ class LocalStorage:
     def _existing(self, final: Path, digest: str, data: bytes) -> StoredObject:
         problem = self.check(digest, len(data))
         if problem:
-            raise StorageError(f"Stored object {digest} is corrupt ({problem}); "
-                               "it is never overwritten, restore it from a backup.")
+            raise StorageError.shown_as_is(Message("Stored object %(digest)s is corrupt (%(problem)s); it is never "
+                                                   "overwritten, restore it from a backup.",
+                                                   digest=digest, problem=problem))
         return StoredObject(sha256=digest, size=len(data), created_at=_utc_mtime(final))
 
     def open(self, sha256: str) -> BinaryIO:

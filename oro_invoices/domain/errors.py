@@ -205,6 +205,12 @@ class StorageError(InvoiceError):
         #: What a page or the API says, naming no storage: ``default_shown`` unless given.
         self.shown: str = shown or Message(self.default_shown)
 
+    @classmethod
+    def shown_as_is(cls, message: str) -> Self:
+        """An error whose ``message`` names no storage (no URL, path or bucket), so that pages
+        (translated, when ``message`` is of the catalogs) and the API say it as it is."""
+        return cls(message, shown=message)
+
 
 class StorageUnreachable(StorageError):
     """The PDF storage did not answer (an S3 endpoint that is down or out of reach, refused

@@ -110,7 +110,8 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-#: How long a SQLite statement waits for another connection's write before ``DatabaseBusy``.
+#: How long a SQLite statement waits for another connection's lock before ``DatabaseBusy`` (a
+#: write) or ``DatabaseUnreachable`` (a read); the reference host's engine waits as long.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

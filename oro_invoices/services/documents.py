@@ -138,8 +138,9 @@ class Documents:
         if supplied is not None:
             check_pdf_bytes(supplied)
             if self.ctx.storage is None:
-                raise StorageError(Message("Invoice %(number)s was not posted: it brings its PDF, but no PDF "
-                                           "storage is configured.", number=snapshot.display_number))
+                raise StorageError.shown_as_is(Message(
+                    "Invoice %(number)s was not posted: it brings its PDF, but no PDF storage is configured.",
+                    number=snapshot.display_number))
             return PostingPdf(self._put(self.ctx.storage, snapshot, supplied, at_posting=True), "imported",
                               carries_xml=carries_xml(supplied, None, made_here=False))
         if einvoice_kept or not self.generates_at_posting(snapshot):
@@ -201,7 +202,7 @@ class Documents:
         if doc.pdf is not None:
             raise Conflict(_never_replaced(doc))
         if self.ctx.storage is None:
-            raise StorageError("No PDF storage is configured.")
+            raise StorageError.shown_as_is(Message("No PDF storage is configured."))
         return self._store_after_posting(self.ctx.storage, doc, data, "uploaded", actor)
 
     def makes_receipts(self, doc: InvoiceDocument) -> bool:
@@ -293,7 +294,7 @@ class Documents:
                 raise NotFound(Message("Invoice %(number)s has no PDF yet: it is supplied by the external system.",
                                        number=doc.display_number))
         if self.ctx.storage is None:
-            raise StorageError("No PDF storage is configured.")
+            raise StorageError.shown_as_is(Message("No PDF storage is configured."))
         return doc.pdf, self.ctx.storage.open(doc.pdf.sha256)
 
     def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
@@ -383,7 +384,8 @@ class Documents:
     def _chained_record(s: Session, invoice_id: int, invoice_number: str | None, key: str | None,
                         stored: StoredObject, source: str, actor: str, carries: bool | None) -> None:
         if key is None:
-            raise StorageError(f"Invoice {invoice_number} has no hash-chain link; run oro-invoices verify.")
+            raise StorageError.shown_as_is(Message("Invoice %(number)s has no hash-chain link; run oro-invoices "
+                                                   "verify.", number=invoice_number or f"#{invoice_id}"))
         organization_id, period = chain.parse_chain_key(key)
         seq = numbering.lock_sequence(s, organization_id, period)
         prev = seq.head_hash or chain.GENESIS

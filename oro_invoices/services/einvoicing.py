@@ -109,8 +109,9 @@ class EInvoicing:
         is written), and mark the invoice as keeping it, with the XML's SHA-256 for its
         hash-chain link."""
         if self.ctx.storage is None:
-            raise StorageError("The e-invoice XML cannot be kept: it goes into the PDF storage, and none is "
-                               "configured (oro-invoices import: give --storage).")
+            raise StorageError.shown_as_is(Message(
+                "The e-invoice XML cannot be kept: it goes into the PDF storage, and none is configured "
+                "(oro-invoices import: give --storage)."))
         stored = self.ctx.storage.put(xml)
         s.add(EInvoiceSourceRow(invoice_id=invoice.id, sha256=stored.sha256, size=stored.size,
                                 created_at=self.ctx.clock()))
@@ -125,7 +126,7 @@ class EInvoicing:
         if row is None:
             return None
         if self.ctx.storage is None:
-            raise StorageError("No PDF storage is configured.")
+            raise StorageError.shown_as_is(Message("No PDF storage is configured."))
         with self.ctx.storage.open(row.sha256) as stream:
             return stream.read()
 

@@ -80,6 +80,8 @@ class AgingEmailPages:
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             status, message = guard.friendly(exc)
             return self.aging.report(req, email=customer_emails.typed(form), form_error=email_refusal(form, message), status=status)
         return Response.redirect(back, flashes=[("success", _("The Aging Report to %(to)s was queued for delivery.",

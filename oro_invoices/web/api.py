@@ -110,8 +110,10 @@ from oro_invoices.web.downloads import (
     aging_download,
     archive_download,
     document_name,
+    is_head,
     not_modified,
     pdf_download,
+    pdf_head,
     presigned_download,
     receipt_download,
     statement_download,
@@ -621,12 +623,14 @@ class InvoiceApi:
         if doc.pdf is not None and (cached := not_modified(request, doc.pdf)) is not None:
             return cached
         if doc.is_posted and self.service.storage is None:
-            raise StorageError(NO_STORAGE, shown=NO_STORAGE)
+            raise StorageError.shown_as_is(NO_STORAGE)
         if doc.pdf is not None:
             redirect = presigned_download(self.service.storage, self.settings or self.service.settings,
                                           doc.pdf, document_name(doc))
             if redirect is not None:
                 return redirect
+            if is_head(request):   # the headers are recorded: no byte is read
+                return pdf_head(doc.pdf, document_name(doc))
         info, stream = self.service.open_pdf(doc.id)
         return pdf_download(info, stream, document_name(doc), invoice_id=doc.id, storage=self.service.storage)
 
@@ -639,7 +643,7 @@ class InvoiceApi:
                                           "note the filters select.") for name in unused])
         filters, _, _, _ = _list_query(request)
         if self.service.storage is None:
-            raise StorageError(NO_STORAGE, shown=NO_STORAGE)
+            raise StorageError.shown_as_is(NO_STORAGE)
         return archive_download(self.service, InvoiceFilter(organization_id=client.organization_id, **filters),
                                 "invoice-pdfs")
 

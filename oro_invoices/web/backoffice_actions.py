@@ -30,8 +30,10 @@ from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import (
     document_name,
+    is_head,
     not_modified,
     pdf_download,
+    pdf_head,
     presigned_download,
     receipt_download,
     xml_download,
@@ -157,6 +159,8 @@ class BackOfficeActions:
         except NotFound:
             return self._deleted_already(doc.display_number)
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             return Response.redirect(self._view_url(doc.id),
                                      flashes=[("error", guard.friendly(exc)[1])])
         return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX),
@@ -206,6 +210,8 @@ class BackOfficeActions:
         except ConfirmationRequired:
             return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"))
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             if not self.ctx.service.get(doc.id).is_posted:
                 return Response.redirect(self._view_url(doc.id),
                                          flashes=[("error", guard.friendly(exc)[1])])
@@ -243,6 +249,8 @@ class BackOfficeActions:
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             status, message = guard.friendly(exc)
             # what is shown again is at most what each field holds: the page stays small
             fields = {"templates": self.ctx.mail.templates_for(doc), "template": template or "",
@@ -330,5 +338,7 @@ def pdf_response(service: InvoiceService, req: Request, doc: InvoiceDocument) ->
     redirect = presigned_download(service.storage, service.settings, doc.pdf, document_name(doc))
     if redirect is not None:
         return redirect
+    if is_head(req) and service.storage is not None:   # the headers are recorded: no byte is read
+        return pdf_head(doc.pdf, document_name(doc))
     info, stream = service.open_pdf(doc.id)
     return pdf_download(info, stream, document_name(doc), invoice_id=doc.id, storage=service.storage)

@@ -60,6 +60,8 @@ class ActivityPages:
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             status, message = guard.friendly(exc)
             return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {},
                                 email=customer_emails.typed(req.form), form_error=email_refusal(req.form, message), status=status)

@@ -153,6 +153,8 @@ class CreditActions:
         try:
             result = self.ctx.service.void(doc.id, reason=req.form.get("reason", ""), actor=actor_of(req))
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             status, message = guard.friendly(exc)
             return self._confirm(req, "void", error=message, status=status)
         return Response.redirect(self._view_url(doc.id), flashes=[
@@ -164,6 +166,8 @@ class CreditActions:
         try:
             result = self.ctx.service.reissue(doc.id, reason=req.form.get("reason", ""), actor=actor_of(req))
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             status, message = guard.friendly(exc)
             return self._confirm(req, "reissue", error=message, status=status)
         return Response.redirect(self._view_url(result.draft.id), flashes=[

@@ -113,6 +113,8 @@ class CustomerCreditPages:
             return self._render(req, who, fields=fields, invalid=set(guard.field_errors(exc)), form_error=message,
                                 status=status)
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         if not paid.created:
             return Response.redirect(back, flashes=[("info", _("This credit was given back before; it was not "

@@ -336,6 +336,8 @@ class PaymentActions:
             html = self.pages.render_view(req, doc, dialog=dialog, form_error=message, payment_fields=fields)
             return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self.ctx.page_formatter(req, doc).money(outcome.amount, outcome.currency)
         if outcome.successful:
@@ -369,6 +371,8 @@ class PaymentActions:
             return Response.html(html, status=guard.friendly(exc)[0],
                                  title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         tx = recorded.transaction
         if not recorded.created:
@@ -430,6 +434,8 @@ class PaymentActions:
             html = self.pages.render_view(req, doc, dialog=APPLY, form_error=message, payment_fields=fields)
             return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         if not recorded.created:
             return Response.redirect(back, flashes=[("info", _("This credit was applied before; it was not "
@@ -456,6 +462,8 @@ class PaymentActions:
         except NotFound:
             raise
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         if not reversal.created:
             return Response.redirect(back, flashes=[("info", _("This payment was reversed before."))])
@@ -504,6 +512,8 @@ class PaymentActions:
             html = self.pages.render_view(req, doc, dialog=UNANSWERED, form_error=message, payment_fields=fields)
             return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self.ctx.page_formatter(req, doc).money(confirmed.amount, confirmed.currency)
         method = self.ctx.payment_method_label(tx.method)
@@ -533,6 +543,8 @@ class PaymentActions:
             html = self.pages.render_view(req, doc, dialog=dialog, form_error=message, payment_fields=fields)
             return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self.ctx.page_formatter(req, doc).money(outcome.amount, outcome.currency)
         if outcome.successful:

@@ -77,6 +77,8 @@ class StatementPages:
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             status, message = guard.friendly(exc)
             return self._render(req, found, email=customer_emails.typed(req.form), form_error=email_refusal(req.form, message), status=status)
         to = ", ".join(sent.to)

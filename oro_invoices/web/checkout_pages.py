@@ -168,6 +168,8 @@ class CheckoutPages:
         try:
             recorded = self.ctx.service.apply_credit(doc.id, actor=self.actor(req, guest=False), request_key=key)
         except InvoiceError as exc:
+            if guard.outage(exc):   # the 503 page, with Retry-After
+                raise
             _status, message = guard.friendly(exc)
             return Response.redirect(self._payment_url(doc, False), flashes=[("error", message)])
         after = self.ctx.service.get(doc.id)

@@ -11,7 +11,7 @@ from oro_invoices.documents.filenames import invoice_filename, pdf_filename
 from oro_invoices.documents.storage import SigningStorage, Storage, sha256_hex
 from oro_invoices.domain.errors import StorageError
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
-from oro_invoices.i18n import current_language, translate
+from oro_invoices.i18n import N_, current_language, translate
 from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.read_models import InvoiceSummary
@@ -34,6 +34,9 @@ CACHE_CONTROL = "private, no-cache"
 DOWNLOAD_SETTING = "oro_invoices.storage.download"
 #: Seconds a presigned download URL works.
 PRESIGNED_TTL_SETTING = "oro_invoices.storage.presigned_ttl"
+#: What a stored file that does not have its recorded size is said to be (naming no storage).
+ENDED_EARLY = N_("The stored file ended early.")
+RUNS_LONGER = N_("The stored file is longer than recorded.")
 
 
 def document_name(doc: InvoiceDocument, extension: str = "pdf") -> str:
@@ -113,7 +116,7 @@ class StoredChunks(FileChunks):
         try:
             self._first = self.stream.read(CHUNK)
             if len(self._first) < min(CHUNK, self.size):
-                raise self._broken(0, StorageError("The stored file ended early."))
+                raise self._broken(0, StorageError.shown_as_is(ENDED_EARLY))
         except BaseException:
             self.stream.close()
             raise
@@ -125,7 +128,7 @@ class StoredChunks(FileChunks):
             chunk, self._first = self._first, b""
             while chunk:
                 if sent + len(chunk) > self.size:
-                    raise self._broken(sent, StorageError("The stored file is longer than recorded."))
+                    raise self._broken(sent, StorageError.shown_as_is(RUNS_LONGER))
                 yield chunk
                 sent += len(chunk)
                 try:
@@ -134,7 +137,7 @@ class StoredChunks(FileChunks):
                     self._broken(sent, exc)
                     raise
             if sent < self.size:
-                raise self._broken(sent, StorageError("The stored file ended early."))
+                raise self._broken(sent, StorageError.shown_as_is(ENDED_EARLY))
 
     def _broken(self, sent: int, exc: Exception) -> Exception:
         """``exc``, logged as what broke the download of ``what`` off after ``sent`` bytes."""
@@ -155,10 +158,23 @@ def pdf_download(info: PdfInfo, stream: BinaryIO, filename: str, *, invoice_id: 
     """
     what = f"the PDF of invoice {invoice_id}" if invoice_id is not None else f"the PDF {filename}"
     body = StoredChunks(stream, info.size, what, storage).started()
-    return Response(status=200, body=body, content_type=PDF, headers={
-        "ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": CACHE_CONTROL})
+    return Response(status=200, body=body, content_type=PDF, headers=_pdf_headers(info, filename))
+
+
+def pdf_head(info: PdfInfo, filename: str) -> Response:
+    """What a HEAD request of the stored PDF ``info`` answers: the headers its GET sends (the
+    length, type, file name and ETag, all recorded), the storage neither opened nor read."""
+    return Response(status=200, body=iter(()), content_type=PDF, headers=_pdf_headers(info, filename))
+
+
+def is_head(request: Request) -> bool:
+    """Whether ``request`` asks for the headers only."""
+    return request.method.upper() == "HEAD"
+
+
+def _pdf_headers(info: PdfInfo, filename: str) -> dict[str, str]:
+    return {"ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
+            "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": CACHE_CONTROL}
 
 
 def archive_download(service: InvoiceService, filters: InvoiceFilter, stem: str,

@@ -70,6 +70,14 @@ TITLES = {400: N_("Request not accepted"), 401: N_("Please log in"), 403: N_("Ac
           500: N_("Something went wrong"), 503: N_("Please try again")}
 
 
+def outage(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database or the PDF storage out of reach, busy or unmigrated (a 503).
+    A page that shows the errors of its action in its form or a flash lets such an error pass
+    (``raise``), so that it is answered as the 503 page with ``Retry-After`` rather than as a
+    refusal of the form or a redirect."""
+    return status_for(exc) == 503
+
+
 def friendly(exc: BaseException) -> tuple[int, str]:
     """The HTTP status (``web.errors.status_for``) and the message to show for ``exc``; never internals."""
     status = status_for(exc)

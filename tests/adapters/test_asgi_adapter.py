@@ -12,6 +12,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from support.counting_storage import CountingStorage
 from support.days import today
 
 from oro_invoices.adapters.asgi import OroInvoices
@@ -184,6 +185,24 @@ def test_download_streams_answers_head_and_revalidates(shop):
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-length"] == str(len(KIT_PDF))
     assert client.get(url, headers={"If-None-Match": resp.headers["etag"]}).status_code == 304
+
+
+def test_head_on_a_pdf_download_reads_nothing_of_the_file(shop):
+    """The back-office's, the storefront's and the API's: GET's headers, the storage not opened."""
+    client, invoices, data = shop
+    login(client, *PERMISSIONS)
+    counting = CountingStorage.install(invoices.addon)
+    auth = {"Authorization": "Bearer tok"}
+    for url in (f"/admin/invoices/{data.posted.id}/download", f"/api/invoices/{data.posted.id}/pdf"):
+        got = client.get(url, headers=auth)
+        assert got.status_code == 200 and got.content == KIT_PDF
+        opened, reads = counting.opened, counting.reads
+        head = client.head(url, headers=auth)
+        assert head.status_code == 200 and head.content == b""
+        for name in ("content-length", "content-type", "content-disposition", "etag"):
+            assert head.headers[name] == got.headers[name], (url, name)
+        assert (counting.opened, counting.reads) == (opened, reads), url
+    assert counting.opened == 2 and counting.reads >= 2      # the GETs were counted
 
 
 @pytest.mark.parametrize("url", ["/admin/invoices/export.csv", "/admin/invoices/aging-detail.csv",

@@ -1,10 +1,12 @@
 """HEAD in the reference shop (the Flask adapter): a streamed download answers the headers its GET
 sends, without a length (a chunked body has none), never ``Content-Length: 0`` for a file that is
-not empty."""
+not empty. HEAD on a stored PDF answers its GET's headers, its length too, and the storage opens
+nothing."""
 from __future__ import annotations
 
 import pytest
 from support.api import shop_api_call
+from support.counting_storage import CountingStorage
 
 from oro_invoices.hosts.reference.testing import ShopClient
 
@@ -35,3 +37,28 @@ def test_head_on_the_storefronts_download(shop):
 def test_head_on_the_apis_archive(shop):
     same_headers_without_a_body(shop_api_call(shop, "GET", "/invoices/pdfs.zip"),
                                 shop_api_call(shop, "HEAD", "/invoices/pdfs.zip"))
+
+
+def test_head_on_a_stored_pdf_opens_nothing(shop):
+    app = shop[0]
+    counting = CountingStorage.install(app.extensions["oro_invoices"].addon)
+    ben = ShopClient(app)
+    ben.login_customer("ben.ortiz@acme.example")
+    doc = ben.service.get(ben.service.find_id(external_id="ERP-SO-1003-3"))
+    admin = ShopClient(app)
+    admin.login_admin()
+    calls = [(admin.get, admin.client.head, f"/admin/invoices/{doc.id}/download"),
+             (ben.get, ben.client.head, f"/customer/invoices/{doc.id}/download"),
+             (lambda url: shop_api_call(shop, "GET", url), lambda url: shop_api_call(shop, "HEAD", url),
+              f"/invoices/{doc.id}/pdf")]
+    for get, head, url in calls:
+        got = get(url)
+        assert got.status_code == 200 and got.get_data().startswith(b"%PDF"), url
+        opened, reads = counting.opened, counting.reads
+        headed = head(url)
+        assert headed.status_code == 200 and headed.get_data() == b"", url
+        assert headed.headers["Content-Length"] == str(len(got.get_data())), url
+        for name in ("Content-Type", "Content-Disposition", "ETag"):
+            assert headed.headers[name] == got.headers[name], (url, name)
+        assert (counting.opened, counting.reads) == (opened, reads), url
+    assert counting.opened == 3

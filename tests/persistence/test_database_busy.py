@@ -58,3 +58,21 @@ def test_a_page_answers_503_saying_to_try_again(locked):
     resp = error_response(Ctx(), None, DatabaseBusy())
     assert resp.status == 503 and resp.headers["Retry-After"] == "5"
     assert resp.text().startswith("Please try again: The invoices' database is busy")
+
+
+def test_the_reference_hosts_engine_waits_as_long_as_the_add_ons(tmp_path, monkeypatch):
+    """Its tables share the file: a page waits no longer on its user or session than on its invoices."""
+    from sqlalchemy import text
+
+    from oro_invoices.hosts.reference.reference import host_engine
+    monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 1234)
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    host, addon = host_engine(url), Database(url)
+    try:
+        with host.connect() as conn:
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 1234
+        with addon.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 1234
+    finally:
+        host.dispose()
+        addon.dispose()

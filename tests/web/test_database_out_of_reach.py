@@ -5,7 +5,9 @@ timeout) is a 503 with Retry-After that says the invoices' database cannot be re
 error stays a 500. A failing PDF storage is said without its URL or endpoint."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import shutil
 import socket
 import sqlite3
@@ -21,6 +23,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.testclient import TestClient
 from support.api import CLIENTS
 from support.databases import PG_ADMIN_URL, truncate_pg
+from support.ports import free_port
+from support.stripe_payments import configure_stripe, local_account
+from werkzeug.datastructures import MultiDict
 
 from oro_invoices.adapters.asgi import OroInvoices
 from oro_invoices.adapters.flask.api import make_api_blueprint
@@ -28,7 +33,9 @@ from oro_invoices.adapters.identity import PERMISSIONS, CurrentUser
 from oro_invoices.composition import AddonConfig, build_addon
 from oro_invoices.domain.errors import StorageError
 from oro_invoices.hosts.memory import MemoryHost
+from oro_invoices.hosts.reference.testing import ShopClient
 from oro_invoices.integration import profile
+from oro_invoices.integration.config import Settings
 from oro_invoices.persistence import engine as engine_module
 from oro_invoices.persistence.engine import Database
 from oro_invoices.services.facade import InvoiceService
@@ -36,6 +43,7 @@ from oro_invoices.testing.pages import KitShop
 from oro_invoices.web.api import ApiClient, InvoiceApi
 from oro_invoices.web.errors import status_for
 
+BUSY = "The invoices&#39; database is busy with another change, and nothing of this one was written."
 UNREACHABLE = "The invoices&#39; database cannot be reached right now. Please try again in a few minutes."
 UNREACHABLE_JSON = "The invoices' database cannot be reached right now. Please try again in a few minutes."
 ADMIN = CurrentUser(7, "admin", "Ada", "ada@shop.test", 1)
@@ -241,3 +249,76 @@ def test_the_api_still_says_no_pdf_storage_is_configured(sqlite_shop):
     resp = sqlite_shop.as_admin().client.get(f"/api/invoices/{sqlite_shop.data.posted.id}/pdf", headers=TOKEN)
     assert resp.status_code == 500
     assert resp.json() == {"errors": [{"field": "", "message": "No PDF storage is configured."}]}
+
+
+def test_a_storage_error_naming_no_storage_is_said_as_it_is(sqlite_shop, caplog):
+    """A stored PDF shorter than recorded: pages and the API say so (not only the log), naming no storage."""
+    posted = sqlite_shop.as_admin().data.posted
+    path = sqlite_shop.addon.storage.path_for(posted.pdf.sha256)
+    path.write_bytes(path.read_bytes()[:10])
+    api = sqlite_shop.client.get(f"/api/invoices/{posted.id}/pdf", headers=TOKEN)
+    page = sqlite_shop.client.get(f"/admin/invoices/{posted.id}/download")
+    for resp in (api, page):
+        assert resp.status_code == 500, resp.text[:300]
+        assert "The stored file ended early." in resp.text
+        assert "could not be read from storage" not in resp.text
+        assert str(sqlite_shop.addon.storage.root) not in resp.text
+    assert api.json() == {"errors": [{"field": "", "message": "The stored file ended early."}]}
+
+
+def test_a_page_says_no_pdf_storage_is_configured(sqlite_shop):
+    sqlite_shop.addon.invoices.context.storage = None
+    resp = sqlite_shop.as_admin().client.get(f"/admin/invoices/{sqlite_shop.data.posted.id}/download")
+    assert resp.status_code == 500
+    assert "No PDF storage is configured." in resp.text
+
+
+@contextlib.contextmanager
+def writing_elsewhere(path: str) -> Iterator[None]:
+    """Another connection holds SQLite's write lock on ``path`` (readers go on, in WAL mode)."""
+    other = sqlite3.connect(path, isolation_level=None, timeout=0.5)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("DELETE FROM oro_invoice_note WHERE 0")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_an_action_the_database_cannot_write_is_the_503_page_not_a_refusal(sqlite_shop):
+    """Pages that show their action's errors in a flash (Delete) or their form (Void) let the
+    database's busy answer become the 503 page with Retry-After."""
+    shop = sqlite_shop.as_admin()
+    draft, posted = shop.data.draft, shop.data.posted
+    page = shop.client.get(f"/admin/invoices/{draft.id}/delete").text
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    with writing_elsewhere(shop.addon.db.engine.url.database):
+        deleted = shop.client.post(f"/admin/invoices/{draft.id}/delete", data=form)
+        voided = shop.client.post(f"/admin/invoices/{posted.id}/void", data={**form, "reason": "Wrong"})
+    for resp in (deleted, voided):
+        assert resp.status_code == 503, (resp.status_code, resp.headers.get("location"))
+        assert resp.headers["Retry-After"] == "5"
+        assert BUSY in resp.text
+    assert shop.client.get(f"/admin/invoices/{draft.id}").status_code == 200   # nothing was deleted
+
+
+def test_proceed_with_payment_the_database_cannot_write_is_the_503_page(shop, monkeypatch):
+    """Its refusals are 409/422 and the provider's 502; the database's busy answer is none of them."""
+    app = shop[0]
+    configure_stripe(Settings(app.extensions["oro_reference_host"].config),
+                     local_account(f"http://127.0.0.1:{free_port()}"), base_url="http://localhost")
+    client = ShopClient(app)
+    client.login_customer("ben.ortiz@acme.example")
+    doc = client.service.get(client.service.find_id(external_id="ERP-SO-1003-3"))
+    page = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    form = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    client.service.db.dispose()                     # new connections wait 200 ms, not 30 s
+    app.extensions["oro_reference_host"].engine.dispose()
+    with writing_elsewhere(client.service.db.engine.url.database):
+        resp = client.client.post(f"/customer/invoices/{doc.id}/payment",
+                                  data=MultiDict([(k, v.replace("&amp;", "&")) for k, v in form]))
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "5"
+    assert BUSY in resp.get_data(as_text=True)
+    assert not [e for e in client.service.activities(doc.id) if "started via" in e.summary]   # nothing began

@@ -53,6 +53,7 @@ from oro_invoices.hosts.reference.records import Records
 from oro_invoices.i18n import N_
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
+from oro_invoices.persistence import engine as addon_engine
 from oro_invoices.persistence.engine import normalize_url
 from oro_invoices.web.template_output import use_text_output
 
@@ -83,7 +84,9 @@ def sqlite_engine(url: str, **pool: Any) -> Engine:
     @event.listens_for(engine, "connect")
     def _pragmas(conn: Any, _record: Any) -> None:
         cur = conn.cursor()
-        cur.execute("PRAGMA busy_timeout = 30000")
+        # the add-on's wait (read when connecting): its tables share the file, and a page waits
+        # on this engine (its user, session, layout) no longer than on the add-on's before its 503
+        cur.execute(f"PRAGMA busy_timeout = {int(addon_engine.SQLITE_BUSY_TIMEOUT_MS)}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
     return engine

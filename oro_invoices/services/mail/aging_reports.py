@@ -86,7 +86,7 @@ class AgingMail:
                                                    template=template, once=once)
         missing = Message("No PDF storage is configured; the Aging Report cannot be attached.")
         if getattr(self.mail.invoices, "storage", None) is None:
-            raise StorageError(missing)
+            raise StorageError.shown_as_is(missing)
         scope = DocumentScope(organization_id)
         if once and (earlier := self.sent_once(organization_id, once)) is not None:
             raise AlreadySent(earlier)

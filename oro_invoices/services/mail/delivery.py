@@ -197,7 +197,8 @@ class Deliverer:
                 reason = exc.message if isinstance(exc, InvoiceError) else str(exc.strerror or exc)
                 raise StorageError(Message(problems.UNREADABLE_ATTACHMENT, file=att.filename, reason=reason)) from exc
             if hashlib.sha256(data).hexdigest() != att.sha256:
-                raise StorageError(Message(problems.CHANGED_ATTACHMENT, file=att.filename, sha256=att.sha256))
+                raise StorageError.shown_as_is(Message(problems.CHANGED_ATTACHMENT, file=att.filename,
+                                                       sha256=att.sha256))
             files.append((att, data))
         return build_message(claimed.email, html=claimed.html, text=claimed.text, files=files,
                              date=self.clock())

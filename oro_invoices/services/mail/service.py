@@ -329,9 +329,9 @@ class MailService:
                 digest.update(chunk)
                 size += len(chunk)
         if digest.hexdigest() != info.sha256 or size != info.size:
-            raise StorageError(Message("The stored PDF of invoice %(number)s does not match its recorded "
-                                       "SHA-256; restore it from a backup before sending.",
-                                       number=invoice.display_number))
+            raise StorageError.shown_as_is(Message("The stored PDF of invoice %(number)s does not match its "
+                                                   "recorded SHA-256; restore it from a backup before sending.",
+                                                   number=invoice.display_number))
         return Attachment(filename=_pdf_name(invoice), sha256=info.sha256,
                           size=info.size, content_type="application/pdf")
 
@@ -376,7 +376,8 @@ class MailService:
         storage = getattr(self.invoices, "storage", None)
         make = getattr(self.invoices, "receipt_pdf", None)
         if storage is None or make is None:
-            raise StorageError("No PDF storage or receipt renderer is configured; the receipt cannot be attached.")
+            raise StorageError.shown_as_is(Message("No PDF storage or receipt renderer is configured; the receipt "
+                                                   "cannot be attached."))
         _, pdf = make(invoice_id, transaction_id)
         stored = storage.put(pdf)
         return Attachment(filename=filename, sha256=stored.sha256, size=stored.size)
@@ -685,7 +686,7 @@ class MailService:
     def _read_attachment(self, sha256: str) -> bytes:
         storage = getattr(self.invoices, "storage", None)
         if storage is None:
-            raise StorageError("No PDF storage is configured; the attachment cannot be read.")
+            raise StorageError.shown_as_is(Message("No PDF storage is configured; the attachment cannot be read."))
         data: bytes = storage.read(sha256)
         return data
 

@@ -116,7 +116,7 @@ class StatementMail:
                                                    template=template, once=once)
         missing = Message("No PDF storage is configured; the statement cannot be attached.")
         if getattr(self.mail.invoices, "storage", None) is None:
-            raise StorageError(missing)
+            raise StorageError.shown_as_is(missing)
         scope, latest = self._scope(statement)
         about = _about(scope)
         if once and (earlier := self.sent_once(scope, once)) is not None:

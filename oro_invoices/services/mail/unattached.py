@@ -65,7 +65,7 @@ class MessageFiles:
         """
         storage = getattr(self.mail.invoices, "storage", None)
         if storage is None:
-            raise StorageError(self.missing)
+            raise StorageError.shown_as_is(self.missing)
         there = storage.exists(sha256_hex(data))
         kept = storage.put(data)
         if not there and kept.sha256 not in self.new:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 
+from support.counting_storage import CountingStorage
 from support.days import days_ago, today
 from support.oscar_shop import Shop
 
@@ -66,6 +67,26 @@ def test_download(shop: Shop) -> None:
     assert resp.status == 200 and resp.body.startswith(b"%PDF")
     assert resp.headers["Content-Type"] == "application/pdf"
     assert resp.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_head_on_a_download_answers_its_headers_and_opens_no_file(shop: Shop) -> None:
+    shop.data.settings.set("oro_invoices.storefront_pdf_download", True)
+    counting = CountingStorage.install(shop.client.addon)
+    posted = shop.data.posted.id
+    for login, url in ((lambda: shop.client.login_admin(["oro_invoices.view"]),
+                        shop.url("oro_invoices.admin.download", invoice_id=posted)),
+                       (lambda: shop.client.login_customer_user(shop.data.users["own"].id),
+                        shop.url("oro_invoices.storefront.download", invoice_id=posted))):
+        login()
+        got = shop.get(url)
+        assert got.status == 200 and got.body.startswith(b"%PDF"), url
+        opened, reads = counting.opened, counting.reads
+        head = shop.client.request("HEAD", url)
+        assert head.status == 200 and head.body == b"", url
+        assert head.headers["Content-Length"] == str(len(got.body)), url
+        for name in ("Content-Type", "Content-Disposition", "ETag"):
+            assert head.headers[name] == got.headers[name], (url, name)
+        assert (counting.opened, counting.reads) == (opened, reads), url
 
 
 def test_order_page_has_the_invoices_tab(shop: Shop) -> None:
