@@ -277,7 +277,7 @@ class ServiceContext:
     def today(self, scope: ZoneScope | None = None) -> dt.date:
         """Today by the clock in ``scope``'s time zone (``time_zone``): the day an invoice of it is
         judged overdue or due on, and the last day a payment to it can have been received."""
-        return local_today(self.clock(), self.time_zone(scope))
+        return local_today(self.clock(), zone=self.time_zone(scope))
 
     def pay_link(self, invoice: InvoiceDocument) -> str | None:
         """The link that leaves the request to pay ``invoice`` (PDF, email): the guest payment

@@ -241,8 +241,8 @@ class PaymentReminders:
         """Queue what is due on ``given`` (None: each invoice's today), the reminders, opt-outs and
         problems of the invoices judged on a day in ``report_of(day)``. Returns why no invoice
         was read (a setting off in every scope), else ""."""
-        # no time zone is more than a day ahead of UTC: the invoices due by then are read
-        reach = self.reach(given or local_today(self.invoices.clock()) + dt.timedelta(days=1))
+        # no time zone is more than a day ahead of UTC: the invoices due by UTC's tomorrow are read
+        reach = self.reach(given or local_today(self.invoices.clock(), zone=dt.UTC) + dt.timedelta(days=1))
         if reach is None:
             return self.off_reason() or ""
         days: dict[tuple[int, int | None], dt.date] = {}

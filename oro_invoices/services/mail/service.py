@@ -445,7 +445,7 @@ class MailService:
         invoice as it stands today, not a schedule step."""
         if template != REMINDER_TEMPLATE or invoice.due_date is None:
             return {}
-        today = local_today(self.clock(), zone_named(self._timezone(invoice)))
+        today = local_today(self.clock(), zone=zone_named(self._timezone(invoice)))
         days = (today - invoice.due_date).days
         return {"reminder": ReminderNotice.on(days, invoice.due_date, today)}
 
