@@ -254,10 +254,11 @@ class InvoiceService:
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today, credit=credit, names=names)
 
-    def aging_today(self, filters: InvoiceFilter) -> dt.date:
-        """The day an aging of ``filters`` is judged on unless one is given, before which a day
-        is past: today in the time zone of its organization (``services.aging.aging_today``)."""
-        return aging.aging_today(self.context, filters)
+    def books_today(self, scope: ZoneScope | None = None) -> dt.date:
+        """The day the books of ``scope``'s organization are on (``ServiceContext.books_today``):
+        the day an invoice of it is judged overdue on, and an aging, balance or statement unless
+        one is given; a day before it is past."""
+        return self.context.books_today(scope)
 
     def aging_customer_names(self, filters: InvoiceFilter, prefix: str, *, today: dt.date | None = None,
                              limit: int = 20) -> list[str]:

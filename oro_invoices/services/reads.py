@@ -138,7 +138,7 @@ class Reads:
 
     def checked_filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
         """``filters`` as the listings read them (``overdue`` judged as of today, unless they say
-        which day: in the time zone of their organization and website), checked:
+        which day: in the time zone of their organization, ``ServiceContext.books_today``), checked:
         ``ValidationError`` for a value no listing accepts, before anything is read."""
         filters = self._filter(filters)
         filter_values(filters)
@@ -150,7 +150,7 @@ class Reads:
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
         if filters.overdue is not None and filters.today is None:
-            filters = replace(filters, today=self.ctx.today(filters))
+            filters = replace(filters, today=self.ctx.books_today(filters))
         return filters
 
     def activities(self, invoice_id: int) -> list[views.ActivityView]:

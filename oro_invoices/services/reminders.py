@@ -195,11 +195,14 @@ class PaymentReminders:
             actor: str = DEFAULT_ACTOR, organization_id: int | None = None) -> ReminderReport:
         """Queue every reminder due on ``today`` and report what happened, in one report. Without
         ``today``, each invoice's reminders are judged on today in its time zone
-        (``InvoiceService.today``: the ``oro_invoices.timezone`` of its organization and website),
-        as its page and emails judge it overdue; the report then names the day the invoices were
-        judged on when that was one day, else today in the time zone of ``organization_id`` (of
-        every organization: the global ``oro_invoices.timezone``; ``run_todays`` makes one report
-        per day judged on).
+        (``InvoiceService.today``: the ``oro_invoices.timezone`` of its organization and website).
+        That is the website's day on purpose, where the books judge overdue on the organization's
+        (``ServiceContext.books_today``): a reminder is an email to the customer of that website,
+        whose "due today" or "7 days overdue" speaks of the customer's calendar, in the zone the
+        email's times are written in (docs/reminders.md#overdue). The report then names the day
+        the invoices were judged on when that was one day, else today in the time zone of
+        ``organization_id`` (of every organization: the global ``oro_invoices.timezone``;
+        ``run_todays`` makes one report per day judged on).
 
         :param dry_run: only list what would be queued; nothing is written.
         :param organization_id: only this organization's invoices.
@@ -261,6 +264,7 @@ class PaymentReminders:
                 if scope not in schedules:
                     schedules[scope] = self._steps(*scope) if self.invoices.setting(
                         "oro_invoices.enabled", organization_id=scope[0], website_id=scope[1]) else ()
+                    # the website's day, not the books': the customer's calendar (``run``)
                     days[scope] = given or self.invoices.today(ScopeContext(organization_id=scope[0],
                                                                             website_id=scope[1]))
                     report_of(days[scope]).judged.add(scope)    # a day judged on has its report

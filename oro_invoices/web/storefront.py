@@ -208,8 +208,8 @@ class StorefrontPages:
         viewer = Viewer(self.ctx, req)
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope,
                                                   viewer.visibility())
-        # judged overdue on the day of the customer's organization and the request's website
-        visible = replace(visible, today=self.ctx.service.today(viewer.scope))
+        # the list's Overdue and the balance judged on one day, that of the customer's organization
+        visible = replace(visible, today=self.ctx.service.books_today(viewer.scope))
         # read first: owed in several currencies, the list is in several too (Total is refused unread)
         balance = self.ctx.service.receivables_aging(visible, credit=False, names=False).totals
         page = listing.load_page(self.ctx.service, of_status(visible, req.query), req.query,

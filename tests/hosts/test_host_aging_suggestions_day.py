@@ -78,7 +78,7 @@ def test_a_day_past_in_the_organizations_zone_is_past_for_the_service_too(shop, 
     settings.set("oro_invoices.timezone", "Pacific/Pago_Pago", "website", website)
     on_website = InvoiceFilter(organization_id=1, website_id=website)
     day = dt.date(2031, 1, 15)
-    assert service.today(on_website) == day and service.aging_today(on_website) == day + dt.timedelta(days=1)
+    assert service.today(on_website) == day and service.books_today(on_website) == day + dt.timedelta(days=1)
 
     customer = shop[0].extensions["oro_reference_host"].add_customer("Ottoline Bolts", organization_id=1)
     invoice = invoiced(service, customer, "EUR", website_id=website, tag="ZONE")
