@@ -121,9 +121,12 @@ class ReminderReport:
     problems: list[Problem] = field(default_factory=list)
     #: The customers whose reminders are off for them (their own setting, or their customer
     #: group's) though on for their invoices' website, and who were owed a step: (organization,
-    #: customer) pairs.
+    #: customer) pairs. A run of one report per day (``run_todays``) counts such a customer once,
+    #: in the report of the earliest day any of its skipped invoices was judged on (its invoices
+    #: on websites in different time zones may be judged on two days).
     opted_out: set[tuple[int, int]] = field(default_factory=set)
-    #: The steps not sent because their customer opted out (one per invoice).
+    #: The steps not sent because their customer opted out (one per invoice), in the report
+    #: their customer is counted in.
     opted_out_invoices: int = 0
     #: Invoices whose step is due but whose PDF is not made yet and is not made here (posted
     #: with PDFs deferred, no renderer in this process): (id, number); a later run sends them.
@@ -249,6 +252,8 @@ class PaymentReminders:
         if reach is None:
             return self.off_reason() or ""
         days: dict[tuple[int, int | None], dt.date] = {}
+        #: each opted-out customer's skipped invoices, by the day each was judged on
+        skipped: dict[tuple[int, int], list[dt.date]] = {}
         schedules: dict[tuple[int, int | None], tuple[int, ...]] = {}
         on: dict[tuple[int, int | None, int | None], bool] = {}
 
@@ -283,13 +288,15 @@ class PaymentReminders:
                 step = step_to_send(schedule, candidate.due_date, day, sent.get(candidate.invoice_id, ()))
                 if step is None:
                     continue
-                report = report_of(day)
                 if not customer_on:
                     assert candidate.customer_id is not None
-                    report.opted_out.add((candidate.organization_id, candidate.customer_id))
-                    report.opted_out_invoices += 1
+                    skipped.setdefault((candidate.organization_id, candidate.customer_id), []).append(day)
                     continue
-                self._send(candidate.invoice_id, step, day, actor, dry_run, report)
+                self._send(candidate.invoice_id, step, day, actor, dry_run, report_of(day))
+        for customer, judged in skipped.items():    # once per customer, however many days its invoices are of
+            report = report_of(min(judged))
+            report.opted_out.add(customer)
+            report.opted_out_invoices += len(judged)
         return ""
 
     def reach(self, today: dt.date) -> Reach | None:
