@@ -218,7 +218,9 @@ class StorefrontPages:
                                  inline_errors=True, count=True, customers=viewer.customer_ids(),
                                  sort_labels=list_sort_labels(), currency_sorts=listing.CURRENCY_SORTS,
                                  one_currency_sorts=True,    # by Total only while all are in one currency
-                                 currencies_of_base=len(balance))
+                                 currencies_of_base=len(balance),
+                                 # the Overdue filter finds no more than the balance's open invoices
+                                 open_of_base=sum(line.invoices for line in balance))
         can_pay, selectable = self._payable(req, page.items)
         # a corporate user's list spans their customer and its sub-customers: say whose each is
         several = len(visible.customer_ids or ()) > 1
