@@ -81,7 +81,7 @@ def test_the_service_md_examples_invoice_an_order_in_parts_and_batch_a_posting(p
     addon = build_addon(AddonConfig(database_url=places["postgresql://shop@db/shop"], storage_url=None,
                                     migrate=True), host=host)
     try:
-        ns = run("service.md", "from oro_invoices.domain.overdue import local_today",
+        ns = run("service.md", "from oro_invoices.services.order_invoicing import order_payload",
                  {"dt": dt, "host": host, "service": addon.invoices, "order_id": order_id})
         assert [str(line.quantity) for line in ns["invoice"].lines] == ["2"]
         assert ns["invoice"].external_id.startswith("ERP-")

@@ -45,9 +45,10 @@ class OverdueFacts(Protocol):
     def amount_held(self) -> Decimal: ...
 
 
-def local_today(now: dt.datetime, zone: dt.tzinfo = dt.UTC) -> dt.date:
+def local_today(now: dt.datetime, *, zone: dt.tzinfo) -> dt.date:
     """The calendar date overdue is judged on at the moment ``now`` (timezone-aware): its date
-    in ``zone`` (the invoice's configured time zone; UTC when not given)."""
+    in ``zone`` (the invoice's configured time zone, ``ServiceContext.time_zone``; required, as
+    no zone is right for every invoice)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return now.astimezone(zone).date()

@@ -85,8 +85,9 @@ class ChangedInvoice:
 
 
 def aging_customers_on(session: Session, *, day: dt.date, within: InvoiceFilter,
-                       zone: dt.tzinfo = dt.UTC) -> list[tuple[int | None, str]]:
-    """The customers the aging at the end of ``day`` in ``zone`` of ``within`` lists (as
+                       zone: dt.tzinfo) -> list[tuple[int | None, str]]:
+    """The customers the aging at the end of ``day`` in ``zone`` (its organization's time zone;
+    required, as for ``aging_rows_on``) of ``within`` lists (as
     ``aging_rows_on`` reads it: those who owed something then, in ``within``'s currency when it
     names one), each once, as ``persistence.aging.aging_customers`` gives today's."""
     found: dict[tuple[int | None, str], str] = {}

@@ -426,7 +426,7 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
 def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date", limit: int = 25,
               cursor: str | None = None, with_total: bool = False, total_cap: int | None = None,
               status_order: Sequence[str] | None = None, with_currencies: bool = False,
-              ) -> PageRows:
+              overdue_at_most: int | None = None) -> PageRows:
     """One page of rows of ``SUMMARY_COLUMNS`` (``read_models.summary_of_row`` reads them) and
     the cursor of the next page.
 
@@ -442,12 +442,18 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     ``with_currencies`` also reads, in the same statement, in how many currencies the counted
     matches are (returned last; None when not read: not asked, or the page is empty).
 
+    ``overdue_at_most``: how many invoices ``f`` finds overdue at most, as the caller knows
+    already (the storefront's balance counted the open invoices of the list's scope). With
+    ``f.overdue``, so few leave nothing for the count that chooses how to read them to decide:
+    it is not sent (``_plan``).
+
     The statement is built once per shape of the request (which filters, the sort, whether a
     cursor is given...) and run again with the values of the next request as parameters, on the
     session's connection: the rows come back as plain tuples, not as ORM objects.
     """
     plan = _plan(session, f, sort=sort, limit=limit, cursor=cursor, with_total=with_total, total_cap=total_cap,
-                 status_order=status_order, with_currencies=with_currencies, probes={})
+                 status_order=status_order, with_currencies=with_currencies, probes={},
+                 overdue_at_most=overdue_at_most)
     rows: Sequence[Row[Any]] = session.connection().execute(plan.stmt, plan.params).all()
     return _paged(session, f, plan, rows)
 
@@ -458,20 +464,22 @@ PageRows = tuple[Sequence[Row[Any]], str | None, int | None, int | None]
 
 def list_rows_or_first(session: Session, f: InvoiceFilter, *, sort: str, other_sort: str, limit: int = 25,
                        cursor: str | None = None, total_cap: int, with_currencies: bool = False,
-                       ) -> tuple[PageRows, PageRows]:
+                       overdue_at_most: int | None = None) -> tuple[PageRows, PageRows]:
     """``list_rows(f, sort=sort, cursor=cursor, ...)`` and, in the same statement, the first page
     of ``f`` in ``other_sort``: for a caller that learns from the page's ``currencies`` that it
     cannot show it in ``sort`` (amounts in several currencies do not compare) and then shows the
-    other, without reading again. Both counted up to ``total_cap``. Sorts by a date or a number
-    only (each part's rows are put back in their order here, as text would not be)."""
+    other, without reading again. Both counted up to ``total_cap``; ``overdue_at_most`` as for
+    ``list_rows``. Sorts by a date or a number only (each part's rows are put back in their order here, as text would not be)."""
     for key in (parse_sort(sort)[0], parse_sort(other_sort)[0]):
         if _SORTS[key][1] == "str":
             raise ValueError(f"list_rows_or_first reads sorts by a date or a number, not {key!r}")
     probes: dict[int, int] = {}
     plans = [_plan(session, f, sort=sort, limit=limit, cursor=cursor, with_total=True, total_cap=total_cap,
-                   status_order=None, with_currencies=with_currencies, probes=probes),
+                   status_order=None, with_currencies=with_currencies, probes=probes,
+                   overdue_at_most=overdue_at_most),
              _plan(session, f, sort=other_sort, limit=limit, cursor=None, with_total=True, total_cap=total_cap,
-                   status_order=None, with_currencies=with_currencies, probes=probes)]
+                   status_order=None, with_currencies=with_currencies, probes=probes,
+                   overdue_at_most=overdue_at_most)]
     params = dict(plans[0].params)
     if any(params.setdefault(name, value) != value for name, value in plans[1].params.items()):
         raise AssertionError("the two pages bind one parameter name to two values")
@@ -513,9 +521,11 @@ class _Plan:
 
 def _plan(session: Session, f: InvoiceFilter, *, sort: str, limit: int, cursor: str | None, with_total: bool,
           total_cap: int | None, status_order: Sequence[str] | None, with_currencies: bool,
-          probes: dict[int, int]) -> _Plan:
+          probes: dict[int, int], overdue_at_most: int | None = None) -> _Plan:
     """The statement of a page of ``list_rows`` and its parameters (``probes``: how many overdue
-    invoices ``f`` finds, by the bound counted to, read once for the pages of one request)."""
+    invoices ``f`` finds, by the bound counted to, read once for the pages of one request;
+    ``overdue_at_most``: the caller's bound of that number, which spares the count when it is a
+    few: the count would choose the same)."""
     if not 1 <= int(limit) <= MAX_LIMIT:
         raise ValidationError([("limit", Message("Must be between 1 and %(limit)s.", limit=MAX_LIMIT))])
     key, desc = parse_sort(sort)
@@ -550,9 +560,14 @@ def _plan(session: Session, f: InvoiceFilter, *, sort: str, limit: int, cursor: 
     set_apart = dialect == "postgresql" and _overdue_only(f)
     # by due date, an organization's overdue invoices are one range of an index, in order
     upto = FEW_OVERDUE_BY_DATE if set_apart else few
-    if not (open_sort and key == "due_date") and upto not in probes:
-        probes[upto] = _overdue_found(session, f, upto)
-    found = 0 if open_sort and key == "due_date" else probes[upto]
+    if open_sort and key == "due_date":
+        found = 0
+    elif overdue_at_most is not None and overdue_at_most <= few:
+        found = overdue_at_most     # a few at most: read by due date, as a count would decide
+    else:
+        if upto not in probes:
+            probes[upto] = _overdue_found(session, f, upto)
+        found = probes[upto]
     index_due_date = found <= few
     overdue_set = set_apart and not index_due_date and found <= FEW_OVERDUE_BY_DATE
     if open_sort and not index_due_date and key not in OPEN_ORDERED:

@@ -203,7 +203,7 @@ def activity_statement(ctx: ServiceContext, customer_id: int, *, start: dt.date 
     if start is None or end is None:
         check_period(start, end)
     organization_id, name = customer_of(ctx, customer_id, organization_id, infer=True)
-    check_period(start, end, last=ctx.today(InvoiceFilter(organization_id=organization_id)))
+    check_period(start, end, last=ctx.books_today(InvoiceFilter(organization_id=organization_id)))
     if organization_id is None:
         assert start is not None and end is not None
         return ActivityStatement(start, end, None, customer_id, name, [])
@@ -224,7 +224,7 @@ def activity_within(ctx: ServiceContext, within: InvoiceFilter, *, start: dt.dat
     check_period(start, end)
     assert start is not None and end is not None
     with ctx.db.session() as s:
-        ledger = ledger_within(s, within, since=start, until=end, zone=ctx.time_zone(within))
+        ledger = ledger_within(s, within, since=start, until=end, zone=ctx.books_zone(within))
     sections = [_section(code, from_minor(ledger.opening.get(code, 0), code),
                          [e for e in ledger.entries if e.currency == code], label_of)
                 for code in sorted({*ledger.opening, *(e.currency for e in ledger.entries)})]

@@ -185,18 +185,6 @@ def check_as_of(day: dt.date | None, today: dt.date, *, statement: bool = False)
     return day
 
 
-def aging_zone(ctx: ServiceContext, within: InvoiceFilter) -> dt.tzinfo:
-    """The time zone an aging of ``within`` is judged in: its organization's, whatever website
-    ``within`` narrows to, as a past day's end is (``persistence.aging_history``), so that the
-    report, its detail, its Customer suggestions and the pages checking a day all judge it alike."""
-    return ctx.time_zone(replace(within, website_id=None))
-
-
-def aging_today(ctx: ServiceContext, within: InvoiceFilter) -> dt.date:
-    """Today by the clock in ``aging_zone``: the aging's own day, before which a day is past."""
-    return ctx.today(replace(within, website_id=None))
-
-
 def check_currency(currency: str | None) -> str | None:
     """``currency`` when it is a currency code (or None); else ``ValidationError`` on ``currency``."""
     if currency is not None and currency not in KNOWN_CURRENCIES:
@@ -207,7 +195,7 @@ def check_currency(currency: str | None) -> str | None:
 def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None,
                 credit: bool = True, names: bool = True) -> AgingReport:
     """The aging of the invoices ``within`` selects on ``today`` (unless given, the clock's date
-    in the time zone of ``within``'s organization, ``aging_today``): of those open now (``persistence.aging.aging_rows``), or, on a day before the
+    in the time zone of ``within``'s organization, ``ServiceContext.books_today``): of those open now (``persistence.aging.aging_rows``), or, on a day before the
     clock's, of those open at its end (``persistence.aging_history.aging_rows_on``); with the
     credit the customers hold now, or held at the end of that day (without ``credit``: none,
     and only customers who owe something). ``names``: the lines carry the host's names of the
@@ -215,7 +203,7 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
     a caller reading the totals only). With ``names``, ``within.customer_name_prefix`` keeps the
     customers whose name as the report shows it (the host's, else their invoices') starts with it."""
     check_currency(within.currency)
-    now, zone = aging_today(ctx, within), aging_zone(ctx, within)
+    now, zone = ctx.books_today(within), ctx.books_zone(within)
     as_of = check_as_of(today, now) or now
     prefix = within.customer_name_prefix if names and ctx.host is not None else None
     if prefix:  # the invoices' names may not be the host's: every customer is read, then named
@@ -243,7 +231,7 @@ def customer_names(ctx: ServiceContext, within: InvoiceFilter, prefix: str, *, t
     summed: the suggestions of a Customer field, asked for while typing. ``ValidationError`` as
     ``read_report``'s."""
     check_currency(within.currency)
-    now, zone = aging_today(ctx, within), aging_zone(ctx, within)
+    now, zone = ctx.books_today(within), ctx.books_zone(within)
     as_of = check_as_of(today, now) or now
     within = replace(within, customer_name_prefix=None)
     with ctx.db.session() as s:

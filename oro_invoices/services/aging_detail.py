@@ -28,7 +28,7 @@ from oro_invoices.persistence.aging_history import open_items_on
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.statement import OpenItemRow, item_row, open_items_query
-from oro_invoices.services.aging import aging_today, aging_zone, check_as_of, check_currency, name_starts, read_report
+from oro_invoices.services.aging import check_as_of, check_currency, name_starts, read_report
 from oro_invoices.services.context import ServiceContext
 
 #: The CSV's columns: the customer, the invoice, how late it is and what it owes.
@@ -46,7 +46,7 @@ def aging_detail(ctx: ServiceContext, within: InvoiceFilter, *,
     :raises ValidationError: a currency that is no code, or a day too far back or ahead.
     """
     check_currency(within.currency)
-    now = aging_today(ctx, within)
+    now = ctx.books_today(within)
     as_of = check_as_of(today, now) or now
     prefix = within.customer_name_prefix if ctx.host is not None else None
     if prefix:  # the customers the report names so (the host's names): those the report lists
@@ -55,7 +55,7 @@ def aging_detail(ctx: ServiceContext, within: InvoiceFilter, *,
         within = replace(within, customer_name_prefix=None)
     if as_of < now:
         with ctx.db.session() as s:
-            rows, _count = open_items_on(s, day=as_of, within=within, limit=10 ** 9, zone=aging_zone(ctx, within))
+            rows, _count = open_items_on(s, day=as_of, within=within, limit=10 ** 9, zone=ctx.books_zone(within))
         found: Iterator[OpenItemRow] = iter(sorted(rows, key=_order))
     else:
         found = _streamed(ctx, within)

@@ -275,9 +275,22 @@ class ServiceContext:
                                            website_id=getattr(scope, "website_id", None))))
 
     def today(self, scope: ZoneScope | None = None) -> dt.date:
-        """Today by the clock in ``scope``'s time zone (``time_zone``): the day an invoice of it is
-        judged overdue or due on, and the last day a payment to it can have been received."""
-        return local_today(self.clock(), self.time_zone(scope))
+        """Today by the clock in ``scope``'s time zone (``time_zone``): the day a document of it is
+        dated by default, and the last day a payment to it can have been received."""
+        return local_today(self.clock(), zone=self.time_zone(scope))
+
+    def books_zone(self, scope: ZoneScope | None = None) -> zoneinfo.ZoneInfo:
+        """The time zone of the books of ``scope``'s organization: its ``oro_invoices.timezone``
+        whatever website ``scope`` names (the global one without an organization). The organization,
+        the legal seller whose books they are, owns the day of every book figure: overdue, aging
+        buckets, balances and statements' period boundaries, so that every page, list, statement
+        and the API judge one invoice on one day (docs/reminders.md#overdue)."""
+        return self.time_zone(ScopeContext(organization_id=getattr(scope, "organization_id", None)))
+
+    def books_today(self, scope: ZoneScope | None = None) -> dt.date:
+        """Today by the clock in ``books_zone``: the day an invoice of ``scope`` is judged overdue
+        on, and before which a day of its books is past."""
+        return local_today(self.clock(), zone=self.books_zone(scope))
 
     def pay_link(self, invoice: InvoiceDocument) -> str | None:
         """The link that leaves the request to pay ``invoice`` (PDF, email): the guest payment

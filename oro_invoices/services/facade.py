@@ -203,7 +203,7 @@ class InvoiceService:
                       sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,
                       with_total: bool = False, total_cap: int | None = None,
                       status_order: Sequence[str] | None = None,
-                      with_currencies: bool = False) -> Page[views.InvoiceSummary]:
+                      with_currencies: bool = False, overdue_at_most: int | None = None) -> Page[views.InvoiceSummary]:
         """One page of invoice summaries; pass ``next_cursor`` back for the next page.
 
         ``with_total`` counts the matches too; ``total_cap`` stops counting past that many
@@ -211,21 +211,25 @@ class InvoiceService:
         ``status_order``: the payment status codes in the order a sort by payment status reads
         them (the pages give their labels' order in the page's language); None: by code.
         ``with_currencies`` (with ``total_cap``): ``Page.currencies``, in how many currencies the
-        counted matches are, read with the page."""
+        counted matches are, read with the page. ``overdue_at_most``: how many invoices the
+        Overdue filter can find at most, as the caller knows (a storefront's balance counted the
+        open invoices of its scope): a few spare the count that chooses how to read them."""
         return self.reads.list_invoices(filters, sort=sort, limit=limit, cursor=cursor,
                                         with_total=with_total, total_cap=total_cap, status_order=status_order,
-                                        with_currencies=with_currencies)
+                                        with_currencies=with_currencies, overdue_at_most=overdue_at_most)
 
     def list_invoices_or_first(self, filters: InvoiceFilter | Mapping[str, Any] | None, *, sort: str,
                                other_sort: str, limit: int = 25, cursor: str | None = None, total_cap: int,
-                               with_currencies: bool = False) -> tuple[Page[views.InvoiceSummary],
-                                                                       Page[views.InvoiceSummary]]:
+                               with_currencies: bool = False, overdue_at_most: int | None = None,
+                               ) -> tuple[Page[views.InvoiceSummary], Page[views.InvoiceSummary]]:
         """``list_invoices(filters, sort=sort, cursor=cursor, with_total=True, ...)`` and, read in
         the same statement, the first page in ``other_sort`` (a date or number sort each): for a
         list that finds its rows in several currencies (``Page.currencies``) and then shows them
-        in ``other_sort`` instead of by an amount, without reading again."""
+        in ``other_sort`` instead of by an amount, without reading again. ``overdue_at_most`` as
+        for ``list_invoices``."""
         return self.reads.list_invoices_or_first(filters, sort=sort, other_sort=other_sort, limit=limit,
-                                                 cursor=cursor, total_cap=total_cap, with_currencies=with_currencies)
+                                                 cursor=cursor, total_cap=total_cap, with_currencies=with_currencies,
+                                                 overdue_at_most=overdue_at_most)
 
     def checked_filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
         """``filters`` as the listings read them, checked before anything is read (for a reply
@@ -254,10 +258,11 @@ class InvoiceService:
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today, credit=credit, names=names)
 
-    def aging_today(self, filters: InvoiceFilter) -> dt.date:
-        """The day an aging of ``filters`` is judged on unless one is given, before which a day
-        is past: today in the time zone of its organization (``services.aging.aging_today``)."""
-        return aging.aging_today(self.context, filters)
+    def books_today(self, scope: ZoneScope | None = None) -> dt.date:
+        """The day the books of ``scope``'s organization are on (``ServiceContext.books_today``):
+        the day an invoice of it is judged overdue on, and an aging, balance or statement unless
+        one is given; a day before it is past."""
+        return self.context.books_today(scope)
 
     def aging_customer_names(self, filters: InvoiceFilter, prefix: str, *, today: dt.date | None = None,
                              limit: int = 20) -> list[str]:

@@ -91,32 +91,35 @@ class Reads:
                       sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,
                       with_total: bool = False, total_cap: int | None = None,
                       status_order: Sequence[str] | None = None,
-                      with_currencies: bool = False) -> Page[views.InvoiceSummary]:
+                      with_currencies: bool = False, overdue_at_most: int | None = None) -> Page[views.InvoiceSummary]:
         """One page of invoice summaries; pass ``next_cursor`` back for the next page.
 
         ``with_total`` counts the matches too; ``total_cap`` stops counting past that many
         (``Page.total`` is then ``total_cap + 1``) and reads the count with the page.
         ``status_order``: the payment status codes in the order a sort by payment status reads
         them (a page's: by their labels in its language); None: by code (``queries.list_rows``).
-        ``with_currencies`` (with ``total_cap``): ``Page.currencies``, read with the page."""
+        ``with_currencies`` (with ``total_cap``): ``Page.currencies``, read with the page.
+        ``overdue_at_most``: how many the Overdue filter can find at most, known to the caller
+        (``queries.list_rows``)."""
         filters = self._filter(filters)
         with self.ctx.db.session() as s:
             rows, next_cursor, total, currencies = list_rows(
                 s, filters, sort=sort, limit=limit, cursor=cursor, with_total=with_total, total_cap=total_cap,
-                status_order=status_order, with_currencies=with_currencies)
+                status_order=status_order, with_currencies=with_currencies, overdue_at_most=overdue_at_most)
             items = [views.summary_of_row(row) for row in rows]
         return Page(items=items, next_cursor=next_cursor, total=total, sort=sort, currencies=currencies)
 
     def list_invoices_or_first(self, filters: InvoiceFilter | Mapping[str, Any] | None, *, sort: str,
                                other_sort: str, limit: int = 25, cursor: str | None = None, total_cap: int,
-                               with_currencies: bool = False,
+                               with_currencies: bool = False, overdue_at_most: int | None = None,
                                ) -> tuple[Page[views.InvoiceSummary], Page[views.InvoiceSummary]]:
         """``list_invoices`` in ``sort`` and the first page in ``other_sort``, read together
         (``queries.list_rows_or_first``), both counted up to ``total_cap``."""
         filters = self._filter(filters)
         with self.ctx.db.session() as s:
             read = list_rows_or_first(s, filters, sort=sort, other_sort=other_sort, limit=limit, cursor=cursor,
-                                      total_cap=total_cap, with_currencies=with_currencies)
+                                      total_cap=total_cap, with_currencies=with_currencies,
+                                      overdue_at_most=overdue_at_most)
             first, second = ([views.summary_of_row(row) for row in rows] for rows, *_rest in read)
         (_, next_one, total_one, currencies_one), (_, next_two, total_two, currencies_two) = read
         return (Page(items=first, next_cursor=next_one, total=total_one, sort=sort, currencies=currencies_one),
@@ -138,7 +141,7 @@ class Reads:
 
     def checked_filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
         """``filters`` as the listings read them (``overdue`` judged as of today, unless they say
-        which day: in the time zone of their organization and website), checked:
+        which day: in the time zone of their organization, ``ServiceContext.books_today``), checked:
         ``ValidationError`` for a value no listing accepts, before anything is read."""
         filters = self._filter(filters)
         filter_values(filters)
@@ -150,7 +153,7 @@ class Reads:
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
         if filters.overdue is not None and filters.today is None:
-            filters = replace(filters, today=self.ctx.today(filters))
+            filters = replace(filters, today=self.ctx.books_today(filters))
         return filters
 
     def activities(self, invoice_id: int) -> list[views.ActivityView]:

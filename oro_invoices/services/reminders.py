@@ -121,9 +121,12 @@ class ReminderReport:
     problems: list[Problem] = field(default_factory=list)
     #: The customers whose reminders are off for them (their own setting, or their customer
     #: group's) though on for their invoices' website, and who were owed a step: (organization,
-    #: customer) pairs.
+    #: customer) pairs. A run of one report per day (``run_todays``) counts such a customer once,
+    #: in the report of the earliest day any of its skipped invoices was judged on (its invoices
+    #: on websites in different time zones may be judged on two days).
     opted_out: set[tuple[int, int]] = field(default_factory=set)
-    #: The steps not sent because their customer opted out (one per invoice).
+    #: The steps not sent because their customer opted out (one per invoice), in the report
+    #: their customer is counted in.
     opted_out_invoices: int = 0
     #: Invoices whose step is due but whose PDF is not made yet and is not made here (posted
     #: with PDFs deferred, no renderer in this process): (id, number); a later run sends them.
@@ -195,11 +198,14 @@ class PaymentReminders:
             actor: str = DEFAULT_ACTOR, organization_id: int | None = None) -> ReminderReport:
         """Queue every reminder due on ``today`` and report what happened, in one report. Without
         ``today``, each invoice's reminders are judged on today in its time zone
-        (``InvoiceService.today``: the ``oro_invoices.timezone`` of its organization and website),
-        as its page and emails judge it overdue; the report then names the day the invoices were
-        judged on when that was one day, else today in the time zone of ``organization_id`` (of
-        every organization: the global ``oro_invoices.timezone``; ``run_todays`` makes one report
-        per day judged on).
+        (``InvoiceService.today``: the ``oro_invoices.timezone`` of its organization and website).
+        That is the website's day on purpose, where the books judge overdue on the organization's
+        (``ServiceContext.books_today``): a reminder is an email to the customer of that website,
+        whose "due today" or "7 days overdue" speaks of the customer's calendar, in the zone the
+        email's times are written in (docs/reminders.md#overdue). The report then names the day
+        the invoices were judged on when that was one day, else today in the time zone of
+        ``organization_id`` (of every organization: the global ``oro_invoices.timezone``;
+        ``run_todays`` makes one report per day judged on).
 
         :param dry_run: only list what would be queued; nothing is written.
         :param organization_id: only this organization's invoices.
@@ -241,11 +247,13 @@ class PaymentReminders:
         """Queue what is due on ``given`` (None: each invoice's today), the reminders, opt-outs and
         problems of the invoices judged on a day in ``report_of(day)``. Returns why no invoice
         was read (a setting off in every scope), else ""."""
-        # no time zone is more than a day ahead of UTC: the invoices due by then are read
-        reach = self.reach(given or local_today(self.invoices.clock()) + dt.timedelta(days=1))
+        # no time zone is more than a day ahead of UTC: the invoices due by UTC's tomorrow are read
+        reach = self.reach(given or local_today(self.invoices.clock(), zone=dt.UTC) + dt.timedelta(days=1))
         if reach is None:
             return self.off_reason() or ""
         days: dict[tuple[int, int | None], dt.date] = {}
+        #: each opted-out customer's skipped invoices, by the day each was judged on
+        skipped: dict[tuple[int, int], list[dt.date]] = {}
         schedules: dict[tuple[int, int | None], tuple[int, ...]] = {}
         on: dict[tuple[int, int | None, int | None], bool] = {}
 
@@ -261,6 +269,7 @@ class PaymentReminders:
                 if scope not in schedules:
                     schedules[scope] = self._steps(*scope) if self.invoices.setting(
                         "oro_invoices.enabled", organization_id=scope[0], website_id=scope[1]) else ()
+                    # the website's day, not the books': the customer's calendar (``run``)
                     days[scope] = given or self.invoices.today(ScopeContext(organization_id=scope[0],
                                                                             website_id=scope[1]))
                     report_of(days[scope]).judged.add(scope)    # a day judged on has its report
@@ -279,13 +288,15 @@ class PaymentReminders:
                 step = step_to_send(schedule, candidate.due_date, day, sent.get(candidate.invoice_id, ()))
                 if step is None:
                     continue
-                report = report_of(day)
                 if not customer_on:
                     assert candidate.customer_id is not None
-                    report.opted_out.add((candidate.organization_id, candidate.customer_id))
-                    report.opted_out_invoices += 1
+                    skipped.setdefault((candidate.organization_id, candidate.customer_id), []).append(day)
                     continue
-                self._send(candidate.invoice_id, step, day, actor, dry_run, report)
+                self._send(candidate.invoice_id, step, day, actor, dry_run, report_of(day))
+        for customer, judged in skipped.items():    # once per customer, however many days its invoices are of
+            report = report_of(min(judged))
+            report.opted_out.add(customer)
+            report.opted_out_invoices += len(judged)
         return ""
 
     def reach(self, today: dt.date) -> Reach | None:

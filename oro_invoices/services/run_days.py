@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 
 
 def organization_today(invoices: InvoiceService, organization_id: int | None) -> dt.date:
-    """Today in the time zone of ``organization_id`` (the global one for None): the day a run of
-    that organization is judged on when none is given."""
-    return invoices.today(ScopeContext(organization_id=organization_id))
+    """Today in the time zone of ``organization_id`` (the global one for None), the day its books
+    are on (``InvoiceService.books_today``): the day a run of that organization is judged on when
+    none is given."""
+    return invoices.books_today(ScopeContext(organization_id=organization_id))
 
 
 def organizations_by_today(invoices: InvoiceService, organization_id: int | None = None) -> dict[dt.date, list[int]]:

@@ -193,16 +193,16 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
                    with_credit: bool = False) -> Statement:
     """The statement of the open invoices ``within`` selects (a customer's, or those a storefront
     user sees), on ``today`` (unless given, the clock's date in the time
-    zone of ``within``'s organization and website). It is addressed to
+    zone of ``within``'s organization, whatever website it narrows to: ``ServiceContext.books_today``). It is addressed to
     ``customer_id`` (else ``within``'s customer), named ``customer_name`` (else the name on its
     latest open invoice). ``with_credit``: it says the customer's credit too (a statement of
     the whole customer's account)."""
     check_currency(within.currency)
-    now = ctx.today(within)
+    now = ctx.books_today(within)
     as_of = check_as_of(today, now, statement=True) or now
     with ctx.db.session() as s:
         if as_of < now:
-            zone = ctx.time_zone(within)
+            zone = ctx.books_zone(within)
             rows, count = open_items_on(s, day=as_of, within=within, limit=limit, zone=zone)
             report = build_report(aging_rows_on(s, day=as_of, within=within, zone=zone), as_of)
         else:
@@ -218,7 +218,7 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
         if as_of < now:
             amounts = sorted((row.currency, row.amount) for row in credit_rows(
                 s, within=InvoiceFilter(organization_id=found.organization_id, customer_id=found.customer_id), on=as_of,
-                zone=ctx.time_zone(within)))
+                zone=ctx.books_zone(within)))
         else:
             amounts = customer_credit.balances(s, found.organization_id, found.customer_id)
     return replace(found, credits=tuple(CreditBalance(currency, from_minor(amount, currency))

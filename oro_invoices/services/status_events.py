@@ -57,7 +57,7 @@ class PaymentStatusEvents:
     def _event(self, session: Session, invoice_id: int, before: PaymentStatus) -> PaymentStatusUpdated:
         doc = self.ctx.document(session, self.ctx.load(session, invoice_id))
         now = self.ctx.clock()
-        days = days_overdue(doc, local_today(now, self.ctx.time_zone(doc)))
+        days = days_overdue(doc, local_today(now, zone=self.ctx.books_zone(doc)))
         return PaymentStatusUpdated(
             id=str(uuid.uuid4()), occurred_at=now, invoice_id=doc.id,
             invoice_number=doc.invoice_number, organization_id=doc.organization_id,

@@ -431,7 +431,7 @@ class InvoiceApi:
         return f"{self.base_path}/invoices/{invoice_id}{suffix}"
 
     def _invoice_json(self, doc: InvoiceDocument) -> dict[str, Any]:
-        data = dump_invoice(doc, today=self.service.today(doc))
+        data = dump_invoice(doc, today=self.service.books_today(doc))
         data["links"] = {"self": self._url(doc.id), "pdf": self._url(doc.id, "/pdf") if doc.is_posted else None}
         return data
 

@@ -86,7 +86,7 @@ class AgingPages:
         customer_args, echo, problems = listing.read_filters(req.query, CUSTOMER_FILTER)
         errors: dict[str, str] = dict(problems)
         customer = echo.get("customer", "")
-        today = bo.ctx.service.aging_today(bo.base_filter(req))
+        today = bo.ctx.service.books_today(bo.base_filter(req))
         as_of_text = req.query.get("as_of", "").strip()
         as_of = parse_day(as_of_text)
         if as_of_text and as_of is None:
@@ -138,7 +138,7 @@ class AgingPages:
         bo = self.backoffice
         bo.check(req)
         within = bo.base_filter(req)
-        currency, as_of = _kept_filters(req, bo.ctx.service.aging_today(within))
+        currency, as_of = _kept_filters(req, bo.ctx.service.books_today(within))
         return name_suggestions(req, lambda prefix: bo.ctx.service.aging_customer_names(
             replace(within, currency=currency), prefix, today=as_of, limit=CUSTOMER_NAMES_LIMIT))
 

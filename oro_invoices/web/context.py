@@ -216,9 +216,9 @@ class WebContext:
         return self.service.clock()
 
     def days_overdue(self, invoice: Any) -> int:
-        """Days ``invoice`` is overdue today, by the services' clock in its time zone
-        (``domain.overdue``, ``InvoiceService.today``); 0: not."""
-        return days_overdue(invoice, self.service.today(invoice))
+        """Days ``invoice`` is overdue today, by the services' clock in its organization's time zone
+        (``domain.overdue``, ``InvoiceService.books_today``); 0: not."""
+        return days_overdue(invoice, self.service.books_today(invoice))
 
 
 def payment_status_label(value: Any) -> str:

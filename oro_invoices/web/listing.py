@@ -443,7 +443,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str,
               customers: Collection[int] | None = None,
               sort_labels: Mapping[str, str] | None = None, one_currency_sorts: bool = False,
-              currencies_of_base: int = 0, read_before: Fetched | None = None) -> GridPage:
+              currencies_of_base: int = 0, read_before: Fetched | None = None,
+              open_of_base: int | None = None) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
@@ -465,7 +466,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     filter of the query, more than one drops such a sort before any page is read in it. The page
     in such a sort is read together with the first page in ``default_sort`` (``fetch_or_first``),
     which is shown, with no statement of its own, when the rows prove to be in several
-    currencies; ``read_before``: that page, so read (``_by_default_sort``).
+    currencies; ``read_before``: that page, so read (``_by_default_sort``). ``open_of_base``: how
+    many open invoices the caller knows ``base`` to select at most (the storefront's balance
+    counts them): the Overdue filter finds no more, and a few spare its count
+    (``InvoiceService.list_invoices``' ``overdue_at_most``).
 
     A page number without the cursor that places it (``?page=5``, a link cut short or typed) has
     no rows to show but the first page's: with ``inline_errors`` the page says so at ``page``.
@@ -486,8 +490,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     if lenient and inline_errors and currencies_of_base > 1 and not args and parse_sort(sort)[0] in currency_sorts:
         return _by_default_sort(service, base, query, allowed_filters=allowed_filters, sort_keys=sort_keys,
                                 default_sort=default_sort, limit=limit, currency_sorts=currency_sorts,
-                                typed=typed, customers=customers, sort_labels=sort_labels)
+                                typed=typed, customers=customers, sort_labels=sort_labels, open_of_base=open_of_base)
     flt = replace(base, **args)
+    overdue_at_most = open_of_base if flt.overdue else None
     before, after = query.get("before"), query.get("after")
     if inline_errors and not (_cursor_fits(before, reverse_sort(sort)) and _cursor_fits(after, sort)):
         errors.append(("page", _("This page link is damaged or out of date; here is the first page.")))
@@ -509,9 +514,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         nonlocal instead
         if either:
             found, instead = fetch_or_first(service, flt, sort=in_sort, other_sort=default_sort, limit=limit,
-                                            cursor=cursor, total_cap=COUNT_CAP)
+                                            cursor=cursor, total_cap=COUNT_CAP, overdue_at_most=overdue_at_most)
             return found
-        return fetch(service, flt, sort=in_sort, limit=limit, cursor=cursor, total_cap=cap, with_currencies=lenient)
+        return fetch(service, flt, sort=in_sort, limit=limit, cursor=cursor, total_cap=cap, with_currencies=lenient,
+                     overdue_at_most=overdue_at_most)
 
     if read_before is not None and not (before or after or query.get("last")):
         items, more, counted, currencies = read_before
@@ -546,7 +552,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         return _by_default_sort(service, base, query, allowed_filters=allowed_filters, sort_keys=sort_keys,
                                 default_sort=default_sort, limit=limit, currency_sorts=currency_sorts,
                                 typed=typed, customers=customers, sort_labels=sort_labels, count=count,
-                                read_before=instead)
+                                read_before=instead, open_of_base=open_of_base)
     more_than = COUNT_CAP if counted is not None and counted > COUNT_CAP else None
     pages = _pages(counted, limit) if counted is not None else None
     if not has_prev:
@@ -568,7 +574,8 @@ def _by_default_sort(service: Any, base: InvoiceFilter, query: Mapping[str, str]
                      allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str, limit: int,
                      currency_sorts: frozenset[str], typed: Callable[[str], str],
                      customers: Collection[int] | None, sort_labels: Mapping[str, str] | None,
-                     count: bool = True, read_before: Fetched | None = None) -> GridPage:
+                     count: bool = True, read_before: Fetched | None = None,
+                     open_of_base: int | None = None) -> GridPage:
     """The first page of ``query``'s rows in ``default_sort``, its sort of ``currency_sorts``
     dropped (``GridPage.sort_dropped``): the rows are in several currencies (``load_page``).
     ``read_before``: that page, read already."""
@@ -576,7 +583,8 @@ def _by_default_sort(service: Any, base: InvoiceFilter, query: Mapping[str, str]
     page = load_page(service, base, {**again, "sort": default_sort}, allowed_filters=allowed_filters,
                      sort_keys=sort_keys, default_sort=default_sort, limit=limit, inline_errors=True,
                      count=count, currency_sorts=currency_sorts, typed=typed, customers=customers,
-                     sort_labels=sort_labels, one_currency_sorts=True, read_before=read_before)
+                     sort_labels=sort_labels, one_currency_sorts=True, read_before=read_before,
+                     open_of_base=open_of_base)
     return replace(page, sort_dropped=True)
 
 
@@ -603,17 +611,18 @@ Fetched = tuple[list[InvoiceSummary], bool, int | None, int | None]
 
 
 def fetch_or_first(service: Any, flt: InvoiceFilter, *, sort: str, other_sort: str, limit: int,
-                   cursor: str | None, total_cap: int) -> tuple[Fetched, Fetched]:
+                   cursor: str | None, total_cap: int, overdue_at_most: int | None = None) -> tuple[Fetched, Fetched]:
     """``fetch`` of the page in ``sort`` (counted, with its currencies) and of the first page in
     ``other_sort``, in one statement (``InvoiceService.list_invoices_or_first``)."""
     pages = service.list_invoices_or_first(flt, sort=sort, other_sort=other_sort, limit=limit, cursor=cursor,
-                                           total_cap=total_cap, with_currencies=True)
+                                           total_cap=total_cap, with_currencies=True,
+                                           **_bounded(overdue_at_most))
     one, two = ((page.items, page.next_cursor is not None, page.total, page.currencies) for page in pages)
     return one, two
 
 
 def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int, cursor: str | None,
-          total_cap: int | None = None, with_currencies: bool = False,
+          total_cap: int | None = None, with_currencies: bool = False, overdue_at_most: int | None = None,
           ) -> Fetched:
     """One page of rows, whether more follow and, with ``total_cap``, how many match (up to
     ``total_cap + 1``, read with the page) and, ``with_currencies``, in how many currencies. A visibility over a few customers, the corporate
@@ -621,11 +630,18 @@ def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int, cursor: st
     rows come in the order of the statuses' labels as the page writes them."""
     order = payment_status_order() if parse_sort(sort)[0] == "payment_status" else None
     if total_cap is None:
-        page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor, status_order=order)
+        page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor, status_order=order,
+                                     **_bounded(overdue_at_most))
     else:
         page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor, with_total=True,
-                                     total_cap=total_cap, status_order=order, with_currencies=with_currencies)
+                                     total_cap=total_cap, status_order=order, with_currencies=with_currencies,
+                                     **_bounded(overdue_at_most))
     return page.items, page.next_cursor is not None, page.total, page.currencies
+
+
+def _bounded(overdue_at_most: int | None) -> dict[str, int]:
+    """``overdue_at_most`` for the service when known (a service of a host's own may not take it)."""
+    return {} if overdue_at_most is None else {"overdue_at_most": overdue_at_most}
 
 
 def payment_status_order() -> tuple[str, ...]:

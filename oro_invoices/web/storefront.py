@@ -208,8 +208,8 @@ class StorefrontPages:
         viewer = Viewer(self.ctx, req)
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope,
                                                   viewer.visibility())
-        # judged overdue on the day of the customer's organization and the request's website
-        visible = replace(visible, today=self.ctx.service.today(viewer.scope))
+        # the list's Overdue and the balance judged on one day, that of the customer's organization
+        visible = replace(visible, today=self.ctx.service.books_today(viewer.scope))
         # read first: owed in several currencies, the list is in several too (Total is refused unread)
         balance = self.ctx.service.receivables_aging(visible, credit=False, names=False).totals
         page = listing.load_page(self.ctx.service, of_status(visible, req.query), req.query,
@@ -218,7 +218,9 @@ class StorefrontPages:
                                  inline_errors=True, count=True, customers=viewer.customer_ids(),
                                  sort_labels=list_sort_labels(), currency_sorts=listing.CURRENCY_SORTS,
                                  one_currency_sorts=True,    # by Total only while all are in one currency
-                                 currencies_of_base=len(balance))
+                                 currencies_of_base=len(balance),
+                                 # the Overdue filter finds no more than the balance's open invoices
+                                 open_of_base=sum(line.invoices for line in balance))
         can_pay, selectable = self._payable(req, page.items)
         # a corporate user's list spans their customer and its sub-customers: say whose each is
         several = len(visible.customer_ids or ()) > 1

@@ -65,8 +65,9 @@ class StorefrontActivity:
         return activity_csv_download(found)
 
     def _today(self, viewer: Viewer) -> dt.date:
-        """Today in the time zone of the customer's organization and the request's website."""
-        return self.ctx.service.today(viewer.scope)
+        """Today in the time zone of the customer's organization (``InvoiceService.books_today``),
+        the day the activity statement's period may reach."""
+        return self.ctx.service.books_today(viewer.scope)
 
     def _activity(self, viewer: Viewer, req: Request) -> tuple[ActivityStatement, dict[str, str]]:
         today = self._today(viewer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -92,11 +93,18 @@ def test_an_invoice_authorized_in_full_is_held_until_captured_as_one_whose_rest_
     assert not held_until_captured(Facts(amount_due=Decimal("0.00"), payment_status=PaymentStatus.AUTHORIZED))
 
 
-def test_today_is_the_utc_date_of_an_aware_moment():
+def test_today_is_the_date_of_an_aware_moment_in_the_zone_given():
     late_evening_in_new_york = dt.datetime(2026, 12, 2, 21, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
-    assert local_today(late_evening_in_new_york) == dt.date(2026, 12, 3)
+    assert local_today(late_evening_in_new_york, zone=dt.UTC) == dt.date(2026, 12, 3)
+    assert local_today(late_evening_in_new_york, zone=ZoneInfo("America/New_York")) == dt.date(2026, 12, 2)
     with pytest.raises(ValueError, match="timezone-aware"):
-        local_today(dt.datetime(2026, 12, 2))
+        local_today(dt.datetime(2026, 12, 2), zone=dt.UTC)
+
+
+def test_today_has_no_zone_by_default():
+    """No zone suits every invoice: a caller that forgets it is told so, not given UTC's date."""
+    with pytest.raises(TypeError, match="zone"):
+        local_today(dt.datetime(2026, 12, 2, tzinfo=dt.UTC))  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize("text, offsets", [

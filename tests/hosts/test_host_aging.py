@@ -15,7 +15,7 @@ from support.payloads import posted_for_seeded_customer
 from support.pdfs import pdf_words
 
 from oro_invoices.domain.aging import BUCKET_KEYS, bucket_of
-from oro_invoices.domain.overdue import days_overdue, local_today
+from oro_invoices.domain.overdue import days_overdue
 from oro_invoices.domain.statuses import is_owed
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.services.aging import CSV_COLUMNS
@@ -32,7 +32,7 @@ def table_cells(page: str, currency: str) -> dict[str, list[str]]:
 
 def expected_by_customer(service, organization_id: int) -> dict[tuple[str, str], list[Decimal]]:
     """What each (customer name, currency) owes by bucket, from the invoices as the grid lists them."""
-    today = local_today(service.clock())
+    today = service.today()
     owed: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * len(BUCKET_KEYS))
     for item in service.list_invoices({"organization_id": organization_id, "status": "posted"}, limit=500).items:
         if item.document_type.value == "invoice" and is_owed(item.payment_status, item.amount_due):
@@ -173,7 +173,7 @@ def test_an_overdue_amount_opens_that_customers_overdue_invoices(admin):
     assert html_lib.unescape(label).startswith("Overdue invoices of ")
     grid = admin.get(html_lib.unescape(href)).get_data(as_text=True)
     listed = [admin.service.get(int(i)) for i in re.findall(r'<tr data-invoice-id="(\d+)"', grid)]
-    today = local_today(admin.service.clock())
+    today = admin.service.today()
     customer_id = int(re.search(r"customer=(\d+)", href).group(1))
     currency = re.search(r"currency=(\w+)", href).group(1)
     assert listed and all(doc.customer_id == customer_id and doc.currency == currency and days_overdue(doc, today) > 0
@@ -256,7 +256,7 @@ def test_the_report_shows_a_page_of_customers_at_a_time_with_whole_totals(admin,
 
 def test_a_month_end_shows_what_was_owed_then_and_a_payment_received_since_leaves_it(admin):
     service = admin.service
-    today = local_today(service.clock())
+    today = service.today()
     month_end = today.replace(day=1) - dt.timedelta(days=1)
     due = month_end - dt.timedelta(days=10)
     late = posted_for_seeded_customer(service, invoice_date=(due - dt.timedelta(days=30)).isoformat(),
@@ -290,7 +290,7 @@ def test_a_day_that_is_no_day_is_said_beside_its_field(admin):
     assert re.findall(r'data-currency="(\w+)"', page) == ["EUR", "USD"]          # today's report meanwhile
     resp = admin.get("/admin/invoices/aging.csv?as_of=yesterday")
     assert resp.status_code == 422 and "As of: Must be a day written YYYY-MM-DD." in text_of(resp.get_data(as_text=True))
-    today = local_today(admin.service.clock())
+    today = admin.service.today()
     for far, said in ((today - dt.timedelta(days=3 * 366 + 1), "the aging looks back at most three years"),
                       (today + dt.timedelta(days=367), "the aging looks ahead at most a year")):  # too much, or little
         resp = admin.get(f"/admin/invoices/aging?as_of={far.isoformat()}")
@@ -307,7 +307,7 @@ def test_the_report_downloads_as_a_pdf_headed_by_the_organization(shop, admin):
     assert link == "/admin/invoices/aging.pdf?currency=EUR&sort=total"
     resp = admin.get(link)
     assert resp.status_code == 200 and resp.content_type == "application/pdf"
-    today = local_today(admin.service.clock())
+    today = admin.service.today()
     assert resp.headers["Content-Disposition"] == f'attachment; filename="aging-{today.isoformat()}.pdf"'
     text = " ".join(pdf_words(resp.get_data()).split())
     assert "Receivables aging" in text and "AMOUNTS DUE IN EUR" in text.upper() and "IN USD" not in text.upper()
@@ -348,7 +348,7 @@ def test_export_detail_lists_every_invoice_the_report_counts(admin):
     link = html_lib.unescape(re.search(r'id="oi-aging-detail" href="([^"]+)"', page).group(1))
     assert link == "/admin/invoices/aging-detail.csv?currency=EUR"
     resp = admin.get(link)
-    today = local_today(admin.service.clock())
+    today = admin.service.today()
     assert resp.status_code == 200 and resp.content_type == "text/csv; charset=utf-8"
     assert resp.headers["Content-Disposition"] == f'attachment; filename="aging-detail-{today.isoformat()}.csv"'
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
@@ -369,7 +369,7 @@ def overpaid(service, surplus: str, key: str, **customer) -> object:
     kept as its customer's credit."""
     doc = posted_for_seeded_customer(service, **customer)
     service.record_received_payment(doc.id, amount=doc.amount_due + Decimal(surplus), method="bank_transfer",
-                                    received_on=local_today(service.clock()), actor="admin",
+                                    received_on=service.today(), actor="admin",
                                     request_key=f"aging-credit-{key}".ljust(24, "0"), keep_surplus=True)
     return doc
 
@@ -522,7 +522,7 @@ def test_the_customer_suggestions_follow_the_currency_and_the_day_chosen(shop, a
     sends them along: ``data-oi-suggest-with``), read without making the report."""
     service = admin.service
     host = shop[0].extensions["oro_reference_host"]
-    today = local_today(service.clock())
+    today = service.today()
     new = host.add_customer("Quillfeather Supplies", organization_id=1)
     posted_for_seeded_customer(service, customer_id=new.id, customer_user_id=None, customer_name=new.name,
                                customer_user_email=None, currency="EUR",

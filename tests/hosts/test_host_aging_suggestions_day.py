@@ -10,6 +10,7 @@ import re
 from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import text_of
+from oro_invoices.persistence.customer_credit import EntryKind, Owner, change, lock
 from oro_invoices.persistence.queries import InvoiceFilter
 
 #: Noon UTC on January 15th: already the 16th on Kiritimati (UTC+14), still the 15th in Pago Pago (UTC-11).
@@ -78,7 +79,7 @@ def test_a_day_past_in_the_organizations_zone_is_past_for_the_service_too(shop, 
     settings.set("oro_invoices.timezone", "Pacific/Pago_Pago", "website", website)
     on_website = InvoiceFilter(organization_id=1, website_id=website)
     day = dt.date(2031, 1, 15)
-    assert service.today(on_website) == day and service.aging_today(on_website) == day + dt.timedelta(days=1)
+    assert service.today(on_website) == day and service.books_today(on_website) == day + dt.timedelta(days=1)
 
     customer = shop[0].extensions["oro_reference_host"].add_customer("Ottoline Bolts", organization_id=1)
     invoice = invoiced(service, customer, "EUR", website_id=website, tag="ZONE")
@@ -94,3 +95,24 @@ def test_a_day_past_in_the_organizations_zone_is_past_for_the_service_too(shop, 
     assert service.aging_customer_names(on_website, "otto", today=dt.date.fromisoformat(last)) == []
     page = admin.get(f"/admin/invoices/aging?as_of={last}")
     assert page.status_code == 200, text_of(page.get_data(as_text=True))[:300]
+
+
+def test_a_past_days_suggestions_count_credit_held_at_the_end_of_the_organizations_day(shop, admin, monkeypatch):
+    """Credit kept at 05:00 UTC on January 15th is kept at 18:00 on the 14th in Pago Pago, the
+    organization's zone: a customer who owes nothing and holds it is suggested for the 14th, the
+    organization's day it was held at the end of (by the UTC day it would be the 15th's), and not
+    for the 13th. No public call keeps credit at a chosen moment: the entry is written as a kept
+    surplus is."""
+    app, _info = shop
+    service = admin.service
+    monkeypatch.setattr(service.context, "clock", lambda: NOON)        # 01:00 on the 15th in Pago Pago
+    app.extensions["oro_invoices"].settings.set("oro_invoices.timezone", "Pacific/Pago_Pago", "organization", 1)
+    customer = shop[0].extensions["oro_reference_host"].add_customer("Quillon Credit", organization_id=1)
+    kept = dt.datetime(2031, 1, 15, 5, 0, tzinfo=dt.UTC)
+    with service.db.transaction() as s:
+        change(s, lock(s, Owner(1, customer.id, "EUR"), kept), 5000, EntryKind.SURPLUS, actor="test", now=kept)
+    everyone = InvoiceFilter(organization_id=1)
+    assert service.aging_customer_names(everyone, "quil", today=dt.date(2031, 1, 14)) == ["Quillon Credit"]
+    assert suggested(admin, "q=quil&as_of=2031-01-14") == ["Quillon Credit"]
+    assert service.aging_customer_names(everyone, "quil", today=dt.date(2031, 1, 13)) == []
+    assert suggested(admin, "q=quil&as_of=2031-01-13") == []

@@ -13,7 +13,6 @@ from support.payloads import invoice_payload, posted_for_seeded_customer
 from support.view_page import dialog_notice
 
 from oro_invoices.domain.invoice import PaymentStatus
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 
 CREDIT_PAGE = "/admin/invoices/customer-credit"
@@ -330,7 +329,7 @@ def test_the_credit_page_says_every_change_in_words_with_the_balance_after_it(ad
     service.reverse_received_payment(other.id, applied.id, reason="wrong", actor="test")
     third = posted_for_seeded_customer(service)
     surplus = service.record_received_payment(third.id, amount="241.86", method="bank_transfer",
-                                              received_on=local_today(service.clock()), actor="test", request_key="b" * 24,
+                                              received_on=service.today(), actor="test", request_key="b" * 24,
                                               keep_surplus=True).transaction
     service.reverse_received_payment(third.id, surplus.id, reason="bounced", actor="test")
     service.pay_out_credit(customer_id, organization_id=1, currency="USD", amount="7.00", reference="WIRE-7",
@@ -342,7 +341,7 @@ def test_the_credit_page_says_every_change_in_words_with_the_balance_after_it(ad
     text = text_of(html)
     assert f"Customer Credit — {kept.invoice.customer_name}" in text
     assert balances(html) == {"USD": "$100.00"}
-    today = day_written(local_today(service.clock()))
+    today = day_written(service.today())
     assert ledger(html) == [
         [today, "Given back outside the add-on Asked by phone", "-$7.00", "$100.00", "test", "WIRE-7"],
         [today, f"Payment on {third.invoice_number} reversed", "-$10.00", "$107.00", "test", ""],
@@ -475,7 +474,7 @@ def test_give_back_chooses_among_the_currencies_with_credit(admin):
     customer_id = kept.invoice.customer_id
     euros = posted_for_seeded_customer(service, currency="EUR")
     service.record_received_payment(euros.id, amount=str(euros.total_amount + 12), method="bank_transfer",
-                                    received_on=local_today(service.clock()), actor="test", request_key="e" * 24,
+                                    received_on=service.today(), actor="test", request_key="e" * 24,
                                     keep_surplus=True)
     page = admin.get(f"{CREDIT_PAGE}?customer={customer_id}").get_data(as_text=True)
     assert balances(page) == {"EUR": "€12.00", "USD": "$107.00"}

@@ -9,7 +9,7 @@ from decimal import Decimal
 from support.list_pages import grid_numbers as grid_rows
 from support.pdfs import pdf_text
 
-from oro_invoices.domain.overdue import days_overdue, local_today
+from oro_invoices.domain.overdue import days_overdue
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
 from oro_invoices.services.reminders import send_due_reminders
@@ -23,7 +23,7 @@ def overdue_invoice(client: ShopClient, days: int) -> int:
     """A posted invoice of Acme (the seeded customer of ERP-SO-1001-1), ``days`` past its due date."""
     service = client.service
     model = service.get(service.find_id(external_id="ERP-SO-1001-1"))
-    today = local_today(service.clock())
+    today = service.today()
     invoice = service.create({
         "invoice_date": (today - dt.timedelta(days=days + 30)).isoformat(),
         "due_date": (today - dt.timedelta(days=days)).isoformat(), "currency": model.currency,
@@ -37,7 +37,7 @@ def overdue_invoice(client: ShopClient, days: int) -> int:
 
 def test_grid_filters_overdue_and_marks_each_row(admin):
     late = admin.service.get(overdue_invoice(admin, 10))
-    service, today = admin.service, local_today(admin.service.clock())
+    service, today = admin.service, admin.service.today()
     rows = service.list_invoices({"organization_id": 1}, limit=500).items
     expected = {r.display_number for r in rows if days_overdue(r, today)}
     assert late.invoice_number in expected

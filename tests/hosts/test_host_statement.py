@@ -19,7 +19,6 @@ from support.pdfs import pdf_text
 from support.variant import inline_jobs_only
 
 from oro_invoices.adapters.config_store import ScopeContext
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.statuses import is_owed
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
@@ -86,7 +85,7 @@ def test_the_statement_downloads_as_pdf_and_csv(admin):
 
 
 def test_the_pdf_asks_to_pay_only_what_no_payment_authorization_holds(admin):
-    service, today = admin.service, local_today(admin.service.clock())
+    service, today = admin.service, admin.service.today()
     due = (today + dt.timedelta(days=10)).isoformat()
     held, open_ = (posted_for_seeded_customer(service, currency="CHF", due_date=due, lines=[
         {"description": "x", "quantity": "1", "unit_price": price}]) for price in ("300.00", "45.50"))
@@ -101,7 +100,7 @@ def test_the_pdf_asks_to_pay_only_what_no_payment_authorization_holds(admin):
 
 def test_a_month_ends_statement_opens_from_that_days_aging_with_what_was_open_then(admin):
     service = admin.service
-    today = local_today(service.clock())
+    today = service.today()
     month_end = today.replace(day=1) - dt.timedelta(days=1)
     late = posted_for_seeded_customer(service, invoice_date=(month_end - dt.timedelta(days=40)).isoformat(),
                                       due_date=(month_end - dt.timedelta(days=10)).isoformat())
@@ -318,7 +317,7 @@ def test_the_api_emails_a_customer_their_statement_once_per_key(shop, admin):
     sent = resp.get_json()
     assert sent["to"] == [late.customer_user_email] and sent["status"] == "queued"
     assert sent["subject"].startswith("Statement of account") and sent["customer_id"] == late.customer_id
-    assert [a["filename"] for a in sent["attachments"]] == [f"statement-{local_today(admin.service.clock())}.pdf"]
+    assert [a["filename"] for a in sent["attachments"]] == [f"statement-{admin.service.today()}.pdf"]
     again = api_call(shop, "POST", path, headers={"Idempotency-Key": "month-end-1"})
     assert again.status_code == 201 and again.get_json()["id"] == sent["id"]            # the key: sent once
     mail = shop[0].extensions["oro_invoices"].mail

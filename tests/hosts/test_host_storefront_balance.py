@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from support.list_pages import ROLES, customer
 
-from oro_invoices.domain.overdue import is_overdue, local_today
+from oro_invoices.domain.overdue import is_overdue
 from oro_invoices.domain.statuses import is_owed
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 
@@ -28,7 +28,7 @@ def balance(page: str) -> dict[str, tuple[str, str]]:
 def owed_on_the_list(client: ShopClient, page: str) -> dict[str, list[Decimal]]:
     """(open, overdue) by currency, added up from the invoices the user's list shows."""
     service = client.service
-    today = local_today(service.clock())
+    today = service.today()
     owed: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for invoice_id in re.findall(r'<tr data-invoice-id="(\d+)">', page):
         doc = service.get(int(invoice_id))
@@ -65,7 +65,7 @@ def test_the_overdue_amount_opens_the_overdue_invoices_and_filters_leave_the_bal
     link = re.search(r'<a class="oi-balance__overdue" href="([^"]+)">', page).group(1)
     overdue = client.get("/customer/invoices" + link).get_data(as_text=True)
     listed = [client.service.get(int(i)) for i in re.findall(r'<tr data-invoice-id="(\d+)">', overdue)]
-    today = local_today(client.service.clock())
+    today = client.service.today()
     assert listed and all(is_overdue(doc, today) for doc in listed)
     assert f"€{sum(doc.amount_due for doc in listed):,.2f}" == balance(page)["EUR"][1]
     assert balance(overdue) == balance(page)

@@ -33,7 +33,6 @@ from support.page_text import (
     without_data,
 )
 
-from oro_invoices.domain.overdue import local_today
 from oro_invoices.hosts.reference import seed as seed_module
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, make_shop
 from oro_invoices.integration.config import Settings
@@ -94,7 +93,7 @@ def _pay_through_the_hosted_page(client: ShopClient, page_url: str, *, declined:
 def _overdue_with_a_reminder(service: InvoiceService, mail: MailService, source_id: int) -> int:
     """A posted invoice of the customer of ``source_id``, a week past due, sent its reminder."""
     source = service.get(source_id)
-    today = local_today(service.clock())
+    today = service.today()
     created = service.create({
         "invoice_date": (today - dt.timedelta(days=37)).isoformat(),
         "due_date": (today - dt.timedelta(days=7)).isoformat(), "currency": source.currency,

@@ -15,6 +15,7 @@ from support.statements import sqlite_plan_of_last
 from oro_invoices.domain.overdue import days_overdue
 from oro_invoices.domain.statuses import is_held, is_owed
 from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.persistence import queries
 from oro_invoices.persistence.migrate import downgrade, upgrade
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
@@ -161,6 +162,26 @@ def test_newest_first_overdue_invoices_come_from_the_payment_states_indexes(sqli
     ids = page_plan(service, "-invoice_date").split("REUSE LIST SUBQUERY")[0]
     assert "COVERING INDEX ix_oro_invoice_payment_state_org_open_date (organization_id=?)" in ids, ids
     assert "TEMP B-TREE" not in ids, ids      # read in the index's order; only the page's rows are sorted
+
+
+def test_a_bound_of_a_few_overdue_reads_as_the_count_would_choose_without_counting(sqlite_db, monkeypatch):
+    """``overdue_at_most`` (the storefront's balance counted the open invoices): at most a few
+    are overdue, so the page is read by due date as the count would choose, and no count is
+    sent; a bound above a few says nothing of how many there are: they are counted all the same."""
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
+    for offset in range(4):
+        make(service, due=-3 - offset)
+    counts: list[int] = []
+    real = queries._overdue_found
+    monkeypatch.setattr(queries, "_overdue_found", lambda *args: counts.append(1) or real(*args))
+    for few, counted_with_bound in ((500, 0), (2, 1)):
+        monkeypatch.setattr(queries, "FEW_OVERDUE_BY_DATE", few)
+        counts.clear()
+        chosen = page_plan(service, "-invoice_date")
+        assert counts == [1]
+        bounded = sqlite_plan_of_last(service.db.engine, lambda: service.list_invoices(
+            {"overdue": True, "organization_id": 1}, sort="-invoice_date", limit=5, overdue_at_most=4))
+        assert bounded == chosen and len(counts) == 1 + counted_with_bound, few
 
 
 @pytest.mark.parametrize("sort", ["-total_amount", "customer_name", "payment_status", "-payment_method", "-id",

@@ -81,6 +81,13 @@ def preview_currency() -> str:
     return str(getattr(settings, "OSCAR_DEFAULT_CURRENCY", None) or "USD")
 
 
+def preview_zone() -> str:
+    """The preview's time zone: the global ``oro_invoices.timezone`` (an email template of Oscar's
+    is the shop's), the zone a message sent without an organization writes its times in."""
+    from oro_invoices.adapters.oscar.runtime import runtime
+    return str(runtime().addon.invoices.context.time_zone())
+
+
 def preview_today() -> dt.date:
     """The preview's today: the add-on's clock's date in the global ``oro_invoices.timezone`` (an
     email template of Oscar's is the shop's, not one organization's), as a message sent now is dated."""
@@ -118,7 +125,8 @@ class InvoiceEmailForm(OscarForm):
             return cleaned
         subject, text, html = (str(cleaned.get(field) or "") for field in FIELDS.values())
         language = get_language() or i18n.DEFAULT_LANGUAGE
-        for part, message in check_template(self.addon_name, subject, text, html, today=preview_today()).items():
+        found = check_template(self.addon_name, subject, text, html, today=preview_today(), timezone=preview_zone())
+        for part, message in found.items():
             self.add_error(FIELDS[part], i18n.translate(language, message))
         return cleaned
 
@@ -128,11 +136,13 @@ class InvoiceEmailForm(OscarForm):
         template of one sample) in Django's active language; raises ``EmailTemplateError``."""
         assert self.addon_name is not None
         subject, text, html = (str(self.cleaned_data.get(field) or "") for field in FIELDS.values())
-        context = sample_context(currency=preview_currency(), today=preview_today())
+        zone = preview_zone()
+        context = sample_context(currency=preview_currency(), today=preview_today(), timezone=zone)
         language = get_language() or i18n.DEFAULT_LANGUAGE
         previews = []
         for sample, label in samples(self.addon_name):
-            rendered = render_sample(self.addon_name, subject, text, html, context=context, sample=sample)
+            rendered = render_sample(self.addon_name, subject, text, html, context=context, timezone=zone,
+                                     sample=sample)
             previews.append({"subject": rendered.subject, "body": rendered.text, "html": rendered.html, "sms": "",
                              "label": i18n.translate(language, label) if label else ""})
         return previews

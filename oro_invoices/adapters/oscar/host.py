@@ -143,6 +143,7 @@ class OscarHost:
         #: The time the conformance kit's orders are placed at: the services' clock once they
         #: hand it over (``use_clock``), else the machine's.
         self.clock: Callable[[], dt.datetime] = machine_now
+        self._seeder: KitSeeder | None = None
 
     def scope_of(self, user: CurrentUser) -> ScopeContext:
         """Where a user's menus are decided: the organization, and the customer for buyers."""
@@ -170,8 +171,12 @@ class OscarHost:
 
     # -- the conformance kit --------------------------------------------------------------
     def seeder(self) -> KitSeeder:
-        from oro_invoices.adapters.oscar.testing import KitSeeder
-        return KitSeeder(self)
+        """The kit's test-data helper: one per host, so that the usernames, site domains and order
+        numbers it makes stay unique however often it is asked for."""
+        if self._seeder is None:
+            from oro_invoices.adapters.oscar.testing import KitSeeder
+            self._seeder = KitSeeder(self)
+        return self._seeder
 
     def page_client(self) -> KitClient:
         from oro_invoices.adapters.oscar.testing import KitClient

@@ -27,19 +27,19 @@ from oro_invoices.domain.invoice import (
     TaxLine,
 )
 from oro_invoices.domain.reminders import ReminderNotice
-from oro_invoices.formatting import Formatter
 from oro_invoices.i18n import N_
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.received_payments import ReceivedPayment
 from oro_invoices.services.activity_statement import ActivityLine, ActivitySection, ActivityStatement
 from oro_invoices.services.aging import AgingLine, AgingReport
+from oro_invoices.services.context import zone_named
 from oro_invoices.services.credit_notes import Settlement
 from oro_invoices.services.mail.receipts import RemittanceReceipt
 from oro_invoices.services.mail.render import (
     EmailTemplateError,
     RenderedEmail,
-    TemplateRenderer,
     TemplateSource,
+    email_renderer,
 )
 from oro_invoices.services.statement import Statement, StatementItem, StatementSection
 
@@ -60,12 +60,13 @@ _SAMPLE_ADDRESS = Address(name="Sample Buyer", organization="Sample Customer Ltd
                           city="Springfield", region="OR", postal_code="97403", country="US")
 
 
-def _sample_invoice(today: dt.date, *, credit_note: bool = False, currency: str = "USD") -> InvoiceDocument:
+def _sample_invoice(today: dt.date, zone: dt.tzinfo, *, credit_note: bool = False,
+                    currency: str = "USD") -> InvoiceDocument:
     net, tax = Decimal("100.00"), Decimal("20.00")
     line = InvoiceLine(position=1, description="Sample product", sku="SAMPLE-1", unit="item",
                        quantity=Decimal(1), unit_price=net, tax_rate=Decimal(20), row_total=net,
                        row_tax=tax, row_total_with_tax=net + tax)
-    stamp = dt.datetime.combine(today, dt.time(9), tzinfo=dt.UTC)
+    stamp = dt.datetime.combine(today, dt.time(9), tzinfo=zone)
     return InvoiceDocument(
         id=1, status=InternalStatus.POSTED, invoice_number="CN-0001" if credit_note else "INV-0001",
         external_id=None, invoice_date=today, due_date=None if credit_note else today + dt.timedelta(days=30),
@@ -81,14 +82,18 @@ def _sample_invoice(today: dt.date, *, credit_note: bool = False, currency: str 
         credited_invoice=DocumentRef(id=2, number="INV-0001", date=today) if credit_note else None)
 
 
-def sample_context(seller: SellerInfo | None = None, *, today: dt.date, currency: str = "USD") -> dict[str, Any]:
+def sample_context(seller: SellerInfo | None = None, *, today: dt.date, timezone: str,
+                   currency: str = "USD") -> dict[str, Any]:
     """Every variable any of the add-on's templates reads, filled with a made-up invoice (and,
     for the statement, activity and aging templates, a made-up statement, account activity and
     aging report), its amounts in ``currency``, dated ``today``: the scope's today by the add-on's
     clock in its time zone (``InvoiceService.today(scope)``; an editor of templates every
     organization shares: ``InvoiceService.today()``, the global ``oro_invoices.timezone``'s), as an
-    email sent now from that scope is dated."""
-    invoice = _sample_invoice(today, currency=currency)
+    email sent now from that scope is dated. Its times (posted at 9:00, paid at noon …) are of
+    that day in ``timezone``, that scope's ``oro_invoices.timezone``, the zone its emails write
+    times in (render it in the same: ``render_sample``)."""
+    zone = zone_named(timezone)
+    invoice = _sample_invoice(today, zone, currency=currency)
     return {
         "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(
             company_name="Your Company", contact_email="billing@company.example"),
@@ -99,12 +104,12 @@ def sample_context(seller: SellerInfo | None = None, *, today: dt.date, currency
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
         "amount_due_after": Decimal(0),
         "authorization": AuthorizationNotice(Decimal("120.00"), currency, "Stripe", dt.datetime.combine(
-            today + dt.timedelta(days=1), dt.time(12), dt.UTC)),
+            today + dt.timedelta(days=1), dt.time(12), zone)),
         # the receipts': a payment of part of the invoice and a refund of some of it, receipts attached
         "payment": ReceivedPayment(1, 1, Decimal("100.00"), currency, "bank_transfer", "Bank transfer",
-                                   dt.datetime.combine(today, dt.time(12), dt.UTC)),
+                                   dt.datetime.combine(today, dt.time(12), zone)),
         "refund": ReceivedPayment(2, 1, Decimal("20.00"), currency, "bank_transfer", "Bank transfer",
-                                  dt.datetime.combine(today, dt.time(12), dt.UTC), action="refund"),
+                                  dt.datetime.combine(today, dt.time(12), zone), action="refund"),
         "receipt_attached": True, "paid_by": "", "remittance": None,
     }
 
@@ -142,8 +147,9 @@ def _sample_activity(today: dt.date, currency: str) -> ActivityStatement:
 
 def credit_note_sample(context: dict[str, Any]) -> dict[str, Any]:
     """``context`` with a credit note as ``invoice`` (for the credit note template)."""
-    today, currency = context["invoice"].invoice_date, context["invoice"].currency
-    return {**context, "invoice": _sample_invoice(today, credit_note=True, currency=currency)}
+    invoice = context["invoice"]
+    return {**context, "invoice": _sample_invoice(invoice.invoice_date, invoice.posted_at.tzinfo, credit_note=True,
+                                                  currency=invoice.currency)}
 
 
 def receipt_sample(context: dict[str, Any], *, refund: bool = False) -> dict[str, Any]:
@@ -189,23 +195,25 @@ def _context_for(name: str, base: dict[str, Any], sample: str = "") -> dict[str,
     return base
 
 
-def render_sample(name: str, subject: str, text: str, html: str, *, context: dict[str, Any],
+def render_sample(name: str, subject: str, text: str, html: str, *, context: dict[str, Any], timezone: str,
                   locale: str = "en_US", sample: str = "") -> RenderedEmail:
     """The email template ``name`` rendered with its ``sample`` (one of ``samples(name)``, "" the
-    usual one) of ``context`` (``sample_context``, of the editor's today); raises ``EmailTemplateError``."""
-    renderer = TemplateRenderer(Formatter(locale).filters(), locale=locale)
+    usual one) of ``context`` (``sample_context``, of the editor's today in ``timezone``) as an
+    email is rendered (``render.email_renderer``: ``locale``'s formats, also of its messages'
+    values, and ``timezone``'s times); raises ``EmailTemplateError``."""
+    renderer = email_renderer(locale, timezone)
     source = TemplateSource(name=name, subject=subject, text=text, html=html)
     return renderer.render(source, _context_for(name, context, sample))
 
 
-def check_template(name: str, subject: str, text: str, html: str, *, today: dt.date,
+def check_template(name: str, subject: str, text: str, html: str, *, today: dt.date, timezone: str,
                    locale: str = "en_US") -> dict[str, str]:
     """What is wrong with each part of template ``name`` (``subject``/``text``/``html``), each a
     ``Message``; empty when every part compiles and renders each of its samples, dated ``today``
-    (the editor's today by the add-on's clock in its time zone, as its preview is dated:
-    ``sample_context``)."""
-    renderer = TemplateRenderer(Formatter(locale).filters(), locale=locale)
-    base = sample_context(today=today)
+    in ``timezone`` (the editor's today by the add-on's clock in its time zone, as its preview is
+    dated: ``sample_context``), as ``render_sample`` renders them."""
+    renderer = email_renderer(locale, timezone)
+    base = sample_context(today=today, timezone=timezone)
     contexts = [_context_for(name, base, sample) for sample, _ in samples(name)]
     errors: dict[str, str] = {}
     for part, source in zip(PARTS, (subject, text, html)):

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from oro_invoices import i18n
 from oro_invoices.domain.errors import InvoiceError
 from oro_invoices.domain.messages import Message
+from oro_invoices.formatting import Formatter
 from oro_invoices.i18n import N_
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -171,3 +172,11 @@ class TemplateRenderer:
             raise EmailTemplateError(Message("Email template %(name)s (%(part)s) failed: %(reason)s.",
                                              name=repr(name), part=part,
                                              reason=f"{type(exc).__name__}: {exc}")) from None
+
+
+def email_renderer(locale: str, timezone: str) -> TemplateRenderer:
+    """The renderer of an email in ``locale``'s words and formats and ``timezone``'s times: its
+    filters and the writer of its messages' values are one ``Formatter``'s, as every email
+    (``MailService.renderer_for``) and a template's sample (``checking.render_sample``) have it."""
+    formatter = Formatter(locale, timezone)
+    return TemplateRenderer(formatter.filters(), locale=locale, values=formatter.value)

@@ -94,6 +94,7 @@ from oro_invoices.services.mail.render import (
     TemplateSource,
     as_source,
     default_names,
+    email_renderer,
     load_default,
 )
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport, Transport
@@ -262,10 +263,7 @@ class MailService:
         locale = self._locale(invoice, for_staff=for_staff)
         timezone = self._timezone(invoice)
         if (locale, timezone) not in self._renderers:
-            from oro_invoices.formatting import Formatter
-            formatter = Formatter(locale, timezone)
-            self._renderers[locale, timezone] = TemplateRenderer(formatter.filters(), locale=locale,
-                                                                 values=formatter.value)
+            self._renderers[locale, timezone] = email_renderer(locale, timezone)
         return self._renderers[locale, timezone]
 
     def _timezone(self, invoice: InvoiceDocument | DocumentScope) -> str:
@@ -446,7 +444,7 @@ class MailService:
         invoice as it stands today, not a schedule step."""
         if template != REMINDER_TEMPLATE or invoice.due_date is None:
             return {}
-        today = local_today(self.clock(), zone_named(self._timezone(invoice)))
+        today = local_today(self.clock(), zone=zone_named(self._timezone(invoice)))
         days = (today - invoice.due_date).days
         return {"reminder": ReminderNotice.on(days, invoice.due_date, today)}
 

@@ -18,11 +18,12 @@ NAME = "customer_activity_template"
 
 
 def rendered(sections: list[ActivitySection], locale: str = "en_US") -> tuple[str, str]:
-    context = sample_context(today=today())
+    context = sample_context(today=today(), timezone="UTC")
     context["activity"] = replace(context["activity"], sections=sections)
     source = load_default(NAME)
     assert source is not None
-    email = render_sample(NAME, source.subject, source.text, source.html, locale=locale, context=context)
+    email = render_sample(NAME, source.subject, source.text, source.html, locale=locale, context=context,
+                          timezone="UTC")
     return " ".join(email.text.split()), " ".join(email.html.split())
 
 
@@ -39,7 +40,7 @@ def shown(day: dt.date) -> str:
 
 
 def test_a_credit_at_either_end_is_said_as_a_credit_not_as_a_negative_amount_owed():
-    start = sample_context(today=today())["activity"].start
+    start = sample_context(today=today(), timezone="UTC")["activity"].start
     for body in rendered([section("JPY", "0", "123456", "-200000"), section("EUR", "-20.00", "20.00")]):
         assert "owed on" not in body and "-¥" not in body and "-€" not in body
         assert f"On {shown(start)} you owe nothing in JPY." in body
@@ -49,7 +50,7 @@ def test_a_credit_at_either_end_is_said_as_a_credit_not_as_a_negative_amount_owe
 
 
 def test_balances_owed_at_both_ends_are_said_in_one_sentence_as_before():
-    start = sample_context(today=today())["activity"].start
+    start = sample_context(today=today(), timezone="UTC")["activity"].start
     for body in rendered([section("USD", "120.00", "60.00")]):
         assert f"In USD: $120.00 owed on {shown(start)}, $180.00 owed on {shown(today())}." in body
 

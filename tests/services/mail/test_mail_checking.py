@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 
+from oro_invoices.domain.messages import Message
 from oro_invoices.services.mail.checking import (
     SEVERAL_INVOICES,
     check_template,
@@ -18,15 +20,17 @@ from oro_invoices.services.mail.render import EmailTemplateError, default_names,
 RECEIPT = "payment_receipt_template"
 #: the editor's today the samples are of (``InvoiceService.today()``)
 DAY = dt.date(2031, 4, 1)
-SAMPLE = sample_context(today=DAY)
+#: The samples' time zone (``sample_context``): an editor's ``oro_invoices.timezone``.
+ZONE = "UTC"
+SAMPLE = sample_context(today=DAY, timezone=ZONE)
 
 
 @pytest.mark.parametrize("name", default_names())
 def test_every_default_passes_and_renders_its_sample(name: str) -> None:
     source = load_default(name)
     assert source is not None
-    assert check_template(name, source.subject, source.text, source.html, today=DAY) == {}
-    rendered = render_sample(name, source.subject, source.text, source.html, context=SAMPLE)
+    assert check_template(name, source.subject, source.text, source.html, today=DAY, timezone=ZONE) == {}
+    rendered = render_sample(name, source.subject, source.text, source.html, context=SAMPLE, timezone=ZONE)
     if name == "customer_statement_template":    # a customer's, of the sample's open invoices
         assert "Statement of account" in rendered.subject
         assert all("INV-0001" in body and "INV-0002" in body for body in (rendered.text, rendered.html))
@@ -47,7 +51,7 @@ def test_each_broken_part_is_named_with_what_is_wrong() -> None:
     errors = check_template("invoice_notification_template",
                             subject="{{ invoice.display_number|shout }}",
                             text="{% if invoice.amount_due %}Due",
-                            html="<p>{{ invoice.total_amount|money(invoice.currency) }}</p>", today=DAY)
+                            html="<p>{{ invoice.total_amount|money(invoice.currency) }}</p>", today=DAY, timezone=ZONE)
     assert errors == {
         "subject": "Email template 'invoice_notification_template' (subject) has a syntax error "
                    "on line 1: No filter named 'shout'.",
@@ -59,11 +63,11 @@ def test_each_broken_part_is_named_with_what_is_wrong() -> None:
 
 def test_a_failing_expression_and_an_unsafe_one_are_caught() -> None:
     errors = check_template("invoice_notification_template", subject="{{ invoice.total_amount / 0 }}",
-                            text="{{ invoice.__class__.__mro__ }}", html="", today=DAY)
+                            text="{{ invoice.__class__.__mro__ }}", html="", today=DAY, timezone=ZONE)
     assert "(subject) failed: DivisionByZero" in errors["subject"]
     assert "tried something that is not allowed" in errors["text"]
     with pytest.raises(EmailTemplateError):
-        render_sample("invoice_notification_template", "{{ invoice.total_amount / 0 }}", "", "", context=SAMPLE)
+        render_sample("invoice_notification_template", "{{ invoice.total_amount / 0 }}", "", "", context=SAMPLE, timezone=ZONE)
 
 
 @pytest.mark.parametrize("name", default_names())
@@ -71,7 +75,7 @@ def test_the_sample_shows_every_amount_in_the_currency_asked_for(name: str) -> N
     source = load_default(name)
     assert source is not None
     rendered = render_sample(name, source.subject, source.text, source.html,
-                             context=sample_context(today=DAY, currency="EUR"))
+                             context=sample_context(today=DAY, timezone=ZONE, currency="EUR"), timezone=ZONE)
     assert "€" in rendered.text and "€" in rendered.html
     assert "$" not in rendered.text and "$" not in rendered.html
 
@@ -86,7 +90,8 @@ def test_a_receipts_sample_is_of_a_payment_whose_invoice_adds_up(name: str, said
     invoice as that payment left it."""
     source = load_default(name)
     assert source is not None
-    text = " ".join(render_sample(name, source.subject, source.text, source.html, context=SAMPLE).text.split())
+    text = " ".join(render_sample(name, source.subject, source.text, source.html, context=SAMPLE,
+                                  timezone=ZONE).text.split())
     assert all(words in text for words in said), text
 
 
@@ -96,7 +101,7 @@ def test_the_payment_receipts_sample_of_a_payment_for_several_invoices_lists_eac
     source = load_default(RECEIPT)
     assert source is not None
     assert [key for key, _ in samples(RECEIPT)] == ["", SEVERAL_INVOICES]
-    rendered = render_sample(RECEIPT, source.subject, source.text, source.html, context=SAMPLE,
+    rendered = render_sample(RECEIPT, source.subject, source.text, source.html, context=SAMPLE, timezone=ZONE,
                              sample=SEVERAL_INVOICES)
     assert rendered.subject == "Payment received for invoices INV-0001, INV-0002, INV-0003"
     text = " ".join(rendered.text.split())
@@ -110,14 +115,14 @@ def test_the_payment_receipts_sample_of_a_payment_for_several_invoices_lists_eac
     assert rows == [("INV-0001", "$120.00", "$0.00"), ("INV-0002", "$80.00", "$0.00"),
                     ("INV-0003", "$50.00", "$100.00")]
     # the usual sample is still the receipt of a payment for one invoice
-    one = render_sample(RECEIPT, source.subject, source.text, source.html, context=SAMPLE)
+    one = render_sample(RECEIPT, source.subject, source.text, source.html, context=SAMPLE, timezone=ZONE)
     assert one.subject == "Payment received for invoice INV-0001" and "INV-0002" not in one.text
 
 
 def test_the_check_renders_the_several_invoices_sample_too() -> None:
     """A mistake only the receipt of a payment for several invoices meets is caught before saving."""
     errors = check_template(RECEIPT, subject="Receipt", html="",
-                            text="{% if remittance %}{{ remittance.shares[0].amount / 0 }}{% endif %}", today=DAY)
+                            text="{% if remittance %}{{ remittance.shares[0].amount / 0 }}{% endif %}", today=DAY, timezone=ZONE)
     assert list(errors) == ["text"] and "(text) failed: DivisionByZero" in errors["text"]
 
 
@@ -126,12 +131,27 @@ def test_the_sample_is_of_the_day_it_is_given_and_cannot_be_asked_for_without_on
     from the editor's scope is dated so), never of a day taken from the machine's clock in UTC."""
     assert SAMPLE["invoice"].invoice_date == DAY and SAMPLE["invoice"].posted_at.date() == DAY
     assert SAMPLE["report"].as_of == DAY and SAMPLE["report_url"].endswith("as_of=2031-04-01")
-    rendered = render_sample("aging_report_template", *_default("aging_report_template"), context=SAMPLE)
+    rendered = render_sample("aging_report_template", *_default("aging_report_template"), context=SAMPLE, timezone=ZONE)
     assert "aging?as_of=2031-04-01" in rendered.text
     with pytest.raises(TypeError, match="today"):
-        sample_context()  # type: ignore[call-arg]
+        sample_context(timezone=ZONE)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="today"):
-        check_template("invoice_notification_template", *_default("invoice_notification_template"))  # type: ignore[call-arg]
+        check_template("invoice_notification_template", *_default("invoice_notification_template"),  # type: ignore[call-arg]
+                       timezone=ZONE)
+
+
+def test_the_sample_renders_as_an_email_of_its_zone_and_locale_does() -> None:
+    """The sample's times are of the editor's day in its time zone (noon there, not in UTC),
+    written in that zone, and a message the template shows writes its amount and time as the
+    locale does, as a real email of that scope writes them (``MailService.renderer_for``)."""
+    sample = sample_context(today=DAY, timezone="Asia/Tokyo")
+    assert sample["payment"].received_at.utcoffset() == dt.timedelta(hours=9)
+    assert sample["invoice"].posted_at.utcoffset() == dt.timedelta(hours=9)
+    context = {**sample, "note": Message("Paid %(amount)s on %(when)s", amount=Decimal("1234.50"),
+                                         when=sample["payment"].received_at)}
+    rendered = render_sample("invoice_notification_template", "", "{{ payment.received_at|datetime }} | "
+                             "{{ note|message }}", "", context=context, timezone="Asia/Tokyo", locale="de_DE")
+    assert rendered.text == "01.04.2031, 12:00 GMT+09:00 | Paid 1.234,5 on 01.04.2031, 12:00 GMT+09:00"
 
 
 #: a subject that renders only on the sample of April 1st, 2031
@@ -142,9 +162,9 @@ ON_APRIL_FIRST = ("{% if (invoice.invoice_date.year, invoice.invoice_date.month,
 def test_the_check_renders_the_samples_of_the_day_it_is_given() -> None:
     """An editor's check renders the samples its preview shows: of the editor's today."""
     assert check_template("invoice_notification_template", ON_APRIL_FIRST, "", "",
-                          today=dt.date(2031, 4, 1)) == {}
-    assert check_template("payment_receipt_template", ON_APRIL_FIRST, "", "", today=dt.date(2031, 4, 1)) == {}
-    errors = check_template("invoice_notification_template", ON_APRIL_FIRST, "", "", today=dt.date(2031, 3, 31))
+                          today=dt.date(2031, 4, 1), timezone=ZONE) == {}
+    assert check_template("payment_receipt_template", ON_APRIL_FIRST, "", "", today=dt.date(2031, 4, 1), timezone=ZONE) == {}
+    errors = check_template("invoice_notification_template", ON_APRIL_FIRST, "", "", today=dt.date(2031, 3, 31), timezone=ZONE)
     assert list(errors) == ["subject"] and "(subject) failed: DivisionByZero" in errors["subject"]
 
 
@@ -158,7 +178,7 @@ def test_a_broken_part_is_a_message_a_page_shows_in_its_readers_language() -> No
     from oro_invoices.i18n import translate
 
     errors = check_template("invoice_notification_template", subject="{{ invoice.total_amount / 0 }}",
-                            text="{% if x %}", html="{{ invoice.__class__.__mro__ }}", today=DAY)
+                            text="{% if x %}", html="{{ invoice.__class__.__mro__ }}", today=DAY, timezone=ZONE)
     syntax, failed, unsafe = errors["text"], errors["subject"], errors["html"]
     assert getattr(syntax, "msgid", None) == \
         "Email template %(name)s (%(part)s) has a syntax error on line %(line)s: %(reason)s."
@@ -169,5 +189,5 @@ def test_a_broken_part_is_a_message_a_page_shows_in_its_readers_language() -> No
     for error in (syntax, failed, unsafe):
         assert translate("de", error) == translate("de", error.msgid) % error.values
     with pytest.raises(EmailTemplateError) as raised:
-        render_sample("invoice_notification_template", "{% if x %}", "", "", context=SAMPLE)
+        render_sample("invoice_notification_template", "{% if x %}", "", "", context=SAMPLE, timezone=ZONE)
     assert getattr(raised.value.message, "msgid", None) == syntax.msgid

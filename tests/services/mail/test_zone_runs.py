@@ -14,7 +14,7 @@ from support.mail import judge_on, make_mail
 from oro_invoices import cli
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.services.aging_runs import send_aging_reports
-from oro_invoices.services.reminders import send_due_reminders, send_todays_reminders
+from oro_invoices.services.reminders import send_due_reminders, send_todays_reminders, set_customer_reminders
 from oro_invoices.services.statement_runs import send_scheduled_statements
 
 #: 23:30 UTC on the last day of November: 08:30 on December 1st in Tokyo
@@ -199,3 +199,23 @@ def test_one_reminder_report_without_a_day_is_of_the_day_its_invoices_were_judge
     report = send_due_reminders(app.invoices, make_mail(app), dry_run=True)
     assert (report.today, report.judged, [q.step for q in report.queued]) == (dt.date(2026, 12, 1), {(1, shop.id)}, [7])
     assert report.summary() == "2026-12-01: would queue 1 payment reminder(s)"
+
+
+def test_a_customer_opted_out_on_websites_of_two_days_is_counted_once(app, capsys):
+    """A customer with reminders off whose invoices are of a UTC website and of one in Tokyo is
+    met on November 30th and on December 1st: the per-day reports count it once, in the earliest
+    day's report, with both its skipped invoices; the later day's says nothing of it."""
+    app.settings.set("oro_invoices.reminders.enabled", True)                # steps -3, 0, 7, 14
+    shop = app.host.add_website("Tokyo Store")
+    app.settings.set("oro_invoices.timezone", "Asia/Tokyo", "website", shop.id)
+    plain = app.invoices.post(app.create(due_date="2026-11-24").id)
+    app.invoices.post(app.create(due_date="2026-11-24", website_id=shop.id, order_id=None).id)
+    set_customer_reminders(app.settings, plain.customer_id, on=False)
+    first, second = send_todays_reminders(app.invoices, make_mail(app), dry_run=True)
+    assert [(r.today, r.opted_out, r.opted_out_invoices) for r in (first, second)] == [
+        (NOVEMBER_END, {(1, plain.customer_id)}, 2), (dt.date(2026, 12, 1), set(), 0)]
+    assert cli.main(["remind", "--db", app.invoices.db.url, "--dry-run"], host=app.host) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "2026-11-30: would queue 0 payment reminder(s), skipped 1 customer(s) with reminders off for them "
+        "(2 invoice(s))",
+        "2026-12-01: would queue 0 payment reminder(s)"]

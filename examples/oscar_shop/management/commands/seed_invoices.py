@@ -12,7 +12,6 @@ from oro_invoices.adapters import InvoiceRole, OrderLine
 from oro_invoices.adapters.oscar.runtime import runtime
 from oro_invoices.adapters.oscar.testing import KitSeeder
 from oro_invoices.domain.invoice import Address
-from oro_invoices.domain.overdue import local_today
 
 ADMIN = ("admin@shop.test", "admin")
 BUYER = ("buyer@acme.test", "buyer")
@@ -44,7 +43,7 @@ class Command(BaseCommand):
         user.save()
         bill_to = Address(name="Bea Buyer", organization="ACME Corp", street="Hauptstr. 1",
                           city="Berlin", postal_code="10115", country="DE")
-        today = local_today(invoices.clock())   # the UTC date, as the add-on judges every day
+        today = invoices.today()   # today in the global time zone, as the add-on judges the shop's days
         for number, (title, price) in enumerate((("Widget", "19.99"), ("Gadget", "49.00")), 1):
             order = seeder.add_order(
                 identifier=f"SO-{1000 + number}", currency="EUR", organization_id=1,
