@@ -1481,7 +1481,10 @@ organization's invoices. Amounts are decimal strings ("19.99"), never numbers.
 Errors are `{"errors": [{"field": ..., "message": ...}]}`. A query parameter given empty
 (or only whitespace) is refused, 422 naming it, rather than read as no filter: leave a
 filter out not to filter by it (`sort`, `limit`, `cursor` and `before` given empty are
-their default)."""
+their default). A query string that is not UTF-8 after percent-decoding (`?external_id=%FF`)
+is refused on every endpoint, 422 naming each parameter whose value cannot be read (`field`
+`query` for a name that cannot be read), before anything is looked up; a U+FFFD sent as
+`%EF%BF%BD` is text like any other."""
 
 
 def _resolver(schema: Any) -> str:
