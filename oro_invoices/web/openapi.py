@@ -1339,7 +1339,9 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [{"in": "query", "name": "keep_surplus", "required": False,
                         "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
                         "description": "true: also record the payments that bring more than their invoices of one "
-                                       "customer owe, keeping what is over as that customer's credit."}],
+                                       "customer owe, keeping what is over as that customer's credit. Given empty "
+                                       "(or only whitespace): 422 naming it; leave it out to record only the "
+                                       "payments that pay exactly what their invoices owe."}],
         "requestBody": {"required": True, "content": {media: {"schema": {"type": "string", "format": "binary"}}
                                                       for media in ("application/xml", "text/plain", "text/csv")}},
         "responses": {"200": _ok("The payments, their matches and what was recorded.", "BankStatement"),

@@ -1,7 +1,8 @@
 """A query string that is not UTF-8 after percent-decoding (``?external_id=%FF``) is refused on
 every API endpoint, 422 naming the parameter, before anything is looked up or written: the
 framework would have put U+FFFD (�) where the bytes were, and a filter would search for text
-nobody sent. A U+FFFD sent on purpose (``%EF%BF%BD``) is text like any other."""
+nobody sent. A U+FFFD sent on purpose (``%EF%BF%BD``) is text like any other. The bank statement's ``keep_surplus`` given empty
+is refused as a filter given empty is (``web.api_query``)."""
 from __future__ import annotations
 
 import pytest
@@ -70,3 +71,12 @@ def test_a_post_with_a_query_option_that_is_not_utf8_records_nothing(upload_api,
     assert done.status_code == 200, done.get_data()
     assert [r["outcome"] for r in done.get_json()["recorded"]] == ["recorded"]
 
+
+@pytest.mark.parametrize("value", ["", "%20"])
+def test_keep_surplus_given_empty_is_refused_as_a_filter_given_empty(upload_api, invoice, value):
+    data = statement(invoice["invoice_number"], invoice["total_amount"])
+    resp = upload_api.post(f"/api/receivables/bank-statement/payments?keep_surplus={value}", data=data,
+                           content_type="text/csv")
+    assert refused(resp) == [("keep_surplus", "Must not be empty: give a value, or leave keep_surplus out to record "
+                                              "only the payments that pay exactly what their invoices owe.")]
+    assert upload_api.get(f"/api/invoices/{invoice['id']}").get_json()["payment_status"] == "pending"
