@@ -1510,9 +1510,9 @@ def build_spec(base_path: str = "/api") -> dict[str, Any]:
         spec.components.response(f"Error{code}", {"description": text, "content": _json("Error")})
     paths: dict[str, dict[str, Any]] = {}
     for (path, method), operation in OPERATIONS.items():
-        if operation.get("security") != []:   # every authenticated endpoint refuses unknown query parameters
-            operation = {**operation, "responses": {**operation["responses"],
-                                                    "422": {"$ref": "#/components/responses/Error422"}}}
+        # every endpoint refuses a query that is not UTF-8, every authenticated one unknown query parameters
+        operation = {**operation, "responses": {**operation["responses"],
+                                                "422": {"$ref": "#/components/responses/Error422"}}}
         paths.setdefault(path, {})[method] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

@@ -80,3 +80,10 @@ def test_keep_surplus_given_empty_is_refused_as_a_filter_given_empty(upload_api,
     assert refused(resp) == [("keep_surplus", "Must not be empty: give a value, or leave keep_surplus out to record "
                                               "only the payments that pay exactly what their invoices owe.")]
     assert upload_api.get(f"/api/invoices/{invoice['id']}").get_json()["payment_status"] == "pending"
+
+
+def test_the_openapi_document_is_refused_so_too_and_says_so(upload_api):
+    assert refused(upload_api.get("/api/openapi.json?v=%FF", token=None)) == [("v", VALUE)]
+    spec = upload_api.get("/api/openapi.json", token=None).get_json()
+    assert spec["paths"]["/openapi.json"]["get"]["responses"]["422"] == {"$ref": "#/components/responses/Error422"}
+    assert "A query string that is not UTF-8 after percent-decoding" in spec["info"]["description"]
