@@ -354,6 +354,8 @@ class InvoiceApi:
             raise BadRequest("The path is not UTF-8 after percent-decoding (a byte such as %FF stands "
                              "alone, or U+FFFD was sent); percent-encode the UTF-8 bytes of each character.",
                              field="path")
+        if unreadable := api_query.unreadable_errors(request):
+            raise ValidationError(unreadable)
         whole = path[len(self.base_path):]
         rel = whole.rstrip("/") or "/"
         method = "GET" if request.method.upper() == "HEAD" else request.method.upper()

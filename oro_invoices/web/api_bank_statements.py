@@ -25,12 +25,15 @@ from oro_invoices.services.bank_matching import (
 )
 from oro_invoices.services.bank_statement_files import MAX_BYTES, StatementFile, UnreadableStatement, read_statement
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.web import api_query
 from oro_invoices.web.errors import BadRequest, PayloadTooLarge
 from oro_invoices.web.http import Request
 
 #: The media types a statement is sent as, and the file name each is read under.
 MEDIA_TYPES = {"application/xml": "statement.xml", "text/xml": "statement.xml", "text/csv": "statement.csv",
                "text/plain": "statement.txt", "application/octet-stream": "statement"}
+#: What leaving ``keep_surplus`` out does, as the refusal of an empty one says it.
+KEEP_SURPLUS_LEFT_OUT = {"keep_surplus": "to record only the payments that pay exactly what their invoices owe"}
 
 
 def read(request: Request) -> StatementFile:
@@ -106,13 +109,17 @@ def _recorded_before(service: InvoiceService, match: EntryMatch, organization_id
 def keep_surplus_of(request: Request) -> bool:
     """``?keep_surplus=`` of ``…/payments``: ``true`` or ``false`` (the default).
 
-    :raises ValidationError: another parameter, or another value.
+    :raises ValidationError: another parameter, or another value (given empty: as the API's
+        filters given empty, ``api_query.empty_errors``).
     """
-    errors = [(name, "Unknown query parameter; only keep_surplus may be given.") for name in request.query
+    given = api_query.given(request)
+    errors = [(name, "Unknown query parameter; only keep_surplus may be given.") for name in given
               if name != "keep_surplus"]
-    values = request.query_lists.get("keep_surplus", [])
+    values = given.get("keep_surplus", [])
     if len(values) > 1:
         errors.append(("keep_surplus", "Give this parameter once."))
+    elif empty := api_query.empty_errors(given, ("keep_surplus",), left_out=KEEP_SURPLUS_LEFT_OUT):
+        errors += empty
     elif values and values[0] not in ("true", "false"):
         errors.append(("keep_surplus", "true or false: true also records each payment that brings more than its "
                                        "invoices of one customer owe, keeping what is over as that customer's "

@@ -1345,7 +1345,9 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [{"in": "query", "name": "keep_surplus", "required": False,
                         "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
                         "description": "true: also record the payments that bring more than their invoices of one "
-                                       "customer owe, keeping what is over as that customer's credit."}],
+                                       "customer owe, keeping what is over as that customer's credit. Given empty "
+                                       "(or only whitespace): 422 naming it; leave it out to record only the "
+                                       "payments that pay exactly what their invoices owe."}],
         "requestBody": {"required": True, "content": {media: {"schema": {"type": "string", "format": "binary"}}
                                                       for media in ("application/xml", "text/plain", "text/csv")}},
         "responses": {"200": _ok("The payments, their matches and what was recorded.", "BankStatement"),
@@ -1487,7 +1489,10 @@ organization's invoices. Amounts are decimal strings ("19.99"), never numbers.
 Errors are `{"errors": [{"field": ..., "message": ...}]}`. A query parameter given empty
 (or only whitespace) is refused, 422 naming it, rather than read as no filter: leave a
 filter out not to filter by it (`sort`, `limit`, `cursor` and `before` given empty are
-their default)."""
+their default). A query string that is not UTF-8 after percent-decoding (`?external_id=%FF`)
+is refused on every endpoint, 422 naming each parameter whose value cannot be read (`field`
+`query` for a name that cannot be read), before anything is looked up; a U+FFFD sent as
+`%EF%BF%BD` is text like any other."""
 
 
 def _resolver(schema: Any) -> str:
@@ -1511,9 +1516,9 @@ def build_spec(base_path: str = "/api") -> dict[str, Any]:
         spec.components.response(f"Error{code}", {"description": text, "content": _json("Error")})
     paths: dict[str, dict[str, Any]] = {}
     for (path, method), operation in OPERATIONS.items():
-        if operation.get("security") != []:   # every authenticated endpoint refuses unknown query parameters
-            operation = {**operation, "responses": {**operation["responses"],
-                                                    "422": {"$ref": "#/components/responses/Error422"}}}
+        # every endpoint refuses a query that is not UTF-8, every authenticated one unknown query parameters
+        operation = {**operation, "responses": {**operation["responses"],
+                                                "422": {"$ref": "#/components/responses/Error422"}}}
         paths.setdefault(path, {})[method] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

@@ -412,6 +412,20 @@ def test_the_api_answers_options_and_trace_itself(shop):
     assert trace.json()["errors"][0]["message"] == "TRACE is not allowed here; use GET, HEAD, OPTIONS, POST."
 
 
+def test_an_api_query_that_is_not_utf8_is_refused_naming_the_parameter(shop):
+    client, _, data = shop
+    auth = {"Authorization": "Bearer tok"}
+    refused = client.get("/api/invoices?external_id=%FF", headers=auth)
+    assert refused.status_code == 422 and refused.json()["errors"] == [
+        {"field": "external_id", "message": "Not UTF-8 after percent-decoding (a byte such as %FF stands alone): "
+                                            "percent-encode the UTF-8 bytes of each character."}]
+    assert client.get("/api/invoices?%FF=1", headers=auth).json()["errors"][0]["field"] == "query"
+    typed = client.get("/api/invoices?external_id=%EF%BF%BD", headers=auth)   # a U+FFFD sent as such is text
+    assert typed.status_code == 200 and typed.json()["data"] == []
+    found = client.get(f"/api/invoices?invoice_number={data.posted.invoice_number}", headers=auth)
+    assert [i["id"] for i in found.json()["data"]] == [data.posted.id]
+
+
 def test_a_form_that_is_not_utf8_is_refused_naming_its_field(shop):
     client, invoices, data = shop
     login(client, *PERMISSIONS)

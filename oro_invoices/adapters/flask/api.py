@@ -29,7 +29,7 @@ def to_request(req: flask.Request) -> Request:
         query_lists=req.args.to_dict(flat=False),
         headers={name.lower(): value for name, value in req.headers.items()},
         body=req.get_data(cache=False),
-        native=req, root_path=req.script_root,
+        native=req, root_path=req.script_root, query_string=req.query_string,
     )
 
 
