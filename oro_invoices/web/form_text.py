@@ -106,8 +106,8 @@ def refusal(req: Request, endpoint: str = "") -> BadRequest | None:
     if not fields:
         return None
     named = _named(fields, lambda field: field_name(field, endpoint),
-                   lambda count: ngettext("a field the page fills in itself", "%(num)d fields the page fills in "
-                                          "itself", count))
+                   lambda count: _("a field the page fills in itself") if count == 1 else
+                   ngettext("%(num)d field the page fills in itself", "%(num)d fields the page fills in itself", count))
     return BadRequest(_("Nothing was saved: what was sent in %(fields)s cannot be read as text (bytes that are "
                         "not UTF-8). Go back, type it again and send the form again.", fields=named))
 
@@ -123,8 +123,9 @@ def query_refusal(req: Request, endpoint: str = "") -> BadRequest | None:
     if not fields:
         return None
     named = _named(fields, lambda field: field_name(field, endpoint, in_query=True),
-                   lambda count: ngettext("a value the page put in its address itself",
-                                          "%(num)d values the page put in its address itself", count))
+                   lambda count: _("a value the page put in its address itself") if count == 1 else
+                   ngettext("%(num)d value the page put in its address itself",
+                            "%(num)d values the page put in its address itself", count))
     return BadRequest(_("Nothing was shown: what the page's address gives for %(fields)s cannot be read as text "
                         "(bytes that are not UTF-8). Go back, choose or type the filter again and search again.",
                         fields=named))
