@@ -7,6 +7,7 @@ boundaries (Celery, the PDF workers) pickled, each with its message and fields a
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self
 
@@ -23,8 +24,12 @@ class InvoiceError(Exception):
         super().__init__(self.message)
 
     def at(self, where: str) -> Self:
-        """A new error like this one, its message prefixed with ``where`` (a file and record, say)."""
-        return type(self)(Message("%(where)s: %(message)s", where=where, message=self.message))
+        """A new error like this one, its message prefixed with ``where`` (a file and record, say),
+        its other fields (a ``NumberTaken``'s number, a ``StorageError``'s ``shown``) kept."""
+        located = copy.copy(self)   # by ``__reduce__``: its fields as they are, ``__init__`` not called
+        located.message = _located(where, self.message)
+        located.args = (located.message,)
+        return located
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Python's own pickling calls ``type(self)(*self.args)``, which each subclass's
@@ -211,6 +216,12 @@ class StorageError(InvoiceError):
         (translated, when ``message`` is of the catalogs) and the API say it as it is."""
         return cls(message, shown=message)
 
+    def at(self, where: str) -> Self:
+        """A new error like this one, what pages say prefixed with ``where`` as its message is."""
+        located = super().at(where)
+        located.shown = _located(where, self.shown)
+        return located
+
 
 class StorageUnreachable(StorageError):
     """The PDF storage did not answer (an S3 endpoint that is down or out of reach, refused
@@ -250,6 +261,10 @@ class UsageError(InvoiceError):
     """The add-on's Python API was called the wrong way (a missing argument, a nested batch)."""
 
     default_message = N_("The invoice service was called the wrong way.")
+
+
+def _located(where: str, message: str) -> Message:
+    return Message("%(where)s: %(message)s", where=where, message=message)
 
 
 def _unpickled(cls: type[InvoiceError], args: tuple[Any, ...]) -> InvoiceError:

@@ -38,6 +38,27 @@ def test_at_makes_a_new_error_and_leaves_the_original_alone():
     assert original.message == "That invoice number is already used."
 
 
+def test_at_keeps_the_other_fields():
+    located = errors.NumberTaken(number="INV-7").at("a.csv:3")
+    assert type(located) is errors.NumberTaken and located.number == "INV-7"
+    assert located.message == str(located) == "a.csv:3: Invoice number INV-7 is already used by another invoice of this organization."
+    assert located.message.msgid == "%(where)s: %(message)s"
+
+
+def test_a_located_storage_error_says_on_pages_what_it_said_there():
+    as_is = errors.StorageError.shown_as_is(Message("Invoice %(number)s has no stored PDF.", number="INV-7"))
+    located = as_is.at("a.csv:3")
+    assert located.message == located.shown == "a.csv:3: Invoice INV-7 has no stored PDF."
+    assert located.shown.values["message"].msgid == "Invoice %(number)s has no stored PDF."
+    naming = errors.StorageUnreachable("Cannot reach the PDF storage s3://pdf/p: refused").at("a.csv:3")
+    assert naming.message == "a.csv:3: Cannot reach the PDF storage s3://pdf/p: refused"
+    assert naming.shown == ("a.csv:3: The document storage cannot be reached right now. "
+                            "Please try again in a few minutes.")
+    copied = pickle.loads(pickle.dumps(naming))
+    assert (copied.message, copied.shown, copied.retry_after) == (naming.message, naming.shown, 30)
+    assert as_is.shown == "Invoice INV-7 has no stored PDF."   # the original is left alone
+
+
 def test_validation_errors_are_located_field_by_field():
     exc = errors.ValidationError([("currency", "Unknown."), ("", "Expected an object.")])
     located = exc.at("a.csv:3")
