@@ -3,7 +3,9 @@ the grid become posted invoices and credit notes of the admin's organization.
 
 Each file is taken on its own (``services.einvoice_intake.take_einvoice``, as the API's
 ``POST /e-invoices``): the page then lists, per file, the invoice it made, the one an
-earlier upload of it made, or every problem that kept it out. It needs the
+earlier upload of it made, or every problem that kept it out. The database or the PDF storage
+out of reach stops the run: the files taken stay listed, the rest are listed as not imported,
+to be imported again, and the page answers 503 with ``Retry-After``. It needs the
 ``oro_invoices.import`` permission and an admin of an organization, since every invoice
 belongs to one.
 """
@@ -11,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oro_invoices.domain.errors import InvoiceError, ValidationError
+from oro_invoices.domain.errors import InvoiceError, StorageError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.i18n import _
+from oro_invoices.i18n import N_, _
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.errors import headers_for
 from oro_invoices.web.http import Request, Response
 
 PERMISSION = "oro_invoices.import"
@@ -25,11 +28,19 @@ TEMPLATE = "admin/import.html"
 FIELD = "files"
 #: files taken in one upload (more is an archive: ``oro-invoices import``, docs/import.md)
 MAX_FILES = 50
+#: What a file the run stopped at, or did not reach, says (an outage: nothing of it was written).
+NOT_REACHED = {
+    "database": N_("The invoices' database could not be reached, so this file was not imported: "
+                   "import it again."),
+    "storage": N_("The document storage could not be reached, so this file was not imported: "
+                  "import it again."),
+}
 
 
 @dataclass
 class FileOutcome:
-    """What became of one uploaded file: ``outcome`` is created, unchanged, updated or refused."""
+    """What became of one uploaded file: ``outcome`` is created, unchanged, updated, refused, or
+    stopped (an outage kept it out: nothing is wrong with it)."""
 
     filename: str
     outcome: str
@@ -60,9 +71,28 @@ class ImportPages:
         if len(sent) > MAX_FILES:
             return self._page(req, error=_("At most %(count)s files can be imported at once; for an archive, "
                                            "use the import command.", count=MAX_FILES), status=422)
-        results = [self._take(req, organization_id, name, data) for name, data in sent]
+        results: list[FileOutcome] = []
+        for name, data in sent:
+            try:
+                results.append(self._take(req, organization_id, name, data))
+            except Exception as exc:
+                if not guard.outage(exc):
+                    raise
+                return self._stopped(req, exc, results, [name for name, _data in sent[len(results):]])
         taken = any(r.outcome != "refused" for r in results)
         return self._page(req, results=results, status=200 if taken else 422)
+
+    def _stopped(self, req: Request, exc: BaseException, results: list[FileOutcome],
+                 left: list[str]) -> Response:
+        """The files taken before an outage, then those it kept out, above what the outage was;
+        503 with ``Retry-After``, as any page the database or storage cannot serve."""
+        status, message = guard.friendly(exc)   # logs the outage, names no host or storage
+        problem = _(NOT_REACHED["storage" if isinstance(exc, StorageError) else "database"])
+        results = [*results, *(FileOutcome(name, "stopped", problems=[problem]) for name in left)]
+        # a page the outage keeps from being made too is the plain 503 page
+        resp = self._page(req, results=results, error=message, status=status)
+        resp.headers.update(headers_for(exc))
+        return resp
 
     def _take(self, req: Request, organization_id: int, name: str, data: bytes) -> FileOutcome:
         try:  # a file too large is one of the problems take_einvoice names
@@ -72,6 +102,8 @@ class ImportPages:
             return FileOutcome(name, "refused", problems=[_("%(field)s: %(problem)s", field=f, problem=_(m)) if f else _(m)
                                                           for f, m in exc.errors])
         except InvoiceError as exc:  # sent before and different, storage …: said as any page says it
+            if guard.outage(exc):   # nothing wrong with the file: the run stops (``_stopped``)
+                raise
             return FileOutcome(name, "refused", problems=[guard.friendly(exc)[1]])
         return FileOutcome(name, outcome, doc)
 

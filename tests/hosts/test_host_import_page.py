@@ -189,3 +189,66 @@ def test_a_reverse_charge_e_invoice_without_the_buyers_vat_id_is_not_imported_na
         "e-invoice does not give it."]
     with pytest.raises(NotFound):
         admin.service.find_id(external_id="RC-1")
+
+
+def _numbered(doc, xml: bytes, number: str) -> bytes:
+    """``xml`` of ``doc`` as a new e-invoice ``number`` of Initech's."""
+    return (xml.replace(f"<ram:ID>{doc.invoice_number}</ram:ID>".encode(), f"<ram:ID>{number}</ram:ID>".encode())
+            .replace(b"<ram:Name>Acme Industries AG</ram:Name>", b"<ram:Name>Initech GmbH</ram:Name>")
+            .replace(b">DE136695976<", b">DE129273398<"))
+
+
+def test_the_database_out_of_reach_stops_the_run_and_says_which_files_to_import_again(posted, admin, monkeypatch):
+    """The connection lost while EXT-12 is written: EXT-10 stays imported, EXT-12 (rolled back) and
+    EXT-13 (not read) are to be imported again; nothing says the files are bad."""
+    from sqlalchemy.exc import OperationalError
+
+    from oro_invoices.services import lifecycle
+    doc, _, xml = posted
+    recorded = lifecycle.activity.record
+
+    def record(session, invoice_id, kind, *args, **kwargs):
+        if kind == "created" and session.get(lifecycle.Invoice, invoice_id).external_id == "EXT-12":
+            raise OperationalError("INSERT INTO activity", {}, Exception("server closed the connection at db7:5432"))
+        return recorded(session, invoice_id, kind, *args, **kwargs)
+
+    monkeypatch.setattr(lifecycle.activity, "record", record)
+    files = [(f"{n.lower()}.xml", _numbered(doc, xml, n)) for n in ("EXT-10", "EXT-12", "EXT-13")]
+    resp = upload(admin, files)
+
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "30"
+    again = "Not imported The invoices' database could not be reached, so this file was not imported: import it again."
+    assert rows(resp) == ["ext-10.xml Imported EXT-10", f"ext-12.xml {again}", f"ext-13.xml {again}"]
+    page = text_of(resp.get_data(as_text=True))
+    assert "The invoices' database cannot be reached right now. Please try again in a few minutes." in page
+    assert "db7" not in page and "server closed" not in page
+    service = admin.service
+    assert service.get(service.find_id(external_id="EXT-10")).is_posted
+    for number in ("EXT-12", "EXT-13"):          # nothing of the file hit was written
+        with pytest.raises(NotFound):
+            service.find_id(external_id=number)
+    monkeypatch.setattr(lifecycle.activity, "record", recorded)
+    assert rows(upload(admin, files)) == ["ext-10.xml Imported before EXT-10", "ext-12.xml Imported EXT-12",
+                                          "ext-13.xml Imported EXT-13"]
+
+
+def test_the_storage_out_of_reach_stops_the_run_naming_no_storage(posted, admin, monkeypatch):
+    from oro_invoices.domain.errors import StorageUnreachable
+    from oro_invoices.web import backoffice_import
+    doc, _, xml = posted
+    taken = backoffice_import.take_einvoice
+
+    def take(service, data, **kwargs):
+        if b"EXT-31" in data:
+            raise StorageUnreachable("Cannot reach the PDF storage s3://secret-bucket: refused")
+        return taken(service, data, **kwargs)
+
+    monkeypatch.setattr(backoffice_import, "take_einvoice", take)
+    resp = upload(admin, [(f"{n.lower()}.xml", _numbered(doc, xml, n)) for n in ("EXT-30", "EXT-31", "EXT-32")])
+
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "30"
+    again = "Not imported The document storage could not be reached, so this file was not imported: import it again."
+    assert rows(resp) == ["ext-30.xml Imported EXT-30", f"ext-31.xml {again}", f"ext-32.xml {again}"]
+    page = text_of(resp.get_data(as_text=True))
+    assert "The document storage cannot be reached right now. Please try again in a few minutes." in page
+    assert "secret-bucket" not in page
