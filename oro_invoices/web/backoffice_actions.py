@@ -267,11 +267,15 @@ class BackOfficeActions:
         return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", done)])
 
     def _template_html(self, doc: InvoiceDocument, template: str, body: str) -> str | None:
-        """The HTML version of ``template`` for ``doc`` when ``body`` is its text unchanged, else None."""
+        """The HTML version of ``template`` for ``doc`` when ``body`` is its text unchanged, else None
+        (the template cannot be made for it). The database or storage out of reach is raised: the
+        email is not sent with a text-only body meanwhile."""
         assert self.ctx.mail is not None
         try:
             draft = self.ctx.mail.prepare(doc.id, template)
-        except InvoiceError:
+        except InvoiceError as exc:
+            if guard.outage(exc):
+                raise
             return None
         return draft.html if _same(draft.text or "", body) else None
 

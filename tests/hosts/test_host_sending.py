@@ -7,7 +7,7 @@ from html import unescape
 from support.admins import admin_with
 from support.variant import documents_made, inline_jobs_only
 
-from oro_invoices.hosts.reference.testing import text_of
+from oro_invoices.hosts.reference.testing import form_token, text_of
 from oro_invoices.integration.config import Settings
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
 
@@ -125,6 +125,29 @@ def test_edited_body_is_sent_as_typed(shop, admin):
     email = shop_emails(admin, inv)[0]
     assert email.subject == "Reminder" and email.to == ("ap@acme.example",)
     assert email.attachments == ()                                # attach_pdf unchecked
+
+
+def test_an_email_whose_template_the_storage_keeps_from_being_made_is_the_503_page(shop, admin, monkeypatch):
+    """The template's HTML cannot be made (the PDF storage is out of reach while its draft reads the
+    attachments): nothing is sent, with a text-only body or otherwise; the page asks to try again."""
+    from oro_invoices.domain.errors import StorageUnreachable
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    view = f"/admin/invoices/{inv}"
+    token = form_token(admin.get(f"{view}?dialog=email").get_data(as_text=True))
+    mail = shop[0].extensions["oro_invoices"].mail
+
+    def unreachable(invoice):
+        raise StorageUnreachable("Cannot reach the PDF storage s3://secret-bucket: timed out")
+
+    monkeypatch.setattr(mail, "attachments_for", unreachable)
+    resp = admin.client.post(f"{view}/email", data={
+        "csrf_token": token, "to": "ap@acme.example", "subject": "Your invoice", "body": "Please pay.",
+        "template": "invoice_notification_template"})
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "30"
+    page = text_of(resp.get_data(as_text=True))
+    assert "The document storage cannot be reached right now. Please try again in a few minutes." in page
+    assert "secret-bucket" not in page
+    assert shop_emails(admin, inv) == []
 
 
 def test_download_streams_the_stored_pdf(shop, admin):
