@@ -282,6 +282,16 @@ class Documents:
 
         :raises PdfPending: the PDF is being made in the background.
         """
+        info = self.pdf_info(invoice_id)
+        assert self.ctx.storage is not None     # pdf_info raised without one
+        return info, self.ctx.storage.open(info.sha256)
+
+    def pdf_info(self, invoice_id: int) -> PdfInfo:
+        """What ``open_pdf`` would stream (its length and hash, as recorded), the storage neither
+        opened nor read: the PDF is made first, once, where ``open_pdf`` would make it.
+
+        :raises PdfPending: the PDF is being made in the background.
+        """
         doc = self.reads.get(invoice_id)
         if doc.pdf is None:
             if not doc.is_posted:
@@ -295,7 +305,7 @@ class Documents:
                                        number=doc.display_number))
         if self.ctx.storage is None:
             raise StorageError.shown_as_is(Message("No PDF storage is configured."))
-        return doc.pdf, self.ctx.storage.open(doc.pdf.sha256)
+        return doc.pdf
 
     def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
         """The invoice and its e-invoice XML: the one it keeps (imported from it, or issued as

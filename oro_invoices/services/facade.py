@@ -759,6 +759,14 @@ class InvoiceService:
         """
         return self.documents.open_pdf(invoice_id)
 
+    def pdf_info(self, invoice_id: int) -> PdfInfo:
+        """What ``open_pdf`` would stream (length and hash, as recorded), without opening the
+        storage: what a HEAD request of the PDF answers.
+
+        :raises PdfPending: the PDF is being made in the background (docs/jobs.md).
+        """
+        return self.documents.pdf_info(invoice_id)
+
     def receipt_pdf(self, invoice_id: int, transaction_id: int) -> tuple[InvoiceDocument, bytes]:
         """The invoice and the receipt PDF of its successful payment, capture or refund
         ``transaction_id``, made on request in the invoice's language from what was recorded.

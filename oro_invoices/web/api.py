@@ -631,8 +631,8 @@ class InvoiceApi:
                                           doc.pdf, document_name(doc))
             if redirect is not None:
                 return redirect
-            if is_head(request):   # the headers are recorded: no byte is read
-                return pdf_head(doc.pdf, document_name(doc))
+        if is_head(request):   # the headers are recorded (once made, a PDF still to make): no byte is read
+            return pdf_head(doc.pdf or self.service.pdf_info(doc.id), document_name(doc))
         info, stream = self.service.open_pdf(doc.id)
         return pdf_download(info, stream, document_name(doc), invoice_id=doc.id, storage=self.service.storage)
 

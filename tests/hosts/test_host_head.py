@@ -62,3 +62,41 @@ def test_head_on_a_stored_pdf_opens_nothing(shop):
             assert headed.headers[name] == got.headers[name], (url, name)
         assert (counting.opened, counting.reads) == (opened, reads), url
     assert counting.opened == 3
+
+
+def test_head_on_a_pdf_not_recorded_yet_reads_nothing(shop, admin, monkeypatch):
+    """A posted invoice whose PDF is still to be made: HEAD answers as its GET would (the API makes
+    the PDF first, once), from what is recorded, the storage neither opened nor read; while a
+    background job makes it, HEAD is the same 409 with Retry-After as GET, everywhere."""
+    from oro_invoices.services.documents import Documents
+    addon = shop[0].extensions["oro_invoices"].addon
+    service = admin.service
+    draft = next(d for d in service.list_invoices({"status": "draft"}, limit=100).items
+                 if d.customer_name == "Acme Industries AG")
+    doc = service.post(draft.id, defer_pdf=True)
+    assert doc.pdf is None and not service.pdf_pending(doc)
+    counting = CountingStorage.install(addon)
+    ben = ShopClient(shop[0])
+    ben.login_customer("ben.ortiz@acme.example")
+    monkeypatch.setattr(Documents, "in_background", lambda self, doc: True)   # a worker makes it
+    calls = [(admin.get, admin.client.head, f"/admin/invoices/{doc.id}/download"),
+             (ben.get, ben.client.head, f"/customer/invoices/{doc.id}/download"),
+             (lambda url: shop_api_call(shop, "GET", url), lambda url: shop_api_call(shop, "HEAD", url),
+              f"/invoices/{doc.id}/pdf")]
+    for get, head, url in calls:
+        got, headed = get(url), head(url)
+        assert got.status_code == headed.status_code == 409, url
+        assert headed.headers.get("Retry-After") == got.headers.get("Retry-After"), url
+    assert (counting.opened, counting.reads) == (0, 0)
+
+    monkeypatch.undo()
+    headed = shop_api_call(shop, "HEAD", f"/invoices/{doc.id}/pdf")
+    assert headed.status_code == 200 and headed.get_data() == b""
+    assert (counting.opened, counting.reads) == (0, 0)
+    made = service.get(doc.id).pdf
+    assert made is not None and headed.headers["Content-Length"] == str(made.size)
+    got = shop_api_call(shop, "GET", f"/invoices/{doc.id}/pdf")
+    assert got.status_code == 200 and len(got.get_data()) == made.size
+    for name in ("Content-Type", "Content-Disposition", "ETag"):
+        assert headed.headers[name] == got.headers[name], name
+    assert service.get(doc.id).pdf == made                  # made once
