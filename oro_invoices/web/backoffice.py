@@ -114,10 +114,10 @@ class BackOffice:
 
     def base_filter(self, req: Request) -> InvoiceFilter:
         """Admins see the invoices of their organization (all, when they have none), judged
-        overdue on today in its time zone (``InvoiceService.today``), as the grid's badges are."""
+        overdue on the day of its books (``InvoiceService.books_today``), as the grid's badges are."""
         organization_id = getattr(req.user, "organization_id", None)
         return InvoiceFilter(organization_id=organization_id,
-                             today=self.ctx.service.today(ScopeContext(organization_id=organization_id)))
+                             today=self.ctx.service.books_today(ScopeContext(organization_id=organization_id)))
 
     def load(self, req: Request, invoice_id: Any) -> InvoiceDocument:
         """The invoice, or NotFound when it is not in the admin's organization."""
