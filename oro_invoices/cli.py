@@ -552,11 +552,11 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
 
 
 def _customer_today(addon: Addon, customer_id: int, organization_id: int | None) -> dt.date:
-    """Today in the time zone of the organization a statement of ``customer_id`` is of (given, or
-    the customer's: ``InvoiceService.statement_customer``)."""
+    """The day of the books of the organization a statement of ``customer_id`` is of (given, or
+    the customer's: ``InvoiceService.statement_customer``; ``InvoiceService.books_today``)."""
     from oro_invoices.adapters.config_store import ScopeContext
     organization_id, _name = addon.invoices.statement_customer(customer_id, organization_id, infer=True)
-    return addon.invoices.today(ScopeContext(organization_id=organization_id))
+    return addon.invoices.books_today(ScopeContext(organization_id=organization_id))
 
 
 @contextlib.contextmanager

@@ -112,10 +112,12 @@ def next_of(resp: Response) -> str | None:
 
 
 def kit_today(addon: Addon, organization_id: int = 1) -> dt.date:
-    """Today as the add-on judges it for ``organization_id``'s invoices: by the add-on's clock, in
-    that organization's ``oro_invoices.timezone`` (``InvoiceService.today``), not the UTC date, so
-    that a host in Auckland or Honolulu passes the kit around midnight too."""
-    return addon.invoices.today(ScopeContext(organization_id=organization_id))
+    """Today as the add-on judges it for ``organization_id``'s invoices: the day of its books, by
+    the add-on's clock in that organization's ``oro_invoices.timezone``
+    (``InvoiceService.books_today``), not the UTC date, so that a host in Auckland or Honolulu
+    passes the kit around midnight too. The kit's invoices name no website, so it is also the day
+    their documents are dated by (``InvoiceService.today``)."""
+    return addon.invoices.books_today(ScopeContext(organization_id=organization_id))
 
 
 @dataclass

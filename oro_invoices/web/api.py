@@ -467,8 +467,8 @@ class InvoiceApi:
     def list_invoices(self, request: Request, client: ApiClient, **fixed: Any) -> Response:
         filters, sort, limit, cursor = _list_query(request)
         filters.update(fixed)
-        # the rows and the overdue filter judge on today in the client's organization's time zone
-        today = self.service.today(ScopeContext(organization_id=client.organization_id))
+        # the rows and the overdue filter judge on the day of the client's organization's books
+        today = self.service.books_today(ScopeContext(organization_id=client.organization_id))
         page = self.service.list_invoices(InvoiceFilter(organization_id=client.organization_id, today=today,
                                                         **filters), sort=sort, limit=limit, cursor=cursor)
         rows = []

@@ -41,7 +41,7 @@ def activity(service: InvoiceService, organization_id: int, query: dict[str, lis
         raise ValidationError(errors)
     assert customer_id is not None
     # an account has no activity to come: refused as the pages refuse it
-    check_period(days["from"], days["to"], last=service.today(ScopeContext(organization_id=organization_id)))
+    check_period(days["from"], days["to"], last=service.books_today(ScopeContext(organization_id=organization_id)))
     currency = value.get("currency")
     check_currency(currency)
     return service.activity_statement(customer_id, start=days["from"], end=days["to"],

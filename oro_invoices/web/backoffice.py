@@ -114,10 +114,10 @@ class BackOffice:
 
     def base_filter(self, req: Request) -> InvoiceFilter:
         """Admins see the invoices of their organization (all, when they have none), judged
-        overdue on today in its time zone (``InvoiceService.today``), as the grid's badges are."""
+        overdue on the day of its books (``InvoiceService.books_today``), as the grid's badges are."""
         organization_id = getattr(req.user, "organization_id", None)
         return InvoiceFilter(organization_id=organization_id,
-                             today=self.ctx.service.today(ScopeContext(organization_id=organization_id)))
+                             today=self.ctx.service.books_today(ScopeContext(organization_id=organization_id)))
 
     def load(self, req: Request, invoice_id: Any) -> InvoiceDocument:
         """The invoice, or NotFound when it is not in the admin's organization."""
@@ -179,6 +179,8 @@ class BackOffice:
         columns_error = _no_column() if grid_columns.take_refused(req) else ""
         all_columns = grid_columns.columns()
         base = self.base_filter(req)
+        today = base.today
+        assert today is not None    # base_filter's: the organization's books' day
         page = listing.load_page(self.ctx.service, base, query,
                                  allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
                                  default_sort=GRID_DEFAULT_SORT, limit=self.ctx.page_size,
@@ -202,7 +204,7 @@ class BackOffice:
         html = self.ctx.render(
             "admin/grid.html", req, written={"rows": lambda: grid_rows(
                 self.ctx, page.items, names, pdf_pending=pdf_pending, can_delete=can_delete,
-                today=base.today)},
+                today=today)},
             page=page, names=names, shown=shown,
             columns=all_columns, columns_error=columns_error, page_sizes=listing.page_sizes(self.ctx.page_size),
             currency_sorts=listing.CURRENCY_SORTS,

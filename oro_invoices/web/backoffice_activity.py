@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
@@ -110,8 +109,9 @@ class ActivityPages:
         return customer_id, start, end, fields
 
     def _today(self, req: Request) -> dt.date:
-        """Today in the admin's organization's time zone: the last day a period may end on."""
-        return self.backoffice.ctx.service.today(ScopeContext(organization_id=self.backoffice.base_filter(req).organization_id))
+        """The day of the admin's organization's books (``InvoiceService.books_today``): the last
+        day a period may end on."""
+        return self.backoffice.ctx.service.books_today(self.backoffice.base_filter(req))
 
     def _statement(self, req: Request, customer_id: int, start: dt.date | None,
                    end: dt.date | None) -> ActivityStatement:

@@ -162,7 +162,7 @@ class StatementPages:
 
     def _past(self, found: Statement) -> bool:
         """Whether ``found`` is the statement of a past day rather than today's."""
-        return found.as_of < self.backoffice.ctx.service.today(ScopeContext(organization_id=found.organization_id))
+        return found.as_of < self.backoffice.ctx.service.books_today(ScopeContext(organization_id=found.organization_id))
 
     def _query(self, found: Statement) -> str:
         """The query naming ``found``: its customer, and its day when it is not today."""

@@ -76,14 +76,14 @@ def payment_method_labels(ctx: WebContext) -> Callable[[str | None], str]:
 
 
 def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
-              pdf_pending: Collection[int], can_delete: bool, today: dt.date | None = None) -> list[GridRow]:
+              pdf_pending: Collection[int], can_delete: bool, today: dt.date) -> list[GridRow]:
     """The rows of ``items``, formatted for the page being rendered (made within its
     ``ctx.render``, ``written=``: amounts and dates in the page's formats); overdue judged on
-    ``today``, the day the grid's filter judges on (None: today in the global time zone)."""
+    ``today``, the day the grid's filter judges on (its organization's books' day:
+    ``InvoiceService.books_today``)."""
     formatter = ctx.formatters.current()
     macros = ctx.env.get_template("_macros.html").module
     view_title, delete_title, select_title = _("View %(number)s"), _("Delete %(number)s"), _("Select %(number)s")
-    today = today or ctx.service.today()
     document_types: dict[DocumentType, Markup] = {}
     payment_badge = ctx.written_once("payment_badge")
     method_label = payment_method_labels(ctx)

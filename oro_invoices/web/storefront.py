@@ -209,7 +209,8 @@ class StorefrontPages:
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope,
                                                   viewer.visibility())
         # the list's Overdue and the balance judged on one day, that of the customer's organization
-        visible = replace(visible, today=self.ctx.service.books_today(viewer.scope))
+        today = self.ctx.service.books_today(viewer.scope)
+        visible = replace(visible, today=today)
         # read first: owed in several currencies, the list is in several too (Total is refused unread)
         balance = self.ctx.service.receivables_aging(visible, credit=False, names=False).totals
         page = listing.load_page(self.ctx.service, of_status(visible, req.query), req.query,
@@ -241,7 +242,7 @@ class StorefrontPages:
             # nothing listed, nothing to download: no button offering an empty archive
             download_all=may_download and bool(page.items or page.total),
             page_sizes=listing.page_sizes(self.ctx.page_size),
-            written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay, selectable, today=visible.today)},
+            written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay, selectable, today=today)},
             pay_several=any(selectable(inv) for inv in page.items),
             # still there for a host's own list template that writes page.items itself
             can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))

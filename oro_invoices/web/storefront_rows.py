@@ -58,18 +58,18 @@ class StorefrontRow:
 
 def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
                     can_pay: Callable[[InvoiceSummary], bool],
-                    selectable: Callable[[InvoiceSummary], bool] = lambda _inv: False,
-                    today: dt.date | None = None) -> list[StorefrontRow]:
+                    selectable: Callable[[InvoiceSummary], bool] = lambda _inv: False, *,
+                    today: dt.date) -> list[StorefrontRow]:
     """The rows of ``items``, formatted for the page being rendered (made within its
     ``ctx.render``, ``written=``: amounts and dates in the page's formats); ``selectable``: whether
     a row may be ticked for Pay Selected; overdue judged on ``today``, the day the list's filter
-    judges on (None: today in the global time zone). A row whose payment is on its way says so, and since when."""
+    judges on (the customer's organization's books' day: ``InvoiceService.books_today``). A row
+    whose payment is on its way says so, and since when."""
     items = list(items)
     # read only for the rows whose payment state says a payment is on its way
     on_its_way = ctx.service.processing_payments([inv.id for inv in items if inv.amount_processing])
     formatter = ctx.formatters.current()
     macros = ctx.env.get_template("_macros.html").module
-    today = today or ctx.service.today()
     payment_badge = ctx.written_once("payment_badge")
     view_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id")
     pay_url = ctx.url_maker(ENDPOINT_PAY, "invoice_id")

@@ -5,12 +5,16 @@ the API and the statements."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 
+import pytest
 from support.api import shop_api_call
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.web.grid_rows import grid_rows
+from oro_invoices.web.storefront_rows import storefront_rows
 
 #: Noon UTC on January 15th: already the 16th on Kiritimati (UTC+14), still the 15th in Pago Pago (UTC-11).
 NOON = dt.datetime(2031, 1, 15, 12, 0, tzinfo=dt.UTC)
@@ -90,3 +94,20 @@ def test_a_day_of_the_organizations_books_is_past_for_a_websites_statement(shop,
     activity = on_the_website(shop, website).get("/customer/invoices/activity?from=2031-01-01&to=2031-01-16")
     assert activity.status_code == 200                                            # not a day to come
     assert "oi-error-summary" not in activity.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("rows", [grid_rows, storefront_rows], ids=["grid", "storefront"])
+def test_the_lists_rows_are_judged_on_a_day_their_page_gives(rows):
+    """The grid's and the storefront list's rows have no day of their own to fall back on (the
+    global time zone's would badge a row on another day than its page's Overdue filter): their
+    page names the day, by keyword."""
+    today = inspect.signature(rows).parameters["today"]
+    assert (today.kind, today.default) == (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.empty)
+
+
+def test_the_grid_badges_it_overdue_on_the_organizations_day(shop, admin, monkeypatch):
+    service, invoice, _website = due_on_the_websites_today(shop, monkeypatch)
+    grid = admin.get("/admin/invoices?overdue=yes").get_data(as_text=True)
+    row = re.search(rf'<tr[^>]*data-invoice-id="{invoice.id}".*?</tr>', grid, re.S)
+    assert row is not None, "the grid's Overdue filter leaves out an invoice overdue on the organization's day"
+    assert "Overdue" in text_of(row.group(0))

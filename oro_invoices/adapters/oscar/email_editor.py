@@ -5,7 +5,7 @@ Oscar checks every email template as a Django template, which refuses the add-on
 ``get_class``, so a shop's fork of the communications dashboard stays the base) and change
 only the add-on's event types: those are checked with the add-on's template check, each
 error under its field, and previewed with the add-on's sample invoice in the shop's currency
-(``OSCAR_DEFAULT_CURRENCY``); their page (``oro_invoices_oscar/email_editor.html``) explains
+(``OSCAR_DEFAULT_CURRENCY``) and language (the global ``oro_invoices.locale``); their page (``oro_invoices_oscar/email_editor.html``) explains
 Jinja2 and lists the template's variables instead of Oscar's Django-template help. A template
 of several samples (the payment receipt: a payment for one invoice, one for several) is
 previewed, and its preview email sent, once per sample. ``urls`` mounts the view over Oscar's
@@ -30,6 +30,7 @@ from oro_invoices import i18n
 from oro_invoices.adapters.oscar.models import EmailTemplateDefault
 from oro_invoices.adapters.oscar.tables import missing_tables
 from oro_invoices.i18n import N_
+from oro_invoices.integration.profile import STAFF_TEMPLATES
 from oro_invoices.services.mail.checking import check_template, render_sample, sample_context, samples
 from oro_invoices.services.mail.render import EmailTemplateError
 from oro_invoices.services.mail.variables import described, received
@@ -88,6 +89,15 @@ def preview_zone() -> str:
     return str(runtime().addon.invoices.context.time_zone())
 
 
+def preview_locale(name: str) -> str:
+    """The locale of template ``name``'s preview, its language and formats: that of an email of it
+    sent from the shop as a whole (``MailService.email_locale`` without an invoice: the global
+    ``oro_invoices.locale``), as its date and zone are the shop's; a customer, group, website or
+    organization with a locale of its own gets its email in that."""
+    from oro_invoices.adapters.oscar.runtime import runtime
+    return runtime().addon.mail.email_locale(for_staff=name in STAFF_TEMPLATES)
+
+
 def preview_today() -> dt.date:
     """The preview's today: the add-on's clock's date in the global ``oro_invoices.timezone`` (an
     email template of Oscar's is the shop's, not one organization's), as a message sent now is dated."""
@@ -125,7 +135,8 @@ class InvoiceEmailForm(OscarForm):
             return cleaned
         subject, text, html = (str(cleaned.get(field) or "") for field in FIELDS.values())
         language = get_language() or i18n.DEFAULT_LANGUAGE
-        found = check_template(self.addon_name, subject, text, html, today=preview_today(), timezone=preview_zone())
+        found = check_template(self.addon_name, subject, text, html, today=preview_today(), timezone=preview_zone(),
+                               locale=preview_locale(self.addon_name))
         for part, message in found.items():
             self.add_error(FIELDS[part], i18n.translate(language, message))
         return cleaned
@@ -133,16 +144,19 @@ class InvoiceEmailForm(OscarForm):
     def addon_previews(self) -> list[dict[str, str]]:
         """The email as Oscar's preview shows it (``subject``, ``body``, ``html``), rendered
         with each of the add-on's samples for it, with what the sample is (``label``, "" for a
-        template of one sample) in Django's active language; raises ``EmailTemplateError``."""
+        template of one sample) in Django's active language; the email itself in the language and
+        formats an email of the template sent from the shop is in (``preview_locale``); raises
+        ``EmailTemplateError``."""
         assert self.addon_name is not None
         subject, text, html = (str(self.cleaned_data.get(field) or "") for field in FIELDS.values())
         zone = preview_zone()
         context = sample_context(currency=preview_currency(), today=preview_today(), timezone=zone)
+        locale = preview_locale(self.addon_name)
         language = get_language() or i18n.DEFAULT_LANGUAGE
         previews = []
         for sample, label in samples(self.addon_name):
             rendered = render_sample(self.addon_name, subject, text, html, context=context, timezone=zone,
-                                     sample=sample)
+                                     locale=locale, sample=sample)
             previews.append({"subject": rendered.subject, "body": rendered.text, "html": rendered.html, "sms": "",
                              "label": i18n.translate(language, label) if label else ""})
         return previews

@@ -249,18 +249,20 @@ class MailService:
             raise NotFound(Message("There is no email template named %(name)s.", name=quoted(name)))
         return default
 
-    def _locale(self, invoice: InvoiceDocument | DocumentScope, *, for_staff: bool = False) -> str:
+    def email_locale(self, invoice: InvoiceDocument | DocumentScope | None = None, *,
+                     for_staff: bool = False) -> str:
         """The email's locale, its language and formats (docs/i18n.md): its documents' (the
-        customer's or the customer group's where one is set), the seller's for staff."""
-        if not for_staff:
+        customer's or the customer group's where one is set), the seller's for staff; without
+        ``invoice`` (a template's preview, no one's email), the global ``oro_invoices.locale``."""
+        if invoice is not None and not for_staff:
             return self.invoices.document_locale(invoice)
-        return str(self.invoices.setting("oro_invoices.locale", organization_id=invoice.organization_id,
-                                         website_id=invoice.website_id) or "en_US")
+        return str(self.invoices.setting("oro_invoices.locale", organization_id=getattr(invoice, "organization_id", None),
+                                         website_id=getattr(invoice, "website_id", None)) or "en_US")
 
     def renderer_for(self, invoice: InvoiceDocument | DocumentScope, *, for_staff: bool = False) -> TemplateRenderer:
         """The template renderer in the language, formats and time zone of ``invoice``'s (or a
         customer's) email; the seller's for staff."""
-        locale = self._locale(invoice, for_staff=for_staff)
+        locale = self.email_locale(invoice, for_staff=for_staff)
         timezone = self._timezone(invoice)
         if (locale, timezone) not in self._renderers:
             self._renderers[locale, timezone] = email_renderer(locale, timezone)
@@ -422,7 +424,7 @@ class MailService:
                    "recipient_name": user.name.strip() if user is not None and to is None else "",
                    "pdf_attached": bool(attachments),
                    **{name: plugged[name] for name in BUILTIN_VARIABLES}}
-        language = self._locale(invoice, for_staff=for_staff)
+        language = self.email_locale(invoice, for_staff=for_staff)
         for name in METHOD_NAMED:          # "Bank transfer" in the email's language, as the pages write it
             if hasattr(context.get(name), "method"):
                 context[name] = replace(context[name], method=translate(language, context[name].method))

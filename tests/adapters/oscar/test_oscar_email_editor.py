@@ -255,3 +255,18 @@ def test_the_check_before_saving_renders_the_sample_of_the_previews_today(shop: 
     saved = shop.post(EDITOR, {**fields, "email_subject_template": subject})
     assert saved.status == 302, html.unescape(saved.text())[:2000]
     assert _stored("ORO_INVOICE_NOTIFICATION_TEMPLATE").email_subject_template == subject
+
+
+def test_preview_is_in_the_shops_language(shop: Shop, monkeypatch) -> None:
+    """With German as the shop's (global) locale, the preview is the email a customer gets in
+    German: its amounts and dates in German formats, not en_US's."""
+    import datetime as dt
+    addon = shop.client.addon
+    addon.settings.set("oro_invoices.locale", "de_DE")
+    monkeypatch.setattr(addon.invoices.context, "clock", lambda: dt.datetime(2031, 3, 31, 12, 0, tzinfo=dt.UTC))
+    _staff(shop)
+    fields = _form(shop, shop.get(EDITOR).text())
+    page = html.unescape(shop.post(EDITOR, {**fields, "show_preview": "1"}).text())
+    preview = page[page.index('id="email_preview"'):page.index("</table>", page.index('id="email_preview"'))]
+    assert "Rechnungsdatum: 31.03.2031" in preview and "Gesamtbetrag: 120,00\xa0$" in preview
+    assert "Mar 31, 2031" not in preview and "$120.00" not in preview
