@@ -418,7 +418,9 @@ class ActivityEntryOut(Schema):
                                                 "received (or recorded); the day a refund was recorded."})
     kind = fields.String(metadata={"description": "invoice, credit_note, payment, refund (up to what was paid), "
                                                 "refunded_beyond (what a refund gave back beyond what was paid: said, "
-                                                "in no balance), settled (an invoice "
+                                                "in no balance), covered_beyond (what a payment covered of that "
+                                                "first, its payment's entry counting the rest: said, in no "
+                                                "balance), settled (an invoice "
                                                 "whose payment status was set from outside to paid, void, canceled "
                                                 "or credited, for what it still owed), given_back (what a credit "
                                                 "note settled outside the add-on gave back) or paid_out (the "
@@ -436,7 +438,8 @@ class ActivityEntryOut(Schema):
     beyond = DecimalString(allow_none=True, metadata={
         "description": "Of a refunded_beyond entry: what its refund gave back beyond what was paid (an "
                        "over-refund), which is in no balance (its amount is 0, its refund's entry counts only up "
-                       "to what was paid); null for the others."})
+                       "to what was paid); of a covered_beyond entry, what its payment covered of an over-refund "
+                       "(its payment's entry counts the rest); null for the others."})
 
 
 class ActivitySectionOut(Schema):

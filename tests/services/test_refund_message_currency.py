@@ -124,7 +124,7 @@ def test_an_over_refund_in_yen_is_said_without_decimals(db, monkeypatch):
     assert service.refund_payment(tx, "2400", actor="Alex Admin").successful
     [entry] = [a.summary for a in service.activities(doc.id) if a.summary.startswith("Over-refunded")]
     assert entry.startswith("Over-refunded: FakePay reports a refund of 2500 JPY that it made, but only 2400 JPY "
-                            "remained to refund of the payment, so 100 JPY more than was paid")
+                            "remained to refund of what was paid for the invoice, so 100 JPY more than was paid")
     assert "¥2,500" in on_page(entry) and "¥100 with the customer" in on_page(entry)
     [refund] = [t for t in service.transactions(doc.id) if t.action == "refund"]
     assert (str(refund.amount), str(refund.over_refunded)) == ("2500", "100")
