@@ -169,8 +169,12 @@ class TransactionOut(Schema):
         "description": "A payment recorded by hand as this invoice's share of one payment received for several "
                        "invoices (Record Payment on the invoices ticked in the grid)."})
     over_refunded = DecimalString(allow_none=True, metadata={
-        "description": "A refund its provider made beyond what remained of the payment (a refund made twice): by "
-                       "how much; null for any other transaction. Recorded because the money left the account."})
+        "description": "A refund its provider made beyond what remained to refund of what was paid for the invoice "
+                       "(a refund made twice): by how much; null for any other transaction. Recorded because the "
+                       "money left the account."})
+    over_refund_covered = DecimalString(allow_none=True, metadata={
+        "description": "A payment made while the invoice's refunds had given back more than was paid: what of it "
+                       "covered that first (it did not lower the amount due); null for any other transaction."})
 
 
 class RefundOut(Schema):
