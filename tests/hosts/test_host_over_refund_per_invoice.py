@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 from sqlalchemy import update
+from support.pdfs import pdf_text
 from test_host_over_refund_activity import PAGE, YEAR, dieter, euros, rows
 from test_host_storefront_balance import balance, owed_on_the_list
 from test_host_storefront_over_refund import EXTERNAL_ID, customer_page, figures, over_refund
@@ -92,12 +93,15 @@ def test_a_payment_after_an_over_refund_covers_it_first(shop, admin):
     invoice_id = admin.service.find_id(external_id=EXTERNAL_ID)
     over_refund(admin, invoice_id)
     total = admin.service.get(invoice_id).amount_due
-    pay(admin, invoice_id, "4.00", "BT-PI-B1")
+    covering = pay(admin, invoice_id, "4.00", "BT-PI-B1")
     page = customer_page(shop, invoice_id)
     assert notice(page) == ("You were refunded €15.00 for this invoice, €1.00 more than you paid. Please contact us "
                             "about the €1.00.")
     assert "€4.00 of it covered what you were refunded beyond what you paid" in text_of(page)
     assert figures(page)["Amount Due"] == f"€{total:,}"
+    receipt = dieter(shop).get(f"/customer/invoices/{invoice_id}/payments/{covering}/receipt")
+    assert "€4.00 of it covered what you were refunded beyond what you paid for this invoice." in \
+        " ".join(pdf_text(receipt.get_data()).split())
     admin_page = text_of(admin.get(f"/admin/invoices/{invoice_id}").get_data(as_text=True))
     assert "This invoice was over-refunded by €1.00" in admin_page
     shown = agree(shop, admin)
