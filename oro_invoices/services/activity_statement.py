@@ -21,7 +21,8 @@ that went from them into the credit and the credit applied to them are entries o
 
 A refund counts up to what was paid: what a provider refunded beyond it (an over-refund) is no
 part of what is owed, as the invoice's amount due leaves it out; an entry of its own
-(``refunded_beyond``) says how much, moving no balance.
+(``refunded_beyond``) says how much, moving no balance. A payment made after it covers it first,
+as the amount due counts it: the payment counts the rest, and ``covered_beyond`` says how much.
 """
 from __future__ import annotations
 
