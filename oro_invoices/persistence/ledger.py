@@ -7,10 +7,12 @@ positive when they raise what is owed.
 - a successful **payment** (a charge, or the capture of an authorization): minus its amount, on the
   day it was received (as an admin recorded it by hand) else the day it was recorded;
 - a **refund**: its amount (money given back), on the day it was recorded, but only up to what was
-  paid: what a provider gave back beyond what remained of the payment (an over-refund,
-  ``read_models.OVER_REFUND_KEY``) is no part of what the customer owes (the seller recovers it
-  outside the invoice, whose amount due leaves it out too). A **refunded beyond** entry right after
-  the refund says how much (``beyond``), adding nothing;
+  paid for its invoice: what a provider gave back beyond that (an over-refund,
+  ``read_models.OVER_REFUND_KEY``) is no part of what the customer owes (the invoice's amount due
+  leaves it out too). A **refunded beyond** entry right after the refund says how much (``beyond``),
+  adding nothing. A payment on the invoice covers such an over-refund first, as its amount due
+  counts it (``read_models.OVER_REFUND_COVERED_KEY``): the payment counts only the rest, and a
+  **covered beyond** entry right after it says how much (``beyond``), adding nothing;
 - a **settlement** outside the add-on: what a posted invoice still owed when its payment status was
   set from outside (an ERP's "paid") to one that settles it (``SETTLING``), on the day it was
   set, or, set when the invoice was imported with it, on the invoice's date;
@@ -63,8 +65,10 @@ from oro_invoices.persistence.models import Activity, Invoice, PaymentState, Pay
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 from oro_invoices.persistence.read_models import (
     BY_HAND_PREFIX,
+    OVER_REFUND_COVERED_KEY,
     OVER_REFUND_KEY,
     is_reversal,
+    over_refund_covered_by,
     over_refund_of,
     transaction,
 )
@@ -74,14 +78,16 @@ INVOICE, CREDIT_NOTE, PAYMENT, REFUND, SETTLED = "invoice", "credit_note", "paym
 GIVEN_BACK, PAID_OUT = "given_back", "paid_out"
 #: What a refund gave back beyond what was paid: said, in no balance.
 REFUNDED_BEYOND = "refunded_beyond"
+#: What a payment covered of what refunds gave back beyond what was paid: said, in no balance.
+COVERED_BEYOND = "covered_beyond"
 CREDIT_KEPT, CREDIT_TAKEN_BACK, CREDIT_APPLIED = "credit_kept", "credit_taken_back", "credit_applied"
 _PAID = ("charge", "capture")
 #: The payment statuses that, set from outside, say nothing more is owed.
 SETTLING = frozenset({PaymentStatus.PAID_IN_FULL.value, PaymentStatus.VOIDED.value, PaymentStatus.CANCELED.value,
                       PaymentStatus.CREDITED.value})
 #: A day's entries in this order.
-_ORDER = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, CREDIT_APPLIED: 3, CREDIT_KEPT: 4, SETTLED: 5, REFUND: 6,
-          REFUNDED_BEYOND: 7, CREDIT_TAKEN_BACK: 8, GIVEN_BACK: 9, PAID_OUT: 10}
+_ORDER = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, COVERED_BEYOND: 3, CREDIT_APPLIED: 4, CREDIT_KEPT: 5, SETTLED: 6,
+          REFUND: 7, REFUNDED_BEYOND: 8, CREDIT_TAKEN_BACK: 9, GIVEN_BACK: 10, PAID_OUT: 11}
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,8 @@ class LedgerEntry:
     customer_name: str = ""
     #: a settlement's payment status as set from outside
     status: str = ""
-    #: refunded beyond: what its refund gave back beyond what was paid (minor units)
+    #: refunded beyond: what its refund gave back beyond what was paid; covered beyond: what its
+    #: payment covered of that (minor units)
     beyond: int = 0
 
 
@@ -193,12 +200,13 @@ def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | N
 
 def day_order(entry: LedgerEntry) -> tuple[dt.date, int, str, int, int]:
     """Where ``entry`` goes among its day's entries (``_ORDER``), by number and transaction within
-    a kind; a surplus kept from a payment right after that payment, and one taken back (or what was
-    refunded beyond the payment) right after the refund that took it (they name its transaction),
+    a kind; a surplus kept from a payment (or what it covered of an over-refund) right after that
+    payment, and one taken back (or what was refunded beyond what was paid) right after the refund
+    that took it (they name its transaction),
     so that no running balance between them shows an amount never owed."""
     kind = entry.kind
-    if entry.transaction_id is not None and kind in (CREDIT_KEPT, CREDIT_TAKEN_BACK, REFUNDED_BEYOND):
-        kind = PAYMENT if kind == CREDIT_KEPT else REFUND
+    if entry.transaction_id is not None and kind in (CREDIT_KEPT, CREDIT_TAKEN_BACK, REFUNDED_BEYOND, COVERED_BEYOND):
+        kind = PAYMENT if kind in (CREDIT_KEPT, COVERED_BEYOND) else REFUND
     return entry.on, _ORDER[kind], entry.number, entry.transaction_id or 0, _ORDER[entry.kind]
 
 
@@ -319,7 +327,8 @@ def _reversed(session: Session, payment_ids: list[int]) -> list[int]:
 def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date, *,
            since: dt.date | None = None, zone: dt.tzinfo) -> list[LedgerEntry]:
     """The payments and refunds of ``documents`` (id → number, currency, customer name) up to
-    ``until``, a refund beyond what was paid followed by what it refunded beyond; from ``since``,
+    ``until``, a refund beyond what was paid followed by what it refunded beyond, a payment that
+    covered such an over-refund by what it covered; from ``since``,
     only those recorded since then are read (each counts on a day no later than it was recorded)."""
     rows: list[PaymentTransaction] = []
     ids = list(documents)
@@ -337,13 +346,15 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
         view = transaction(row)
         number, code, name = documents[row.invoice_id]
         paid = row.action in _PAID
-        beyond = 0 if paid else over_refund_of(row.action, bool(row.successful), row.data, code)
+        beyond = (over_refund_covered_by if paid else over_refund_of)(row.action, bool(row.successful), row.data,
+                                                                      code)
         entries.append(LedgerEntry(on, PAYMENT if paid else REFUND, row.invoice_id, number, code,
-                                   -int(row.amount) if paid else int(row.amount) - beyond, method=row.method,
-                                   reference=view.reference, transaction_id=row.id, customer_name=name))
+                                   -(int(row.amount) - beyond) if paid else int(row.amount) - beyond,
+                                   method=row.method, reference=view.reference, transaction_id=row.id,
+                                   customer_name=name))
         if beyond:
-            entries.append(LedgerEntry(on, REFUNDED_BEYOND, row.invoice_id, number, code, 0,
-                                       reference=view.reference, transaction_id=row.id, customer_name=name,
+            entries.append(LedgerEntry(on, COVERED_BEYOND if paid else REFUNDED_BEYOND, row.invoice_id, number, code,
+                                       0, reference=view.reference, transaction_id=row.id, customer_name=name,
                                        beyond=beyond))
     return entries
 
@@ -352,8 +363,8 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: 
     """What the payments and refunds of the invoices ``shape`` selects that count before ``since``
     add up to, per currency, summed by the database by ``counted``'s rules: the day received of
     a payment recorded by hand, else the day recorded; a payment reversed in error and its
-    reversal not at all; a refund only up to what was paid (its over-refund, in its data, read
-    apart: the few refunds that have one)."""
+    reversal not at all; a refund only up to what was paid, a payment less what it covered of an
+    over-refund (both in their data, read apart: the few that have one)."""
     tx, undoing = PaymentTransaction, aliased(PaymentTransaction)
     reverses = tx.data["reverses"].as_integer()
     reversed_later = exists().where(      # a reversal is its payment's invoice's: found by that invoice
@@ -367,11 +378,14 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: 
         .group_by(Invoice.currency), shape)
     found = {code: int(amount) for code, amount in session.execute(stmt) if amount}
     over = apply_filter(
-        select(Invoice.currency, tx.data).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
-        .where(tx.successful.is_(True), tx.action == "refund", tx.method != CREDIT_METHOD, reverses.is_(None),
-               tx.data[OVER_REFUND_KEY].as_string().is_not(None), counts_before(tx, since, zone=zone)), shape)
-    for code, data in session.execute(over):
-        found[code] = found.get(code, 0) - over_refund_of("refund", True, data, code)
+        select(Invoice.currency, tx.action, tx.data).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
+        .where(tx.successful.is_(True), tx.method != CREDIT_METHOD, counts_before(tx, since, zone=zone),
+               or_(and_(tx.action == "refund", reverses.is_(None), tx.data[OVER_REFUND_KEY].as_string().is_not(None)),
+                   and_(tx.action.in_(_PAID), ~reversed_later,
+                        tx.data[OVER_REFUND_COVERED_KEY].as_string().is_not(None)))), shape)
+    for code, action, data in session.execute(over):
+        found[code] = (found.get(code, 0) - over_refund_of(action, True, data, code)
+                       + over_refund_covered_by(action, True, data, code))
     return {code: amount for code, amount in found.items() if amount}
 
 

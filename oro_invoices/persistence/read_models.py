@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -115,9 +115,14 @@ BY_HAND_PREFIX = "by-hand-"
 SURPLUS_KEY, FROM_SURPLUS_KEY = "surplus", "from_surplus"
 #: In a refund's ``data``: the id of the credit note whose settlement it is (``services.credit_notes``).
 CREDIT_NOTE_KEY = "credit_note_id"
-#: In a refund's ``data``: what of it the provider gave back beyond what remained of its payment
-#: (an over-refund: a refund made twice, say), recorded because the money left the account.
+#: In a refund's ``data``: what of it the provider gave back beyond what was paid for the invoice
+#: as a whole and not yet refunded (an over-refund: a refund made twice, say), recorded because the
+#: money left the account. An invoice's over-refund is what its refunds gave back beyond what was
+#: paid (``statuses.PaymentSummary.net_paid`` leaves it out), so a payment on the invoice covers it
+#: first: in the payment's ``data``, what of it did so (``OVER_REFUND_COVERED_KEY``). The invoice's
+#: over-refund now is its refunds' over-refunds less what payments covered (``over_refund_left``).
 OVER_REFUND_KEY = "over_refunded"
+OVER_REFUND_COVERED_KEY = "over_refund_covered"
 
 
 #: The payment method of the customer's credit applied to an invoice (``services.customer_credit``):
@@ -219,8 +224,10 @@ class TransactionView:
     #: Of a payment with a surplus: what its refunds (or its reversal) took back of it
     #: (``with_surplus_taken_back``; None when nothing was).
     surplus_taken_back: Decimal | None = None
-    #: Of a refund the provider made beyond what remained of its payment: by how much.
+    #: Of a refund the provider made beyond what was paid for the invoice: by how much.
     over_refunded: Decimal | None = None
+    #: Of a payment made while refunds had given back more than was paid: what of it covered that.
+    over_refund_covered: Decimal | None = None
 
     @property
     def surplus_kept(self) -> Decimal:
@@ -399,20 +406,41 @@ def transaction(row: PaymentTransaction) -> TransactionView:
         and (kept := surplus_of(row.action, data, row.currency)) > 0 else None,
         from_surplus=from_minor(back, row.currency) if row.action == "refund" and row.successful
         and (back := surplus_of(row.action, data, row.currency)) > 0 else None,
-        over_refunded=_over_refunded(row, data))
+        over_refunded=_in_money(over_refund_of(row.action, bool(row.successful), data, row.currency), row.currency),
+        over_refund_covered=_in_money(over_refund_covered_by(row.action, bool(row.successful), data, row.currency),
+                                      row.currency))
 
 
-def _over_refunded(row: PaymentTransaction, data: dict[str, Any]) -> Decimal | None:
-    """What a refund gave back beyond what remained of its payment (``OVER_REFUND_KEY``), or None."""
-    over = over_refund_of(row.action, bool(row.successful), data, row.currency)
-    return from_minor(over, row.currency) if over > 0 else None
+def _in_money(minor: int, currency: str) -> Decimal | None:
+    return from_minor(minor, currency) if minor > 0 else None
 
 
 def over_refund_of(action: str, successful: bool, data: Any, currency: str) -> int:
-    """What a transaction of ``action`` with ``data`` gave back beyond what remained of its
-    payment (``OVER_REFUND_KEY``: a successful refund's), in minor units; 0 for none."""
-    text = data.get(OVER_REFUND_KEY) if isinstance(data, dict) else None
-    if action != "refund" or not successful or not isinstance(text, str):
+    """What a transaction of ``action`` with ``data`` gave back beyond what was paid for its
+    invoice (``OVER_REFUND_KEY``: a successful refund's), in minor units; 0 for none."""
+    return _noted(data, OVER_REFUND_KEY, currency) if action == "refund" and successful else 0
+
+
+def over_refund_covered_by(action: str, successful: bool, data: Any, currency: str) -> int:
+    """What a transaction of ``action`` with ``data`` paid of what its invoice's refunds had given
+    back beyond what was paid (``OVER_REFUND_COVERED_KEY``: a successful payment's), in minor
+    units; 0 for none."""
+    return _noted(data, OVER_REFUND_COVERED_KEY, currency) if action in ("charge", "capture") and successful else 0
+
+
+def over_refund_left(transactions: Iterable[TransactionView]) -> Decimal:
+    """What the refunds among ``transactions`` (one invoice's) gave back beyond what was paid for
+    it, less what its payments covered of that since: the invoice's over-refund now (0 for none)."""
+    over = Decimal(0)
+    for t in transactions:
+        over += (t.over_refunded or 0) - (t.over_refund_covered or 0)
+    return max(over, Decimal(0))
+
+
+def _noted(data: Any, key: str, currency: str) -> int:
+    """The amount noted under ``key`` in a transaction's ``data``, in minor units; 0 for none."""
+    text = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(text, str):
         return 0
     try:
         return max(to_minor(Decimal(text), currency), 0)

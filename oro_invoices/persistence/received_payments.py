@@ -51,8 +51,10 @@ class ReceivedPayment:
     action: str = "charge"
     #: what of a payment was over the amount due and kept as the customer's credit, if anything
     surplus: Decimal | None = None
-    #: of a refund the provider made beyond what remained of its payment: by how much, else None
+    #: of a refund the provider made beyond what was paid for the invoice: by how much, else None
     over_refunded: Decimal | None = None
+    #: of a payment made while refunds had given back more than was paid: what of it covered that
+    over_refund_covered: Decimal | None = None
 
     @property
     def is_refund(self) -> bool:
@@ -155,7 +157,8 @@ def _view(session: Session, tx: PaymentTransaction, label_of: LabelOf, zone_of: 
     return ReceivedPayment(transaction_id=tx.id, invoice_id=tx.invoice_id, amount=from_minor(tx.amount, tx.currency),
                            currency=tx.currency, method_code=tx.method, method=label_of(tx.method) or tx.method,
                            received_at=_received_at(session, tx, zone_of), payer=payer, action=tx.action,
-                           surplus=view.surplus, over_refunded=view.over_refunded)
+                           surplus=view.surplus, over_refunded=view.over_refunded,
+                           over_refund_covered=view.over_refund_covered)
 
 
 def _received_at(session: Session, tx: PaymentTransaction, zone_of: ZoneOf) -> dt.datetime:

@@ -21,7 +21,8 @@ that went from them into the credit and the credit applied to them are entries o
 
 A refund counts up to what was paid: what a provider refunded beyond it (an over-refund) is no
 part of what is owed, as the invoice's amount due leaves it out; an entry of its own
-(``refunded_beyond``) says how much, moving no balance.
+(``refunded_beyond``) says how much, moving no balance. A payment made after it covers it first,
+as the amount due counts it: the payment counts the rest, and ``covered_beyond`` says how much.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from oro_invoices.domain.money import from_minor
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.i18n import gettext
 from oro_invoices.persistence.ledger import (
+    COVERED_BEYOND,
     CREDIT_APPLIED,
     CREDIT_KEPT,
     CREDIT_NOTE,
@@ -65,10 +67,12 @@ MAX_DAYS = 3 * 366 + 1
 CSV_COLUMNS = ("currency", "date", "kind", "entry", "number", "reference", "charges", "credits", "balance")
 #: How each kind of entry is named on the pages and the PDF (its invoice's number as ``number``; a
 #: settlement's payment status as ``status``; the customer its invoice names as ``customer``; what
-#: was refunded beyond what was paid as ``amount``).
+#: was refunded beyond what was paid, or what a payment covered of that, as ``amount``).
 ENTRY_LABELS = {INVOICE: N_("Invoice %(number)s"), CREDIT_NOTE: N_("Credit note %(number)s"),
                 PAYMENT: N_("Payment for %(number)s"), REFUND: N_("Refund for %(number)s"),
                 REFUNDED_BEYOND: N_("Refunded beyond what was paid for %(number)s: %(amount)s, not in the balance"),
+                COVERED_BEYOND: N_("Of the payment for %(number)s, %(amount)s covered what was refunded beyond what "
+                                   "was paid, not in the balance"),
                 SETTLED: N_("Settled elsewhere: %(number)s (%(status)s)"),
                 GIVEN_BACK: N_("Given back outside the add-on: %(number)s"),
                 PAID_OUT: N_("Credit given back outside the add-on"),
@@ -83,7 +87,8 @@ class ActivityLine:
 
     on: dt.date
     #: ``invoice``, ``credit_note``, ``payment``, ``refund``, ``refunded_beyond`` (what a refund gave
-    #: back beyond what was paid: ``beyond``, in no balance), ``settled``, ``given_back``, ``paid_out``, and in a view of one user's invoices ``credit_kept``, ``credit_taken_back``
+    #: back beyond what was paid: ``beyond``, in no balance), ``covered_beyond`` (what a payment
+    #: covered of that first: ``beyond``, in no balance), ``settled``, ``given_back``, ``paid_out``, and in a view of one user's invoices ``credit_kept``, ``credit_taken_back``
     #: and ``credit_applied`` (``persistence.ledger``)
     kind: str
     #: the invoice or credit note it is of (None: credit paid out)
@@ -99,7 +104,8 @@ class ActivityLine:
     customer_name: str = ""
     #: a settlement's payment status, as set from outside
     status: str = ""
-    #: refunded beyond: what its refund gave back beyond what was paid (its ``amount`` is 0)
+    #: refunded beyond: what its refund gave back beyond what was paid; covered beyond: what its
+    #: payment covered of that (its ``amount`` is 0)
     beyond: Decimal | None = None
 
     @property

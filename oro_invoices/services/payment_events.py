@@ -57,7 +57,6 @@ from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEven
 from oro_invoices.persistence.read_models import (
     ATTEMPT_KEY,
     CREDIT_NOTE_KEY,
-    OVER_REFUND_KEY,
     REFERENCE_KEY,
     REMITTANCE_KEY,
     RemittanceView,
@@ -464,12 +463,10 @@ class PaymentEvents:
                       if row.amount > left and row.action == "refund" and attempt is None else None)
             if spread is not None:
                 return spread
-            if row.amount > left and row.action == "refund":
-                # the provider gave it back (a refund confirmed as not made, then made again): the
-                # money left the account, so it is recorded, and what was over is said
-                over = str(from_minor(row.amount - max(left, 0), row.currency))
-                record["data"] = {**record["data"], OVER_REFUND_KEY: over}
-            elif row.amount > left:
+            # a refund beyond it the provider made (a refund confirmed as not made, then made again):
+            # the money left the account, so it is recorded (``given``), and what it gave back beyond
+            # what was paid for the invoice is said
+            if row.amount > left and row.action != "refund":
                 return self._refuse(s, row, Message("%(action)s of %(amount)s exceeds what remains of the "
                                                     "payment (%(left)s).", action=Message(action_label(row.action)),
                                                     amount=Amount(from_minor(row.amount, row.currency), row.currency),
@@ -502,15 +499,15 @@ class PaymentEvents:
         return EventOutcome(row.event_id, APPLIED, "", tx.id)
 
     def _over_refunded(self, s: Session, row: PaymentEvent, invoice_id: int, over: Decimal, actor: str) -> None:
-        """Say on the invoice that the provider refunded more than remained of the payment (``over``)."""
-        log.warning("Recorded %s event %s: a refund of %s %s, %s %s more than remained of its payment.",
+        """Say on the invoice that the provider refunded more than was paid for it (``over``)."""
+        log.warning("Recorded %s event %s: a refund of %s %s, %s %s more than was paid for its invoice.",
                     row.method, row.event_id, from_minor(row.amount, row.currency), row.currency, over, row.currency)
         method = self.checkout.methods.label(row.method)
         left = Amount(from_minor(row.amount, row.currency) - over, row.currency)
         activity.record(s, invoice_id, "payment", actor,
                         Message("Over-refunded: %(method)s reports a refund of %(amount)s that it made, but only "
-                                "%(left)s remained to refund of the payment, so %(over)s more than was paid has been "
-                                "given back. It is recorded because the money left the account: check the payment at "
+                                "%(left)s remained to refund of what was paid for the invoice, so %(over)s more than "
+                                "was paid has been given back. It is recorded because the money left the account: check the payment at "
                                 "%(method)s and settle the %(over)s with the customer.", method=method,
                                 amount=Amount(from_minor(row.amount, row.currency), row.currency), left=left,
                                 over=Amount(over, row.currency)),

@@ -23,10 +23,16 @@ from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
-from oro_invoices.persistence.read_models import FROM_SURPLUS_KEY, OVER_REFUND_KEY, SURPLUS_KEY, is_reversal
+from oro_invoices.persistence.read_models import (
+    FROM_SURPLUS_KEY,
+    OVER_REFUND_COVERED_KEY,
+    OVER_REFUND_KEY,
+    SURPLUS_KEY,
+    is_reversal,
+)
 from oro_invoices.persistence.received_payments import note_received
 from oro_invoices.services.context import ServiceContext
-from oro_invoices.services.payment_records import refunded_from, still_held
+from oro_invoices.services.payment_records import still_held
 from oro_invoices.services.schemas import PaymentInputSchema, load_storable
 
 log = logging.getLogger(__name__)
@@ -91,13 +97,15 @@ class Payments:
         capture): it is recorded whatever the amount due, its surplus kept as the customer's credit
         (when the invoice has a customer). A refund of a payment with a surplus gives that back first.
         ``given``: a provider reports a refund it made: money left the account, so it is recorded
-        beyond what remains of the payment too, what was over noted in its data (``OVER_REFUND_KEY``,
-        unless the caller noted it).
+        beyond what remains to refund of the invoice too, what was over noted in its data
+        (``OVER_REFUND_KEY``: what it gave back beyond what was paid for the invoice as a whole). A
+        successful payment made while refunds had given back more than was paid covers that first,
+        as the amount due counts it, noted in its data (``OVER_REFUND_COVERED_KEY``).
         ``same_amount`` (an external system's payment): a transaction under a provider reference
         recorded before with another amount is a ``Conflict``, not a redelivery.
         """
         data: dict[str, Any] = load_storable(PaymentInputSchema(), payload)
-        computed = (SURPLUS_KEY, FROM_SURPLUS_KEY) if given else (SURPLUS_KEY, FROM_SURPLUS_KEY, OVER_REFUND_KEY)
+        computed = (SURPLUS_KEY, FROM_SURPLUS_KEY, OVER_REFUND_KEY, OVER_REFUND_COVERED_KEY)
         if isinstance(data.get("data"), dict) and data["data"].keys() & set(computed):
             # only the amounts say what is kept as credit or given back from it, and only a provider's
             # report what was refunded beyond the payment, never the caller's data
@@ -140,12 +148,14 @@ class Payments:
                             data["amount"], inv.currency, inv.id, problem[1])
             elif problem is not None and given and data["action"] == "refund" and data["successful"]:
                 # the provider gave it back (a refund made twice): recorded, and what was over said
-                over = self._over_refund(s, data.get("parent_id"), counted, summary)
                 log.warning("Recorded a refund of %s %s on invoice %s beyond what remains: %s", data["amount"],
                             inv.currency, inv.id, problem[1])
-                data["data"] = {OVER_REFUND_KEY: str(from_minor(max(over, 0), inv.currency)), **(data.get("data") or {})}
+                data["data"] = {**(data.get("data") or {}),
+                                OVER_REFUND_KEY: str(from_minor(max(counted - summary.net_paid, 0), inv.currency))}
             elif problem is not None:
                 raise ValidationError([problem])
+            if data["successful"] and data["action"] in PAID_ACTIONS and (covered := _covers(summary, counted)):
+                data["data"] = {**(data.get("data") or {}), OVER_REFUND_COVERED_KEY: str(from_minor(covered, inv.currency))}
             tx = PaymentTransaction(
                 invoice_id=inv.id, method=data["method"], action=data["action"], amount=amount,
                 currency=inv.currency, successful=data["successful"],
@@ -238,17 +248,6 @@ class Payments:
             return "amount", Message("Exceeds what the authorization it renews still holds (%(limit)s).",
                                      limit=Amount(from_minor(held, inv.currency), inv.currency))
         return None
-
-    @staticmethod
-    def _over_refund(s: Session, parent_id: int | None, counted: int, summary: pstatus.PaymentSummary) -> int:
-        """What a refund of ``counted`` gives back beyond what remains: of its payment ``parent_id``
-        (each payment's over-refund its own, so they add up), else of the invoice's payments (what
-        it adds to what refunds gave back beyond them)."""
-        parent = s.get(PaymentTransaction, parent_id) if parent_id is not None else None
-        if parent is not None:
-            return counted - max(parent.amount - refunded_from(s, parent, "refund"), 0)
-        given_back = summary.refunded + summary.credit_refunded - summary.paid
-        return max(given_back + counted, 0) - max(given_back, 0)
 
     def _recorded(self, s: Session, invoice_id: int, data: Mapping[str, Any], *,
                   same_amount: bool = False) -> views.TransactionView | None:
@@ -377,6 +376,14 @@ def _check_keepable(inv: Invoice, state: PaymentState, summary: pstatus.PaymentS
             "Invoice %(number)s names no customer, so the %(surplus)s over its amount due cannot be kept as "
             "credit: record at most %(due)s.", number=inv.invoice_number,
             surplus=Amount(from_minor(amount - due, cur), cur), due=Amount(from_minor(due, cur), cur)))])
+
+
+def _covers(summary: pstatus.PaymentSummary, counted: int) -> int:
+    """What of a payment counting ``counted`` (minor units) covers what the invoice's refunds gave
+    back beyond what was paid (``summary``, before it): the amount due counts it so
+    (``PaymentSummary.net_paid`` is never below nothing)."""
+    beyond = summary.refunded + summary.credit_refunded - summary.paid
+    return max(min(counted, beyond), 0)
 
 
 def _due(inv: Invoice, state: PaymentState, summary: pstatus.PaymentSummary) -> int:

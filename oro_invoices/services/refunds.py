@@ -585,11 +585,8 @@ class Refunds:
         """The provider gave ``event.amount`` back but its report was refused: say so (not that
         the refund was not made), as the provider reported it (in its currency; and what was asked,
         where that differs), in the activity too, and raise ``NotRecorded``."""
-        currency = prepared.ref.currency
-        given = Amount(from_minor(event.amount, event.currency), event.currency)
-        asked = Amount(from_minor(prepared.amount, currency), currency)
-        words: dict[str, Any] = {"method": prepared.method.label, "amount": given, "asked": asked}
-        if (event.amount, event.currency) == (prepared.amount, currency):
+        words, as_asked = _reported(prepared, event)
+        if as_asked:
             ended = Message("%(method)s refunded %(amount)s, but it was not recorded.", **words)
             said = N_("%(method)s refunded %(amount)s to the customer, but it was not recorded: %(reason)s Check the "
                       "refund at %(method)s (reference %(reference)s); the invoice's payments do not show it.")
@@ -611,33 +608,39 @@ class Refunds:
     def _taken_not_recorded(self, prepared: _Prepared, event: ProviderEvent, applied: EventOutcome,
                             actor: str) -> None:
         """The provider captured ``event.amount`` but its report was refused: say so in the
-        activity (amount and provider reference, to refund it there), end the capture's attempt,
-        and raise ``NotRecorded``."""
+        activity, as the provider reported it (in its currency; and what was asked, where that
+        differs) with its provider reference, to refund it there, end the capture's attempt, and
+        raise ``NotRecorded``."""
         currency = prepared.ref.currency
-        taken = Amount(from_minor(event.amount, currency), currency)
+        words, as_asked = _reported(prepared, event)
+        if as_asked:
+            ended = Message("%(method)s captured %(amount)s, but it was not recorded.", **words)
+            said = N_("%(method)s captured %(amount)s from the customer, but it was not recorded: %(reason)s Refund "
+                      "the %(amount)s at %(method)s (reference %(reference)s).")
+        else:
+            ended = Message("%(method)s captured %(amount)s (%(asked)s was asked), but it was not recorded.", **words)
+            said = N_("%(method)s captured %(amount)s from the customer (%(asked)s was asked), but it was not "
+                      "recorded: %(reason)s Refund the %(amount)s at %(method)s (reference %(reference)s).")
         # ended first, so that it no longer counts as a capture waiting for its answer
-        self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, actor=actor, record=False,
-                                     message=Message("%(method)s captured %(amount)s, but it was not recorded.",
-                                                     method=prepared.method.label, amount=taken))
+        self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, actor=actor, record=False, message=ended)
         with self.ctx.write() as s:
             invoice = self.ctx.load(s, prepared.invoice_id)
             tx = s.get(PaymentTransaction, prepared.ref.transaction_id)
             held = _left(s, tx, "cancel", self.ctx.clock()) if tx is not None else 0
             room = self._capturable(s, invoice, held, self.ctx.clock())
             reason: str
-            if event.amount > held:
+            # the reported amount is measured against what is held only in the payment's currency
+            same_currency = event.currency == currency
+            if same_currency and event.amount > held:
                 reason = Message("that is more than the authorization holds (%(held)s).",
                                  held=Amount(from_minor(held, currency), currency))
-            elif event.amount > room:
+            elif same_currency and event.amount > room:
                 reason = Message("only %(limit)s of invoice %(number)s could still be captured (a payment or "
                                  "credit note recorded meanwhile settles the rest).",
                                  limit=Amount(from_minor(room, currency), currency), number=invoice.invoice_number)
             else:
                 reason = _sentence(applied.reason) if applied.reason else Message("its report was refused.")
-            message = Message("%(method)s captured %(amount)s from the customer, but it was not recorded: "
-                              "%(reason)s Refund the %(amount)s at %(method)s (reference %(reference)s).",
-                              method=prepared.method.label, amount=taken, reason=reason,
-                              reference=event.provider_reference or event.event_id)
+            message = Message(said, **words, reason=reason, reference=event.provider_reference or event.event_id)
             activity.record(s, prepared.invoice_id, "payment", actor, message,
                             {"attempt": prepared.attempt_id, "event_id": event.event_id,
                              "provider_reference": event.provider_reference, "not_recorded": True})
@@ -760,6 +763,17 @@ def _check_capturable(invoice: Invoice, method: PaymentMethod, held: int, limit:
                                "invoice %(number)s may be captured. Cancel the authorization, and have the "
                                "customer pay what is due.", method=method.label, number=invoice.invoice_number,
                                **money))
+
+
+def _reported(prepared: _Prepared, event: ProviderEvent) -> tuple[dict[str, Any], bool]:
+    """What a message about money the provider reported moving says (``method``; ``amount``: as
+    the provider reported it, in its currency; ``asked``: what was asked, in the payment's), and
+    whether the two are the same, so that ``asked`` need not be said."""
+    currency = prepared.ref.currency
+    words: dict[str, Any] = {"method": prepared.method.label,
+                             "amount": Amount(from_minor(event.amount, event.currency), event.currency),
+                             "asked": Amount(from_minor(prepared.amount, currency), currency)}
+    return words, (event.amount, event.currency) == (prepared.amount, currency)
 
 
 def _sentence(text: str) -> str:

@@ -208,8 +208,9 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
             REVERSE: asked.reversible, UNANSWERED: None}.get(dialog, asked.cancelable))
         chosen = asked if usable else None
     processing = pages.ctx.service.processing_payments([doc.id]).get(doc.id, []) if doc.amount_processing else []
-    # what refunds the provider made gave back beyond what remained (the notice atop the page)
-    over_refunded = sum((t.over_refunded for t in transactions if t.over_refunded), Decimal(0))
+    # what refunds the provider made gave back beyond what was paid, less what payments covered since
+    # (the notice atop the page)
+    over_refunded = views.over_refund_left(transactions)
     return {"payment_rows": rows, "processing_payments": processing, "over_refunded": over_refunded,
             "can_manage_payments": manage, "can_record_payment": can_record,
             "customer_credit": credit, "payment_dialog": chosen, "payment_asked": asked,

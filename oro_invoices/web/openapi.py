@@ -169,8 +169,12 @@ class TransactionOut(Schema):
         "description": "A payment recorded by hand as this invoice's share of one payment received for several "
                        "invoices (Record Payment on the invoices ticked in the grid)."})
     over_refunded = DecimalString(allow_none=True, metadata={
-        "description": "A refund its provider made beyond what remained of the payment (a refund made twice): by "
-                       "how much; null for any other transaction. Recorded because the money left the account."})
+        "description": "A refund its provider made beyond what remained to refund of what was paid for the invoice "
+                       "(a refund made twice): by how much; null for any other transaction. Recorded because the "
+                       "money left the account."})
+    over_refund_covered = DecimalString(allow_none=True, metadata={
+        "description": "A payment made while the invoice's refunds had given back more than was paid: what of it "
+                       "covered that first (it did not lower the amount due); null for any other transaction."})
 
 
 class RefundOut(Schema):
@@ -418,7 +422,9 @@ class ActivityEntryOut(Schema):
                                                 "received (or recorded); the day a refund was recorded."})
     kind = fields.String(metadata={"description": "invoice, credit_note, payment, refund (up to what was paid), "
                                                 "refunded_beyond (what a refund gave back beyond what was paid: said, "
-                                                "in no balance), settled (an invoice "
+                                                "in no balance), covered_beyond (what a payment covered of that "
+                                                "first, its payment's entry counting the rest: said, in no "
+                                                "balance), settled (an invoice "
                                                 "whose payment status was set from outside to paid, void, canceled "
                                                 "or credited, for what it still owed), given_back (what a credit "
                                                 "note settled outside the add-on gave back) or paid_out (the "
@@ -436,7 +442,8 @@ class ActivityEntryOut(Schema):
     beyond = DecimalString(allow_none=True, metadata={
         "description": "Of a refunded_beyond entry: what its refund gave back beyond what was paid (an "
                        "over-refund), which is in no balance (its amount is 0, its refund's entry counts only up "
-                       "to what was paid); null for the others."})
+                       "to what was paid); of a covered_beyond entry, what its payment covered of an over-refund "
+                       "(its payment's entry counts the rest); null for the others."})
 
 
 class ActivitySectionOut(Schema):

@@ -25,7 +25,7 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
-from oro_invoices.persistence.read_models import TransactionView
+from oro_invoices.persistence.read_models import TransactionView, over_refund_left
 from oro_invoices.services.manual_payments import reversed_payments
 from oro_invoices.web import guard, listing, storefront_scope
 from oro_invoices.web.backoffice import choice_options
@@ -140,7 +140,8 @@ CUSTOMER_PAYMENT_ACTIONS = ("charge", "capture", "refund")
 @dataclass(frozen=True)
 class Refunded:
     """What the refunds an invoice's Payments section lists gave back, in its currency: in all, and
-    beyond what was paid (``over``: the refunds' over-refunds added up, 0 without one)."""
+    beyond what was paid for the invoice (``over``: its over-refund now, what payments since covered
+    left out; 0 without one)."""
 
     amount: Decimal
     over: Decimal
@@ -153,8 +154,7 @@ def refunds_of(payments: Sequence[TransactionView]) -> Refunded | None:
     refunds = [t for t in payments if t.action == "refund"]
     if not refunds:
         return None
-    return Refunded(sum((t.amount for t in refunds), Decimal(0)),
-                    sum((t.over_refunded or Decimal(0) for t in refunds), Decimal(0)), refunds[0].currency)
+    return Refunded(sum((t.amount for t in refunds), Decimal(0)), over_refund_left(payments), refunds[0].currency)
 
 
 class StorefrontPages:

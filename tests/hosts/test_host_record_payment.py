@@ -339,8 +339,8 @@ def test_a_refund_made_beyond_what_remained_is_flagged_on_its_payment_row(admin)
         "provider_reference": "BT-OVER-1-R"}, actor="provider", given=True).transaction
     assert refund.over_refunded == Decimal("5.00")
     page = admin.get(view).get_data(as_text=True)
-    assert ("Over-refunded by €5.00: more than remained of the payment was given back. Settle it with the "
-            "customer.") in row_of(page, refund.id)
+    assert ("Over-refunded by €5.00: more than remained of what was paid for the invoice was given back. Settle "
+            "it with the customer.") in row_of(page, refund.id)
     assert "Over-refunded" not in row_of(page, charge.id)
 
 
@@ -371,9 +371,10 @@ def test_an_over_refunded_invoice_says_so_atop_its_view_page(admin):
     assert len(after) == len(before) <= 8
 
 
-def test_over_refunds_of_two_payments_are_each_their_own_and_add_up_to_what_went_back(admin):
-    """Pay 10.00, a refund of 15.00 of it (5.00 over); pay 4.00, a refund of 6.50 of that (2.50
-    over, not all of it though the invoice had nothing left to refund): 7.50 more than was paid."""
+def test_over_refunds_are_the_invoices_and_a_payment_between_them_covers_the_first(admin):
+    """Pay 10.00, a refund of 15.00 of it (5.00 over); pay 4.00, which covers 4.00 of that, and a
+    refund of 6.50 of it is all over (the invoice had nothing left to refund): 7.50 more than was
+    paid, said on the payment between them too."""
     invoice_id, view = view_of(admin, "ERP-SO-1005-5")
     over = []
     for n, (paid, refunded) in enumerate((("10.00", "15.00"), ("4.00", "6.50"))):
@@ -382,9 +383,12 @@ def test_over_refunds_of_two_payments_are_each_their_own_and_add_up_to_what_went
         over.append(admin.service.payments.record(invoice_id, {
             "method": "bank_transfer", "action": "refund", "amount": refunded, "parent_id": charge.id,
             "provider_reference": f"BT-TWICE-{n}-R"}, actor="provider", given=True).transaction.over_refunded)
-    assert over == [Decimal("5.00"), Decimal("2.50")]
+    assert over == [Decimal("5.00"), Decimal("6.50")]
     page = admin.get(view).get_data(as_text=True)
     assert "This invoice was over-refunded by €7.50" in text_of(page)
+    [covering] = [t for t in admin.service.transactions(invoice_id) if t.over_refund_covered]
+    assert covering.amount == covering.over_refund_covered == Decimal("4.00")
+    assert "€4.00 of it covered what was refunded beyond what was paid." in row_of(page, covering.id)
 
 
 def test_a_refund_naming_no_payment_is_over_by_what_it_adds_beyond_the_payments(admin):

@@ -46,7 +46,7 @@ def test_the_customer_sees_what_was_refunded_beyond_what_they_paid(shop, admin):
                                         "contact us about the €5.00.")
     rows = dict(re.findall(r'<tr data-transaction-id="(\d+)">(.*?)</tr>', page, re.S))
     assert "Refund of €12.00" in text_of(rows[str(beyond)])
-    assert "€5.00 of it more than remained of your payment" in text_of(rows[str(beyond)])
+    assert "€5.00 of it more than remained of what you paid for this invoice" in text_of(rows[str(beyond)])
     assert "more than remained" not in text_of(rows[str(within)])
     assert "Settle it" not in text_of(page) and "Over-refunded" not in text_of(page)
     # what was paid counts as nothing (never less), so all of the total is due, not more
@@ -94,7 +94,8 @@ def test_the_refund_receipt_says_what_was_refunded_beyond_the_payment(shop, admi
     assert receipt.status_code == 200
     text = " ".join(pdf_text(receipt.get_data()).split())
     assert "Amount refunded €12.00" in text
-    assert "€5.00 of this refund is more than remained of your payment. Please contact us about it." in text
+    assert ("€5.00 of this refund is more than remained of what you paid for this invoice. Please contact us about "
+            "it.") in text
     other = " ".join(pdf_text(client.get(f"/customer/invoices/{invoice_id}/payments/{within}/receipt")
                               .get_data()).split())
     assert "Amount refunded €3.00" in other and "more than remained" not in other

@@ -46,8 +46,8 @@ def test_a_late_webhook_of_a_refund_confirmed_as_not_made_is_recorded_and_the_ov
     assert doc.payment_status is PaymentStatus.REFUNDED and doc.amount_due == doc.total_amount
     said = [a.summary for a in service.activities(second.id)]
     assert ("Over-refunded: Stripe reports a refund of 231.86 USD that it made, but only 0.00 USD remained to refund "
-            "of the payment, so 231.86 USD more than was paid has been given back. It is recorded because the money "
-            "left the account: check the payment at Stripe and settle the 231.86 USD with the customer.") in said
+            "of what was paid for the invoice, so 231.86 USD more than was paid has been given back. It is recorded "
+            "because the money left the account: check the payment at Stripe and settle the 231.86 USD with the customer.") in said
     assert not any("was refused" in s for s in said)
     assert service.transaction_actions(second.id)[share.id].refundable == 0
     assert service.get(first.id).payment_status is PaymentStatus.PAID_IN_FULL       # the other share untouched

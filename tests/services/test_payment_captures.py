@@ -280,8 +280,8 @@ def test_money_a_provider_took_but_that_was_not_recorded_is_said_in_plain_words(
     [request] = fake.captures
     message = taken.value.message
     assert message == (
-        "FakePay captured 231.87 USD from the customer, but it was not recorded: that is more than the "
-        "authorization holds (231.86 USD). Refund the 231.87 USD at FakePay (reference "
+        "FakePay captured 231.87 USD from the customer (231.86 USD was asked), but it was not recorded: that is "
+        "more than the authorization holds (231.86 USD). Refund the 231.87 USD at FakePay (reference "
         f"cap-{request.attempt_id}).")
     assert ".." not in message and "Invalid input" not in message and "Not recorded" not in message
     summaries = [a.summary for a in service.activities(doc.id)]

@@ -266,7 +266,8 @@ def test_a_refund_the_provider_made_beyond_what_remains_is_recorded_and_flagged(
     [refund] = [t for t in service.transactions(doc.id) if t.action == "refund"]
     assert (refund.amount, refund.over_refunded) == (Decimal("232.86"), Decimal("1.00"))
     assert any(str(a.summary).startswith("Over-refunded: FakePay reports a refund of 232.86 USD that it made, but "
-                                         "only 231.86 USD remained to refund of the payment, so 1.00 USD more")
+                                         "only 231.86 USD remained to refund of what was paid for the invoice, "
+                                         "so 1.00 USD more")
                for a in service.activities(doc.id))
     assert status(service, doc) is PaymentStatus.REFUNDED
 
@@ -359,3 +360,26 @@ def test_two_approved_answers_for_one_payment_are_both_refundable_from_here(db):
     assert actions[first.id].refundable == actions[second.id].refundable == Decimal("231.86")
     assert service.refund_payment(first.id, "231.86", actor="admin", notes="paid twice").successful
     assert fake.refunds[-1].transaction.provider_reference == f"ch-{attempt}"
+
+
+def test_a_refund_the_provider_made_beyond_its_payment_but_within_the_invoice_is_no_over_refund(db):
+    """Paid 31.86 by hand and 200.00 through FakePay; FakePay reports a refund of 210.00 of its
+    payment: 10.00 beyond that payment, but not beyond the 231.86 paid for the invoice, so nothing
+    was over. A refund of 25.00 more is 3.14 over what was paid for the invoice."""
+    service, _, _ = payment_service(db)
+    doc = posted_invoice(service)
+    service.record_payment(doc.id, {"method": "bank_transfer", "action": "charge", "amount": "31.86",
+                                    "provider_reference": "BT-PART"})
+    a = start(service, doc.id, "200.00").attempt.public_id
+    service.handle_payment_callback("fakepay", callback(a, charge(a, 20000)))
+    service.handle_payment_callback("fakepay", callback(None, refund_event(f"ch-{a}", 21000, 1)))
+    [refund] = [t for t in service.transactions(doc.id) if t.action == "refund"]
+    assert (refund.amount, refund.over_refunded) == (Decimal("210.00"), None)
+    assert not any(str(e.summary).startswith("Over-refunded") for e in service.activities(doc.id))
+    assert status(service, doc) is PaymentStatus.REFUNDED_PARTIALLY
+    service.handle_payment_callback("fakepay", callback(None, refund_event(f"ch-{a}", 2500, 2)))
+    over = [t for t in service.transactions(doc.id) if t.action == "refund"][-1]
+    assert (over.amount, over.over_refunded) == (Decimal("25.00"), Decimal("3.14"))
+    assert any(str(e.summary).startswith("Over-refunded: FakePay reports a refund of 25.00 USD that it made, but only "
+                                         "21.86 USD remained to refund of what was paid for the invoice, so 3.14 USD")
+               for e in service.activities(doc.id))

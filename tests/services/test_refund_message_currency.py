@@ -57,6 +57,26 @@ def test_a_refund_made_but_not_recorded_says_what_the_provider_reported_and_what
     assert on_page(entry).startswith("FakePay refunded $4.00 to the customer (¥400 was asked)")
 
 
+def test_a_capture_made_but_not_recorded_says_what_the_provider_reported_and_what_was_asked(db, monkeypatch):
+    """The provider reports capturing 5000 cents of dollars from an authorization of ¥2,400: refused
+    for its currency, and said so, as reported ($50.00, not ¥5,000 read as the payment's currency
+    and found to be more than the authorization holds), beside the capture asked (¥2,400)."""
+    service, fake, doc = yen_service(db, monkeypatch)
+    auth = paid_in_yen(service, doc, "authorize")
+    real = fake.capture
+    monkeypatch.setattr(fake, "capture", lambda request: replace(real(request), amount=5000, currency="USD"))
+    with pytest.raises(NotRecorded) as refused:
+        service.capture_authorization(auth, actor="Alex Admin")
+    said = refused.value.message
+    [request] = fake.captures
+    assert said == ("FakePay captured 50.00 USD from the customer (2400 JPY was asked), but it was not recorded: The "
+                    "provider reports USD, but the payment is in JPY: not recorded. Refund the 50.00 USD at FakePay "
+                    f"(reference cap-{request.attempt_id}).")
+    assert on_page(said).startswith("FakePay captured $50.00 from the customer (¥2,400 was asked), but it was not "
+                                    "recorded")
+    assert said in [a.summary for a in service.activities(doc.id)]
+
+
 def test_a_refund_made_as_asked_but_not_recorded_says_its_amount_once(db, monkeypatch):
     """Refused for a reason of its own: the amount reported is the one asked, said once."""
     service, fake, doc = yen_service(db, monkeypatch)
@@ -124,7 +144,7 @@ def test_an_over_refund_in_yen_is_said_without_decimals(db, monkeypatch):
     assert service.refund_payment(tx, "2400", actor="Alex Admin").successful
     [entry] = [a.summary for a in service.activities(doc.id) if a.summary.startswith("Over-refunded")]
     assert entry.startswith("Over-refunded: FakePay reports a refund of 2500 JPY that it made, but only 2400 JPY "
-                            "remained to refund of the payment, so 100 JPY more than was paid")
+                            "remained to refund of what was paid for the invoice, so 100 JPY more than was paid")
     assert "¥2,500" in on_page(entry) and "¥100 with the customer" in on_page(entry)
     [refund] = [t for t in service.transactions(doc.id) if t.action == "refund"]
     assert (str(refund.amount), str(refund.over_refunded)) == ("2500", "100")

@@ -257,5 +257,9 @@ def test_a_refund_the_provider_made_beyond_what_remains_is_listed_with_what_was_
     assert listed(http, inv)[tx]["over_refunded"] is None
     forged = http.post(f"/api/invoices/{inv}/payments", {"method": "bank_transfer", "action": "charge",
                                                          "amount": "1.00", "provider_reference": "BT-O1",
-                                                         "data": {"over_refunded": "9.00"}})
+                                                         "data": {"over_refunded": "9.00",
+                                                                  "over_refund_covered": "9.00"}})
+    # a payment after the over-refund covers 1.00 of it, as recorded, not as the caller says
     assert forged.status_code == 201 and forged.get_json()["over_refunded"] is None
+    assert forged.get_json()["over_refund_covered"] == "1.00"
+    assert [row["over_refund_covered"] for row in listed(http, inv).values()] == [None, None, None, "1.00"]

@@ -23,6 +23,7 @@ def test_the_refund_email_says_what_was_given_back_beyond_the_payment(db, monkey
     first, second = receipts(mail, doc.id, REFUND_TEMPLATE)
     _, html, text = mail.email_bodies(second.id)
     assert "we have refunded $200.00 of your payment" in text
-    assert "$1.00 of this refund is more than remained of your payment. Please contact us about it." in text
-    assert "<p>$1.00 of this refund is more than remained of your payment. Please contact us about it.</p>" in html
+    said = "$1.00 of this refund is more than remained of what you paid for this invoice. Please contact us about it."
+    assert said in text
+    assert f"<p>{said}</p>" in html
     assert "more than remained" not in mail.email_bodies(first.id)[2]
