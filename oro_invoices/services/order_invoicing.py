@@ -47,7 +47,7 @@ def order_payload(order: OrderSnapshot, *, invoice_date: dt.date, due_date: dt.d
     """The create payload (``InvoiceService.create``) of a draft invoicing ``order``.
 
     It carries the order's organization, currency, customer, customer user, website, the order
-    link (id and number), the bill-to and ship-to addresses and one invoice line per order line
+    link (id and number), the buyer's PO number when the order has one, the bill-to and ship-to addresses and one invoice line per order line
     (description, SKU, unit, quantity, unit price, tax rate and category; amounts as decimal
     strings). ``lines`` invoices only the lines it names (by position, from 1), each at the
     quantity given. The customer's name and the customer user's email are left to the create
@@ -67,6 +67,8 @@ def order_payload(order: OrderSnapshot, *, invoice_date: dt.date, due_date: dt.d
     }
     if due_date is not None:
         payload["due_date"] = due_date.isoformat()
+    if order.purchase_order.strip():
+        payload["purchase_order"] = order.purchase_order
     for key in ("customer_id", "customer_user_id", "website_id"):
         if getattr(order, key) is not None:
             payload[key] = getattr(order, key)

@@ -87,3 +87,13 @@ def test_an_idempotency_key_creates_one_draft(shop):
     assert second.headers["Idempotent-Replayed"] == "true" and second.get_json()["id"] == first.get_json()["id"]
     service = shop[0].extensions["oro_invoices"].service
     assert service.count_invoices({"order_id": order_id}) == 1
+
+
+def test_the_invoice_of_an_order_carries_the_buyers_po_number(shop):
+    seeded = shop[1]["orders"][0]
+    host = shop[0].extensions["oro_reference_host"]
+    order_id = host.records.add_order(identifier="SO-3002", currency="EUR", organization_id=1,
+                                      customer_id=seeded["customer_id"], lines=LINES, purchase_order="PO-88231")
+    resp = shop_api_call(shop, "POST", f"/orders/{order_id}/invoices", {"invoice_date": "2026-03-02"})
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["purchase_order"] == "PO-88231"
