@@ -32,3 +32,11 @@ def test_a_po_number_with_hidden_characters_or_too_long_is_refused(api):
         assert resp.status_code == 422
         errors = assert_error_shape(resp)
         assert [e["field"] for e in errors] == ["purchase_order"] and words in errors[0]["message"]
+
+
+def test_a_credit_note_states_the_po_number_of_the_invoice_it_credits(api):
+    created = api.create(purchase_order="PO-1")
+    api.post(f"/api/invoices/{created['id']}/post")
+    resp = api.post(f"/api/invoices/{created['id']}/credit-notes", {"full": True})
+    assert resp.status_code == 201, resp.get_data()
+    assert resp.get_json()["purchase_order"] == "PO-1"
