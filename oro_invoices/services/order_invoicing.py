@@ -260,7 +260,7 @@ class OrderInvoicing:
     def create(self, order_id: int, *, actor: str, organization_id: int | None = None,
                invoice_date: dt.date | None = None, due_date: dt.date | None = None,
                lines: LineQuantities | None = None, invoice_again: bool = False,
-               buyer: Mapping[str, str] | None = None) -> InvoiceDocument:
+               buyer: Mapping[str, str] | None = None, purchase_order: str | None = None) -> InvoiceDocument:
         """A draft invoice of the order (see ``InvoiceService.create_from_order``)."""
         order = self.order(order_id, organization_id)
         if not order.lines:
@@ -280,6 +280,8 @@ class OrderInvoicing:
         payload = order_payload(order, invoice_date=day, due_date=due_date, lines=lines)
         if buyer:
             payload["buyer"] = dict(buyer)
+        if purchase_order is not None:
+            payload["purchase_order"] = purchase_order
         outer = current_batch()
         with contextlib.nullcontext(outer) if outer is not None else self.ctx.batch() as batch:
             # the order's invoices are read and the draft created by one request at a time
