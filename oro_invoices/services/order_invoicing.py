@@ -381,6 +381,9 @@ class OrderInvoiceRequest(Schema):
                        "(at most what was ordered); every line at its ordered quantity when left out."})
     invoice_again = _JsonBoolean(load_default=False, metadata={
         "description": "Create the invoice even though the order's invoices already come to its total."})
+    purchase_order = fields.String(allow_none=True, metadata={
+        "description": "The buyer's PO number (BT-13) the invoice states instead of the order's; empty: none; "
+                       "left out or null: the order's."})
 
 
 _REQUEST = OrderInvoiceRequest()
