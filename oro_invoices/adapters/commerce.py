@@ -28,7 +28,12 @@ OrderLine = LineInput
 
 @dataclass(frozen=True)
 class OrderSnapshot:
-    """An order as the add-on needs it to invoice it and to link back to it."""
+    """An order as the add-on needs it to invoice it and to link back to it.
+
+    ``purchase_order`` is the buyer's purchase order number (PO number, BT-13) given at
+    checkout, copied onto the invoices made from the order; optional (empty: none), so a host
+    whose orders have none leaves it out.
+    """
 
     id: int
     identifier: str
@@ -41,6 +46,7 @@ class OrderSnapshot:
     bill_to: Address | None = None
     ship_to: Address | None = None
     created_at: dt.datetime | None = None
+    purchase_order: str = ""
 
 
 @dataclass(frozen=True)

@@ -396,6 +396,8 @@ class InvoiceDocument:
     delivery_period_end: dt.date | None = None
     #: A credit note: why it was issued (empty when no reason was given).
     credit_reason: str = ""
+    #: The buyer's purchase order number (BT-13), empty when it has none.
+    purchase_order: str = ""
     #: Whether it keeps the e-invoice XML (CII or UBL) it was imported from, which **Download
     #: XML** gives whatever the e-invoice settings.
     einvoice_kept: bool = False

@@ -20,6 +20,10 @@ MAX_PDF_BYTES = 64 * 1024 * 1024
 #: (kept on the credit note and printed on it) and why a payment is reversed. One limit for all.
 REASON_MAX = 1000
 
+#: The most characters of the buyer's purchase order number (BT-13) an invoice keeps, as many as
+#: of the buyer reference (BT-10).
+PURCHASE_ORDER_MAX = 255
+
 #: How deeply a JSON document may nest objects and arrays: the API answers 400 beyond it, and
 #: an import refuses the record (deeper ones cannot be read without deep recursion).
 JSON_MAX_DEPTH = 16

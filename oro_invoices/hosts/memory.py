@@ -329,11 +329,11 @@ class MemoryHost:
                   organization_id: int = 1, customer_id: int | None = None,
                   customer_user_id: int | None = None, website_id: int | None = None,
                   lines: Iterable[OrderLine] = (), bill_to: Address | None = None,
-                  ship_to: Address | None = None) -> OrderSnapshot:
+                  ship_to: Address | None = None, purchase_order: str = "") -> OrderSnapshot:
         order_id = next(self._ids)
         order = OrderSnapshot(order_id, identifier or f"SO-{order_id:04d}", organization_id,
                               currency, customer_id, customer_user_id, website_id, tuple(lines),
-                              bill_to, ship_to, self.clock())
+                              bill_to, ship_to, self.clock(), purchase_order)
         self.orders.items[order.id] = order
         return order
 

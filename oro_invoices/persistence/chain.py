@@ -16,7 +16,7 @@ Keys added by revision 0004 (``pdf_sha256``, ``number_sequence``) and 0009 (a cr
 note's ``document_type``, ``credited_invoice_id`` and lines' ``credited_line_id``; a
 re-issued invoice's ``reissued_from_id``), 0010 (the ``buyer`` snapshot, lines'
 ``tax_category`` and ``tax_exemption_reason``), 0014 (the delivery date and period), 0021
-(``credit_reason``) and 0026 (``einvoice_sha256``) enter the hashed content only when set, so
+(``credit_reason``), 0026 (``einvoice_sha256``) and 0043 (``purchase_order``) enter the hashed content only when set, so
 links made before them still verify.
 """
 from __future__ import annotations
@@ -28,10 +28,10 @@ from typing import Any
 from oro_invoices.persistence.models import Invoice
 
 GENESIS = "0" * 64
-#: Content keys that are hashed only when they have a value (added by revisions 0004, 0009, 0021
-#: and 0026).
+#: Content keys that are hashed only when they have a value (added by revisions 0004, 0009, 0021,
+#: 0026 and 0043).
 OPTIONAL_KEYS = ("pdf_sha256", "number_sequence", "credited_invoice_id", "reissued_from_id",
-                 "buyer", "credit_reason", "einvoice_sha256")
+                 "buyer", "credit_reason", "einvoice_sha256", "purchase_order")
 #: Dates hashed (ISO 8601) only when set (added by revision 0014).
 OPTIONAL_DATES = ("delivery_date", "delivery_period_start", "delivery_period_end")
 #: Line keys hashed only when set (added by revision 0010: a line's VAT category).

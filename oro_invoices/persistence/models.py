@@ -126,6 +126,9 @@ class Invoice(Base):
     delivery_period_end: Mapped[dt.date | None] = mapped_column(Date)
     #: A credit note: why it was issued, as the admin gave it (None: no reason given; revision 0021).
     credit_reason: Mapped[str | None] = mapped_column(Text)
+    #: The buyer's purchase order number (BT-13), as the order or the admin gave it (None: none;
+    #: revision 0043).
+    purchase_order: Mapped[str | None] = mapped_column(String(255))
     #: Whether it keeps an e-invoice XML, imported from it or issued as UBL (``EInvoiceSourceRow``;
     #: revision 0025), set with that record, so a page knows without reading it.
     einvoice_kept: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -112,6 +112,7 @@ class InvoiceFilter:
     order_id: int | None = None
     external_id: str | None = None
     invoice_number: str | None = None
+    #: Invoices whose number or PO number contains this (LIKE, case as the database compares).
     number_contains: str | None = None
     currency: str | None = None
     date_from: dt.date | None = None
@@ -402,9 +403,10 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
             _bound("oi_f_exclude_website_ids", Invoice.website_id, values, expanding=True))))
     if "oi_f_customer_name_prefix" in values:
         conds.append(name_prefix(_bound("oi_f_customer_name_prefix", Invoice.customer_name, values)))
-    if "oi_f_number_contains" in values:
-        conds.append(Invoice.invoice_number.like(_bound("oi_f_number_contains", Invoice.invoice_number, values),
-                                                 escape="\\"))
+    if "oi_f_number_contains" in values:     # the invoice number or the buyer's PO number
+        pattern = _bound("oi_f_number_contains", Invoice.invoice_number, values)
+        conds.append(or_(Invoice.invoice_number.like(pattern, escape="\\"),
+                         Invoice.purchase_order.like(pattern, escape="\\")))
     if "oi_f_total_min" in values:
         conds.append(Invoice.total_amount >= _bound("oi_f_total_min", Invoice.total_amount, values))
     if "oi_f_total_max" in values:

@@ -308,7 +308,8 @@ def document(inv: Invoice, state: PaymentState, pdf: InvoiceDocumentRow | None =
         credited_invoice=credited_invoice, reissued_from=reissued_from, amount_credited=credited,
         buyer=BuyerInfo.from_mapping(inv.buyer), delivery_date=inv.delivery_date,
         delivery_period_start=inv.delivery_period_start, delivery_period_end=inv.delivery_period_end,
-        credit_reason=inv.credit_reason or "", einvoice_kept=bool(inv.einvoice_kept),
+        credit_reason=inv.credit_reason or "", purchase_order=inv.purchase_order or "",
+        einvoice_kept=bool(inv.einvoice_kept),
         amount_held=from_minor(state.amount_held or 0, cur),
         amount_processing=from_minor(state.amount_processing or 0, cur),
     )

@@ -29,7 +29,7 @@ PAGE = 500
 HEAD_COLUMNS = ("external_id", "invoice_number", "invoice_date", "due_date", "delivery_date",
                 "delivery_period_start", "delivery_period_end", "currency", "organization_id",
                 "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
-                "order_id", "order_identifier", "status", "payment_status", "external_payment_url",
+                "order_id", "order_identifier", "purchase_order", "status", "payment_status", "external_payment_url",
                 "document_type", "credited_invoice_external_id", "credit_reason")
 CSV_COLUMNS = (HEAD_COLUMNS + tuple(f"bill_to_{p}" for p in ADDRESS_PARTS)
                + tuple(f"ship_to_{p}" for p in ADDRESS_PARTS) + tuple(f"buyer_{p}" for p in BUYER_PARTS)

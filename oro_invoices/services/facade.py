@@ -415,7 +415,8 @@ class InvoiceService:
     def create_from_order(self, order_id: int, *, actor: str, organization_id: int | None = None,
                           invoice_date: dt.date | None = None, due_date: dt.date | None = None,
                           lines: LineQuantities | None = None, invoice_again: bool = False,
-                          buyer: Mapping[str, str] | None = None) -> InvoiceDocument:
+                          buyer: Mapping[str, str] | None = None,
+                          purchase_order: str | None = None) -> InvoiceDocument:
         """Create a draft invoice of the host's order ``order_id``: its lines, customer, customer
         user, website, currency, addresses and the link to it (``order_invoicing.order_payload``),
         through ``create`` and its checks.
@@ -427,6 +428,8 @@ class InvoiceService:
         what remains of each). ``invoice_again``: create it even though the order's invoices
         already come to its total. ``buyer``: what the invoice states of its buyer (``create``'s
         ``buyer``, such as its ``electronic_address``); the rest comes from the customer at posting.
+        ``purchase_order``: the buyer's PO number the invoice states instead of the order's (empty:
+        none); None: the order's.
 
         :raises NotFound: the host has no such order (in ``organization_id``), or there is no host.
         :raises ValidationError: the order has no lines or no customer; ``lines`` names a line it
@@ -438,7 +441,8 @@ class InvoiceService:
         """
         return self.order_invoicing.create(order_id, actor=actor, organization_id=organization_id,
                                            invoice_date=invoice_date, due_date=due_date, lines=lines,
-                                           invoice_again=invoice_again, buyer=buyer)
+                                           invoice_again=invoice_again, buyer=buyer,
+                                           purchase_order=purchase_order)
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
         """Change a draft. On a posted invoice only ``payment_status`` may be given."""

@@ -14,7 +14,7 @@ from oro_invoices.domain.invoice import Address, InvoiceDocument, InvoiceLine, t
 
 _SCALARS = ("external_id", "invoice_number", "currency", "organization_id", "website_id", "customer_id",
             "customer_user_id", "customer_name", "customer_user_email", "order_id", "order_identifier",
-            "external_payment_url")
+            "purchase_order", "external_payment_url")
 
 
 def _tax_category(line: InvoiceLine) -> dict[str, str]:

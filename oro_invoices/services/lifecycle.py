@@ -46,7 +46,7 @@ DOCUMENT_FIELDS = frozenset({
     "external_id", "invoice_number", "invoice_date", "due_date", "currency", "organization_id",
     "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
     "order_id", "order_identifier", "bill_to", "ship_to", "lines", "external_payment_url",
-    "delivery_date", "delivery_period_start", "delivery_period_end", "buyer",
+    "delivery_date", "delivery_period_start", "delivery_period_end", "buyer", "purchase_order",
 })
 
 
@@ -554,6 +554,7 @@ FIELD_WORDS = {
     "external_payment_url": N_("external payment URL"), "delivery_date": N_("delivery date"),
     "delivery_period_start": N_("start of the delivery period"),
     "delivery_period_end": N_("end of the delivery period"),
+    "purchase_order": N_("PO number"),
 }
 
 

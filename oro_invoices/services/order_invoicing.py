@@ -47,7 +47,7 @@ def order_payload(order: OrderSnapshot, *, invoice_date: dt.date, due_date: dt.d
     """The create payload (``InvoiceService.create``) of a draft invoicing ``order``.
 
     It carries the order's organization, currency, customer, customer user, website, the order
-    link (id and number), the bill-to and ship-to addresses and one invoice line per order line
+    link (id and number), the buyer's PO number when the order has one, the bill-to and ship-to addresses and one invoice line per order line
     (description, SKU, unit, quantity, unit price, tax rate and category; amounts as decimal
     strings). ``lines`` invoices only the lines it names (by position, from 1), each at the
     quantity given. The customer's name and the customer user's email are left to the create
@@ -67,6 +67,8 @@ def order_payload(order: OrderSnapshot, *, invoice_date: dt.date, due_date: dt.d
     }
     if due_date is not None:
         payload["due_date"] = due_date.isoformat()
+    if order.purchase_order.strip():
+        payload["purchase_order"] = order.purchase_order
     for key in ("customer_id", "customer_user_id", "website_id"):
         if getattr(order, key) is not None:
             payload[key] = getattr(order, key)
@@ -258,7 +260,7 @@ class OrderInvoicing:
     def create(self, order_id: int, *, actor: str, organization_id: int | None = None,
                invoice_date: dt.date | None = None, due_date: dt.date | None = None,
                lines: LineQuantities | None = None, invoice_again: bool = False,
-               buyer: Mapping[str, str] | None = None) -> InvoiceDocument:
+               buyer: Mapping[str, str] | None = None, purchase_order: str | None = None) -> InvoiceDocument:
         """A draft invoice of the order (see ``InvoiceService.create_from_order``)."""
         order = self.order(order_id, organization_id)
         if not order.lines:
@@ -278,6 +280,8 @@ class OrderInvoicing:
         payload = order_payload(order, invoice_date=day, due_date=due_date, lines=lines)
         if buyer:
             payload["buyer"] = dict(buyer)
+        if purchase_order is not None:
+            payload["purchase_order"] = purchase_order
         outer = current_batch()
         with contextlib.nullcontext(outer) if outer is not None else self.ctx.batch() as batch:
             # the order's invoices are read and the draft created by one request at a time
@@ -377,6 +381,9 @@ class OrderInvoiceRequest(Schema):
                        "(at most what was ordered); every line at its ordered quantity when left out."})
     invoice_again = _JsonBoolean(load_default=False, metadata={
         "description": "Create the invoice even though the order's invoices already come to its total."})
+    purchase_order = fields.String(allow_none=True, metadata={
+        "description": "The buyer's PO number (BT-13) the invoice states instead of the order's; empty: none; "
+                       "left out or null: the order's."})
 
 
 _REQUEST = OrderInvoiceRequest()

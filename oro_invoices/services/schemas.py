@@ -35,6 +35,7 @@ from oro_invoices.domain.invoice import (
 )
 from oro_invoices.domain.limits import (
     MAX_INT64,
+    PURCHASE_ORDER_MAX,
     REASON_MAX,
     UNSTORABLE_CHARS,
     OverlongInteger,
@@ -342,6 +343,9 @@ class InvoiceInputSchema(Schema):
     customer_user_email = fields.Email(allow_none=True)
     order_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     order_identifier = fields.String(allow_none=True, validate=[text_length(128), shown_text])
+    purchase_order = fields.String(allow_none=True, validate=[
+        text_length(PURCHASE_ORDER_MAX), shown_text, no_invisible], metadata={
+            "description": "The buyer's purchase order number (PO number, BT-13); null or empty: none."})
     bill_to = fields.Nested(AddressSchema, allow_none=True)
     ship_to = fields.Nested(AddressSchema, allow_none=True)
     #: The buyer's VAT id, country and reference as the invoice states them; else the customer's.
@@ -415,6 +419,8 @@ class InvoiceInputSchema(Schema):
         for key in ("customer_name", "customer_user_email", "order_identifier"):
             if key in data and data[key] is None:
                 data[key] = ""
+        if "purchase_order" in data:    # kept trimmed; empty: none
+            data["purchase_order"] = (data["purchase_order"] or "").strip() or None
         if "buyer" in data and data["buyer"] is not None:    # stated parts only, trimmed; none: None
             data["buyer"] = {part: value.strip() for part, value in data["buyer"].items() if value.strip()} or None
         return data
@@ -676,6 +682,8 @@ class InvoiceOutputSchema(Schema):
     customer_user_email = fields.String()
     order_id = fields.Integer(allow_none=True)
     order_identifier = fields.String()
+    purchase_order = fields.String(metadata={
+        "description": "The buyer's purchase order number (PO number, BT-13); empty when it has none."})
     bill_to = fields.Function(lambda inv: inv.bill_to.as_dict() if inv.bill_to else None)
     ship_to = fields.Function(lambda inv: inv.ship_to.as_dict() if inv.ship_to else None)
     seller = fields.Function(lambda inv: inv.seller.as_dict())

@@ -3,7 +3,8 @@
 The tab is a fragment the host shows on its order page (``PageMount.fragment``). Its Create
 Invoice form lists the order's lines, each with what was ordered, what the order's invoices
 invoice of it already (``OrderInvoicing.invoiced_lines``) and the quantity to invoice (at first
-what remains), and takes the invoice date and due date. It makes a draft of the quantities
+what remains), and takes the invoice date, the due date, the buyer's e-invoice address and PO number (at first
+the order's). It makes a draft of the quantities
 chosen (``create_from_order``; a line at 0 or left empty is left out; a form without quantities,
 as the tab sent before it had them, invoices the whole order) and opens it; it is offered to
 admins with the ``oro_invoices.import`` permission, who create invoices. A refused form is
@@ -25,7 +26,7 @@ from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.order_invoicing import AlreadyInvoiced, line_problem, nothing_chosen
-from oro_invoices.services.schemas import BuyerSchema
+from oro_invoices.services.schemas import BuyerSchema, InvoiceInputSchema
 from oro_invoices.services.seller_terms import due_by_terms
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -41,6 +42,8 @@ QUANTITY_FIELD = "qty_{position}"
 DEFAULT_DAYS = 30
 #: The form's field of the buyer's electronic address (BT-49) the invoice states.
 ADDRESS_FIELD = "buyer_electronic_address"
+#: The form's field of the buyer's PO number (BT-13), at first the order's.
+PO_FIELD = "purchase_order"
 
 
 def _address_problem(address: str) -> str | None:
@@ -50,6 +53,13 @@ def _address_problem(address: str) -> str | None:
         return None
     found = BuyerSchema().validate({"electronic_address": address})
     return _(found["electronic_address"][0]) if found else None
+
+
+def _purchase_order_problem(value: str) -> str | None:
+    """Why the PO number typed cannot be stated (the API's ``purchase_order`` rules: length,
+    control, text-direction and invisible characters), in the page's language; None when it can."""
+    found = InvoiceInputSchema(partial=True).validate({"purchase_order": value})
+    return _(found["purchase_order"][0]) if "purchase_order" in found else None
 
 
 def _buyer(address: str) -> dict[str, str] | None:
@@ -79,7 +89,8 @@ class OrderInvoices:
         keeping what was typed and saying why (nothing is written)."""
         self.pages.check(req, CREATE_PERMISSION)
         order = self._order(req)
-        fields = {name: (req.form.get(name) or "").strip() for name in ("invoice_date", "due_date", ADDRESS_FIELD)}
+        fields = {name: (req.form.get(name) or "").strip()
+                  for name in ("invoice_date", "due_date", ADDRESS_FIELD, PO_FIELD)}
         again = req.form.get("invoice_again") == "1"
         typed = {position: req.form.get(QUANTITY_FIELD.format(position=position)) or ""
                  for position in range(1, len(order.lines) + 1)
@@ -97,14 +108,21 @@ class OrderInvoices:
             invalid = [name for name in ("invoice_date", "due_date") if not fields[name]]
         lines, errors = self._lines(req, order, typed) if typed else (None, {})
         address = _address_problem(fields[ADDRESS_FIELD])      # said with the other fields' problems
-        if errors:
+        purchase_order = _purchase_order_problem(fields[PO_FIELD])
+        if purchase_order and (errors or address):
+            problems.append(_("No invoice was created. Correct the fields marked below."))
+        elif errors:
             problems.append(_("No invoice was created. Correct the quantities and the e-invoice address marked "
                               "below.") if address else _("No invoice was created. Correct the quantities marked "
                                                           "below."))
         elif address:
             problems.append(_("No invoice was created. Correct the e-invoice address marked below."))
+        elif purchase_order:
+            problems.append(_("No invoice was created. Correct the PO number marked below."))
         if address:
             errors = {**errors, ADDRESS_FIELD: address}
+        if purchase_order:
+            errors = {**errors, PO_FIELD: purchase_order}
         if problems:
             return self._render(req, order, fields=fields, typed=typed, again=again, error=" ".join(problems),
                                 status=422, invalid=invalid, errors=errors)
@@ -112,7 +130,9 @@ class OrderInvoices:
             doc = self.ctx.service.create_from_order(order.id, actor=actor_of(req),
                                                      organization_id=order.organization_id,
                                                      invoice_date=invoice_date, due_date=due_date, lines=lines,
-                                                     invoice_again=again, buyer=_buyer(fields[ADDRESS_FIELD]))
+                                                     invoice_again=again, buyer=_buyer(fields[ADDRESS_FIELD]),
+                                                     # a form of before the field: the order's
+                                                     purchase_order=fields[PO_FIELD] if PO_FIELD in req.form else None)
         except AlreadyInvoiced as exc:
             return self._render(req, order, fields=fields, typed=typed, again=True, error=_(exc.message),
                                 status=409)
@@ -174,7 +194,7 @@ class OrderInvoices:
         today = self.ctx.service.today(scope)   # the day a new invoice of the order is dated by default
         due = due_by_terms(self.ctx.service.seller(scope), today) or today + dt.timedelta(days=DEFAULT_DAYS)
         values: dict[str, Any] = fields or {"invoice_date": today.isoformat(), "due_date": due.isoformat(),
-                                            ADDRESS_FIELD: ""}
+                                            ADDRESS_FIELD: "", PO_FIELD: order.purchase_order}
         can_create = req.can(CREATE_PERMISSION) and bool(order.lines)
         lines = self.ctx.service.order_invoicing.invoiced_lines(order) if can_create else ()
         if can_create:

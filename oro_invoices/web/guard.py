@@ -125,6 +125,7 @@ _FIELD_LABELS: dict[str, LazyProxy] = {
     "customer": lazy_gettext("Customer"), "customer_id": lazy_gettext("Customer"),
     "customer_user": lazy_gettext("Customer User"), "website": lazy_gettext("Website"),
     "as_of": lazy_gettext("As of"), "number": lazy_gettext("Invoice Number"),
+    "purchase_order": lazy_gettext("PO Number"),
     "invoice_number": lazy_gettext("Invoice Number"), "external_id": lazy_gettext("External ID"),
     "status": lazy_gettext("Status"), "payment_status": lazy_gettext("Payment Status"),
     "document_type": lazy_gettext("Document Type"), "overdue": lazy_gettext("Overdue"),

@@ -256,7 +256,7 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callab
     query = {k: v for k, v in query.items() if k not in unstorable}
     if "number" in allowed and (query.get("number") or "").strip():
         if len(query["number"].strip()) > NUMBER_FILTER_MAX:
-            errors.append(("number", _("Give at most %(count)s characters of the invoice number.",
+            errors.append(("number", _("Give at most %(count)s characters of the invoice or PO number.",
                                        count=NUMBER_FILTER_MAX)))
         else:
             echo["number"] = args["number_contains"] = query["number"].strip()

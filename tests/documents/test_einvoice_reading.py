@@ -14,10 +14,11 @@ def test_the_example_reads_as_a_posted_invoice_with_its_totals_and_vat_ids():
     found = read_cii(EXAMPLE)
     assert found.problems == []
     assert {k: found.payload[k] for k in ("external_id", "invoice_number", "status", "invoice_date", "due_date",
-                                          "delivery_date", "currency", "customer_name", "order_identifier")} == {
+                                          "delivery_date", "currency", "customer_name", "order_identifier",
+                                          "purchase_order")} == {
         "external_id": "RE-2025-0117", "invoice_number": "RE-2025-0117", "status": "posted",
         "invoice_date": "2025-03-14", "due_date": "2025-04-13", "delivery_date": "2025-03-12", "currency": "EUR",
-        "customer_name": "Initech GmbH", "order_identifier": "SO-2025-0398"}
+        "customer_name": "Initech GmbH", "order_identifier": "SO-2025-0398", "purchase_order": "PO-88213"}
     assert found.payload["bill_to"] == {"name": "Initech GmbH", "street": "Schillerstraße 20", "city": "München",
                                         "postal_code": "80336", "country": "DE"}
     assert found.payload["lines"][1] == {"description": "Installation and training", "sku": "SVC-INST",

@@ -286,3 +286,14 @@ def test_a_discount_line_is_a_negative_quantity_at_its_price_so_br_27_holds(prof
     lines = read_xml(xml).payload["lines"]
     assert [(line["description"], Decimal(line["quantity"]), Decimal(line["unit_price"])) for line in lines] \
         == [("Chair", 2, 100), ("Coupon SPRING10", 1, -20)]
+
+
+@pytest.mark.parametrize("profile", ["basic", "en16931", "xrechnung"])
+def test_the_buyers_po_number_is_the_buyer_order_reference(profile):
+    doc = einvoice_document(order_identifier="SO-1007", purchase_order="PO-88231")
+    xml = cii.build_xml(doc, profile)
+    assert texts(xml, "//ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID") == ["PO-88231"]
+    assert texts(xml, "//ram:SellerOrderReferencedDocument/ram:IssuerAssignedID") \
+        == ([] if profile == "basic" else ["SO-1007"])
+    assert [v for v in rules.check(xml, profile) if not v.warning] == []
+    assert texts(cii.build_xml(einvoice_document(), profile), "//ram:BuyerOrderReferencedDocument") == []

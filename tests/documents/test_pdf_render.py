@@ -153,6 +153,7 @@ LONG_VAT_ID, LONG_REFERENCE, LONG_REASON = "DE" + "1" * 62, "LEITWEG" + "5" * 20
 
 @pytest.mark.parametrize("field,value,printed", [
     ("order_identifier", "SO" + "8" * 126, ["SO" + "8" * 126]),
+    ("purchase_order", "PO" + "4" * 253, ["PO" + "4" * 253]),
     ("buyer", BuyerInfo(vat_id=LONG_VAT_ID, reference=LONG_REFERENCE), [LONG_VAT_ID, LONG_REFERENCE]),
     ("customer_name", "Acme" + "c" * 200, ["Acme" + "c" * 200]),
     ("lines", [{"description": "Service", "quantity": "1", "unit_price": "10", "tax_rate": "0", "tax_category": "E",
@@ -423,3 +424,9 @@ def test_japanese_yen_invoice_prints_every_glyph(caplog):
         text = pdf_text(PdfRenderer(locale="ja_JP").render(doc))
     assert "¥3,888" in text  # 3 × 1,200 + 8 % tax
     assert not [r for r in caplog.records if "notdef" in r.getMessage()]
+
+
+def test_the_buyers_po_number_is_in_the_header_details_when_set(renderer):
+    lines = pdf_lines(renderer.render(make_invoice_document(purchase_order="4500012877"))).splitlines()
+    assert any(re.fullmatch(r"PO number\s+4500012877", line.strip()) for line in lines), lines
+    assert "PO number" not in " ".join(pdf_lines(renderer.render(make_invoice_document())))

@@ -14,10 +14,11 @@ def test_the_peppol_example_reads_as_a_posted_invoice_with_its_totals_and_vat_id
     found = read_xml(INVOICE)
     assert found.problems == []
     assert {k: found.payload[k] for k in ("external_id", "invoice_number", "status", "invoice_date", "due_date",
-                                          "delivery_date", "currency", "customer_name", "order_identifier")} == {
+                                          "delivery_date", "currency", "customer_name", "order_identifier",
+                                          "purchase_order")} == {
         "external_id": "RE-2025-0118", "invoice_number": "RE-2025-0118", "status": "posted",
         "invoice_date": "2025-03-21", "due_date": "2025-04-20", "delivery_date": "2025-03-19", "currency": "EUR",
-        "customer_name": "Initech GmbH", "order_identifier": "SO-2025-0412"}
+        "customer_name": "Initech GmbH", "order_identifier": "SO-2025-0412", "purchase_order": "PO-88241"}
     assert "document_type" not in found.payload and "payment_status" not in found.payload
     assert found.payload["bill_to"] == found.payload["ship_to"] == {
         "name": "Initech GmbH", "street": "Schillerstraße 20", "city": "München", "postal_code": "80336",
@@ -119,3 +120,9 @@ def test_a_line_whose_net_amount_is_not_its_quantity_times_its_price_is_refused(
                             "its allowances and charges, makes 135.00."),
         ("BT-106", "[BR-CO-10] The sum of the line net amounts (BT-106) is 624.00, but the lines' net amounts "
                    "(BT-131) add up to 619.00.")]
+
+
+def test_an_order_reference_of_na_is_no_po_number():
+    found = read_xml(INVOICE.replace(b"<cbc:ID>PO-88241</cbc:ID>", b"<cbc:ID>NA</cbc:ID>"))
+    assert found.problems == [] and "purchase_order" not in found.payload
+    assert found.payload["order_identifier"] == "SO-2025-0412"

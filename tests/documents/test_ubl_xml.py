@@ -146,3 +146,18 @@ def test_a_seller_without_phone_breaks_the_xrechnung_ubl_rule_but_not_en16931():
 def test_an_unknown_profile_is_refused():
     with pytest.raises(ValueError, match="use one of ubl, xrechnung_ubl"):
         ubl.build_xml(einvoice_document(), "peppol")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_buyers_po_number_is_the_order_reference_else_na(profile):
+    xml = ubl.build_xml(einvoice_document(buyer=LEITWEG, order_identifier="SO-1007", purchase_order="PO-88231"),
+                        profile)
+    assert texts(xml, "/*/cac:OrderReference/cbc:ID") == ["PO-88231"]
+    assert texts(xml, "/*/cac:OrderReference/cbc:SalesOrderID") == ["SO-1007"]
+    assert rules.check(xml, profile) == []
+    alone = ubl.build_xml(einvoice_document(buyer=LEITWEG, order_identifier="", purchase_order="PO-88231"), profile)
+    assert texts(alone, "/*/cac:OrderReference/cbc:ID") == ["PO-88231"]
+    assert texts(alone, "/*/cac:OrderReference/cbc:SalesOrderID") == []
+    assert rules.check(alone, profile) == []
+    unknown = ubl.build_xml(einvoice_document(buyer=LEITWEG, order_identifier="SO-1007"), profile)
+    assert texts(unknown, "/*/cac:OrderReference/cbc:ID") == ["NA"]

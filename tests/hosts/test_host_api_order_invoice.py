@@ -87,3 +87,29 @@ def test_an_idempotency_key_creates_one_draft(shop):
     assert second.headers["Idempotent-Replayed"] == "true" and second.get_json()["id"] == first.get_json()["id"]
     service = shop[0].extensions["oro_invoices"].service
     assert service.count_invoices({"order_id": order_id}) == 1
+
+
+def test_the_invoice_of_an_order_carries_the_buyers_po_number(shop):
+    seeded = shop[1]["orders"][0]
+    host = shop[0].extensions["oro_reference_host"]
+    order_id = host.records.add_order(identifier="SO-3002", currency="EUR", organization_id=1,
+                                      customer_id=seeded["customer_id"], lines=LINES, purchase_order="PO-88231")
+    resp = shop_api_call(shop, "POST", f"/orders/{order_id}/invoices", {"invoice_date": "2026-03-02"})
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["purchase_order"] == "PO-88231"
+
+
+def test_the_request_may_give_another_po_number_or_none(shop):
+    seeded = shop[1]["orders"][0]
+    host = shop[0].extensions["oro_reference_host"]
+    order_id = host.records.add_order(identifier="SO-3003", currency="EUR", organization_id=1,
+                                      customer_id=seeded["customer_id"], lines=LINES, purchase_order="PO-88231")
+    other = shop_api_call(shop, "POST", f"/orders/{order_id}/invoices",
+                          {"lines": [{"line": 1, "quantity": "1"}], "purchase_order": "PO-9"})
+    assert other.status_code == 201 and other.get_json()["purchase_order"] == "PO-9"
+    none = shop_api_call(shop, "POST", f"/orders/{order_id}/invoices",
+                         {"lines": [{"line": 2, "quantity": "1"}], "purchase_order": ""})
+    assert none.status_code == 201 and none.get_json()["purchase_order"] == ""
+    refused = shop_api_call(shop, "POST", f"/orders/{order_id}/invoices", {"purchase_order": "PO\u202e9"})
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.get_json()["errors"]} == {"purchase_order"}

@@ -101,7 +101,7 @@ def test_filters(shop):
     ("?overdue=maybe&payment_status=paid_partially", "overdue", "Use Yes or No."),
     ("?number=INV%00&payment_status=paid_partially", "number", "Must not contain NUL"),
     ("?number=" + "7" * 65 + "&payment_status=paid_partially", "number",
-     "Give at most 64 characters of the invoice number."),
+     "Give at most 64 characters of the invoice or PO number."),
     ("?sort=bogus&payment_status=paid_partially", "sort", "Cannot sort by 'bogus'; use one of Invoice Number, "
      "Invoice Date, Customer, Due Date, Total, or Payment Status."),
 ])
@@ -118,7 +118,7 @@ def test_the_number_field_takes_what_an_invoice_number_can_be_and_a_longer_one_i
     resp = client.get("/customer/invoices?number=" + "INV" * 1000)
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "INVINV" not in page
-    assert "Invoice Number: Give at most 64 characters of the invoice number." in text_of(page)
+    assert "Invoice or PO Number: Give at most 64 characters of the invoice or PO number." in text_of(page)
 
 
 def test_refused_filters_are_said_in_the_title_and_listed_above_the_form_linking_to_their_fields(shop):

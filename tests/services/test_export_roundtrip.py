@@ -26,7 +26,7 @@ def snapshot(svc: InvoiceService) -> list[tuple]:
              d.total_amount, [(l.description, l.sku, l.quantity, l.unit_price, l.tax_rate, l.tax_category,
                               l.tax_exemption_reason) for l in d.lines],
              d.document_type.value, d.credited_invoice and d.credited_invoice.number, d.credit_reason,
-             d.amount_credited, d.buyer)
+             d.amount_credited, d.buyer, d.purchase_order)
             for d in docs]
 
 
@@ -48,7 +48,8 @@ def seed(svc: InvoiceService) -> None:
     svc.post(svc.create(invoice_payload(external_id="RT-2", currency="EUR", delivery_date="2026-10-30",
                                         delivery_period_start="2026-10-01", delivery_period_end="2026-10-31",
                                         ship_to={"name": "Dock 4", "city": "Hamburg", "country": "DE"},
-                                        buyer={"vat_id": "DE129273398", "reference": "991-01234-56"})).id)
+                                        buyer={"vat_id": "DE129273398", "reference": "991-01234-56"},
+                                        purchase_order="PO, \"4711\"")).id)
     svc.create(invoice_payload(external_id="RT-3", customer_name="Comma, \"Quote\" & Co", buyer={"vat_id": "ATU13585627"},
                                lines=[{"description": "Line one\nline two", "quantity": "0.5",
                                        "unit_price": "0.0125", "tax_rate": "0.075"},
@@ -213,3 +214,15 @@ def test_leading_tabs_spaces_and_formula_starts_come_back_exactly_from_an_export
         "\tTabbed Ltd", " 12 Indented Rd", "Padded ", "\r=1+1")
     if target_db is not db:
         target_db.dispose()
+
+
+def test_the_csv_and_the_json_carry_the_po_number(db):
+    svc = service(db)
+    svc.create(invoice_payload(external_id="PO-1", purchase_order="4500012877"))
+    svc.create(invoice_payload(external_id="PO-2"))
+    out = io.StringIO()
+    write_csv(export_records(svc, InvoiceFilter()), out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {row["external_id"]: row["purchase_order"] for row in rows} == {"PO-1": "4500012877", "PO-2": ""}
+    records = {r["external_id"]: r for r in export_records(svc, InvoiceFilter())}
+    assert records["PO-1"]["purchase_order"] == "4500012877" and "purchase_order" not in records["PO-2"]

@@ -264,3 +264,11 @@ def test_invoice_again_is_json_true_or_false_only():
     for value in ("yes", 1, "true"):
         with pytest.raises(ValidationError, match="invoice_again"):
             load_request({"invoice_again": value})
+
+
+def test_the_orders_po_number_goes_onto_its_invoice(service, shop):
+    order = shop.host.add_order(identifier="SO-8", currency="EUR", organization_id=1, customer_id=shop.acme.id,
+                                customer_user_id=shop.amy.id, lines=LINES, bill_to=BILL, purchase_order="PO-88231")
+    assert order_payload(order, invoice_date=dt.date(2026, 3, 1))["purchase_order"] == "PO-88231"
+    assert service.create_from_order(order.id, actor="admin", organization_id=1).purchase_order == "PO-88231"
+    assert service.create_from_order(shop.order.id, actor="admin", organization_id=1).purchase_order == ""

@@ -109,6 +109,8 @@ class OscarOrders:
         # Oscar's checkout asks for no billing address unless the shop adds a step for it: the
         # goods' address is then the buyer's, as Oscar's own order pages show it
         bill_to = address(order.billing_address) or ship_to
+        # Oscar's orders have no purchase order number (its checkout asks for none): the snapshot
+        # leaves ``purchase_order`` empty, and an admin gives the PO number on the draft invoice
         return OrderSnapshot(
             id=order.id, identifier=order.number, organization_id=organization,
             currency=order.currency, customer_id=buyer.customer_id if buyer else None,

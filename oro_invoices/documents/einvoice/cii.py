@@ -131,6 +131,8 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
     if doc.order_identifier and full:  # the shop's order is the seller's (BT-14; the BASIC XSD has no BT-14)
         _text(_el(agreement, RAM, "SellerOrderReferencedDocument"), RAM, "IssuerAssignedID",
               doc.order_identifier)
+    if doc.purchase_order:  # the buyer's PO number (BT-13; every Factur-X profile has it, MINIMUM too)
+        _text(_el(agreement, RAM, "BuyerOrderReferencedDocument"), RAM, "IssuerAssignedID", doc.purchase_order)
 
 
 def _seller_contact(party: etree._Element, seller: SellerInfo) -> None:

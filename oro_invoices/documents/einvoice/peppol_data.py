@@ -45,8 +45,10 @@ def missing(doc: InvoiceDocument, profile: str) -> list[tuple[str, str]]:
     if seller_electronic_address(doc.seller) is None:
         found.append(("PEPPOL-EN16931-R020", Message(NO_SELLER_ELECTRONIC_ADDRESS)))
     if not doc.buyer.reference:  # XRechnung requires BT-10 itself, where Peppol takes a PO (BT-13) too
-        found.append(("BR-DE-15", _no_buyer_reference_xrechnung(doc)) if profile in XRECHNUNG_PROFILES
-                     else ("PEPPOL-EN16931-R003", _no_buyer_reference(doc)))
+        if profile in XRECHNUNG_PROFILES:
+            found.append(("BR-DE-15", _no_buyer_reference_xrechnung(doc)))
+        elif not doc.purchase_order:
+            found.append(("PEPPOL-EN16931-R003", _no_buyer_reference(doc)))
     if document_payment_means(doc) in DIRECT_DEBIT:
         found.append(("PEPPOL-EN16931-R061",
                       Message("Direct debit needs the mandate reference (BT-89), which invoices do not keep: set "
@@ -57,8 +59,8 @@ def missing(doc: InvoiceDocument, profile: str) -> list[tuple[str, str]]:
 def _no_buyer_reference(doc: InvoiceDocument) -> Message:
     """R003 in words: a credit note's says where to give the reference its invoice did not state.
 
-    The shop never knows the buyer's purchase order (BT-13), and the number of the invoice credited
-    (BT-25) is no buyer reference: the buyer's reference is asked for, as for an invoice."""
+    A credit note states the PO number (BT-13) of the invoice it credits, and the number of that
+    invoice (BT-25) is no buyer reference: without either, the buyer's reference is asked for."""
     if doc.is_credit_note:
         return Message("The credit note has no buyer reference (BT-10) and no purchase order reference (BT-13), one "
                        "of which Peppol requires, and invoice %(number)s, which it credits, states none either: give "
@@ -66,7 +68,8 @@ def _no_buyer_reference(doc: InvoiceDocument) -> Message:
                        "Note form, buyer_reference in POST /api/invoices/{id}/credit-notes) or set the customer's "
                        "buyer reference (CustomerRef.buyer_reference).", number=_credited(doc))
     return Message("The invoice has no buyer reference (BT-10) and no purchase order reference (BT-13), one "
-                   "of which Peppol requires: set the customer's buyer reference (CustomerRef.buyer_reference) "
+                   "of which Peppol requires: give the buyer's PO number (PO Number on the invoice, "
+                   "purchase_order), set the customer's buyer reference (CustomerRef.buyer_reference) "
                    "or state one on the invoice (buyer.reference).")
 
 

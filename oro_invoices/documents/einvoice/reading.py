@@ -481,10 +481,13 @@ class _Reader(FieldReader):
         self.seller_address(self.root.find(f"{_AGREEMENT}/ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID",
                                            NSMAP))
         self._buyer()
-        # BT-14, the seller's order; BT-13 (BuyerOrderReferencedDocument) is the buyer's
+        # BT-14, the seller's order; BT-13 (BuyerOrderReferencedDocument) is the buyer's PO number
         order = self.text(self.root, f"{_AGREEMENT}/ram:SellerOrderReferencedDocument/ram:IssuerAssignedID")
         if order:
             payload["order_identifier"] = order
+        purchase_order = self.text(self.root, f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID")
+        if purchase_order:
+            payload["purchase_order"] = purchase_order
         items = f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem"
         payload["lines"] = self.lines(
             self.root.iterfind(items, NSMAP), self._exemption_reasons(),

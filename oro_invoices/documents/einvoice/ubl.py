@@ -75,10 +75,13 @@ def build_xml(doc: InvoiceDocument, profile: str = "ubl") -> bytes:
             _cbc(period, "StartDate", _date(doc.delivery_period_start))
         if doc.delivery_period_end:
             _cbc(period, "EndDate", _date(doc.delivery_period_end))
-    if doc.order_identifier:  # the shop's order is the seller's (BT-14); the buyer's PO (BT-13) is unknown
+    if doc.purchase_order or doc.order_identifier:
+        # the buyer's PO number (BT-13); the shop's order is the seller's (BT-14), which needs a
+        # BT-13 beside it: "NA" when the buyer gave none
         order = _cac(root, "OrderReference")
-        _cbc(order, "ID", NO_BUYER_ORDER)
-        _cbc(order, "SalesOrderID", doc.order_identifier)
+        _cbc(order, "ID", doc.purchase_order or NO_BUYER_ORDER)
+        if doc.order_identifier:
+            _cbc(order, "SalesOrderID", doc.order_identifier)
     if doc.credited_invoice is not None and doc.credited_invoice.number:  # BG-3
         reference = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
         _cbc(reference, "ID", doc.credited_invoice.number)

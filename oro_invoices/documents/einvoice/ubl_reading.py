@@ -20,6 +20,7 @@ from oro_invoices.documents.einvoice.terms import (
     CREDIT_NOTE_TYPE_CODE,
     CREDIT_REASON_SUBJECT,
     INVOICE_TYPE_CODE,
+    NO_BUYER_ORDER,
     participant_id,
 )
 from oro_invoices.documents.einvoice.ubl import CREDIT_NOTE_NS, NSMAP
@@ -79,6 +80,9 @@ class UblReader(FieldReader):
         order = self.text(self.root, "cac:OrderReference/cbc:SalesOrderID")  # BT-14; BT-13 is the buyer's
         if order:
             payload["order_identifier"] = order
+        purchase_order = self.text(self.root, "cac:OrderReference/cbc:ID")   # "NA": the buyer gave none
+        if purchase_order and purchase_order != NO_BUYER_ORDER:
+            payload["purchase_order"] = purchase_order
         line_tag = "cac:CreditNoteLine" if self.credit_document else "cac:InvoiceLine"
         payload["lines"] = self.lines(
             self.root.iterfind(line_tag, self.namespaces), self._exemption_reasons(), "cac:AllowanceCharge",

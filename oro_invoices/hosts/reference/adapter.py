@@ -257,7 +257,7 @@ class ReferenceOrders:
             lines=tuple(OrderLine(l.description, to_decimal(l.quantity), to_decimal(l.unit_price),
                                   to_decimal(l.tax_rate), l.sku, l.unit) for l in lines),
             bill_to=Address.from_mapping(row.bill_to), ship_to=Address.from_mapping(row.ship_to),
-            created_at=row.created_at)
+            created_at=row.created_at, purchase_order=row.purchase_order or "")
 
 
 def _by_position(table: Table, *names: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:

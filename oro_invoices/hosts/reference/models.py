@@ -101,6 +101,8 @@ orders = Table(
     Column("bill_to", JSON),
     Column("ship_to", JSON),
     Column("created_at", DateTime(timezone=True)),
+    # the buyer's purchase order number given at checkout (added as a nullable column)
+    Column("purchase_order", String(255)),
 )
 
 order_lines = Table(

@@ -120,14 +120,14 @@ class Records:
                   website_id: int | None = None, lines: Iterable[OrderLine] = (),
                   bill_to: Address | Mapping[str, str] | None = None,
                   ship_to: Address | Mapping[str, str] | None = None,
-                  created_at: dt.datetime | None = None) -> int:
+                  created_at: dt.datetime | None = None, purchase_order: str = "") -> int:
         lines = list(lines)
         with self.engine.begin() as c:
             order_id = new_id(c.execute(insert(m.orders).values(
                 identifier=identifier or f"tmp-{secrets.token_hex(8)}",
                 organization_id=organization_id, website_id=website_id, customer_id=customer_id,
                 customer_user_id=customer_user_id, currency=currency, bill_to=_address(bill_to),
-                ship_to=_address(ship_to),
+                ship_to=_address(ship_to), purchase_order=purchase_order.strip() or None,
                 created_at=created_at or self.clock())))
             if not identifier:
                 c.execute(m.orders.update().where(m.orders.c.id == order_id)

@@ -340,11 +340,13 @@ class ReferenceHost:
     def add_order(self, *, identifier: str = "", currency: str = "USD", organization_id: int = 1,
                   customer_id: int | None = None, customer_user_id: int | None = None,
                   website_id: int | None = None, lines: Iterable[OrderLine] = (),
-                  bill_to: Address | None = None, ship_to: Address | None = None) -> OrderSnapshot:
+                  bill_to: Address | None = None, ship_to: Address | None = None,
+                  purchase_order: str = "") -> OrderSnapshot:
         oid = self.records.add_order(identifier=identifier, currency=currency,
                                      organization_id=organization_id, customer_id=customer_id,
                                      customer_user_id=customer_user_id, website_id=website_id,
-                                     lines=lines, bill_to=bill_to, ship_to=ship_to)
+                                     lines=lines, bill_to=bill_to, ship_to=ship_to,
+                                     purchase_order=purchase_order)
         return _added(self.orders.get(oid), "order", oid)
 
     def login_admin(self, permissions: Iterable[str] = PERMISSIONS, *, name: str = "Admin",

@@ -193,6 +193,8 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
         plan.append((lumiere, "claire.martin@lumiere.example", web_eu, "EUR", [(1, "20"), (2, "3")], 9, "posted"))
     # Lines of an order (by its place in the plan) delivered later, so invoiced by a second invoice
     back_ordered = {1: [(1, "10")]}
+    # The PO numbers some buyers gave at checkout (by the order's place in the plan)
+    purchase_orders = {2: "PO-ACME-4471", 5: "4500012877", 8: "GX-PO-2026-118"}
     orders = []
     for n, (cid, email, website, currency, items, days, state) in enumerate(plan, start=1):
         org = org2 if cid == tanaka else org1
@@ -203,7 +205,8 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
         order_id = rec.add_order(identifier=f"SO-{1000 + n}", currency=currency,
                                  organization_id=org, customer_id=cid, customer_user_id=buyer["id"],
                                  website_id=website, lines=lines, bill_to=addresses[cid],
-                                 ship_to=addresses[cid], created_at=created)
+                                 ship_to=addresses[cid], created_at=created,
+                                 purchase_order=purchase_orders.get(n, ""))
         orders.append({"id": order_id, "customer_id": cid, "customer_user_id": buyer["id"],
                        "identifier": f"SO-{1000 + n}", "organization_id": org})
         _invoice(service, order_id, host, today - dt.timedelta(days=days), state, n, first=len(items))
@@ -257,7 +260,7 @@ def _invoice(service: InvoiceService, order_id: int, host: ReferenceHost, invoic
         "currency": order.currency, "organization_id": order.organization_id,
         "website_id": order.website_id, "customer_id": order.customer_id,
         "customer_user_id": order.customer_user_id, "order_id": order.id,
-        "order_identifier": order.identifier,
+        "order_identifier": order.identifier, "purchase_order": order.purchase_order or None,
         "bill_to": order.bill_to.as_dict() if order.bill_to else None,
         "ship_to": order.ship_to.as_dict() if order.ship_to else None,
         "lines": [{"description": l.description, "sku": l.sku, "unit": l.unit,

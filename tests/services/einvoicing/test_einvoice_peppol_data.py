@@ -68,10 +68,28 @@ def test_no_buyer_reference_refuses_a_ubl_posting(svc, host, settings, acme):
     with pytest.raises(EInvoiceInvalid) as caught:
         svc.post(draft.id)
     assert ("[PEPPOL-EN16931-R003] The invoice has no buyer reference (BT-10) and no purchase order reference "
-            "(BT-13), one of which Peppol requires: set the customer's buyer reference "
-            "(CustomerRef.buyer_reference) or state one on the invoice (buyer.reference).") in caught.value.message
+            "(BT-13), one of which Peppol requires: give the buyer's PO number (PO Number on the invoice, "
+            "purchase_order), set the customer's buyer reference (CustomerRef.buyer_reference) or state one on the "
+            "invoice (buyer.reference).") in caught.value.message
     stated = svc.create(german_payload(acme, buyer={"reference": "PO-4471"}))
     assert ubl.element_texts(kept_xml(svc, svc.post(stated.id).id), "/*/cbc:BuyerReference") == ["PO-4471"]
+
+
+def test_a_po_number_instead_of_a_buyer_reference_keeps_r003(svc, host, settings, acme):
+    settings.set("oro_invoices.einvoice.profile", "ubl")
+    host.customers.customers[acme.id] = dataclasses.replace(acme, buyer_reference="")
+    posted = svc.post(svc.create(german_payload(acme, purchase_order="4500012877")).id)
+    xml = kept_xml(svc, posted.id)
+    assert ubl.element_texts(xml, "/*/cbc:BuyerReference") == []
+    assert ubl.element_texts(xml, "/*/cac:OrderReference/cbc:ID") == ["4500012877"]
+    assert rules.errors(rules.check_peppol(xml)) == []
+
+
+def test_xrechnung_still_asks_for_the_buyer_reference_beside_a_po_number(svc, host, settings, acme):
+    settings.set("oro_invoices.einvoice.profile", "xrechnung_ubl")
+    host.customers.customers[acme.id] = dataclasses.replace(acme, buyer_reference="")
+    with pytest.raises(EInvoiceInvalid, match=r"\[BR-DE-15\] The invoice has no buyer reference"):
+        svc.post(svc.create(german_payload(acme, purchase_order="4500012877")).id)
 
 
 def test_sepa_direct_debit_refuses_an_xrechnung_posting_naming_the_setting(svc, settings, acme):
