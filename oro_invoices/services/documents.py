@@ -307,6 +307,19 @@ class Documents:
             raise StorageError.shown_as_is(Message("No PDF storage is configured."))
         return doc.pdf
 
+    def pdf_for_download(self, invoice_id: int) -> PdfInfo:
+        """``pdf_info`` for a download: a posted invoice's PDF not made yet is made first, once
+        (inline jobs); while background jobs make it, its ``render_pdf`` job is queued again
+        (idempotent: a lost job's PDF gets made, a done one makes nothing) before ``PdfPending``.
+
+        :raises PdfPending: the PDF is being made in the background.
+        """
+        try:
+            return self.pdf_info(invoice_id)
+        except PdfPending:
+            self.ctx.submit_job(Job(RENDER_PDF, (invoice_id,)))
+            raise
+
     def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
         """The invoice and its e-invoice XML: the one it keeps (imported from it, or issued as
         UBL), else the one attached to its stored PDF; a PDF recorded as carrying none is not read.

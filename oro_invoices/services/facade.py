@@ -771,6 +771,16 @@ class InvoiceService:
         """
         return self.documents.pdf_info(invoice_id)
 
+    def pdf_for_download(self, invoice_id: int) -> PdfInfo:
+        """What a download of the PDF answers (``pdf_info``: a posted invoice's PDF not made yet is
+        made first, once); while a background job makes it, that job is queued again (a lost one's
+        PDF gets made) and ``PdfPending`` raised.
+
+        :raises PdfPending: the PDF is being made in the background (docs/jobs.md).
+        :raises InvoiceNotPosted: a draft has no PDF.
+        """
+        return self.documents.pdf_for_download(invoice_id)
+
     def receipt_pdf(self, invoice_id: int, transaction_id: int) -> tuple[InvoiceDocument, bytes]:
         """The invoice and the receipt PDF of its successful payment, capture or refund
         ``transaction_id``, made on request in the invoice's language from what was recorded.

@@ -632,7 +632,9 @@ class InvoiceApi:
             if redirect is not None:
                 return redirect
         if is_head(request):   # the headers are recorded (once made, a PDF still to make): no byte is read
-            return pdf_head(doc.pdf or self.service.pdf_info(doc.id), document_name(doc))
+            return pdf_head(doc.pdf or self.service.pdf_for_download(doc.id), document_name(doc))
+        if doc.pdf is None:    # made first, once; or its background job queued again (409 pdf_pending)
+            self.service.pdf_for_download(doc.id)
         info, stream = self.service.open_pdf(doc.id)
         return pdf_download(info, stream, document_name(doc), invoice_id=doc.id, storage=self.service.storage)
 

@@ -329,20 +329,27 @@ def _same(a: str, b: str) -> bool:
 
 
 def pdf_response(service: InvoiceService, req: Request, doc: InvoiceDocument) -> Response:
-    """The stored PDF as an attachment download (304 when unchanged); 404 for an invoice without one,
-    409 "being prepared" while a background job makes it."""
-    if doc.pdf is None:
-        if service.pdf_pending(doc):
+    """The PDF as an attachment download (304 when unchanged). A posted invoice's PDF not made yet
+    is made first, once, as the API's download does (``InvoiceService.pdf_for_download``); while a
+    background job makes it, that job is queued again and the answer is 409 "being prepared". A
+    draft is 404: it gets its PDF when posted."""
+    pdf = doc.pdf
+    if pdf is None:
+        if not doc.is_posted:
+            raise NotFound(_("Invoice %(number)s is a draft: it gets its PDF when it is posted.",
+                             number=doc.display_number))
+        try:
+            pdf = service.pdf_for_download(doc.id)
+        except PdfPending:
             raise PdfPending(_("The PDF of invoice %(number)s is being prepared. "
-                               "Reload the invoice in a moment to download it.", number=doc.display_number))
-        raise NotFound(_("Invoice %(number)s has no PDF to download yet.", number=doc.display_number))
-    cached = not_modified(req, doc.pdf)
+                               "Reload the invoice in a moment to download it.", number=doc.display_number)) from None
+    cached = not_modified(req, pdf)
     if cached is not None:
         return cached
-    redirect = presigned_download(service.storage, service.settings, doc.pdf, document_name(doc))
+    redirect = presigned_download(service.storage, service.settings, pdf, document_name(doc))
     if redirect is not None:
         return redirect
     if is_head(req) and service.storage is not None:   # the headers are recorded: no byte is read
-        return pdf_head(doc.pdf, document_name(doc))
+        return pdf_head(pdf, document_name(doc))
     info, stream = service.open_pdf(doc.id)
     return pdf_download(info, stream, document_name(doc), invoice_id=doc.id, storage=service.storage)

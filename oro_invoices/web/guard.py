@@ -175,6 +175,6 @@ def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
         log.exception("error page failed")
         html = f"<h1>{_('Something went wrong')}</h1>"
     resp = Response.html(html, status=status, title=title)
-    if status == 503:   # Retry-After
+    if status == 503 or isinstance(exc, errors.PdfPending):   # Retry-After
         resp.headers.update(headers_for(exc))
     return resp

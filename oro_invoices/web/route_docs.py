@@ -28,7 +28,8 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.send_to_customer": "**Proceed** in the Send to Customer confirmation",
     "oro_invoices.admin.send_email": "**Send** in the email dialog",
     "oro_invoices.admin.email_decision": "**Send again** / **Mark as delivered** on an email of the Emails section",
-    "oro_invoices.admin.download": "**Download** (the stored PDF)",
+    "oro_invoices.admin.download": "**Download** (the stored PDF; a posted invoice's PDF not made yet is made "
+                                   "first, once, as by the API; a draft's: 404)",
     "oro_invoices.admin.download_xml": "**Download XML** (where the invoice keeps an e-invoice XML or its stored PDF carries one): the XML it was imported from or issued as UBL, else the one attached to the stored PDF, read out of it",
     "oro_invoices.admin.credit_note_form": "**Create Credit Note** on a posted invoice: the form (all that remains, quantities of lines or net amounts per tax rate; a reason; when money was paid, refunded, kept as the customer's credit or settled outside)",
     "oro_invoices.admin.create_credit_note": "**Create Credit Note** in that form: the credit note, posted and numbered the moment it is made",
@@ -87,7 +88,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.storefront.statement": "**Download statement (PDF)** under the Balance: the open invoices the user's role shows, each with what it still owes and its days overdue, per currency with their aging (`statement-<customer id>-YYYY-MM-DD.pdf`)",
     "oro_invoices.storefront.index": "My Account > **Invoices**",
     "oro_invoices.storefront.view": "the storefront invoice page",
-    "oro_invoices.storefront.download": "**Download** in the storefront",
+    "oro_invoices.storefront.download": "**Download** in the storefront (as the back-office's)",
     "oro_invoices.storefront.download_xml": "**Download XML** in the storefront (where the invoice keeps an e-invoice XML or its stored PDF carries one, and PDF download is on)",
     "oro_invoices.storefront.receipt": "**Receipt (PDF)** under a payment or refund of the storefront invoice page's Payments section (where PDF download is on)",
     "oro_invoices.storefront.pay": "the guest payment page (no login): the payment page of exactly that invoice",

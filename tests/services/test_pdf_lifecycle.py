@@ -160,3 +160,47 @@ def test_without_a_pdf_storage_asking_for_the_pdf_says_so_in_words(db, caplog):
     assert status_for(caught.value) == 409
     assert friendly(caught.value)[1].startswith("This invoice has no PDF: invoices are set up without a PDF storage")
     assert "has no PDF and none is made: no PDF storage is configured" in caplog.text
+
+
+class RecordingJobs:
+    """A background job queue that keeps what it is sent (no worker runs it)."""
+
+    background = True
+
+    def __init__(self):
+        self.sent = []
+
+    def submit(self, job):
+        self.sent.append(job)
+
+
+def test_the_download_of_a_pdf_never_made_makes_it_once(db, svc):
+    posted = svc.post(svc.create(invoice_payload()).id, defer_pdf=True)
+    assert posted.pdf is None and CountingRenderer.renders == 0
+    first = svc.pdf_for_download(posted.id)
+    again = svc.pdf_for_download(posted.id)
+    assert first == again == svc.get(posted.id).pdf and CountingRenderer.renders == 1
+    assert download(svc, posted.id) == download(svc, posted.id)
+    with db.session() as s:
+        assert s.execute(select(func.count()).select_from(InvoiceDocumentRow)).scalar_one() == 1
+    draft = svc.create(invoice_payload(external_id="draft"))
+    with pytest.raises(InvoiceNotPosted):
+        svc.pdf_for_download(draft.id)
+
+
+def test_with_background_jobs_the_download_queues_the_job_again_and_renders_nothing(db, storage):
+    from oro_invoices.domain.errors import PdfPending
+    from oro_invoices.services.jobs import RENDER_PDF, Job
+    CountingRenderer.renders = 0
+    jobs = RecordingJobs()
+    svc = InvoiceService(db, plugins=get_plugin_manager(False), storage=storage, renderer=CountingRenderer(),
+                         jobs=jobs)
+    posted = svc.post(svc.create(invoice_payload()).id)
+    assert posted.pdf is None and jobs.sent == [Job(RENDER_PDF, (posted.id,))]
+    jobs.sent.clear()                                   # that job was lost
+    with pytest.raises(PdfPending):
+        svc.pdf_for_download(posted.id)
+    assert jobs.sent == [Job(RENDER_PDF, (posted.id,))] and CountingRenderer.renders == 0
+    with pytest.raises(PdfPending):
+        svc.pdf_info(posted.id)                         # what the mail's attachments ask: nothing queued
+    assert len(jobs.sent) == 1 and svc.get(posted.id).pdf is None
