@@ -103,6 +103,12 @@ class Documents:
         return (doc.is_posted and doc.pdf is None and self.ctx.storage is not None
                 and bool(self.ctx.invoice_setting(GENERATE_SETTING, doc)))
 
+    def pdf_made_on_download(self, doc: InvoiceDocument) -> bool:
+        """Whether ``doc``'s expected PDF, not stored yet, is made by its first download in this
+        process (``pdf_for_download``): no background job makes it and a renderer exists, as for
+        an invoice imported without its PDF."""
+        return (self.pdf_awaited(doc) and not self.pdf_pending(doc) and self.ctx.renderer is not None)
+
     def einvoice_for_posting(self, snapshot: InvoiceDocument, *, supplied: bool = False,
                              einvoice_kept: bool = False) -> EInvoice | None:
         """The checked e-invoice of an invoice being posted (``snapshot``: as it will be once

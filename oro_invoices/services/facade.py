@@ -828,3 +828,8 @@ class InvoiceService:
         """Whether the posted ``invoice`` has no PDF yet although one is expected (being made in
         the background, or an imported invoice's still to render), decided without a query."""
         return self.documents.pdf_awaited(invoice)
+
+    def pdf_made_on_download(self, invoice: InvoiceDocument) -> bool:
+        """Whether the posted ``invoice``'s expected PDF, not stored yet, is made by its first
+        download (no background job makes it), so pages offer Download rather than "being prepared"."""
+        return self.documents.pdf_made_on_download(invoice)

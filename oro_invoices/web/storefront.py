@@ -265,7 +265,8 @@ class StorefrontPages:
         may_download = features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
         payments = self.payments(doc)
         html = self.ctx.render(
-            "storefront/view.html", req, invoice=doc, download=doc.pdf is not None and may_download,
+            "storefront/view.html", req, invoice=doc,
+            download=may_download and (doc.pdf is not None or self.ctx.service.pdf_made_on_download(doc)),
             download_xml=may_download and self.ctx.service.offers_xml(doc),
             pdf_pending=may_download and self.ctx.service.pdf_pending(doc),
             order_url=self.ctx.storefront_order_url(doc.order_id) if doc.order_id else None,

@@ -53,6 +53,18 @@ def test_the_first_download_makes_the_pdf_once_and_the_next_serves_the_same(shop
     assert api.get_json()["pdf"]["sha256"] == made.sha256
 
 
+def test_the_invoice_pages_offer_the_download_that_makes_the_pdf(shop, admin):
+    doc = posted_without_pdf(admin.service)
+    ben = ShopClient(shop[0])
+    ben.login_customer("ben.ortiz@acme.example")
+    for client, page, url in ((admin, f"/admin/invoices/{doc.id}", f"/admin/invoices/{doc.id}/download"),
+                              (ben, f"/customer/invoices/{doc.id}", f"/customer/invoices/{doc.id}/download")):
+        html = client.get(page).get_data(as_text=True)
+        assert f'href="{url}"' in html and "PDF being prepared" not in text_of(html), page
+    assert admin.get(f"/admin/invoices/{doc.id}/download").status_code == 200
+    assert admin.service.get(doc.id).pdf is not None
+
+
 def test_a_drafts_download_says_it_gets_its_pdf_when_posted(shop, admin):
     draft = next(d for d in admin.service.list_invoices({"status": "draft"}, limit=100).items)
     got = admin.get(f"/admin/invoices/{draft.id}/download")
@@ -96,6 +108,9 @@ def test_with_background_jobs_a_download_queues_the_lost_job_and_says_being_prep
             assert queued(broker, queue) == [(RENDER_PDF, [doc.id])], url     # queued again, once
             delete_queue(broker, queue)
         assert admin.service.get(doc.id).pdf is None          # nothing rendered in a request
+        for get, page in ((admin.get, f"/admin/invoices/{doc.id}"), (ben.get, f"/customer/invoices/{doc.id}")):
+            html = get(page).get_data(as_text=True)            # the pages say so, and offer no Download
+            assert "PDF being prepared" in text_of(html) and f"/invoices/{doc.id}/download" not in html, page
     finally:
         app.extensions["oro_reference_host"].engine.dispose()
         app.extensions["oro_invoices"].addon.close()
