@@ -27,7 +27,9 @@ user's) neither is credit applied to an invoice (a payment of the method ``custo
 or its reversal: the money came in as the payment or credit note that made the credit. A
 customer's credit is so part of the balance (what the seller owes the customer), which is what
 the customer's invoices still owe less their credit. Authorizations, their cancellations and
-drafts are no entries either.
+drafts are no entries either. But credit applied to an over-refunded invoice covers the
+over-refund first, as a payment does: what it covered left the credit and paid nothing the
+invoice owed, so it is a **credit applied** entry adding that (``beyond`` 0).
 
 A ledger of one customer user's invoices (``InvoiceFilter.customer_user_id``: a storefront user
 who sees only their own) does not see the customer's credit, which is the whole account's; its
@@ -39,7 +41,9 @@ credit, each on the day the credit's ledger counts it (``persistence.aging_credi
   them), on the payment's day or the credit note's date;
 - **credit taken back**: a kept surplus taken out of the credit again by a refund of its
   payment, on the refund's day;
-- **credit applied**: the customer's credit applied to one of them, on the day it was recorded.
+- **credit applied**: the customer's credit applied to one of them, on the day it was recorded;
+  like a payment, less what it covered of an over-refund, said by a **covered beyond** entry
+  right after it.
 
 A payment reversed in error takes its surplus kept with it, and an application reversed in error
 is none: neither is an entry.
@@ -55,7 +59,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -115,6 +119,8 @@ class LedgerEntry:
     #: refunded beyond: what its refund gave back beyond what was paid; covered beyond: what its
     #: payment covered of that (minor units)
     beyond: int = 0
+    #: covered beyond: the kind of the entry it follows (credit applied), if not a payment
+    follows: str = ""
 
 
 def customer_entries(session: Session, *, organization_id: int, customer_id: int, until: dt.date,
@@ -176,11 +182,12 @@ def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | N
         if forced and not credit and status in SETTLING and left > 0 and invoice_date is not None:
             settled[invoice_id] = LedgerEntry(invoice_date, SETTLED, invoice_id, found[invoice_id][0], code, -left,
                                               customer_name=name or "", status=status)
+    whole = within.customer_user_id is None
     if found:
-        entries.extend(e for e in _money(session, found, until, since=since, zone=zone)
+        entries.extend(e for e in _money(session, found, until, since=since, zone=zone, credit=whole)
                        if since is None or e.on >= since)
         if since is not None:
-            for code, amount in _money_before(session, shape, since, zone).items():
+            for code, amount in _money_before(session, shape, since, zone, credit=whole).items():
                 opening[code] = opening.get(code, 0) + amount
     for entry in _settled_on(session, settled, zone).values():
         if entry.on <= until:
@@ -206,8 +213,8 @@ def day_order(entry: LedgerEntry) -> tuple[dt.date, int, str, int, int]:
     so that no running balance between them shows an amount never owed."""
     kind = entry.kind
     if entry.transaction_id is not None and kind in (CREDIT_KEPT, CREDIT_TAKEN_BACK, REFUNDED_BEYOND, COVERED_BEYOND):
-        kind = PAYMENT if kind in (CREDIT_KEPT, COVERED_BEYOND) else REFUND
-    return entry.on, _ORDER[kind], entry.number, entry.transaction_id or 0, _ORDER[entry.kind]
+        kind = entry.follows or (PAYMENT if kind in (CREDIT_KEPT, COVERED_BEYOND) else REFUND)
+    return entry.on, _ORDER[kind], entry.number, entry.transaction_id or 0, int(kind != entry.kind)
 
 
 def _take(entry: LedgerEntry, since: dt.date | None, entries: list[LedgerEntry], opening: dict[str, int]) -> None:
@@ -285,8 +292,13 @@ def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]], 
     for row, on in counted(applications, zone=zone):
         if row.action == "charge":
             number, code, name = documents[row.invoice_id]
-            entries.append(LedgerEntry(on, CREDIT_APPLIED, row.invoice_id, number, code, -int(row.amount),
+            covered = over_refund_covered_by(row.action, True, row.data, code)
+            entries.append(LedgerEntry(on, CREDIT_APPLIED, row.invoice_id, number, code, -(int(row.amount) - covered),
                                        transaction_id=row.id, customer_name=name))
+            if covered:
+                entries.append(LedgerEntry(on, COVERED_BEYOND, row.invoice_id, number, code, 0,
+                                           transaction_id=row.id, customer_name=name, beyond=covered,
+                                           follows=CREDIT_APPLIED))
     payments = {tx.id: tx for tx in session.execute(select(PaymentTransaction).where(PaymentTransaction.id.in_(
         sorted({row.transaction_id for row in rows if row.transaction_id is not None})))).scalars()} if rows else {}
     undone = {tx.parent_id for tx in payments.values() if tx.action == "refund" and is_reversal(tx.data)}
@@ -325,17 +337,21 @@ def _reversed(session: Session, payment_ids: list[int]) -> list[int]:
 
 
 def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date, *,
-           since: dt.date | None = None, zone: dt.tzinfo) -> list[LedgerEntry]:
+           since: dt.date | None = None, zone: dt.tzinfo, credit: bool = False) -> list[LedgerEntry]:
     """The payments and refunds of ``documents`` (id → number, currency, customer name) up to
     ``until``, a refund beyond what was paid followed by what it refunded beyond, a payment that
-    covered such an over-refund by what it covered; from ``since``,
+    covered such an over-refund by what it covered; with ``credit`` (a whole account), credit
+    applied that covered an over-refund by what it covered (it came out of the credit, which is
+    in the balance, and paid nothing the invoice owed); from ``since``,
     only those recorded since then are read (each counts on a day no later than it was recorded)."""
     rows: list[PaymentTransaction] = []
     ids = list(documents)
     for start in range(0, len(ids), 500):
         stmt = select(PaymentTransaction).where(
             PaymentTransaction.invoice_id.in_(ids[start:start + 500]), PaymentTransaction.successful.is_(True),
-            PaymentTransaction.action.in_((*_PAID, "refund")), PaymentTransaction.method != CREDIT_METHOD)
+            PaymentTransaction.action.in_((*_PAID, "refund")))
+        if not credit:
+            stmt = stmt.where(PaymentTransaction.method != CREDIT_METHOD)
         if since is not None:
             stmt = stmt.where(PaymentTransaction.created_at >= midnight(since, zone=zone))
         rows.extend(session.execute(stmt).scalars())
@@ -348,6 +364,11 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
         paid = row.action in _PAID
         beyond = (over_refund_covered_by if paid else over_refund_of)(row.action, bool(row.successful), row.data,
                                                                       code)
+        if row.method == CREDIT_METHOD:      # read only for what an application covered
+            if paid and beyond:
+                entries.append(LedgerEntry(on, CREDIT_APPLIED, row.invoice_id, number, code, beyond,
+                                           transaction_id=row.id, customer_name=name))
+            continue
         entries.append(LedgerEntry(on, PAYMENT if paid else REFUND, row.invoice_id, number, code,
                                    -(int(row.amount) - beyond) if paid else int(row.amount) - beyond,
                                    method=row.method, reference=view.reference, transaction_id=row.id,
@@ -359,12 +380,14 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
     return entries
 
 
-def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: dt.tzinfo) -> dict[str, int]:
+def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: dt.tzinfo, *,
+                  credit: bool = False) -> dict[str, int]:
     """What the payments and refunds of the invoices ``shape`` selects that count before ``since``
     add up to, per currency, summed by the database by ``counted``'s rules: the day received of
     a payment recorded by hand, else the day recorded; a payment reversed in error and its
     reversal not at all; a refund only up to what was paid, a payment less what it covered of an
-    over-refund (both in their data, read apart: the few that have one)."""
+    over-refund (both in their data, read apart: the few that have one), and with ``credit`` (a
+    whole account) credit applied by what it covered of an over-refund."""
     tx, undoing = PaymentTransaction, aliased(PaymentTransaction)
     reverses = tx.data["reverses"].as_integer()
     reversed_later = exists().where(      # a reversal is its payment's invoice's: found by that invoice
@@ -379,9 +402,10 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: 
     found = {code: int(amount) for code, amount in session.execute(stmt) if amount}
     over = apply_filter(
         select(Invoice.currency, tx.action, tx.data).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
-        .where(tx.successful.is_(True), tx.method != CREDIT_METHOD, counts_before(tx, since, zone=zone),
-               or_(and_(tx.action == "refund", reverses.is_(None), tx.data[OVER_REFUND_KEY].as_string().is_not(None)),
-                   and_(tx.action.in_(_PAID), ~reversed_later,
+        .where(tx.successful.is_(True), counts_before(tx, since, zone=zone),
+               or_(and_(tx.action == "refund", tx.method != CREDIT_METHOD, reverses.is_(None),
+                        tx.data[OVER_REFUND_KEY].as_string().is_not(None)),
+                   and_(tx.action.in_(_PAID), ~reversed_later, tx.method != CREDIT_METHOD if not credit else true(),
                         tx.data[OVER_REFUND_COVERED_KEY].as_string().is_not(None)))), shape)
     for code, action, data in session.execute(over):
         found[code] = (found.get(code, 0) - over_refund_of(action, True, data, code)

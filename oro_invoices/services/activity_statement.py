@@ -23,6 +23,9 @@ A refund counts up to what was paid: what a provider refunded beyond it (an over
 part of what is owed, as the invoice's amount due leaves it out; an entry of its own
 (``refunded_beyond``) says how much, moving no balance. A payment made after it covers it first,
 as the amount due counts it: the payment counts the rest, and ``covered_beyond`` says how much.
+So does the customer's credit applied to it: of one user's invoices ``credit_applied`` counts the
+rest; of a whole account (where credit applied is otherwise no entry, as it moves nothing) what
+it covered is a ``credit_applied`` entry that adds it, as it left the credit and paid nothing owed.
 """
 from __future__ import annotations
 
@@ -79,6 +82,9 @@ ENTRY_LABELS = {INVOICE: N_("Invoice %(number)s"), CREDIT_NOTE: N_("Credit note 
                 CREDIT_KEPT: N_("Kept as %(customer)s's credit: %(number)s"),
                 CREDIT_TAKEN_BACK: N_("Taken back from %(customer)s's credit: %(number)s"),
                 CREDIT_APPLIED: N_("Customer credit applied to %(number)s")}
+#: Of a whole account, credit applied that covered what was refunded beyond what was paid: what it
+#: took out of the credit (it paid nothing the invoice owed) adds to the balance.
+COVERING_LABEL = N_("Customer credit applied to %(number)s to cover what was refunded beyond what was paid")
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,8 @@ class ActivityLine:
     #: ``invoice``, ``credit_note``, ``payment``, ``refund``, ``refunded_beyond`` (what a refund gave
     #: back beyond what was paid: ``beyond``, in no balance), ``covered_beyond`` (what a payment
     #: covered of that first: ``beyond``, in no balance), ``settled``, ``given_back``, ``paid_out``, and in a view of one user's invoices ``credit_kept``, ``credit_taken_back``
-    #: and ``credit_applied`` (``persistence.ledger``)
+    #: and ``credit_applied`` (``persistence.ledger``); of a whole account ``credit_applied`` only for
+    #: what credit applied covered of an over-refund (a charge)
     kind: str
     #: the invoice or credit note it is of (None: credit paid out)
     invoice_id: int | None
@@ -112,7 +119,7 @@ class ActivityLine:
     def label(self) -> str:
         """How the entry is named (``ENTRY_LABELS``; to be translated with ``number``, ``status``,
         ``customer`` and ``amount``, ``beyond`` as money)."""
-        return ENTRY_LABELS[self.kind]
+        return COVERING_LABEL if self.kind == CREDIT_APPLIED and self.amount > 0 else ENTRY_LABELS[self.kind]
 
     @property
     def status_label(self) -> str:
