@@ -162,6 +162,7 @@ class ManualPayments:
 
         :raises NotFound: no such payment of this invoice (or one made through a payment method).
         :raises ValidationError: no ``reason``.
+        :raises Conflict: less than its amount remains of what was paid for the invoice.
         """
         reason = reason.strip()
         with self.ctx.db.session() as s:
@@ -180,7 +181,34 @@ class ManualPayments:
         payload = {"method": payment.method, "action": "refund", "amount": str(payment.amount), "successful": True,
                    "provider_reference": f"reversal-{payment.id}", "parent_id": payment.id, "notes": reason,
                    "data": {REVERSES_KEY: payment.id, REFERENCE_KEY: payment.shown_reference}}
-        return self.payments.record(invoice_id, payload, actor=actor)
+        try:
+            return self.payments.record(invoice_id, payload, actor=actor)
+        except ValidationError as err:
+            if [field for field, _ in err.errors] != ["amount"]:
+                raise
+            # only what remains of what was paid may be taken back, as for any refund
+            raise self._beyond_paid(payment) from None
+
+    def _beyond_paid(self, payment: TransactionView) -> Conflict:
+        """Why ``payment`` is not reversed when less than its amount remains of what was paid for
+        its invoice: refunds gave back part of it, or (``over_refund_covered``) it covered what
+        refunds had given back beyond what was paid, which no transaction can take back again."""
+        with self.ctx.db.session() as s:
+            inv = s.get(Invoice, payment.invoice_id)
+            cur = inv.currency if inv is not None else payment.currency
+            left = self.ctx.payment_state(s, payment.invoice_id).amount_paid if inv is not None else 0
+        values = {"amount": Amount(payment.amount, cur), "left": Amount(from_minor(left, cur), cur),
+                  "covered": Amount(payment.over_refund_covered or Decimal(0), cur)}
+        if payment.over_refund_covered:
+            return Conflict(Message(
+                "This payment cannot be reversed: %(covered)s of it covered what refunds had given back beyond "
+                "what was paid for this invoice, so only %(left)s of what was paid remains to take back, not its "
+                "%(amount)s. Settle the payment and the over-refund it covered with the customer outside the "
+                "add-on.", **values))
+        return Conflict(Message(
+            "This payment cannot be reversed: refunds already gave back part of what was paid for this invoice, "
+            "so only %(left)s of what was paid remains to take back, not its %(amount)s. Settle the payment with "
+            "the customer outside the add-on.", **values))
 
     def _check_given_back(self, payment: TransactionView) -> None:
         """Refuse to reverse ``payment`` when credit notes gave back (outside the add-on, or as the

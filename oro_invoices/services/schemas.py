@@ -188,12 +188,36 @@ def no_invisible(value: str) -> None:
     """A marshmallow validator for a reference stated as it is written (a credit note's buyer
     reference, BT-10): no invisible formatting character (a zero-width space or joiner, a
     soft hyphen, a line or paragraph separator), with which it is stated yet reads as another or none."""
-    found = next((ch for ch in value if unicodedata.category(ch) in ("Cf", "Zl", "Zp")), None)
+    found = _invisible(value)
     if found is not None:
         name = unicodedata.name(found, "")
         raise MmValidationError(Message("Must not contain %(character)s: an invisible character, which the "
                                         "e-invoice would state without anyone seeing it.",
                                         character=f"U+{ord(found):04X} {name}".strip()))
+
+
+def _invisible(value: str) -> str | None:
+    """The first invisible formatting character of ``value`` (``no_invisible``), or None."""
+    return next((ch for ch in value if unicodedata.category(ch) in ("Cf", "Zl", "Zp")), None)
+
+
+class ShownReference(ShownText):
+    """``shown_text`` and ``no_invisible`` for a reference that is shown and stated as written
+    (a buyer reference, a PO number), with one error: a text-direction override is also an
+    invisible character, and said as what it is, the more specific of the two."""
+
+    @staticmethod
+    def accepts_text(value: str) -> bool:
+        return shows_as_stored(value) and _invisible(value) is None
+
+    def __call__(self, value: str) -> str:
+        super().__call__(value)
+        no_invisible(value)
+        return value
+
+
+#: One for every reference that is shown and stated as written.
+shown_reference = ShownReference()
 
 
 def decimal_places(value: Decimal) -> int:
@@ -257,7 +281,7 @@ class BuyerSchema(Schema):
     country_code = fields.String(load_default="", validate=validate.OneOf(
         ("", *sorted(country_codes())), error=N_("Must be an ISO 3166-1 country code such as 'DE' (or empty).")),
         metadata={"description": "The buyer's country (ISO 3166-1 alpha-2)."})
-    reference = fields.String(load_default="", validate=[text_length(255), shown_text, no_invisible], metadata={
+    reference = fields.String(load_default="", validate=[text_length(255), shown_reference], metadata={
         "description": "The buyer's routing reference (BT-10; in Germany the Leitweg-ID)."})
     electronic_address = fields.String(
         load_default="", validate=[text_length(255), shown_text, electronic_address_given], metadata={
@@ -344,7 +368,7 @@ class InvoiceInputSchema(Schema):
     order_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     order_identifier = fields.String(allow_none=True, validate=[text_length(128), shown_text])
     purchase_order = fields.String(allow_none=True, validate=[
-        text_length(PURCHASE_ORDER_MAX), shown_text, no_invisible], metadata={
+        text_length(PURCHASE_ORDER_MAX), shown_reference], metadata={
             "description": "The buyer's purchase order number (PO number, BT-13); null or empty: none."})
     bill_to = fields.Nested(AddressSchema, allow_none=True)
     ship_to = fields.Nested(AddressSchema, allow_none=True)
@@ -611,7 +635,7 @@ class CreditNoteInputSchema(Schema):
                                validate=validate.OneOf(["refund", "credit", "outside"]))
     transaction_id = fields.Integer(allow_none=True, load_default=None, strict=True,
                                     validate=validate.Range(min=1, max=MAX_INT64))
-    buyer_reference = fields.String(load_default="", validate=[text_length(255), shown_text, no_invisible], metadata={
+    buyer_reference = fields.String(load_default="", validate=[text_length(255), shown_reference], metadata={
         "description": "The buyer's reference (BT-10) the credit note states; empty: the invoice's (else the "
                        "customer's). Peppol (the ubl profile) needs one where the invoice states none."})
 

@@ -1225,8 +1225,9 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 def json_object(request: Request, *, storable: bool = True) -> dict[str, Any]:
-    """The body as a JSON object, or ``BadRequest``, ``PayloadTooLarge`` or ``ValidationError``
-    (a key given twice in one object, each named by its path). ``storable`` False: values no
+    """The body as a JSON object, or ``BadRequest`` (on ``content-type``, or ``body`` when the
+    body cannot be read as one), ``PayloadTooLarge`` or ``ValidationError`` (a key given twice
+    in one object, each named by its path). ``storable`` False: values no
     column holds are left for the caller's schema, which names them beside its other problems."""
     media = _media_type(request)
     if media != "application/json":     # a JSON Patch or another +json document is no such object
@@ -1242,18 +1243,18 @@ def json_object(request: Request, *, storable: bool = True) -> dict[str, Any]:
         # a byte order mark is not JSON, but some clients' UTF-8 writers start with one (RFC 8259 lets it be ignored)
         text = bytes(request.body).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadRequest(_not_utf8(bytes(request.body), exc.start)) from None
+        raise BadRequest(_not_utf8(bytes(request.body), exc.start), field="body") from None
     try:
         data = json.loads(text, parse_constant=_reject_constant, parse_int=json_integer, object_pairs_hook=keys)
     except RecursionError:
-        raise BadRequest("The JSON body is nested too deeply.") from None
+        raise BadRequest("The JSON body is nested too deeply.", field="body") from None
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}{trailing_comma_hint(text, exc.pos)}).") \
-            from None
+        raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}{trailing_comma_hint(text, exc.pos)}).",
+                         field="body") from None
     except ValueError as exc:
-        raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}).") from None
+        raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}).", field="body") from None
     if not isinstance(data, dict):
-        raise BadRequest(f"Expected a JSON object, got a JSON {_json_type(data)}.")
+        raise BadRequest(f"Expected a JSON object, got a JSON {_json_type(data)}.", field="body")
     _check_depth(data)
     if keys.found:
         raise ValidationError([(path, REPEATED_KEY) for path in repeated_keys(data)])

@@ -856,7 +856,8 @@ def _ok(description: str, ref: str | None = None, headers: dict[str, Any] | None
 
 
 _ERRORS = {
-    "400": "Malformed request: the body is not a JSON object, or the Content-Type is wrong.",
+    "400": "Malformed request: the body is not UTF-8, not valid JSON or not a JSON object (`field` is `body`), "
+           "or the Content-Type is wrong (`field` is `content-type`).",
     "401": "No or an unknown bearer token.",
     "403": "The client lacks the scope.",
     "404": "No such invoice, or invoices are switched off for the client's organization.",

@@ -391,6 +391,30 @@ def test_over_refunds_are_the_invoices_and_a_payment_between_them_covers_the_fir
     assert "€4.00 of it covered what was refunded beyond what was paid." in row_of(page, covering.id)
 
 
+def test_a_payment_that_covered_an_over_refund_is_not_reversed_and_the_admin_is_told_why(admin):
+    """Pay 10.00, a refund of 15.00 (5.00 over), then a check of 4.00 that covers 4.00 of it: nothing
+    of what was paid remains to take back, so the check is not reversed, and the reason given is the
+    reversal's, not a refund's."""
+    invoice_id, view = view_of(admin, "ERP-SO-1005-5")
+    charge = admin.service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge",
+                                                       "amount": "10.00", "provider_reference": "BT-COVER"})
+    admin.service.payments.record(invoice_id, {
+        "method": "bank_transfer", "action": "refund", "amount": "15.00", "parent_id": charge.id,
+        "provider_reference": "BT-COVER-R"}, actor="provider", given=True)
+    check = admin.service.record_payment(invoice_id, {"method": "check", "action": "charge", "amount": "4.00",
+                                                      "provider_reference": "CHK-COVER"})
+    assert check.over_refund_covered == Decimal("4.00")
+    before = [(t.id, t.amount) for t in admin.service.transactions(invoice_id)]
+    done = admin.submit(view, f"{view}/transactions/{check.id}/reverse", {"reason": "The check bounced"},
+                        follow_redirects=True)
+    shown = text_of(done.get_data(as_text=True))
+    assert ("This payment cannot be reversed: €4.00 of it covered what refunds had given back beyond what was "
+            "paid for this invoice, so only €0.00 of what was paid remains to take back, not its €4.00. Settle "
+            "the payment and the over-refund it covered with the customer outside the add-on.") in shown, shown[:600]
+    assert "Cannot refund more than was paid" not in shown and "has been reversed" not in shown
+    assert [(t.id, t.amount) for t in admin.service.transactions(invoice_id)] == before
+
+
 def test_a_refund_naming_no_payment_is_over_by_what_it_adds_beyond_the_payments(admin):
     invoice_id, _ = view_of(admin, "ERP-SO-1005-5")
     admin.service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge", "amount": "10.00",

@@ -31,6 +31,24 @@ def test_create_returns_201_with_location_totals_and_amounts_as_strings(api):
     assert body["links"] == {"self": f"/api/invoices/{body['id']}", "pdf": None}
 
 
+def test_a_text_direction_character_in_a_reference_is_one_error_of_its_field(api):
+    """A right-to-left override is also an invisible character: each field says it once, as a
+    text-direction character, and a field with only an invisible character keeps its own error."""
+    resp = api.post("/api/invoices", api_payload(purchase_order="PO-\u202e4471", customer_name="Acme\u202e",
+                                                 buyer={"reference": "LW-\u202e991"}))
+    assert resp.status_code == 422
+    errors = assert_error_shape(resp)
+    assert sorted(e["field"] for e in errors) == ["buyer.reference", "customer_name", "purchase_order"]
+    assert {e["message"] for e in errors} == {
+        "Must not contain U+202E RIGHT-TO-LEFT OVERRIDE: a control or text-direction character, which can hide "
+        "or reorder what the PDF and the pages show."}
+    invisible = api.post("/api/invoices", api_payload(purchase_order="PO-\u200b4471"))
+    assert invisible.status_code == 422
+    assert assert_error_shape(invisible) == [{"field": "purchase_order", "message": (
+        "Must not contain U+200B ZERO WIDTH SPACE: an invisible character, which the e-invoice would state "
+        "without anyone seeing it.")}]
+
+
 def test_the_organization_comes_from_the_client(api):
     created = api.create(token="tok-other")
     assert created["organization_id"] == 2

@@ -87,7 +87,20 @@ def test_a_body_in_another_encoding_is_told_to_be_sent_as_utf8(api, encoding, me
     body = json.dumps(api_payload(customer_name="Café"), ensure_ascii=False).encode(encoding)
     resp = api.request("POST", "/api/invoices", data=body, content_type="application/json")
     assert resp.status_code == 400
-    assert assert_error_shape(resp) == [{"field": "", "message": message}]
+    assert assert_error_shape(resp) == [{"field": "body", "message": message}]
+
+
+@pytest.mark.parametrize("body,message", [
+    (b"not json", "The body is not valid JSON (Expecting value: line 1 column 1 (char 0))."),
+    (b"[1, 2]", "Expected a JSON object, got a JSON array."),
+    (b'"an invoice"', "Expected a JSON object, got a JSON string."),
+    (b"[" * 100_000 + b"]" * 100_000, "The JSON body is nested too deeply."),
+])
+def test_a_body_that_is_no_json_object_is_refused_on_the_body(api, body, message):
+    """Whatever it is a client sent instead, the error names the body, as a 422 names a field."""
+    resp = api.request("POST", "/api/invoices", data=body, content_type="application/json")
+    assert resp.status_code == 400
+    assert assert_error_shape(resp) == [{"field": "body", "message": message}]
 
 
 def test_an_action_bodys_unknown_fields_wrong_types_and_unstorable_text_come_together(api):
