@@ -415,6 +415,29 @@ def test_a_payment_that_covered_an_over_refund_is_not_reversed_and_the_admin_is_
     assert [(t.id, t.amount) for t in admin.service.transactions(invoice_id)] == before
 
 
+def test_the_api_does_not_reverse_a_payment_refunds_already_gave_part_of_back(shop, admin):
+    """Pay 10.00 and a check of 4.00, then a refund of 12.00: 2.00 of what was paid remains, so the
+    check is not reversed (409, nothing recorded) and the reason is the reversal's."""
+    invoice_id, _ = view_of(admin, "ERP-SO-1005-5")
+    charge = admin.service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge",
+                                                       "amount": "10.00", "provider_reference": "BT-PART"})
+    check = admin.service.record_payment(invoice_id, {"method": "check", "action": "charge", "amount": "4.00",
+                                                      "provider_reference": "CHK-PART"})
+    admin.service.payments.record(invoice_id, {
+        "method": "bank_transfer", "action": "refund", "amount": "12.00", "parent_id": charge.id,
+        "provider_reference": "BT-PART-R"}, actor="provider", given=True)
+    assert not check.over_refund_covered
+    before = [(t.id, t.amount) for t in admin.service.transactions(invoice_id)]
+    resp = shop_api_call(shop, "POST", f"/invoices/{invoice_id}/payments/{check.id}/reverse",
+                         {"reason": "The check bounced"})
+    assert resp.status_code == 409, resp.get_json()
+    assert [e["message"] for e in resp.get_json()["errors"]] == [
+        "This payment cannot be reversed: refunds already gave back part of what was paid for this invoice, so "
+        "only 2.00 EUR of what was paid remains to take back, not its 4.00 EUR. Settle the payment with the customer "
+        "outside the add-on."]
+    assert [(t.id, t.amount) for t in admin.service.transactions(invoice_id)] == before
+
+
 def test_a_refund_naming_no_payment_is_over_by_what_it_adds_beyond_the_payments(admin):
     invoice_id, _ = view_of(admin, "ERP-SO-1005-5")
     admin.service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge", "amount": "10.00",
