@@ -50,9 +50,13 @@ class BadRequest(RequestError):
 
 
 class PayloadTooLarge(RequestError):
-    """The body is larger than the API accepts."""
+    """The body is larger than the API accepts (the error names ``body``, as the body's other
+    refusals do)."""
 
     default_message = N_("The request body is too large.")
+
+    def __init__(self, message: str | None = None, *, field: str = "body"):
+        super().__init__(message, field=field)
 
 
 class AuthenticationRequired(RequestError):

@@ -862,7 +862,7 @@ _ERRORS = {
     "403": "The client lacks the scope.",
     "404": "No such invoice, or invoices are switched off for the client's organization.",
     "409": "The invoice's state does not allow this (posted, not posted, duplicate).",
-    "413": "The body is too large.",
+    "413": "The body is too large (the error names `body`).",
     "422": "Invalid data; every error names its field.",
     "502": "The payment provider refused the request or could not be reached; nothing was recorded.",
     "503": "The database could not record the change just now (busy with another, or it refused it); nothing "

@@ -41,4 +41,4 @@ def test_a_body_above_the_apis_limit_is_413_in_the_apis_words(shop_api, shop):
                        CONTENT_LENGTH=str(MAX_PDF_BYTES + 2))
     assert resp.status_code == 413
     assert resp["Content-Type"].startswith("application/json")
-    assert resp.json() == {"errors": [{"field": "", "message": "The request body is too large."}]}
+    assert resp.json() == {"errors": [{"field": "body", "message": "The request body is too large."}]}
