@@ -85,6 +85,9 @@ ENTRY_LABELS = {INVOICE: N_("Invoice %(number)s"), CREDIT_NOTE: N_("Credit note 
 #: Of a whole account, credit applied that covered what was refunded beyond what was paid: what it
 #: took out of the credit (it paid nothing the invoice owed) adds to the balance.
 COVERING_LABEL = N_("Customer credit applied to %(number)s to cover what was refunded beyond what was paid")
+#: Of one user's invoices, what credit applied covered of an over-refund first (in no balance).
+COVERED_BY_CREDIT_LABEL = N_("Of the customer credit applied to %(number)s, %(amount)s covered what was refunded "
+                             "beyond what was paid, not in the balance")
 
 
 @dataclass(frozen=True)
@@ -114,12 +117,18 @@ class ActivityLine:
     #: refunded beyond: what its refund gave back beyond what was paid; covered beyond: what its
     #: payment covered of that (its ``amount`` is 0)
     beyond: Decimal | None = None
+    #: covered beyond: the kind of the entry it follows when that is not a payment (``credit_applied``)
+    follows: str = ""
 
     @property
     def label(self) -> str:
         """How the entry is named (``ENTRY_LABELS``; to be translated with ``number``, ``status``,
         ``customer`` and ``amount``, ``beyond`` as money)."""
-        return COVERING_LABEL if self.kind == CREDIT_APPLIED and self.amount > 0 else ENTRY_LABELS[self.kind]
+        if self.kind == CREDIT_APPLIED and self.amount > 0:
+            return COVERING_LABEL
+        if self.kind == COVERED_BEYOND and self.follows == CREDIT_APPLIED:
+            return COVERED_BY_CREDIT_LABEL
+        return ENTRY_LABELS[self.kind]
 
     @property
     def status_label(self) -> str:
@@ -285,7 +294,7 @@ def _section(currency: str, opening: Decimal, entries: list[LedgerEntry],
         method = label_of(entry.method) if entry.method else ""
         lines.append(ActivityLine(entry.on, entry.kind, entry.invoice_id, entry.number, amount, balance,
                                   method or entry.method, entry.reference, entry.customer_name, entry.status,
-                                  from_minor(entry.beyond, currency) if entry.beyond else None))
+                                  from_minor(entry.beyond, currency) if entry.beyond else None, entry.follows))
     return ActivitySection(currency, opening, lines)
 
 

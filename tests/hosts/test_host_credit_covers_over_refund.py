@@ -17,7 +17,8 @@ from test_host_storefront_over_refund import EXTERNAL_ID, over_refund
 
 from oro_invoices.persistence.models import PaymentTransaction
 
-COVERED = "Of the payment for {number}, €5.00 covered what was refunded beyond what was paid, not in the balance"
+COVERED = ("Of the customer credit applied to {number}, €5.00 covered what was refunded beyond what was paid, "
+           "not in the balance")
 COVERING = "Customer credit applied to {number} to cover what was refunded beyond what was paid"
 
 
