@@ -117,9 +117,9 @@ class Payments:
                                                "invoices.", id=inv.id))
             # Locked first: payments of one invoice wait for each other, so each sees the last one.
             state = self.ctx.payment_state(s, inv.id, lock=True)
-            # the amount first: one the currency cannot have is wrong whatever reference it comes under
-            if data["amount"] <= 0:
-                raise ValidationError([("amount", "Must be greater than 0.")])
+            # the decimals first: an amount the currency cannot have is wrong whatever reference it
+            # comes under; a reference recorded before is then its redelivery, whatever is left to
+            # pay (a retried credit application asks for what is left: nothing)
             try:
                 amount = to_minor(data["amount"], inv.currency)
             except ValidationError:
@@ -127,6 +127,8 @@ class Payments:
             existing = self._recorded(s, invoice_id, data, same_amount=same_amount)
             if existing is not None:
                 return RecordedPayment(existing, created=False)
+            if data["amount"] <= 0:
+                raise ValidationError([("amount", "Must be greater than 0.")])
             summary = pstatus.summarize(self._facts(s, inv.id))
             if keep_surplus and not taken:
                 _check_keepable(inv, state, summary, data, amount)

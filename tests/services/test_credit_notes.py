@@ -450,7 +450,7 @@ def test_a_refund_made_at_the_provider_but_not_recorded_is_never_asked_for_again
     monkeypatch.setattr(fake, "refund", lambda request: replace(real(request), currency="EUR"))
     result = service.create_credit_note(doc.id, {"full": True, "settlement": "refund", "transaction_id": tx.id})
     assert result.credit_note.is_posted and result.refund_unrecorded and result.refund is None
-    assert result.refund_error.startswith("FakePay refunded 231.86 USD to the customer, but it was not recorded: ")
+    assert result.refund_error.startswith("FakePay refunded 231.86 EUR to the customer (231.86 USD was asked), but it was not recorded: ")
     summaries = [str(a.summary) for a in service.activities(doc.id)]
     assert any("but it was not recorded" in s for s in summaries)
     assert not any("Refund it from the Payments section" in s for s in summaries)
