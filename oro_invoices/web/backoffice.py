@@ -326,6 +326,7 @@ class BackOffice:
             notice = _("Your role may not send invoices.")
         if notice:
             dialog = ""
+        made_on_download = ctx.service.pdf_made_on_download(doc)
         return ctx.render(
             "admin/view.html", req, invoice=doc, names=self.names(),
             notes=history.notes, activities=history.activities,
@@ -334,9 +335,8 @@ class BackOffice:
             transactions=transactions, emails=emails, reminders=history.reminders,
             reminders_stopped=self._reminders_stopped(
                 doc, customer_group or functools.partial(ctx.service.context.customer_group_of, doc.customer_id)),
-            pdf_pending=ctx.service.pdf_pending(doc) or (ctx.service.pdf_awaited(doc)
-                                                          and not ctx.service.pdf_made_on_download(doc)),
-            download=doc.pdf is not None or ctx.service.pdf_made_on_download(doc),
+            pdf_pending=ctx.service.pdf_pending(doc) or (ctx.service.pdf_awaited(doc) and not made_on_download),
+            download=doc.pdf is not None or made_on_download,
             download_xml=ctx.service.offers_xml(doc),
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
             payment_link_expired=doc.is_posted and ctx.service.guest_link_expired(doc),

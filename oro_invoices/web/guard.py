@@ -175,6 +175,7 @@ def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
         log.exception("error page failed")
         html = f"<h1>{_('Something went wrong')}</h1>"
     resp = Response.html(html, status=status, title=title)
-    if status == 503 or isinstance(exc, errors.PdfPending):   # Retry-After
-        resp.headers.update(headers_for(exc))
+    retry = headers_for(exc).get("Retry-After")     # a page sends no API challenge or Allow
+    if retry:
+        resp.headers["Retry-After"] = retry
     return resp
