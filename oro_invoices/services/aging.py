@@ -288,7 +288,7 @@ def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
         raise NotFound(Message("Aging reports cannot be made as PDF here: no PDF renderer that makes them is "
                                "configured."))
     try:
-        return chosen.render_aging(report.capped(), seller=statement_seller(ctx.seller(scope)), past=report.as_of < ctx.today(scope))
+        return chosen.render_aging(report.capped(), seller=statement_seller(ctx.seller(scope)), past=report.as_of < ctx.books_today(scope))
     except Exception as exc:  # a template or font error: say why
         detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
         raise PdfFailed(Message("The aging report could not be made: %(detail)s", detail=detail)) from exc

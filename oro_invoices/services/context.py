@@ -275,8 +275,9 @@ class ServiceContext:
                                            website_id=getattr(scope, "website_id", None))))
 
     def today(self, scope: ZoneScope | None = None) -> dt.date:
-        """Today by the clock in ``scope``'s time zone (``time_zone``): the day a document of it is
-        dated by default, and the last day a payment to it can have been received."""
+        """Today by the clock in ``scope``'s own time zone (``time_zone``, a website's where it sets
+        one): the day its customer's calendar is on, which reminders speak of. A document is dated
+        by the books' day instead (``books_today``)."""
         return local_today(self.clock(), zone=self.time_zone(scope))
 
     def books_zone(self, scope: ZoneScope | None = None) -> zoneinfo.ZoneInfo:
@@ -289,7 +290,9 @@ class ServiceContext:
 
     def books_today(self, scope: ZoneScope | None = None) -> dt.date:
         """Today by the clock in ``books_zone``: the day an invoice of ``scope`` is judged overdue
-        on, and before which a day of its books is past."""
+        on, before which a day of its books is past, the day a document of it (an invoice from an
+        order, a credit note, a reissued draft) is dated by default and the last day a payment to
+        it can have been received, so that what is dated today is in its books' today."""
         return local_today(self.clock(), zone=self.books_zone(scope))
 
     def pay_link(self, invoice: InvoiceDocument) -> str | None:

@@ -507,7 +507,7 @@ class CreditNotes:
         invoice's buyer, with ``buyer_reference`` (BT-10) instead of the invoice's when given."""
         cur = inv.currency
         now = self.ctx.clock()
-        today = self.ctx.today(inv)          # the day in the invoice's time zone
+        today = self.ctx.books_today(inv)    # the day of its organization's books
         note = Invoice(
             status="draft", document_type=CREDIT_NOTE, credited_invoice_id=inv.id,
             organization_id=inv.organization_id, website_id=inv.website_id, customer_id=inv.customer_id,
@@ -575,7 +575,7 @@ class CreditNotes:
 
     def _copy_as_draft(self, s: Session, inv: Invoice, actor: str) -> Invoice:
         now = self.ctx.clock()
-        today = self.ctx.today(inv)          # the day in the invoice's time zone
+        today = self.ctx.books_today(inv)    # the day of its organization's books
         due = today + (inv.due_date - inv.invoice_date) if inv.due_date is not None else None
         draft = Invoice(
             status="draft", document_type=DocumentType.INVOICE.value, reissued_from_id=inv.id,

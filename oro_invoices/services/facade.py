@@ -144,7 +144,8 @@ class InvoiceService:
 
     def today(self, scope: ZoneScope | None = None) -> dt.date:
         """Today by the clock in the time zone of ``scope`` (an invoice, a page's or a list's
-        scope; ``ServiceContext.today``)."""
+        scope; a website's own where it sets one: ``ServiceContext.today``), the customer's day
+        reminders speak of; documents are dated by ``books_today``."""
         return self.context.today(scope)
 
     @property
@@ -261,7 +262,8 @@ class InvoiceService:
     def books_today(self, scope: ZoneScope | None = None) -> dt.date:
         """The day the books of ``scope``'s organization are on (``ServiceContext.books_today``):
         the day an invoice of it is judged overdue on, and an aging, balance or statement unless
-        one is given; a day before it is past."""
+        one is given; a day before it is past. Documents are dated by it by default and a payment
+        can have been received on it at the latest."""
         return self.context.books_today(scope)
 
     def aging_customer_names(self, filters: InvoiceFilter, prefix: str, *, today: dt.date | None = None,
@@ -527,8 +529,8 @@ class InvoiceService:
     def received_payment_problems(self, *, method: str, received_on: dt.date | None, reference: str,
                                   notes: str, scope: ZoneScope | None = None) -> list[tuple[str, str]]:
         """What is wrong with how, when and under which reference a payment recorded by hand was
-        received (``[]``: nothing); ``received_on`` no later than today in ``scope``'s time zone
-        (an invoice, or its organization's ``ScopeContext``)."""
+        received (``[]``: nothing); ``received_on`` no later than the day of the books of
+        ``scope``'s organization (``books_today``; ``scope``: an invoice, or a ``ScopeContext``)."""
         return self.manual_payments.check_receipt(method=method, received_on=received_on, reference=reference,
                                                   notes=notes, scope=scope)
 

@@ -351,9 +351,9 @@ class BatchWriter:
 
     def _post(self, session: Session, batch: Sequence[NewInvoice], now: dt.datetime) -> None:
         """Number, seal and post the new drafts of ``batch`` (in order), as ``Lifecycle`` posts one."""
-        # each invoice is numbered in the year and month of its own time zone
+        # each invoice is numbered in the year and month of its organization's books
         zones = {(inv.organization_id, inv.website_id) for inv in batch}
-        local = {scope: now.astimezone(self.ctx.time_zone(DocumentScope(*scope))) for scope in zones}
+        local = {scope: now.astimezone(self.ctx.books_zone(DocumentScope(*scope))) for scope in zones}
         periods = [(inv.organization_id, numbering.series_period(
             numbering.INVOICE_SERIES, local[inv.organization_id, inv.website_id])) for inv in batch]
         for org, period in dict.fromkeys(periods):

@@ -488,7 +488,7 @@ class Lifecycle:
         """
         check_postable(self.ctx, inv, self._date_by_terms(inv))
         now = self.ctx.clock()
-        local = now.astimezone(self.ctx.time_zone(inv))   # its number's year and month are its zone's
+        local = now.astimezone(self.ctx.books_zone(inv))   # its number's year and month are its books'
         # A credit note is numbered in its own series, by its own prefix, without the hook.
         credit_note = inv.document_type == numbering.CREDIT_NOTE_SERIES
         period = numbering.series_period(inv.document_type or numbering.INVOICE_SERIES, local)

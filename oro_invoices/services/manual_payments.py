@@ -128,11 +128,12 @@ class ManualPayments:
                       notes: str, scope: ZoneScope | None = None) -> list[tuple[str, str]]:
         """What is wrong with how, when and under which reference a payment was received (``[]``:
         nothing); ``reference`` and ``notes`` already stripped. ``received_on`` may be no later
-        than today in the time zone of ``scope`` (the invoice's; ``ServiceContext.today``)."""
+        than the day of the books of ``scope``'s organization (``ServiceContext.books_today``),
+        whatever website ``scope`` names: the day it counts on in them (docs/payments.md)."""
         errors: list[tuple[str, str]] = []
         if method not in OFFLINE_METHODS:
             errors.append(("method", Message("Choose how the payment was received.")))
-        today = self.ctx.today(scope)
+        today = self.ctx.books_today(scope)
         if received_on is None:
             errors.append(("received_on", Message("Give the day the payment was received.")))
         elif received_on > today:

@@ -270,7 +270,7 @@ class OrderInvoicing:
             raise ValidationError([("order_id", Message("Order %(order)s names no customer: an invoice is "
                                                         "addressed to the customer who ordered.",
                                                         order=order.identifier))])
-        day = invoice_date or self.ctx.today(order)
+        day = invoice_date or self.ctx.books_today(order)   # the books' day, whatever its website's
         # dates it could never be posted with are refused now, before they count as invoicing the order
         years = year_range(lambda key: self.ctx.setting(key, organization_id=order.organization_id,
                                                         website_id=order.website_id))

@@ -761,7 +761,8 @@ def overdue_fields(invoice: OverdueFacts, today: dt.date) -> dict[str, Any]:
 
 def dump_invoice(invoice: InvoiceDocument, *, today: dt.date) -> dict[str, Any]:
     """The invoice as the API's JSON object; overdue as of ``today``, which the caller gives as
-    today in the invoice's time zone (``ServiceContext.today(invoice)``), never the UTC date."""
+    today in the time zone of the invoice's organization (``ServiceContext.books_today(invoice)``),
+    never the UTC date."""
     dumped: dict[str, Any] = InvoiceOutputSchema().dump(invoice)
     dumped.update(overdue_fields(invoice, today))
     return dumped

@@ -74,7 +74,7 @@ class GridExport:
 def _download(stem: str, pieces: Iterator[str], service: InvoiceService, filters: InvoiceFilter) -> Response:
     """``pieces`` as ``<stem>-YYYY-MM-DD.csv``, of today in the time zone of ``filters``' organization
     (the admin's)."""
-    name = f"{stem}-{service.today(filters).isoformat()}.csv"
+    name = f"{stem}-{service.books_today(filters).isoformat()}.csv"
     return Response(status=200, body=_encoded(pieces), content_type=CSV, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
 

@@ -191,7 +191,7 @@ class OrderInvoices:
         names = self.pages.names()
         names.prefetch(page.items)
         scope = DocumentScope(order.organization_id, order.website_id, order.customer_id)
-        today = self.ctx.service.today(scope)   # the day a new invoice of the order is dated by default
+        today = self.ctx.service.books_today(scope)   # the day a new invoice of the order is dated by default
         due = due_by_terms(self.ctx.service.seller(scope), today) or today + dt.timedelta(days=DEFAULT_DAYS)
         values: dict[str, Any] = fields or {"invoice_date": today.isoformat(), "due_date": due.isoformat(),
                                             ADDRESS_FIELD: "", PO_FIELD: order.purchase_order}

@@ -189,7 +189,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     confirming: Unanswered | None = None
     another = bool(req.query.get("another") or (fields or {}).get("another"))
     if dialog == RECORD:
-        chosen = RecordForm(doc.amount_due, doc.currency, service.today(doc),
+        chosen = RecordForm(doc.amount_due, doc.currency, service.books_today(doc),
                             several=_customer_remittance(pages, doc),
                             keeps_surplus=doc.customer_id is not None) if can_record else None
     elif dialog == APPLY:

@@ -133,7 +133,7 @@ class RemittancePages:
             fields["request_key"] = secrets.token_urlsafe(24)
         formatter = self.ctx.page_formatter(req)
         typed = [fields.get(share.field, "") for share in planned.takers]
-        today = self.ctx.service.today(ScopeContext(organization_id=organization_of(req)))
+        today = self.ctx.service.books_today(ScopeContext(organization_id=organization_of(req)))
         customers = {s.invoice.customer_id for s in planned.takers if s.invoice is not None}
         html = self.ctx.render("admin/remittance.html", req, mode="form", remittance=planned,
                                one_customer=len(customers) == 1 and None not in customers,

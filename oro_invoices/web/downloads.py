@@ -188,7 +188,7 @@ def archive_download(service: InvoiceService, filters: InvoiceFilter, stem: str,
     ``ValidationError`` here, before the archive starts."""
     filters = service.checked_filter(filters)
     language = current_language()            # the archive is written after this request is over
-    name = f"{stem}-{service.today(filters).isoformat()}.zip"
+    name = f"{stem}-{service.books_today(filters).isoformat()}.zip"
     return Response(status=200, body=pdf_archive(service, filters, lambda m: translate(language, m),
                                                  admits=admits, sort=order[0], status_order=order[1]),
                     content_type="application/zip", headers={
