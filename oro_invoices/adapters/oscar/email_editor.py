@@ -5,7 +5,9 @@ Oscar checks every email template as a Django template, which refuses the add-on
 ``get_class``, so a shop's fork of the communications dashboard stays the base) and change
 only the add-on's event types: those are checked with the add-on's template check, each
 error under its field, and previewed with the add-on's sample invoice in the shop's currency
-(``OSCAR_DEFAULT_CURRENCY``) and language (the global ``oro_invoices.locale``); their page (``oro_invoices_oscar/email_editor.html``) explains
+(``OSCAR_DEFAULT_CURRENCY``), in the locale the admin chooses of those an email can go out in
+(``MailService.email_locales``: the shop's, the global ``oro_invoices.locale``, by default; each is
+checked); their page (``oro_invoices_oscar/email_editor.html``) explains
 Jinja2 and lists the template's variables instead of Oscar's Django-template help. A template
 of several samples (the payment receipt: a payment for one invoice, one for several) is
 previewed, and its preview email sent, once per sample. ``urls`` mounts the view over Oscar's
@@ -16,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.mail import EmailMultiAlternatives
@@ -30,7 +34,6 @@ from oro_invoices import i18n
 from oro_invoices.adapters.oscar.models import EmailTemplateDefault
 from oro_invoices.adapters.oscar.tables import missing_tables
 from oro_invoices.i18n import N_
-from oro_invoices.integration.profile import STAFF_TEMPLATES
 from oro_invoices.services.mail.checking import check_template, render_sample, sample_context, samples
 from oro_invoices.services.mail.render import EmailTemplateError
 from oro_invoices.services.mail.variables import described, received
@@ -52,6 +55,10 @@ SYNTAX_EXAMPLES = {"value": "{{ seller.company_name }}", "condition": "{% if sel
 PREVIEW_HELP = N_("The preview fills the template with made-up data (invoice INV-0001 of Sample Customer "
                   "Ltd), its amounts in the shop's currency.")
 SAMPLES_HELP = N_("The template writes more than one kind of email: the preview shows each, under what it is.")
+PREVIEW_LOCALE_LABEL = N_("Preview in")
+PREVIEW_LOCALE_HELP = N_("An email goes out in the locale set for its customer, the customer's group, website or "
+                         "organization, else in the shop's. The template is checked in each of them.")
+SHOPS_LOCALE = N_("%(locale)s (the shop's)")
 
 
 def addon_template_name(code: str | None) -> str | None:
@@ -89,13 +96,22 @@ def preview_zone() -> str:
     return str(runtime().addon.invoices.context.time_zone())
 
 
-def preview_locale(name: str) -> str:
-    """The locale of template ``name``'s preview, its language and formats: that of an email of it
-    sent from the shop as a whole (``MailService.email_locale`` without an invoice: the global
-    ``oro_invoices.locale``), as its date and zone are the shop's; a customer, group, website or
-    organization with a locale of its own gets its email in that."""
+def preview_locales() -> list[str]:
+    """The locales template previews can be in, the shop's first (``MailService.email_locales``:
+    the global ``oro_invoices.locale``, then each set for a customer, customer group, website or
+    organization), as an email of the template can go out in any of them."""
     from oro_invoices.adapters.oscar.runtime import runtime
-    return runtime().addon.mail.email_locale(for_staff=name in STAFF_TEMPLATES)
+    return runtime().addon.mail.email_locales()
+
+
+def locale_name(locale: str, language: str) -> str:
+    """``locale`` named in ``language`` ("German (Germany)" for ``de_DE`` in English), the code
+    itself where Babel does not know it."""
+    try:
+        shown = Locale.parse(locale.replace("-", "_")).get_display_name(Locale.parse(language.replace("-", "_")))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return locale
+    return shown or locale
 
 
 def preview_today() -> dt.date:
@@ -111,6 +127,15 @@ class InvoiceEmailForm(OscarForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.addon_name = addon_template_name(getattr(self.instance, "code", None))
+        if self.addon_name is not None:
+            self.locales = preview_locales()
+            language = get_language() or i18n.DEFAULT_LANGUAGE
+            named = [(code, locale_name(code, language)) for code in self.locales]
+            named[0] = (named[0][0], i18n.translate(language, SHOPS_LOCALE) % {"locale": named[0][1]})
+            self.fields["preview_locale"] = forms.ChoiceField(
+                choices=named, initial=self.locales[0], required=False,
+                label=i18n.translate(language, PREVIEW_LOCALE_LABEL),
+                help_text=i18n.translate(language, PREVIEW_LOCALE_HELP))
 
     def validate_template(self, value: str) -> None:
         if self.addon_name is None:
@@ -135,23 +160,30 @@ class InvoiceEmailForm(OscarForm):
             return cleaned
         subject, text, html = (str(cleaned.get(field) or "") for field in FIELDS.values())
         language = get_language() or i18n.DEFAULT_LANGUAGE
-        found = check_template(self.addon_name, subject, text, html, today=preview_today(), timezone=preview_zone(),
-                               locale=preview_locale(self.addon_name))
+        found: dict[str, Any] = {}
+        for locale in self.locales:   # an email goes out in any of them: a problem in one is a problem
+            for part, message in check_template(self.addon_name, subject, text, html, today=preview_today(),
+                                                timezone=preview_zone(), locale=locale).items():
+                found.setdefault(part, message)
         for part, message in found.items():
             self.add_error(FIELDS[part], i18n.translate(language, message))
         return cleaned
+
+    def preview_locale(self) -> str:
+        """The locale the preview is in: the one chosen, else the shop's."""
+        return str(self.cleaned_data.get("preview_locale") or self.locales[0])
 
     def addon_previews(self) -> list[dict[str, str]]:
         """The email as Oscar's preview shows it (``subject``, ``body``, ``html``), rendered
         with each of the add-on's samples for it, with what the sample is (``label``, "" for a
         template of one sample) in Django's active language; the email itself in the language and
-        formats an email of the template sent from the shop is in (``preview_locale``); raises
-        ``EmailTemplateError``."""
+        formats of the locale chosen (``preview_locale``; the shop's by default), as an email of
+        the template going out in it is; raises ``EmailTemplateError``."""
         assert self.addon_name is not None
         subject, text, html = (str(self.cleaned_data.get(field) or "") for field in FIELDS.values())
         zone = preview_zone()
         context = sample_context(currency=preview_currency(), today=preview_today(), timezone=zone)
-        locale = preview_locale(self.addon_name)
+        locale = self.preview_locale()
         language = get_language() or i18n.DEFAULT_LANGUAGE
         previews = []
         for sample, label in samples(self.addon_name):

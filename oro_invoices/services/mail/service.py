@@ -120,6 +120,8 @@ class Invoices(Protocol):
     def setting(self, key: str, *, organization_id: int | None = ...,
                 website_id: int | None = ..., customer_id: int | None = ...) -> Any: ...
 
+    def setting_values(self, key: str) -> list[Any]: ...
+
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, IO[bytes]]: ...
 
     def seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo: ...
@@ -258,6 +260,15 @@ class MailService:
             return self.invoices.document_locale(invoice)
         return str(self.invoices.setting("oro_invoices.locale", organization_id=getattr(invoice, "organization_id", None),
                                          website_id=getattr(invoice, "website_id", None)) or "en_US")
+
+    def email_locales(self) -> list[str]:
+        """Every locale an email can go out in, the shop's first (``email_locale()``, the global
+        ``oro_invoices.locale``), then each other one set in some scope (a customer's, a customer
+        group's, a website's or an organization's), in order: the languages an email template's
+        editor previews and checks it in."""
+        shop = self.email_locale()
+        others = {str(value) for value in self.invoices.setting_values("oro_invoices.locale") if value} - {shop}
+        return [shop, *sorted(others)]
 
     def renderer_for(self, invoice: InvoiceDocument | DocumentScope, *, for_staff: bool = False) -> TemplateRenderer:
         """The template renderer in the language, formats and time zone of ``invoice``'s (or a

@@ -270,3 +270,61 @@ def test_preview_is_in_the_shops_language(shop: Shop, monkeypatch) -> None:
     preview = page[page.index('id="email_preview"'):page.index("</table>", page.index('id="email_preview"'))]
     assert "Rechnungsdatum: 31.03.2031" in preview and "Gesamtbetrag: 120,00\xa0$" in preview
     assert "Mar 31, 2031" not in preview and "$120.00" not in preview
+
+
+def _preview_of(page: str) -> str:
+    start = page.index('id="email_preview"')
+    return page[start:page.index("</table>", start)]
+
+
+def test_preview_is_in_the_locale_chosen_of_those_emails_go_out_in(shop: Shop, monkeypatch) -> None:
+    """An organization's customers get their emails in German while the shop's locale is en_US:
+    the editor offers both, the shop's first and chosen, and previews the sample in the one chosen
+    as the real renderer writes an email in it."""
+    import datetime as dt
+    addon = shop.client.addon
+    addon.settings.set("oro_invoices.locale", "de_DE", "organization", 1)
+    monkeypatch.setattr(addon.invoices.context, "clock", lambda: dt.datetime(2031, 3, 31, 12, 0, tzinfo=dt.UTC))
+    _staff(shop)
+    editor = shop.get(EDITOR).text()
+    choice = re.search(r'<select name="preview_locale"[^>]*>(.*?)</select>', editor, re.S)
+    assert choice, "the editor has no language choice for its preview"
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', choice.group(1))
+    assert [(code, chosen != "", html.unescape(name)) for code, chosen, name in options] == [
+        ("en_US", True, "English (United States) (the shop's)"), ("de_DE", False, "German (Germany)")]
+    fields = _form(shop, editor)
+    english = _preview_of(html.unescape(shop.post(EDITOR, {**fields, "show_preview": "1"}).text()))
+    assert "Invoice date: Mar 31, 2031" in english and "$120.00" in english
+    german = _preview_of(html.unescape(shop.post(EDITOR, {**fields, "show_preview": "1",
+                                                          "preview_locale": "de_DE"}).text()))
+    assert "Rechnungsdatum: 31.03.2031" in german and "Gesamtbetrag: 120,00\xa0$" in german
+    assert "Mar 31, 2031" not in german and "$120.00" not in german
+
+
+def test_a_locale_no_email_goes_out_in_is_refused_under_the_choice(shop: Shop) -> None:
+    _staff(shop)
+    fields = _form(shop, shop.get(EDITOR).text())
+    resp = shop.post(EDITOR, {**fields, "show_preview": "1", "preview_locale": "fr_FR"})
+    page = html.unescape(resp.text())
+    assert resp.status == 200 and "data-oro-preview>" not in page     # no preview, in no language
+    field = page[page.index('name="preview_locale"'):]
+    assert "Select a valid choice. fr_FR is not one of the available choices." in field[:2000]
+
+
+def test_a_template_is_checked_in_each_locale_an_email_goes_out_in(shop: Shop, monkeypatch) -> None:
+    """A subject that fails only where the date is written the German way is refused before it is
+    saved, though the shop's locale is en_US."""
+    import datetime as dt
+    addon = shop.client.addon
+    addon.settings.set("oro_invoices.locale", "de_DE", "organization", 1)
+    monkeypatch.setattr(addon.invoices.context, "clock", lambda: dt.datetime(2031, 3, 31, 12, 0, tzinfo=dt.UTC))
+    _staff(shop)
+    fields = _form(shop, shop.get(EDITOR).text())
+    subject = '{% if (invoice.invoice_date | date) == "31.03.2031" %}{{ invoice.total_amount / 0 }}{% endif %}Invoice'
+    refused = shop.post(EDITOR, {**fields, "email_subject_template": subject})
+    assert refused.status == 200
+    assert "(subject)" in html.unescape(refused.text())
+    assert _stored("ORO_INVOICE_NOTIFICATION_TEMPLATE").email_subject_template != subject
+    addon.settings.set("oro_invoices.locale", "en_US", "organization", 1)
+    saved = shop.post(EDITOR, {**fields, "email_subject_template": subject})
+    assert saved.status == 302, html.unescape(saved.text())[:2000]
