@@ -62,6 +62,10 @@ def test_a_payment_is_received_by_the_books_today_and_is_on_its_statement(
     if website_day > books_day:      # the website's today is a day the books have not reached
         refused = record(website_day, "DAY-0")
         assert "The payment cannot be received after today" in text_of(refused.get_data(as_text=True))
+    api = shop_api_call(shop, "POST", "/receivables/payments", {
+        "method": "bank_transfer", "received_on": max(website_day, books_day + dt.timedelta(days=1)).isoformat(),
+        "reference": "DAY-0", "amount": "30.00", "invoices": [{"id": invoice.id}]})
+    assert api.status_code == 422 and [e["field"] for e in api.get_json()["errors"]] == ["received_on"]
     done = record(books_day, "DAY-1")
     assert done.status_code == 200, text_of(done.get_data(as_text=True))[:500]
     activity = shop_api_call(shop, "GET", f"/receivables/activity?customer_id={invoice.customer_id}"
@@ -99,3 +103,31 @@ def test_a_credit_note_is_dated_the_books_today(
     assert made.status_code == 201, made.get_json()
     note = shop_api_call(shop, "GET", f"/invoices/{invoice.id}/credit-notes").get_json()["data"]
     assert [n["invoice_date"] for n in note] == [books_day.isoformat()]
+
+
+#: Noon UTC on January 31st: already February 1st on Kiritimati, still January 31st in Pago Pago.
+MONTH_END = dt.datetime(2031, 1, 31, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("organization_zone, website_zone, month", [
+    pytest.param("Pacific/Pago_Pago", "Pacific/Kiritimati", "01", id="website-ahead"),
+    pytest.param("Pacific/Kiritimati", "Pacific/Pago_Pago", "02", id="website-behind"),
+])
+def test_an_invoice_and_its_credit_note_are_numbered_in_the_books_month(
+        shop, monkeypatch, organization_zone, website_zone, month):
+    service, _ = zoned(shop, monkeypatch, organization_zone, website_zone)
+    monkeypatch.setattr(service.context, "clock", lambda: MONTH_END)
+    model = service.get(service.find_id(external_id="DAYS-1"))
+    invoice = service.create({
+        "invoice_date": "2031-01-30", "due_date": "2031-03-01", "currency": model.currency,
+        "organization_id": model.organization_id, "website_id": model.website_id,
+        "customer_id": model.customer_id, "customer_user_id": model.customer_user_id, "external_id": "DAYS-2",
+        "bill_to": model.bill_to.as_dict(),
+        "lines": [{"description": "Month widget", "quantity": "1", "unit_price": "20.00"}]}, actor="test")
+    posted = shop_api_call(shop, "POST", f"/invoices/{invoice.id}/post")
+    assert posted.status_code == 200, posted.get_json()
+    assert re.search(rf"-2031-{month}-\d+$", posted.get_json()["invoice_number"]), posted.get_json()["invoice_number"]
+    made = shop_api_call(shop, "POST", f"/invoices/{invoice.id}/credit-notes", {"full": True})
+    assert made.status_code == 201, made.get_json()
+    [note] = shop_api_call(shop, "GET", f"/invoices/{invoice.id}/credit-notes").get_json()["data"]
+    assert note["invoice_date"][5:7] == month and re.search(rf"-2031-{month}-\d+$", note["invoice_number"])

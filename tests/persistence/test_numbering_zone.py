@@ -1,5 +1,5 @@
-"""An invoice's number takes its year and month from the day it is posted in its own time zone
-(``oro_invoices.timezone``), not from the UTC date: posted at 08:30 on December 1st in Tokyo
+"""An invoice's number takes its year and month from the day it is posted in its organization's
+time zone (``oro_invoices.timezone``, its books'), not from the UTC date nor its website's: posted at 08:30 on December 1st in Tokyo
 (23:30 UTC on November 30th), it is a December invoice, posted one by one or by the import."""
 from __future__ import annotations
 
@@ -70,3 +70,28 @@ def test_a_credit_note_and_a_reissued_draft_are_dated_the_invoices_today(db):
     assert (result.credit_note.invoice_date, result.draft.invoice_date) == (dt.date(2026, 12, 1), dt.date(2026, 12, 1))
     assert result.credit_note.invoice_number.endswith("2026-12-00001")
     assert result.draft.due_date == dt.date(2026, 12, 31)                # the invoice's 30 days, from the new date
+
+
+class WebsiteInUtc(TokyoFirst):
+    """Organization 1 in Tokyo, its website 7 in UTC (where it is still November 30th at ``EVE``)."""
+
+    def value(self, key, ctx=None):
+        if key == "oro_invoices.timezone" and ctx is not None and ctx.website_id == 7:
+            return "UTC"
+        return super().value(key, ctx)
+
+
+def test_a_website_of_its_own_zone_numbers_and_dates_by_its_organizations_books(db, tmp_path):
+    """The number's month and a credit note's or re-issued draft's date are the organization's
+    (its books'), whatever zone the invoice's website has: Tokyo's December 1st, not UTC's November 30th."""
+    svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=WebsiteInUtc(), clock=lambda: EVE)
+    path = tmp_path / "w.jsonl"
+    path.write_text(json.dumps(invoice_payload(external_id="W-1", website_id=7, status="posted")) + "\n")
+    assert run_import(svc, [path], organization_id=1).problems == []
+    assert svc.get(svc.find_id(external_id="W-1")).invoice_number == "INV-2026-12-00001"
+    invoice = svc.post(svc.create(invoice_payload(organization_id=1, website_id=7, external_id="W-2",
+                                                  invoice_date="2026-11-20", due_date="2026-12-20")).id)
+    assert invoice.invoice_number == "INV-2026-12-00002"
+    result = svc.reissue(invoice.id, reason="Wrong address")
+    assert (result.credit_note.invoice_date, result.draft.invoice_date) == (dt.date(2026, 12, 1), dt.date(2026, 12, 1))
+    assert verify(db).ok
