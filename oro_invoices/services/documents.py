@@ -87,8 +87,9 @@ class Documents:
         return bool(self.ctx.storage is not None and self.ctx.renderer is not None
                     and self.ctx.invoice_setting(GENERATE_SETTING, doc))
 
-    def in_background(self, doc: InvoiceDocument) -> bool:
-        """Whether ``doc``'s PDF is made by a background job rather than while posting."""
+    def in_background(self, doc: InvoiceDocument | DocumentScope) -> bool:
+        """Whether ``doc``'s PDF (an invoice's of ``doc``'s organization and website) is made by a
+        background job rather than while posting."""
         return bool(self.ctx.jobs.background and self.ctx.invoice_setting(BACKGROUND_SETTING, doc))
 
     def pdf_pending(self, doc: InvoiceDocument) -> bool:
@@ -107,7 +108,13 @@ class Documents:
         """Whether ``doc``'s expected PDF, not stored yet, is made by its first download in this
         process (``pdf_for_download``): no background job makes it and a renderer exists, as for
         an invoice imported without its PDF."""
-        return (self.pdf_awaited(doc) and not self.pdf_pending(doc) and self.ctx.renderer is not None)
+        return self.pdf_awaited(doc) and self.awaited_made_on_download(doc)
+
+    def awaited_made_on_download(self, scope: InvoiceDocument | DocumentScope) -> bool:
+        """Whether an awaited PDF (``pdf_awaited``) of an invoice of ``scope``'s organization and
+        website is made by its first download: no background job makes it and a renderer exists.
+        What a list asks of its rows that ``pdf_backlog.pending_pdfs`` found awaited."""
+        return self.ctx.renderer is not None and not self.in_background(scope)
 
     def einvoice_for_posting(self, snapshot: InvoiceDocument, *, supplied: bool = False,
                              einvoice_kept: bool = False) -> EInvoice | None:
