@@ -413,6 +413,19 @@ class ReceiptRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PdfRequeueRow(Base):
+    """When a download last queued a posted invoice's ``render_pdf`` job again while its PDF was
+    being made in the background (``Documents.pdf_for_download``): the downloads that follow
+    within ``oro_invoices.jobs.pdf_requeue_after`` queue none, whichever web process answers
+    them. One row per invoice, its time moved on at each re-queue; a PDF stored leaves it unused."""
+
+    __tablename__ = "oro_invoice_pdf_requeue"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), primary_key=True)
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class InvoiceDocumentRow(Base):
     """The stored PDF of a posted invoice: inserted once, never updated or deleted.
 

@@ -14,12 +14,14 @@ PDF is *pending* until the ``render_pdf`` job runs ``ensure_pdf``, and ``open_pd
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,7 +44,7 @@ from oro_invoices.domain.messages import N_, Message, Number
 from oro_invoices.i18n import translate
 from oro_invoices.integration.plugins import flatten, merge_dicts
 from oro_invoices.persistence import activity, chain, numbering
-from oro_invoices.persistence.models import InvoiceDocumentRow, ReceiptRow
+from oro_invoices.persistence.models import InvoiceDocumentRow, PdfRequeueRow, ReceiptRow
 from oro_invoices.persistence.received_payments import received_payment
 from oro_invoices.services.context import (
     ArchivalRenderer,
@@ -58,6 +60,8 @@ from oro_invoices.services.reads import Reads
 
 GENERATE_SETTING = "oro_invoices.generate_pdf_on_post"
 BACKGROUND_SETTING = "oro_invoices.jobs.pdf_in_background"
+#: How long after the posting, or the last re-queue, a download queues a PDF job again.
+REQUEUE_SETTING = "oro_invoices.jobs.pdf_requeue_after"
 
 log = logging.getLogger("oro_invoices.documents")
 
@@ -87,8 +91,9 @@ class Documents:
         return bool(self.ctx.storage is not None and self.ctx.renderer is not None
                     and self.ctx.invoice_setting(GENERATE_SETTING, doc))
 
-    def in_background(self, doc: InvoiceDocument) -> bool:
-        """Whether ``doc``'s PDF is made by a background job rather than while posting."""
+    def in_background(self, doc: InvoiceDocument | DocumentScope) -> bool:
+        """Whether ``doc``'s PDF (an invoice's of ``doc``'s organization and website) is made by a
+        background job rather than while posting."""
         return bool(self.ctx.jobs.background and self.ctx.invoice_setting(BACKGROUND_SETTING, doc))
 
     def pdf_pending(self, doc: InvoiceDocument) -> bool:
@@ -107,7 +112,13 @@ class Documents:
         """Whether ``doc``'s expected PDF, not stored yet, is made by its first download in this
         process (``pdf_for_download``): no background job makes it and a renderer exists, as for
         an invoice imported without its PDF."""
-        return (self.pdf_awaited(doc) and not self.pdf_pending(doc) and self.ctx.renderer is not None)
+        return self.pdf_awaited(doc) and self.awaited_made_on_download(doc)
+
+    def awaited_made_on_download(self, scope: InvoiceDocument | DocumentScope) -> bool:
+        """Whether an awaited PDF (``pdf_awaited``) of an invoice of ``scope``'s organization and
+        website is made by its first download: no background job makes it and a renderer exists.
+        What a list asks of its rows that ``pdf_backlog.pending_pdfs`` found awaited."""
+        return self.ctx.renderer is not None and not self.in_background(scope)
 
     def einvoice_for_posting(self, snapshot: InvoiceDocument, *, supplied: bool = False,
                              einvoice_kept: bool = False) -> EInvoice | None:
@@ -298,7 +309,10 @@ class Documents:
 
         :raises PdfPending: the PDF is being made in the background.
         """
-        doc = self.reads.get(invoice_id)
+        return self._pdf_info(self.reads.get(invoice_id))
+
+    def _pdf_info(self, doc: InvoiceDocument) -> PdfInfo:
+        invoice_id = doc.id
         if doc.pdf is None:
             if not doc.is_posted:
                 raise InvoiceNotPosted(_only_posted(doc))
@@ -316,15 +330,37 @@ class Documents:
     def pdf_for_download(self, invoice_id: int) -> PdfInfo:
         """``pdf_info`` for a download: a posted invoice's PDF not made yet is made first, once
         (inline jobs); while background jobs make it, its ``render_pdf`` job is queued again
-        (idempotent: a lost job's PDF gets made, a done one makes nothing) before ``PdfPending``.
+        (idempotent: a lost job's PDF gets made, a done one makes nothing) before ``PdfPending``,
+        at most once per ``oro_invoices.jobs.pdf_requeue_after`` (``_queue_again``).
 
         :raises PdfPending: the PDF is being made in the background.
         """
+        doc = self.reads.get(invoice_id)
         try:
-            return self.pdf_info(invoice_id)
+            return self._pdf_info(doc)
         except PdfPending:
-            self.ctx.submit_job(Job(RENDER_PDF, (invoice_id,)))
+            self._queue_again(doc)
             raise
+
+    def _queue_again(self, doc: InvoiceDocument) -> None:
+        """Queue ``doc``'s ``render_pdf`` job again when its posting, and the last time a
+        download queued it again, are at least ``oro_invoices.jobs.pdf_requeue_after`` ago:
+        sooner, the job queued then is taken to be still on its way. The time is kept in the
+        database (``PdfRequeueRow``), so that of the downloads every web process answers at once
+        one queues it; a download within the posting's window reads and writes nothing."""
+        now = self.ctx.clock()
+        after = dt.timedelta(seconds=int(self.ctx.setting(REQUEUE_SETTING)))
+        if doc.posted_at is not None and now - doc.posted_at < after:
+            return
+        with self.ctx.write() as s:
+            insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+            claim = insert(PdfRequeueRow).values(invoice_id=doc.id, queued_at=now)
+            claimed = s.execute(claim.on_conflict_do_update(
+                index_elements=[PdfRequeueRow.invoice_id], set_={"queued_at": claim.excluded.queued_at},
+                where=PdfRequeueRow.queued_at <= now - after).returning(PdfRequeueRow.invoice_id)).first()
+        if claimed is None:     # queued again lately, by this process or another
+            return
+        self.ctx.submit_job(Job(RENDER_PDF, (doc.id,)))
 
     def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
         """The invoice and its e-invoice XML: the one it keeps (imported from it, or issued as

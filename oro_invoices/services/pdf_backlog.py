@@ -14,11 +14,13 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from oro_invoices.domain.errors import InvoiceError
+from oro_invoices.persistence.read_models import InvoiceSummary
+from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.documents import GENERATE_SETTING
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.verification import ExpectsPdf, posted_without_pdf
 
-__all__ = ["BacklogResult", "expects_pdf", "generated_anywhere", "pending_pdfs", "render_pdfs"]
+__all__ = ["BacklogResult", "expects_pdf", "generated_anywhere", "pdfs_being_prepared", "pending_pdfs", "render_pdfs"]
 
 
 @dataclass
@@ -66,6 +68,17 @@ def pending_pdfs(service: InvoiceService, invoice_ids: Collection[int] | None = 
             or (invoice_ids is None and not generated_anywhere(service)):
         return []
     return posted_without_pdf(service.db, expects_pdf(service), invoice_ids=invoice_ids, limit=limit)
+
+
+def pdfs_being_prepared(service: InvoiceService, rows: Iterable[InvoiceSummary]) -> set[int]:
+    """Ids of the posted ``rows`` whose PDF is pending (``pending_pdfs``) and being prepared: a
+    background job makes it, or no renderer here does. One whose first download makes it
+    (``InvoiceService.pdf_made_on_download``: no job makes it, as for an import's ``--no-pdf``)
+    is not among them: its Download works now. A grid's "PDF pending", as its rows' pages say it."""
+    posted = [row for row in rows if row.status.value == "posted"]
+    awaited = set(pending_pdfs(service, [row.id for row in posted]))
+    return {row.id for row in posted if row.id in awaited and not service.documents.awaited_made_on_download(
+        DocumentScope(organization_id=row.organization_id, website_id=row.website_id))}
 
 
 def render_pdfs(service: InvoiceService, invoice_ids: Iterable[int], *, actor: str = "system",

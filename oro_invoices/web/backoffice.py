@@ -25,7 +25,7 @@ from oro_invoices.domain.posting import seller_gap, terms_gap
 from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import NAME_PREFIX_MAX, InvoiceFilter
-from oro_invoices.services.pdf_backlog import pending_pdfs
+from oro_invoices.services.pdf_backlog import pdfs_being_prepared
 from oro_invoices.services.reminders import ENABLED_SETTING as REMINDERS_ENABLED
 from oro_invoices.services.reminders import customer_reminders
 from oro_invoices.web import grid_columns, guard, listing
@@ -199,7 +199,7 @@ class BackOffice:
         websites = self.ctx.website_choices(scope) if self.ctx.website_choices is not None else None
         names = self.names()
         names.prefetch(page.items)
-        pdf_pending = set(pending_pdfs(self.ctx.service, [r.id for r in page.items if r.status.value == "posted"]))
+        pdf_pending = pdfs_being_prepared(self.ctx.service, page.items)
         can_delete = req.can("oro_invoices.delete")
         html = self.ctx.render(
             "admin/grid.html", req, written={"rows": lambda: grid_rows(

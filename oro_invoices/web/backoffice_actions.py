@@ -240,7 +240,7 @@ class BackOfficeActions:
         try:
             if template:                # none: an email written without one
                 check_template(self.ctx.mail, template, doc, labels=True)
-                same = self._template_html(doc, template, body)
+                same = self._template_html(doc, template, body, attach_pdf=attach)
                 html_body = same if same is not None else html_body
             sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
                                       subject=form.get("subject", ""), html=html_body, text=body, attach_pdf=attach,
@@ -266,13 +266,14 @@ class BackOfficeActions:
                 else _("The email to %(to)s was %(status)s.", to=to, status=sent.status))
         return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", done)])
 
-    def _template_html(self, doc: InvoiceDocument, template: str, body: str) -> str | None:
+    def _template_html(self, doc: InvoiceDocument, template: str, body: str, *, attach_pdf: bool) -> str | None:
         """The HTML version of ``template`` for ``doc`` when ``body`` is its text unchanged, else None
-        (the template cannot be made for it). The database or storage out of reach is raised: the
-        email is not sent with a text-only body meanwhile."""
+        (the template cannot be made for it); made as sent, with the PDF or without (``attach_pdf``),
+        so that an email without it reads no stored PDF. The database or storage out of reach is
+        raised: the email is not sent with a text-only body meanwhile."""
         assert self.ctx.mail is not None
         try:
-            draft = self.ctx.mail.prepare(doc.id, template)
+            draft = self.ctx.mail.prepare(doc.id, template, attach_pdf=attach_pdf)
         except InvoiceError as exc:
             if guard.outage(exc):
                 raise

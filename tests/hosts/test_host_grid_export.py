@@ -1,4 +1,5 @@
-"""The back-office grid's Export CSV and its "PDF pending" marker, in the reference shop."""
+"""The back-office grid's Export CSV and its "PDF pending" marker (a PDF no download makes yet:
+a background job makes it), in the reference shop."""
 from __future__ import annotations
 
 import csv
@@ -7,10 +8,14 @@ import io
 import re
 
 import pytest
+from support.held_jobs import HeldJobs
+from support.statements import statements_sent
+from support.variant import inline_jobs_only
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.services.exporting import CSV_COLUMNS
 from oro_invoices.services.import_payloads import document_payload
+from oro_invoices.services.jobs import RENDER_PDF, Job
 from oro_invoices.services.totals_export import TOTALS_COLUMNS
 from oro_invoices.web.backoffice import GRID_SORTS
 
@@ -124,24 +129,58 @@ def test_a_bad_filter_is_refused_with_what_is_wrong(admin):
     assert resp.status_code == 422 and "is not a date" in text_of(body) and "Traceback" not in body
 
 
-def test_a_posted_invoice_whose_pdf_is_pending_is_marked_and_its_download_makes_it(admin):
+def grid_row(client: ShopClient, doc) -> str:
+    """The grid's row of ``doc`` (found by its number)."""
+    grid = client.get(f"/admin/invoices?number={doc.invoice_number}").get_data(as_text=True)
+    return re.search(rf'<tr data-invoice-id="{doc.id}">.*?</tr>', grid, re.S).group(0)
+
+
+@inline_jobs_only  # with background jobs, a job makes the PDF of an invoice posted without it
+def test_a_posted_invoice_whose_download_makes_its_pdf_is_not_marked_pending_as_its_page_offers_download(admin):
     service = admin.service
     draft = next(i for i in service.list_invoices({"organization_id": 1, "status": "draft"}, limit=100).items)
-    posted = service.post(draft.id, actor="test", defer_pdf=True)
-    assert posted.pdf is None and service.storage is not None
-    grid = admin.get(f"/admin/invoices?number={posted.invoice_number}").get_data(as_text=True)
-    row = re.search(rf'<tr data-invoice-id="{posted.id}">.*?</tr>', grid, re.S).group(0)
-    assert "PDF pending" in text_of(row)
+    posted = service.post(draft.id, actor="test", defer_pdf=True)          # as an import's --no-pdf
+    assert posted.pdf is None and service.storage is not None and service.pdf_made_on_download(posted)
+    view_url, download = f"/admin/invoices/{posted.id}", f"/admin/invoices/{posted.id}/download"
+
+    renderer, service.context.renderer = service.context.renderer, None     # here no download makes it
+    try:
+        assert "PDF pending" in text_of(grid_row(admin, posted))
+        assert "PDF being prepared" in text_of(admin.get(view_url).get_data(as_text=True))
+    finally:
+        service.context.renderer = renderer
+
+    row = grid_row(admin, posted)                                           # its Download makes it
+    assert "PDF pending" not in text_of(row) and "data-oi-pdf-pending" not in row
+    assert "data-oi-pdf-pending" not in admin.get("/admin/invoices?status=posted").get_data(as_text=True)
+    view = admin.get(view_url).get_data(as_text=True)
+    assert "PDF being prepared" not in text_of(view) and f'href="{download}"' in view
+
+    assert admin.get(download).status_code == 200
+    assert "PDF pending" not in text_of(grid_row(admin, posted)) and service.get(posted.id).pdf is not None
+    view = admin.get(view_url).get_data(as_text=True)
+    assert f'href="{download}"' in view and "PDF being prepared" not in text_of(view)
+
+
+def test_with_background_jobs_an_invoice_whose_pdf_a_job_makes_is_marked_pending_within_the_budget(admin):
+    service = admin.service
+    held = service.context.jobs = HeldJobs()
+    draft = next(i for i in service.list_invoices({"organization_id": 1, "status": "draft"}, limit=100).items)
+    posted = service.post(draft.id, actor="test")
+    assert posted.pdf is None and held.submitted == [Job(RENDER_PDF, (posted.id,))]
+
+    row = grid_row(admin, posted)
+    assert "PDF pending" in text_of(row) and 'title="Its PDF is being prepared"' in row
     others = admin.get("/admin/invoices?status=posted").get_data(as_text=True)
     assert others.count("data-oi-pdf-pending") == 1                 # only that one is pending
-    view = admin.get(f"/admin/invoices/{posted.id}").get_data(as_text=True)   # inline jobs: Download makes it
-    assert "PDF being prepared" not in text_of(view) and f"/admin/invoices/{posted.id}/download" in view
-
-    assert admin.get(f"/admin/invoices/{posted.id}/download").status_code == 200
-    grid = admin.get(f"/admin/invoices?number={posted.invoice_number}").get_data(as_text=True)
-    assert "PDF pending" not in text_of(grid)
+    with statements_sent(admin.app) as seen:
+        assert "PDF pending" in text_of(admin.get("/admin/invoices?status=posted").get_data(as_text=True))
+    assert len(seen) <= 8
     view = admin.get(f"/admin/invoices/{posted.id}").get_data(as_text=True)
-    assert f"/admin/invoices/{posted.id}/download" in view and "PDF being prepared" not in text_of(view)
+    assert "PDF being prepared" in text_of(view) and f"/admin/invoices/{posted.id}/download" not in view
+
+    service.ensure_pdf(posted.id)                                   # the worker ran the job
+    assert "PDF pending" not in text_of(grid_row(admin, posted))
 
 
 def grid_order(client: ShopClient, query: str, headers: dict[str, str] | None = None) -> tuple[list[int], str]:

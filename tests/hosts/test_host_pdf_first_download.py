@@ -1,9 +1,11 @@
 """A posted invoice whose PDF was never made (imported with ``--no-pdf``, a lost job): the
 back-office's and the storefront's Download make it once, as the API does, and serve it after;
-with background jobs they queue its job again and say it is being prepared. A draft has none."""
+with background jobs they say it is being prepared and queue its job again, at most once a minute.
+A draft has none."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -15,6 +17,7 @@ from support.celery_jobs import delete_queue, redis_url
 from support.pdfs import pdf_words
 
 from oro_invoices.hosts.reference.testing import ShopClient, make_shop, text_of
+from oro_invoices.integration.config import Settings
 from oro_invoices.services.jobs import RENDER_PDF
 
 
@@ -84,7 +87,10 @@ def queued(broker: str, queue: str) -> list[tuple[str, list]]:
 
 
 @pytest.mark.celery
-def test_with_background_jobs_a_download_queues_the_lost_job_and_says_being_prepared(tmp_path, worker_id):
+def test_with_background_jobs_a_download_queues_the_lost_job_again_once_a_minute_and_says_being_prepared(
+        tmp_path, worker_id):
+    """Every download answers 409 "being prepared"; within a minute of the posting (or of the
+    last re-queue) none queues the job, after it one does, whichever page or client asks."""
     broker, queue = redis_url(worker_id), f"oro-test-{uuid.uuid4().hex[:12]}"
     app, info = make_shop(tmp_path / "shop", jobs_broker_url=broker, jobs_queue=queue)
     try:
@@ -92,21 +98,43 @@ def test_with_background_jobs_a_download_queues_the_lost_job_and_says_being_prep
         admin.login_admin()
         ben = ShopClient(app)
         ben.login_customer("ben.ortiz@acme.example")
+        now = [dt.datetime.now(dt.UTC)]
+        admin.service.context.clock = lambda: now[0]
         draft = next(d for d in admin.service.list_invoices({"status": "draft"}, limit=100).items
                      if d.customer_name == "Acme Industries AG")
         doc = admin.service.post(draft.id, actor="admin")
         assert doc.pdf is None and queued(broker, queue) == [(RENDER_PDF, [doc.id])]
         delete_queue(broker, queue)                 # the job is lost: no worker ever ran it
+        downloads = ((admin.get, f"/admin/invoices/{doc.id}/download"),
+                     (ben.get, f"/customer/invoices/{doc.id}/download"),
+                     (lambda u: shop_api_call((app, info), "GET", u), f"/invoices/{doc.id}/pdf"))
 
-        for get, url in ((admin.get, f"/admin/invoices/{doc.id}/download"),
-                         (ben.get, f"/customer/invoices/{doc.id}/download"),
-                         (lambda u: shop_api_call((app, info), "GET", u), f"/invoices/{doc.id}/pdf")):
-            got = get(url)
-            assert got.status_code == 409 and got.headers["Retry-After"] == "5", url
-            assert f"The PDF of invoice {doc.invoice_number} is being prepared" in text_of(
-                got.get_data(as_text=True)), url
-            assert queued(broker, queue) == [(RENDER_PDF, [doc.id])], url     # queued again, once
-            delete_queue(broker, queue)
+        def download_each() -> None:
+            for get, url in downloads:
+                got = get(url)
+                assert got.status_code == 409 and got.headers["Retry-After"] == "5", url
+                assert f"The PDF of invoice {doc.invoice_number} is being prepared" in text_of(
+                    got.get_data(as_text=True)), url
+
+        download_each()
+        download_each()
+        assert queued(broker, queue) == []                                # the posting's job is on its way
+        now[0] += dt.timedelta(seconds=60)
+        download_each()
+        download_each()
+        assert queued(broker, queue) == [(RENDER_PDF, [doc.id])]          # queued again, once
+        delete_queue(broker, queue)
+        now[0] += dt.timedelta(seconds=60)
+        download_each()
+        assert queued(broker, queue) == [(RENDER_PDF, [doc.id])]          # a minute on: once more
+        delete_queue(broker, queue)
+        Settings(app.extensions["oro_reference_host"].config).apply({"oro_invoices.jobs.pdf_requeue_after": 300})
+        now[0] += dt.timedelta(seconds=120)
+        download_each()
+        assert queued(broker, queue) == []                                # the window set: five minutes
+        now[0] += dt.timedelta(seconds=180)
+        download_each()
+        assert queued(broker, queue) == [(RENDER_PDF, [doc.id])]
         assert admin.service.get(doc.id).pdf is None          # nothing rendered in a request
         for get, page in ((admin.get, f"/admin/invoices/{doc.id}"), (ben.get, f"/customer/invoices/{doc.id}")):
             html = get(page).get_data(as_text=True)            # the pages say so, and offer no Download

@@ -5,6 +5,7 @@ import re
 from html import unescape
 
 from support.admins import admin_with
+from support.counting_storage import CountingStorage
 from support.variant import documents_made, inline_jobs_only
 
 from oro_invoices.hosts.reference.testing import form_token, text_of
@@ -127,27 +128,43 @@ def test_edited_body_is_sent_as_typed(shop, admin):
     assert email.attachments == ()                                # attach_pdf unchecked
 
 
-def test_an_email_whose_template_the_storage_keeps_from_being_made_is_the_503_page(shop, admin, monkeypatch):
-    """The template's HTML cannot be made (the PDF storage is out of reach while its draft reads the
-    attachments): nothing is sent, with a text-only body or otherwise; the page asks to try again."""
-    from oro_invoices.domain.errors import StorageUnreachable
+@inline_jobs_only  # it runs the outbox itself
+def test_with_the_storage_out_of_reach_an_email_without_the_pdf_is_sent_and_one_with_it_is_the_503_page(
+        shop, admin, smtp_server):
+    """The PDF is read only when it is attached: without it, the email written from a template is
+    queued and delivered; with it, nothing is sent, with a text-only body or otherwise, and the
+    page asks to try again."""
     inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    number = admin.service.get(inv).invoice_number
     view = f"/admin/invoices/{inv}"
-    token = form_token(admin.get(f"{view}?dialog=email").get_data(as_text=True))
-    mail = shop[0].extensions["oro_invoices"].mail
+    dialog = admin.get(f"{view}?dialog=email&template=invoice_notification_template").get_data(as_text=True)
+    addon = shop[0].extensions["oro_invoices"].addon
+    storage = CountingStorage.install(addon)
+    storage.unreachable = "Cannot reach the PDF storage s3://secret-bucket: timed out"
+    form = {"csrf_token": form_token(dialog), "to": "ap@acme.example", "subject": f"Your invoice {number}",
+            "body": "Please pay.", "template": "invoice_notification_template"}
 
-    def unreachable(invoice):
-        raise StorageUnreachable("Cannot reach the PDF storage s3://secret-bucket: timed out")
-
-    monkeypatch.setattr(mail, "attachments_for", unreachable)
-    resp = admin.client.post(f"{view}/email", data={
-        "csrf_token": token, "to": "ap@acme.example", "subject": "Your invoice", "body": "Please pay.",
-        "template": "invoice_notification_template"})
-    assert resp.status_code == 503 and resp.headers["Retry-After"] == "30"
-    page = text_of(resp.get_data(as_text=True))
+    refused = admin.client.post(f"{view}/email", data={**form, "attach_pdf": "1", "form_token": "with-pdf"})
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+    page = text_of(refused.get_data(as_text=True))
     assert "The document storage cannot be reached right now. Please try again in a few minutes." in page
     assert "secret-bucket" not in page
-    assert shop_emails(admin, inv) == []
+    assert shop_emails(admin, inv) == [] and storage.opened == 1
+
+    sent = admin.client.post(f"{view}/email", data={**form, "form_token": "without-pdf"})
+    assert sent.status_code == 303 and storage.opened == 1            # the storage was not asked
+    after = text_of(admin.get(sent.headers["Location"]).get_data(as_text=True))
+    assert "The email to ap@acme.example was queued for delivery." in after
+    [email] = shop_emails(admin, inv)
+    assert email.attachments == ()
+    mail = shop[0].extensions["oro_invoices"].mail
+    mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
+    assert mail.deliver_pending().sent == 1
+    [received] = smtp_server.handler.received
+    assert received.message["Subject"] == f"Your invoice {number}" and list(received.rcpt_tos) == ["ap@acme.example"]
+    parts = {p.get_content_type(): p for p in received.message.walk() if not p.is_multipart()}
+    assert sorted(parts) == ["text/html", "text/plain"]                  # no PDF
+    assert "Please pay." in parts["text/plain"].get_content() and "Please pay." in parts["text/html"].get_content()
 
 
 def test_download_streams_the_stored_pdf(shop, admin):

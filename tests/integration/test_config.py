@@ -36,6 +36,7 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.storefront_enabled": ("bool", True, (G, O, W, CG, C)),
     "oro_invoices.generate_pdf_on_post": ("bool", True, GOW),
     "oro_invoices.jobs.pdf_in_background": ("bool", True, GOW),
+    "oro_invoices.jobs.pdf_requeue_after": ("int", 60, (G,)),
     "oro_invoices.storage.download": ("choice", "stream", (G,)),
     "oro_invoices.storage.presigned_ttl": ("int", 60, (G,)),
     "oro_invoices.storefront_pdf_download": ("bool", True, GOW),

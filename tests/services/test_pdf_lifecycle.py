@@ -188,19 +188,39 @@ def test_the_download_of_a_pdf_never_made_makes_it_once(db, svc):
         svc.pdf_for_download(draft.id)
 
 
-def test_with_background_jobs_the_download_queues_the_job_again_and_renders_nothing(db, storage):
+def test_with_background_jobs_the_download_queues_the_job_again_once_a_while_and_renders_nothing(db, storage):
+    """A download queues the invoice's job again only when the posting, and the last re-queue,
+    are a minute old (``oro_invoices.jobs.pdf_requeue_after``): polls and reloads in between,
+    answered by this process or another on the same database, queue none."""
+    import datetime as dt
+
     from oro_invoices.domain.errors import PdfPending
     from oro_invoices.services.jobs import RENDER_PDF, Job
     CountingRenderer.renders = 0
     jobs = RecordingJobs()
-    svc = InvoiceService(db, plugins=get_plugin_manager(False), storage=storage, renderer=CountingRenderer(),
-                         jobs=jobs)
-    posted = svc.post(svc.create(invoice_payload()).id)
-    assert posted.pdf is None and jobs.sent == [Job(RENDER_PDF, (posted.id,))]
+    now = [dt.datetime.now(dt.UTC)]
+    web, other_web = (InvoiceService(db, plugins=get_plugin_manager(False), storage=storage,
+                                     renderer=CountingRenderer(), jobs=jobs, clock=lambda: now[0]) for _ in range(2))
+    posted = web.post(web.create(invoice_payload()).id)
+    render = Job(RENDER_PDF, (posted.id,))
+    assert posted.pdf is None and jobs.sent == [render]
     jobs.sent.clear()                                   # that job was lost
+
+    def poll(times: int) -> None:
+        """Downloads every 5 seconds, by turns in each process: each says the PDF is being prepared."""
+        for n in range(times):
+            with pytest.raises(PdfPending, match=f"The PDF of invoice {posted.invoice_number} is being prepared"):
+                (web if n % 2 == 0 else other_web).pdf_for_download(posted.id)
+            now[0] += dt.timedelta(seconds=5)
+
+    poll(12)                                            # the posting's minute: its job is on its way
+    assert jobs.sent == []
+    poll(12)                                            # the next minute: queued again once
+    assert jobs.sent == [render]
+    poll(1)                                             # a minute after that re-queue: once more
+    assert jobs.sent == [render, render]
+    poll(11)
+    assert jobs.sent == [render, render]
     with pytest.raises(PdfPending):
-        svc.pdf_for_download(posted.id)
-    assert jobs.sent == [Job(RENDER_PDF, (posted.id,))] and CountingRenderer.renders == 0
-    with pytest.raises(PdfPending):
-        svc.pdf_info(posted.id)                         # what the mail's attachments ask: nothing queued
-    assert len(jobs.sent) == 1 and svc.get(posted.id).pdf is None
+        web.pdf_info(posted.id)                         # what the mail's attachments ask: nothing queued
+    assert len(jobs.sent) == 2 and web.get(posted.id).pdf is None and CountingRenderer.renders == 0

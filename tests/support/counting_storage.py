@@ -1,7 +1,10 @@
-"""A PDF storage that counts what is asked of it: how often an object is opened, and read."""
+"""A PDF storage that counts what is asked of it: how often an object is opened, and read;
+and, while ``unreachable`` says why, fails each open and read as a storage out of reach does."""
 from __future__ import annotations
 
 from typing import Any, BinaryIO
+
+from oro_invoices.domain.errors import StorageUnreachable
 
 
 class CountingStorage:
@@ -14,6 +17,8 @@ class CountingStorage:
         self.inner = inner
         self.opened = 0
         self.reads = 0
+        #: while set, each ``open`` and ``read`` (counted) raises ``StorageUnreachable`` saying this
+        self.unreachable: str | None = None
 
     @classmethod
     def install(cls, addon: Any) -> CountingStorage:
@@ -23,12 +28,18 @@ class CountingStorage:
 
     def open(self, sha256: str) -> BinaryIO:
         self.opened += 1
+        self._reachable()
         return _CountedReads(self, self.inner.open(sha256))   # type: ignore[return-value]
 
     def read(self, sha256: str) -> bytes:
         self.reads += 1
+        self._reachable()
         data: bytes = self.inner.read(sha256)
         return data
+
+    def _reachable(self) -> None:
+        if self.unreachable is not None:
+            raise StorageUnreachable(self.unreachable)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
