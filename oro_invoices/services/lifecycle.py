@@ -31,6 +31,7 @@ from oro_invoices.persistence.models import (
     InvoiceLineRow,
     PaymentState,
 )
+from oro_invoices.services import follow_ups
 from oro_invoices.services.buyer import buyer_snapshot
 from oro_invoices.services.context import Batch, DocumentScope, ServiceContext
 from oro_invoices.services.documents import Documents
@@ -196,8 +197,9 @@ class Lifecycle:
         that cannot be made is left pending (logged) for ``oro-invoices complete-pdfs``."""
         try:
             return self.documents.ensure_pdf(doc.id, actor=actor)
-        except Exception:  # the invoice is committed: its PDF is pending, as after a crash
+        except Exception as exc:  # the invoice is committed: its PDF is pending, as after a crash
             log.exception("the PDF of imported invoice %s was not made; it is pending", doc.display_number)
+            follow_ups.note(follow_ups.PDF, exc, invoice_id=doc.id)
             return doc
 
     def _credited_invoice(self, s: Session, organization_id: int, external_id: str) -> Invoice:
