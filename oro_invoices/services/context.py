@@ -460,7 +460,8 @@ class ServiceContext:
 def _hook_failed(name: str, kwargs: Mapping[str, Any], _plugin: str, exc: Exception) -> None:
     """A plugin failed in the event hook ``name`` (logged): a follow-up of the committed change."""
     invoice = kwargs.get("invoice")
-    follow_ups.note(follow_ups.HOOK, exc, what=name, invoice_id=getattr(invoice, "id", None))
+    follow_ups.note(follow_ups.HOOK, exc, what=name,
+                    invoice=invoice if isinstance(invoice, InvoiceDocument) else None)
 
 
 def _no_payment_url(invoice: InvoiceDocument) -> str | None:

@@ -183,7 +183,7 @@ class Documents:
         except Exception as exc:
             log.exception("the PDF job of posted invoice %s was not submitted; the PDF sweep makes its PDF",
                           doc.display_number)
-            follow_ups.note(follow_ups.PDF_JOB, exc, what=RENDER_PDF, invoice_id=doc.id)
+            follow_ups.note(follow_ups.PDF_JOB, exc, what=RENDER_PDF, invoice=doc)
 
     def ensure_pdf(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
         """The invoice with its PDF, rendering and storing it once if it has none yet.

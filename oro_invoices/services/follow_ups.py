@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import N_, Message
 
 __all__ = ["HOOK", "PDF", "PDF_JOB", "FollowUpFailed", "note", "noted", "said"]
@@ -29,22 +30,24 @@ PDF = "pdf"
 @dataclass(frozen=True)
 class FollowUpFailed:
     """One step that followed a commit and failed: its ``kind`` (``HOOK``, ``PDF_JOB``, ``PDF``),
-    ``what`` it was (the hook's name), the invoice it was for, and the error (logged already)."""
+    ``what`` it was (the hook's name), the invoice it was for (its id and external id, where it
+    has one), and the error (logged already)."""
 
     kind: str
     what: str
     invoice_id: int | None
+    external_id: str | None
     error: BaseException
 
 
 #: What an import says of an invoice it imported whose follow-up failed (English; pages translate it).
 SAID = {
-    HOOK: N_("The file is imported, but a plugin failed in the %(hook)s hook that followed, so what it does "
-             "for a new invoice was not done, and importing the file again does not repeat it: ask an "
+    HOOK: N_("The invoice is imported, but a plugin failed in the %(hook)s hook that followed, so what it "
+             "does for a new invoice was not done, and importing it again does not repeat it: ask an "
              "administrator to check the log."),
-    PDF_JOB: N_("The file is imported, but its PDF could not be handed to the background jobs; the "
+    PDF_JOB: N_("The invoice is imported, but its PDF could not be handed to the background jobs; the "
                 "periodic PDF sweep makes it, so there is nothing to do."),
-    PDF: N_("The file is imported, but its PDF could not be made yet; it is made when first downloaded "
+    PDF: N_("The invoice is imported, but its PDF could not be made yet; it is made when first downloaded "
             "(or by oro-invoices complete-pdfs), so there is nothing to do."),
 }
 
@@ -68,8 +71,9 @@ def noted() -> Iterator[list[FollowUpFailed]]:
         _noted.reset(token)
 
 
-def note(kind: str, error: BaseException, *, what: str = "", invoice_id: int | None = None) -> None:
-    """List a failed follow-up (the caller has logged it) for the ``noted()`` block it runs in."""
+def note(kind: str, error: BaseException, *, what: str = "", invoice: InvoiceDocument | None = None) -> None:
+    """List a failed follow-up of ``invoice`` (the caller has logged it) for the ``noted()`` block it runs in."""
     found = _noted.get()
     if found is not None:
-        found.append(FollowUpFailed(kind, what, invoice_id, error))
+        found.append(FollowUpFailed(kind, what, getattr(invoice, "id", None), getattr(invoice, "external_id", None),
+                                    error))

@@ -199,7 +199,7 @@ class Lifecycle:
             return self.documents.ensure_pdf(doc.id, actor=actor)
         except Exception as exc:  # the invoice is committed: its PDF is pending, as after a crash
             log.exception("the PDF of imported invoice %s was not made; it is pending", doc.display_number)
-            follow_ups.note(follow_ups.PDF, exc, invoice_id=doc.id)
+            follow_ups.note(follow_ups.PDF, exc, invoice=doc)
             return doc
 
     def _credited_invoice(self, s: Session, organization_id: int, external_id: str) -> Invoice:

@@ -314,8 +314,8 @@ def test_a_file_whose_hook_fails_after_its_commit_is_imported_and_says_what_did_
     assert resp.status_code == 200
     assert rows(resp) == [
         "ext-50.xml Imported EXT-50",
-        "ext-51.xml Imported The file is imported, but a plugin failed in the invoice_posted hook that followed, "
-        "so what it does for a new invoice was not done, and importing the file again does not repeat it: ask an "
+        "ext-51.xml Imported The invoice is imported, but a plugin failed in the invoice_posted hook that followed, "
+        "so what it does for a new invoice was not done, and importing it again does not repeat it: ask an "
         "administrator to check the log. EXT-51",
         "ext-52.xml Imported EXT-52"]
     assert rows(upload(admin, files[1:2])) == ["ext-51.xml Imported before EXT-51"]
@@ -356,7 +356,7 @@ def test_a_file_whose_pdf_job_cannot_be_submitted_is_imported_and_its_pdf_left_t
     assert resp.status_code == 200
     assert rows(resp) == [
         "ext-60.xml Imported EXT-60",
-        "ext-61.xml Imported The file is imported, but its PDF could not be handed to the background jobs; the "
+        "ext-61.xml Imported The invoice is imported, but its PDF could not be handed to the background jobs; the "
         "periodic PDF sweep makes it, so there is nothing to do. EXT-61"]
     imported = {number: service.find_id(external_id=number) for number in ("EXT-60", "EXT-61")}
     assert [job.args for job in Queue.jobs if job.name == "oro_invoices.render_pdf"] == [(imported["EXT-60"],)]

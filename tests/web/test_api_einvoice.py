@@ -328,8 +328,8 @@ def test_an_e_invoice_whose_hook_fails_after_its_commit_is_created_with_a_warnin
     assert resp.status_code == 201, resp.get_data()
     assert (resp.headers["Invoice-Write-Result"], resp.get_json()["invoice_number"]) == ("created", "ERP-2026-0050")
     assert resp.headers["Invoice-Write-Warning"] == (
-        "The file is imported, but a plugin failed in the invoice_created hook that followed, so what it does for "
-        "a new invoice was not done, and importing the file again does not repeat it: ask an administrator to "
+        "The invoice is imported, but a plugin failed in the invoice_created hook that followed, so what it does for "
+        "a new invoice was not done, and importing it again does not repeat it: ask an administrator to "
         "check the log.")
     again = einvoice_api.request("POST", "/api/e-invoices", data=sent, content_type="application/xml")
     assert (again.status_code, again.headers["Invoice-Write-Result"]) == (200, "unchanged")
