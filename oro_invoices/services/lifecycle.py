@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
+from oro_invoices.domain.errors import InvoiceIsPosted, NoPdfStorage, ValidationError
 from oro_invoices.domain.invoice import DocumentType, InvoiceDocument, LineInput, compute_lines
 from oro_invoices.domain.limits import given_id, quoted
 from oro_invoices.domain.messages import N_, Amount, Message, PluralMessage
@@ -199,7 +199,8 @@ class Lifecycle:
             return self.documents.ensure_pdf(doc.id, actor=actor)
         except Exception as exc:  # the invoice is committed: its PDF is pending, as after a crash
             log.exception("the PDF of imported invoice %s was not made; it is pending", doc.display_number)
-            follow_ups.note(follow_ups.PDF, exc, invoice=doc)
+            if not isinstance(exc, NoPdfStorage):   # no storage or renderer here: as configured, no news
+                follow_ups.note(follow_ups.PDF, exc, invoice=doc)
             return doc
 
     def _credited_invoice(self, s: Session, organization_id: int, external_id: str) -> Invoice:

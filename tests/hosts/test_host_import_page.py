@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from support.variant import documents_made
+from support.variant import documents_made, inline_jobs_only
 
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -362,3 +362,29 @@ def test_a_file_whose_pdf_job_cannot_be_submitted_is_imported_and_its_pdf_left_t
     assert [job.args for job in Queue.jobs if job.name == "oro_invoices.render_pdf"] == [(imported["EXT-60"],)]
     assert imported["EXT-61"] in pending_pdfs(service, list(imported.values()))     # what the sweep makes
     assert rows(upload(admin, files[1:])) == ["ext-61.xml Imported before EXT-61"]
+
+
+@inline_jobs_only  # with background jobs the worker makes it
+def test_a_file_whose_pdf_cannot_be_made_after_its_commit_is_imported_and_its_pdf_made_on_download(
+        posted, admin, monkeypatch):
+    """The document storage out of reach while EXT-71's PDF is made, right after its commit: the file
+    is imported, its row says the PDF comes with the first download, and that download makes it."""
+    from oro_invoices.domain.errors import StorageUnreachable
+    from oro_invoices.services.documents import Documents
+    doc, _, xml = posted
+    ensure = Documents.ensure_pdf
+
+    def ensure_pdf(self, invoice_id, **kwargs):
+        raise StorageUnreachable("Cannot reach the PDF storage s3://secret-bucket: refused")
+
+    monkeypatch.setattr(Documents, "ensure_pdf", ensure_pdf)
+    resp = upload(admin, [("ext-71.xml", _numbered(doc, xml, "EXT-71"))])
+    monkeypatch.setattr(Documents, "ensure_pdf", ensure)
+
+    assert resp.status_code == 200
+    assert rows(resp) == [
+        "ext-71.xml Imported The invoice is imported, but its PDF could not be made yet; it is made when first "
+        "downloaded (or by oro-invoices complete-pdfs), so there is nothing to do. EXT-71"]
+    invoice_id = admin.service.find_id(external_id="EXT-71")
+    download = admin.get(f"/admin/invoices/{invoice_id}/download")
+    assert download.status_code == 200 and download.get_data().startswith(b"%PDF")
