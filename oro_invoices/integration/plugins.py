@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pluggy
@@ -67,8 +67,10 @@ def _plugin_manager(load_entrypoints: bool, plugins: Iterable[object], blocked: 
     return pm
 
 
-def notify(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> None:
-    """Call every implementation of the event hook ``name``; one that fails is logged, not raised.
+def notify(pm: pluggy.PluginManager, name: str, *,
+           on_failure: Callable[[str, Exception], None] | None = None, **kwargs: Any) -> None:
+    """Call every implementation of the event hook ``name``; one that fails is logged, not raised,
+    and handed to ``on_failure`` (the plugin's name, the error) when given.
 
     Events are announced after the change is committed: a failing listener must
     neither undo it nor keep the other listeners from hearing about it.
@@ -79,8 +81,10 @@ def notify(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> None:
             continue
         try:
             impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-        except Exception:
+        except Exception as exc:
             logger.exception("plugin %s failed in %s", impl.plugin_name, name)
+            if on_failure is not None:
+                on_failure(impl.plugin_name, exc)
 
 
 def merge_dicts(results: Iterable[Mapping[str, Any] | None]) -> dict[str, Any]:

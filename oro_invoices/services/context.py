@@ -35,6 +35,7 @@ from oro_invoices.persistence.error_translation import translate_db_errors
 from oro_invoices.persistence.invoice_rows import invoice_for_reading
 from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, PaymentState, utcnow
 from oro_invoices.persistence.received_payments import ReceivedPayment
+from oro_invoices.services import follow_ups
 from oro_invoices.services.jobs import InlineJobs, Job, JobQueue
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -327,7 +328,7 @@ class ServiceContext:
             if batch is not None:
                 batch.events.append((name, kwargs))
             else:
-                notify(self.plugins, name, **kwargs)
+                notify(self.plugins, name, on_failure=functools.partial(_hook_failed, name, kwargs), **kwargs)
             return None
         return getattr(self.plugins.hook, name)(**kwargs)
 
@@ -457,6 +458,13 @@ class ServiceContext:
             other = session.get(Invoice, other_id) if other_id is not None else None
             refs[key] = views.reference(other) if other is not None else None
         return refs
+
+
+def _hook_failed(name: str, kwargs: Mapping[str, Any], _plugin: str, exc: Exception) -> None:
+    """A plugin failed in the event hook ``name`` (logged): a follow-up of the committed change."""
+    invoice = kwargs.get("invoice")
+    follow_ups.note(follow_ups.HOOK, exc, what=name,
+                    invoice=invoice if isinstance(invoice, InvoiceDocument) else None)
 
 
 def _no_payment_url(invoice: InvoiceDocument) -> str | None:

@@ -46,6 +46,7 @@ from oro_invoices.integration.plugins import flatten, merge_dicts
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence.models import InvoiceDocumentRow, PdfRequeueRow, ReceiptRow
 from oro_invoices.persistence.received_payments import received_payment
+from oro_invoices.services import follow_ups
 from oro_invoices.services.context import (
     ArchivalRenderer,
     DocumentScope,
@@ -182,9 +183,18 @@ class Documents:
         """After ``doc``'s posting committed: submit its ``render_pdf`` job if its PDF is pending.
 
         The worker renders and stores it, so this process needs neither renderer nor storage.
+        Never raises: the posting is committed, and a job not submitted (its settings could not
+        be read) is logged and noted (``follow_ups``); the workers' PDF sweep makes the PDF.
         """
-        if self.pdf_pending(doc):
-            self.ctx.submit_job(Job(RENDER_PDF, (doc.id,)))
+        if not self.ctx.jobs.background:
+            return
+        try:
+            if self.pdf_pending(doc):
+                self.ctx.submit_job(Job(RENDER_PDF, (doc.id,)))
+        except Exception as exc:
+            log.exception("the PDF job of posted invoice %s was not submitted; the PDF sweep makes its PDF",
+                          doc.display_number)
+            follow_ups.note(follow_ups.PDF_JOB, exc, what=RENDER_PDF, invoice=doc)
 
     def ensure_pdf(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
         """The invoice with its PDF, rendering and storing it once if it has none yet.

@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import itertools
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 from oro_invoices.domain.errors import InvoiceError, InvoiceIsPosted, NumberTaken, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo, tax_category_for
 from oro_invoices.domain.posting import YearRange
+from oro_invoices.services import follow_ups
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_check_process import CheckingProcess, worth_checking_apart
@@ -63,6 +65,8 @@ from oro_invoices.services.upsert import changed_fields, draft_of_posted, draft_
 
 __all__ = ["ADDRESS_PARTS", "ID_LISTS", "INTEGER_FIELDS", "LINE_FIELDS", "Checker", "ImportReport", "Problem", "Record",
            "import_files", "import_records", "read_records", "run_import", "validate"]
+
+log = logging.getLogger("oro_invoices.import")
 
 OnError = Literal["stop", "skip"]
 #: ``progress(phase, records done, records in all or None)``; phases ``checked``, ``imported``.
@@ -259,8 +263,11 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
     files, unreadable = expand_folders((Path(p) for p in paths), fmt)
     if unreadable:
         return ImportReport(dry_run=dry_run, written=False, problems=unreadable)
-    report = _import_files(service, files, organization_id=organization_id, fmt=fmt, on_error=on_error,
-                           dry_run=dry_run, actor=actor, progress=progress, pdfs=pdfs, check_apart=check_apart)
+    with follow_ups.noted() as failed:  # after a commit: the invoices stay imported, each is warned of
+        report = _import_files(service, files, organization_id=organization_id, fmt=fmt, on_error=on_error,
+                               dry_run=dry_run, actor=actor, progress=progress, pdfs=pdfs, check_apart=check_apart)
+    report.warnings += [Problem(failure.external_id or f"invoice id {failure.invoice_id}", "",
+                                str(follow_ups.said(failure))) for failure in failed]
     report.warnings += [Problem(str(path), "", why) for path in files
                         if (why := holds_no_invoices(path, fmt)) is not None]
     return report
@@ -504,8 +511,13 @@ def _write_all(service: InvoiceService, records: Iterator[Checked], organization
 
 
 def _refresh_statistics(service: InvoiceService) -> None:
-    """After a commit: the planner statistics of the tables that grew (``Database.refresh_statistics``)."""
-    service.context.db.refresh_statistics()
+    """After a commit: the planner statistics of the tables that grew (``Database.refresh_statistics``).
+    Statistics not refreshed (the database busy or out of reach just then) only slow queries until
+    the next refresh: logged, never an error of the committed import."""
+    try:
+        service.context.db.refresh_statistics()
+    except Exception:
+        log.exception("the planner statistics were not refreshed after an import's commit")
 
 
 def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
+from oro_invoices.domain.errors import InvoiceIsPosted, NoPdfStorage, ValidationError
 from oro_invoices.domain.invoice import DocumentType, InvoiceDocument, LineInput, compute_lines
 from oro_invoices.domain.limits import given_id, quoted
 from oro_invoices.domain.messages import N_, Amount, Message, PluralMessage
@@ -31,6 +31,7 @@ from oro_invoices.persistence.models import (
     InvoiceLineRow,
     PaymentState,
 )
+from oro_invoices.services import follow_ups
 from oro_invoices.services.buyer import buyer_snapshot
 from oro_invoices.services.context import Batch, DocumentScope, ServiceContext
 from oro_invoices.services.documents import Documents
@@ -196,8 +197,10 @@ class Lifecycle:
         that cannot be made is left pending (logged) for ``oro-invoices complete-pdfs``."""
         try:
             return self.documents.ensure_pdf(doc.id, actor=actor)
-        except Exception:  # the invoice is committed: its PDF is pending, as after a crash
+        except Exception as exc:  # the invoice is committed: its PDF is pending, as after a crash
             log.exception("the PDF of imported invoice %s was not made; it is pending", doc.display_number)
+            if not isinstance(exc, NoPdfStorage):   # no storage or renderer here: as configured, no news
+                follow_ups.note(follow_ups.PDF, exc, invoice=doc)
             return doc
 
     def _credited_invoice(self, s: Session, organization_id: int, external_id: str) -> Invoice:

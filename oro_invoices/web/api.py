@@ -68,7 +68,7 @@ from oro_invoices.persistence.queries import (
     parse_sort,
 )
 from oro_invoices.persistence.read_models import BY_HAND_PREFIX
-from oro_invoices.services import event_log
+from oro_invoices.services import event_log, follow_ups
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.aging import AgingLine, AgingReport, check_currency
 from oro_invoices.services.context import no_invoice
@@ -143,6 +143,8 @@ MAX_JSON_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = JSON_MAX_DEPTH
 #: ``PUT /invoices/by-external-id/...`` says what it did: created, updated or unchanged.
 WRITE_RESULT_HEADER = "Invoice-Write-Result"
+#: what followed a write's commit and failed (``services.follow_ups``): the write stands
+WRITE_WARNING_HEADER = "Invoice-Write-Warning"
 #: what ``POST /e-invoices`` takes: a Factur-X / ZUGFeRD PDF, or CII or UBL XML
 EINVOICE_MEDIA_TYPES = ("application/pdf", "application/xml", "text/xml")
 
@@ -530,7 +532,8 @@ class InvoiceApi:
 
     def import_einvoice(self, request: Request, client: ApiClient) -> Response:
         """A Factur-X / ZUGFeRD PDF or CII or UBL XML as a posted invoice or credit note: created (201),
-        or, sent again, the one its number (its external id) already made (200)."""
+        or, sent again, the one its number (its external id) already made (200). A plugin's hook or
+        the PDF job failing after the commit is said in ``Invoice-Write-Warning``, never as an error."""
         media = _media_type(request)
         if media not in EINVOICE_MEDIA_TYPES:
             raise BadRequest("Send the e-invoice's bytes with 'Content-Type: application/pdf' (Factur-X, "
@@ -541,9 +544,12 @@ class InvoiceApi:
         if (media == "application/pdf") != is_pdf(data):
             raise BadRequest(f"The body is {'not ' if media == 'application/pdf' else ''}a PDF, but the "
                              f"Content-Type says {media}.", field="content-type")
-        doc, outcome = take_einvoice(self.service, data, organization_id=client.organization_id,
-                                     actor=self._actor(client))
+        with follow_ups.noted() as failed:  # committed, but what followed failed: created all the same
+            doc, outcome = take_einvoice(self.service, data, organization_id=client.organization_id,
+                                         actor=self._actor(client))
         headers = {WRITE_RESULT_HEADER: outcome}
+        if failed:
+            headers[WRITE_WARNING_HEADER] = " ".join(dict.fromkeys(str(follow_ups.said(f)) for f in failed))
         if outcome == "created":
             return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id), **headers})
         return Response.json(self._invoice_json(doc), headers=headers)

@@ -99,6 +99,9 @@ def friendly(exc: BaseException) -> tuple[int, str]:
     if (out_of_reach := unreachable(exc)) is not None:   # the driver's words may name its host
         log.error("the invoices' database cannot be reached", exc_info=exc)
         return status, _(out_of_reach.message)
+    if isinstance(exc, errors.DatabaseNotMigrated):  # its message (the table, the command line) is for the log
+        log.error("the invoices' database is not migrated: %s", exc.message)
+        return status, _(errors.DatabaseNotMigrated.default_message)
     if isinstance(exc, errors.DatabaseUnavailable):
         log.warning("the database could not make a page's change: %s", exc.__cause__ or exc.message)
         return status, _(exc.message)

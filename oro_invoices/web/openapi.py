@@ -1002,6 +1002,11 @@ _CREDIT_NOTE_LOCATION = {"Location": {"description": "The credit note's URL (`/c
 _WRITE_RESULT = {"Invoice-Write-Result": {"description": "created, updated or unchanged.",
                                           "schema": {"type": "string",
                                                      "enum": ["created", "updated", "unchanged"]}}}
+_WRITE_WARNING = {"Invoice-Write-Warning": {
+    "description": "Only when something that follows the commit failed (a plugin's hook, handing the PDF to "
+                   "the background jobs): what did not follow and what to do. The invoice is written all the "
+                   "same; sending the e-invoice again gives 200 `unchanged`.",
+    "schema": {"type": "string"}}}
 _IDEMPOTENCY_KEY = {
     "in": "header", "name": "Idempotency-Key", "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
@@ -1244,9 +1249,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "requestBody": {"required": True, "content": {
             "application/pdf": {"schema": {"type": "string", "format": "binary"}},
             "application/xml": {"schema": {"type": "string"}}}},
-        "responses": {"201": _ok("Created and posted.", "Invoice", {**_LOCATION, **_WRITE_RESULT}),
+        "responses": {"201": _ok("Created and posted.", "Invoice",
+                                 {**_LOCATION, **_WRITE_RESULT, **_WRITE_WARNING}),
                       "200": _ok("Sent before: the invoice it made (or its payment status updated).", "Invoice",
-                                 _WRITE_RESULT),
+                                 {**_WRITE_RESULT, **_WRITE_WARNING}),
                       **_errors("400", "403", "409", "413", "422")}},
     ("/credit-notes", "get"): {
         "summary": "List the client's organization's credit notes (cursor paging)",

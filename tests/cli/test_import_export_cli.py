@@ -286,3 +286,60 @@ def test_a_spreadsheet_workbook_is_told_to_be_saved_as_csv(sqlite_db, tmp_path, 
            "CSV UTF-8 and import that.")
     assert capsys.readouterr().err.splitlines() == [f"{workbook}: {why}", f"{renamed}: {why}", f"{legacy}: {why}",
                                                     "error: nothing imported (3 problem(s))"]
+
+
+def test_an_e_invoice_whose_hook_fails_after_its_commit_is_imported_with_a_warning(sqlite_db, tmp_path, capsys,
+                                                                                    monkeypatch):
+    """A plugin's invoice_posted hook meets the database busy once the import committed: the command
+    says the invoice is imported and warns which hook failed; importing it again finds it unchanged.
+    The planner statistics the database was too busy to refresh after the commit are no error either."""
+    import dataclasses
+
+    from oro_invoices import cli
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.integration.plugins import hookimpl
+    from oro_invoices.persistence.engine import Database
+
+    class Accounting:
+        @hookimpl
+        def invoice_posted(self, invoice):
+            raise DatabaseBusy()
+
+    def refresh_statistics(self):
+        raise DatabaseBusy()
+
+    configured = cli._config
+    monkeypatch.setattr(cli, "_config", lambda args, **options: dataclasses.replace(
+        configured(args, **options), plugins=(Accounting(),)))
+    monkeypatch.setattr(Database, "refresh_statistics", refresh_statistics)
+    command = ["import", "--db", sqlite_db.url, "--organization", "1", "--storage", f"file://{tmp_path / 'pdf'}",
+               "--no-pdf", str(EXAMPLES / "invoice-cii.xml")]
+    assert main(command) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=0, s=0).replace("0 pending", "1 pending")
+    assert err.splitlines() == [
+        "warning: RE-2025-0117: The invoice is imported, but a plugin failed in the invoice_posted hook that "
+        "followed, so what it does for a new invoice was not done, and importing it again does not repeat it: "
+        "ask an administrator to check the log."]
+    assert main(command) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=1, s=0).replace(
+        "0 pending", "1 pending")
+
+
+def test_an_e_invoice_the_database_is_too_busy_for_says_so(sqlite_db, tmp_path, capsys, monkeypatch):
+    """SQLite's lock waited for in vain while the e-invoice is written: the command says the database
+    was busy and nothing was written, not that it could not be reached or that the file is bad."""
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.services import lifecycle
+
+    def record(*args, **kwargs):
+        raise DatabaseBusy()
+
+    monkeypatch.setattr(lifecycle.activity, "record", record)
+    example = EXAMPLES / "invoice-cii.xml"
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--storage", f"file://{tmp_path / 'pdf'}",
+                 "--no-pdf", str(example)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{example}: The invoices' database is busy with another change, and nothing of this one was written. "
+        "Try again in a moment.", "error: nothing imported (1 problem(s))"]
+    assert count(sqlite_db) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from support.variant import documents_made
+from support.variant import documents_made, inline_jobs_only
 
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -252,3 +252,139 @@ def test_the_storage_out_of_reach_stops_the_run_naming_no_storage(posted, admin,
     page = text_of(resp.get_data(as_text=True))
     assert "The document storage cannot be reached right now. Please try again in a few minutes." in page
     assert "secret-bucket" not in page
+
+
+@pytest.mark.parametrize("outage, retry_after, alert, again", [
+    ("busy", "5", "The invoices' database is busy with another change, and nothing of this one was written. "
+                  "Try again in a moment.",
+     "The invoices' database was busy with another change, so this file was not imported: import it again "
+     "in a moment."),
+    ("not migrated", None, "The invoice tables are missing from the database: run its migrations "
+                           "(oro-invoices migrate).",
+     "The invoice tables are missing from the database, so this file was not imported: an administrator "
+     "runs its migrations (oro-invoices migrate), then import it again."),
+])
+def test_each_file_the_run_stopped_at_says_what_the_outage_was(posted, admin, monkeypatch, outage, retry_after,
+                                                               alert, again):
+    """SQLite kept EXT-41's write waiting past its busy timeout, or a table is missing: the files
+    left out say so and what to do, as the alert above them does, rather than "could not be reached"."""
+    from sqlalchemy.exc import OperationalError
+
+    from oro_invoices.domain.errors import DatabaseBusy, DatabaseNotMigrated
+    from oro_invoices.services import lifecycle
+    doc, _, xml = posted
+    recorded = lifecycle.activity.record
+    said = {"busy": ("database is locked", DatabaseBusy()),
+            "not migrated": ("no such table: oro_invoice_activity", DatabaseNotMigrated(
+                "The database has no table oro_invoice_activity: the add-on's migrations have not run on it."))}
+
+    def record(session, invoice_id, kind, *args, **kwargs):
+        if kind == "created" and session.get(lifecycle.Invoice, invoice_id).external_id == "EXT-41":
+            driver, error = said[outage]   # as the engine words the driver's error (persistence.engine)
+            raise error from OperationalError("INSERT INTO oro_invoice_activity", {}, Exception(driver))
+        return recorded(session, invoice_id, kind, *args, **kwargs)
+
+    monkeypatch.setattr(lifecycle.activity, "record", record)
+    resp = upload(admin, [(f"{n.lower()}.xml", _numbered(doc, xml, n)) for n in ("EXT-40", "EXT-41", "EXT-42")])
+
+    assert resp.status_code == 503 and resp.headers.get("Retry-After") == retry_after
+    assert rows(resp) == ["ext-40.xml Imported EXT-40", f"ext-41.xml Not imported {again}",
+                          f"ext-42.xml Not imported {again}"]
+    page = text_of(resp.get_data(as_text=True))
+    assert alert in page and "could not be reached" not in page and "oro_invoice_activity" not in page
+
+
+def test_a_file_whose_hook_fails_after_its_commit_is_imported_and_says_what_did_not_follow(posted, admin, shop):
+    """A plugin's invoice_posted hook meets the database busy once EXT-51 is committed: the file is
+    imported (importing it again says so), and its row says which hook failed and what to do."""
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.integration.plugins import hookimpl
+
+    class Accounting:
+        @hookimpl
+        def invoice_posted(self, invoice):
+            if invoice.external_id == "EXT-51":
+                raise DatabaseBusy()
+
+    shop[0].extensions["oro_invoices"].service.plugins.register(Accounting())
+    doc, _, xml = posted
+    files = [(f"{n.lower()}.xml", _numbered(doc, xml, n)) for n in ("EXT-50", "EXT-51", "EXT-52")]
+    resp = upload(admin, files)
+
+    assert resp.status_code == 200
+    assert rows(resp) == [
+        "ext-50.xml Imported EXT-50",
+        "ext-51.xml Imported The invoice is imported, but a plugin failed in the invoice_posted hook that followed, "
+        "so what it does for a new invoice was not done, and importing it again does not repeat it: ask an "
+        "administrator to check the log. EXT-51",
+        "ext-52.xml Imported EXT-52"]
+    assert rows(upload(admin, files[1:2])) == ["ext-51.xml Imported before EXT-51"]
+
+
+def test_a_file_whose_pdf_job_cannot_be_submitted_is_imported_and_its_pdf_left_to_the_sweep(posted, admin, shop,
+                                                                                             monkeypatch):
+    """With background jobs, the database out of reach just after EXT-61's commit, while its PDF
+    job is being handed to the queue: the file is imported, not "to be imported again"; its PDF
+    stays pending, for the workers' sweep."""
+    from sqlalchemy.exc import OperationalError
+
+    from oro_invoices.services.context import ServiceContext
+    from oro_invoices.services.documents import BACKGROUND_SETTING
+    from oro_invoices.services.pdf_backlog import pending_pdfs
+
+    class Queue:
+        background = True
+        jobs: list = []
+
+        def submit(self, job):
+            self.jobs.append(job)
+
+    service = shop[0].extensions["oro_invoices"].service
+    monkeypatch.setattr(service.context, "jobs", Queue())
+    setting = ServiceContext.invoice_setting
+
+    def invoice_setting(self, key, invoice):
+        if key == BACKGROUND_SETTING and getattr(invoice, "external_id", None) == "EXT-61":
+            raise OperationalError("SELECT oro_invoice_setting", {}, Exception("server closed the connection"))
+        return setting(self, key, invoice)
+
+    monkeypatch.setattr(ServiceContext, "invoice_setting", invoice_setting)
+    doc, _, xml = posted
+    files = [(f"{n.lower()}.xml", _numbered(doc, xml, n)) for n in ("EXT-60", "EXT-61")]
+    resp = upload(admin, files)
+
+    assert resp.status_code == 200
+    assert rows(resp) == [
+        "ext-60.xml Imported EXT-60",
+        "ext-61.xml Imported The invoice is imported, but its PDF could not be handed to the background jobs; the "
+        "periodic PDF sweep makes it, so there is nothing to do. EXT-61"]
+    imported = {number: service.find_id(external_id=number) for number in ("EXT-60", "EXT-61")}
+    assert [job.args for job in Queue.jobs if job.name == "oro_invoices.render_pdf"] == [(imported["EXT-60"],)]
+    assert imported["EXT-61"] in pending_pdfs(service, list(imported.values()))     # what the sweep makes
+    assert rows(upload(admin, files[1:])) == ["ext-61.xml Imported before EXT-61"]
+
+
+@inline_jobs_only  # with background jobs the worker makes it
+def test_a_file_whose_pdf_cannot_be_made_after_its_commit_is_imported_and_its_pdf_made_on_download(
+        posted, admin, monkeypatch):
+    """The document storage out of reach while EXT-71's PDF is made, right after its commit: the file
+    is imported, its row says the PDF comes with the first download, and that download makes it."""
+    from oro_invoices.domain.errors import StorageUnreachable
+    from oro_invoices.services.documents import Documents
+    doc, _, xml = posted
+    ensure = Documents.ensure_pdf
+
+    def ensure_pdf(self, invoice_id, **kwargs):
+        raise StorageUnreachable("Cannot reach the PDF storage s3://secret-bucket: refused")
+
+    monkeypatch.setattr(Documents, "ensure_pdf", ensure_pdf)
+    resp = upload(admin, [("ext-71.xml", _numbered(doc, xml, "EXT-71"))])
+    monkeypatch.setattr(Documents, "ensure_pdf", ensure)
+
+    assert resp.status_code == 200
+    assert rows(resp) == [
+        "ext-71.xml Imported The invoice is imported, but its PDF could not be made yet; it is made when first "
+        "downloaded (or by oro-invoices complete-pdfs), so there is nothing to do. EXT-71"]
+    invoice_id = admin.service.find_id(external_id="EXT-71")
+    download = admin.get(f"/admin/invoices/{invoice_id}/download")
+    assert download.status_code == 200 and download.get_data().startswith(b"%PDF")

@@ -306,3 +306,60 @@ def test_the_seller_electronic_address_an_e_invoice_states_is_kept_and_compared_
     assert [(e["field"], e["message"]) for e in other.get_json()["errors"]] == [(
         "BT-34", "Invoice ERP-2026-0042 is posted and can no longer be modified (tried to change: BT-34). Only its "
                  "payment status, payments and notes may change.")]
+
+
+def test_an_e_invoice_whose_hook_fails_after_its_commit_is_created_with_a_warning(einvoice_api):
+    """A plugin's invoice_created hook meets the database busy once the invoice is committed: 201
+    with the invoice and a warning naming the hook, never a 503 that would have the ERP send it
+    again (which answers 200 unchanged)."""
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.integration.plugins import hookimpl
+
+    class Accounting:
+        @hookimpl
+        def invoice_created(self, invoice):
+            raise DatabaseBusy()
+
+    _, _, xml = posted_einvoice(einvoice_api)
+    sent = xml.replace(b"ERP-2026-0042", b"ERP-2026-0050")
+    einvoice_api.service.plugins.register(Accounting())
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=sent, content_type="application/xml")
+
+    assert resp.status_code == 201, resp.get_data()
+    assert (resp.headers["Invoice-Write-Result"], resp.get_json()["invoice_number"]) == ("created", "ERP-2026-0050")
+    assert resp.headers["Invoice-Write-Warning"] == (
+        "The invoice is imported, but a plugin failed in the invoice_created hook that followed, so what it does for "
+        "a new invoice was not done, and importing it again does not repeat it: ask an administrator to "
+        "check the log.")
+    again = einvoice_api.request("POST", "/api/e-invoices", data=sent, content_type="application/xml")
+    assert (again.status_code, again.headers["Invoice-Write-Result"]) == (200, "unchanged")
+    assert "Invoice-Write-Warning" not in again.headers
+
+
+@pytest.mark.parametrize("outage, retry_after, message", [
+    ("busy", "5", "The invoices' database is busy with another change, and nothing of this one was written. "
+                  "Try again in a moment."),
+    ("not migrated", None, "The database has no table oro_invoice_activity: the add-on's migrations have not "
+                           "run on it. Run `oro-invoices migrate --db URL`"),
+])
+def test_an_e_invoice_the_database_cannot_take_says_why(einvoice_api, monkeypatch, outage, retry_after, message):
+    """Busy (SQLite's lock waited for in vain) or not migrated: 503 saying which, nothing written."""
+    from sqlalchemy.exc import OperationalError
+
+    from oro_invoices.domain.errors import DatabaseBusy, DatabaseNotMigrated
+    from oro_invoices.services import lifecycle
+    error = DatabaseBusy() if outage == "busy" else DatabaseNotMigrated(
+        "The database has no table oro_invoice_activity: the add-on's migrations have not run on it. Run "
+        "`oro-invoices migrate --db URL` (or alembic with the add-on's migrations).")
+
+    def record(*args, **kwargs):
+        raise error from OperationalError("INSERT INTO oro_invoice_activity", {}, Exception("database is locked"))
+
+    _, _, xml = posted_einvoice(einvoice_api)
+    monkeypatch.setattr(lifecycle.activity, "record", record)
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=xml.replace(b"ERP-2026-0042", b"ERP-2026-0051"),
+                                content_type="application/xml")
+
+    assert resp.status_code == 503 and resp.headers.get("Retry-After") == retry_after
+    assert message in resp.get_json()["errors"][0]["message"]
+    assert einvoice_api.service.id_of_external_id(1, "ERP-2026-0051") is None
