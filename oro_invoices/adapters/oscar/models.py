@@ -1,4 +1,5 @@
-"""What Oscar has no place for: settings by scope, the add-on's registries, business customers.
+"""What Oscar has no place for: settings by scope, the add-on's registries, business customers,
+an order's purchase order number.
 
 Oscar's own models are used for everything else: orders and lines are the orders, users the
 customer users, partners the organizations, Django's sites the websites and a
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from oro_invoices.adapters.oscar.translation import gettext_lazy, in_active_language
+from oro_invoices.domain.limits import PURCHASE_ORDER_MAX
 from oro_invoices.i18n import N_
 
 #: The scopes an Oscar shop has (customer groups do not exist in Oscar).
@@ -143,6 +145,36 @@ class SiteOrganization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site} → {self.organization}"
+
+
+def check_purchase_order(value: str) -> None:
+    """A PO number must be one an invoice can state (the API's ``purchase_order`` rules: length,
+    control, text-direction and invisible characters)."""
+    from django.core.exceptions import ValidationError
+
+    from oro_invoices.services.schemas import InvoiceInputSchema
+    found = InvoiceInputSchema(partial=True).validate({"purchase_order": value})
+    if "purchase_order" in found:
+        raise ValidationError(in_active_language(found["purchase_order"][0]))
+
+
+class OrderPurchaseOrder(models.Model):
+    """The buyer's purchase order number (BT-13) of an Oscar order, which Oscar's ``Order`` has no
+    field for: the order's invoices state it (``OrderSnapshot.purchase_order``)."""
+
+    order = models.OneToOneField("order.Order", on_delete=models.CASCADE, related_name="invoice_purchase_order",
+                                 verbose_name=gettext_lazy(N_("order")))
+    number = models.CharField(gettext_lazy(N_("PO number")), max_length=PURCHASE_ORDER_MAX, blank=True,
+                              validators=[check_purchase_order],
+                              help_text=gettext_lazy(N_("The buyer's purchase order number, which the order's "
+                                                        "invoices state (BT-13).")))
+
+    class Meta:
+        verbose_name = gettext_lazy(N_("purchase order number"))
+        verbose_name_plural = gettext_lazy(N_("purchase order numbers"))
+
+    def __str__(self) -> str:
+        return str(self.number)
 
 
 class InvoicePermissions(models.Model):

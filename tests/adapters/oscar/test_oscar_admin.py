@@ -285,3 +285,23 @@ def test_the_setting_scopes_are_named_in_the_admins_language(shop: Shop) -> None
     with translation.override("en"):
         assert [ConfigValue(scope=s).get_scope_display() for s in scopes] == [
             "Global", "Organization (partner)", "Website (site)", "Customer"]
+
+
+def test_an_orders_po_number_is_given_in_django_admin_and_read_into_its_snapshot(shop: Shop) -> None:
+    """Oscar's orders have no PO number: the app keeps one per order (``OrderPurchaseOrder``), given in
+    Django admin, which the order's snapshot, and so its invoices, carry."""
+    order = shop.data.order
+    assert shop.host.orders.get(order.id).purchase_order == ""
+    login_superuser(shop)
+    add = "/admin/oro_invoices_oscar/orderpurchaseorder/add/"
+    status, page = admin_post(shop, add, {"order": str(order.id), "number": "PO\u202e-4711", "_save": "Save"})
+    assert status == 200 and "U+202E" in page and "PO number" in _content(page)
+    assert shop.host.orders.get(order.id).purchase_order == ""
+    status, page = admin_post(shop, add, {"order": str(order.id), "number": "  PO-4711 ", "_save": "Save"})
+    assert status == 302 and "was added successfully" in page
+    assert shop.host.orders.get(order.id).purchase_order == "PO-4711"
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/orderpurchaseorder/?q=SO-KIT-1")
+    assert status == 200 and "PO-4711" in _content(page)
+    # Oscar's order admin page shows it too, at its foot
+    status, page = admin_get(shop, f"/admin/order/order/{order.id}/change/")
+    assert status == 200 and 'value="PO-4711"' in page and "Purchase order number" in _content(page)
