@@ -187,10 +187,14 @@ class KitSeeder:
                   ship_to: Address | None = None, purchase_order: str = "") -> OrderSnapshot:
         """An Oscar order; its lines are the organization's partner's (a line-less order
         belongs to its site's organization); ``purchase_order``: its ``OrderPurchaseOrder``."""
+        from django.core.exceptions import ValidationError
         from oscar.core.loading import get_model
 
         from oro_invoices.adapters.oscar.models import OrderPurchaseOrder, check_purchase_order
-        check_purchase_order(purchase_order.strip())  # before the order is made: nothing half-written
+        try:  # before the order is made: nothing half-written
+            check_purchase_order(purchase_order.strip())
+        except ValidationError as exc:
+            raise ValueError(f"purchase_order {purchase_order!r}: {' '.join(exc.messages)}") from exc
         order_model = get_model("order", "Order")
         partner = self.partner(organization_id)
         order = order_model.objects.using(self.db).create(
