@@ -1,6 +1,8 @@
 """Django admin for what the app adds (business customers, their buyers, sites' partners, orders'
-PO numbers, also on Oscar's order admin), and Oscar's payment event and payment source admins
-kept from recording the add-on's payments by hand (``event_admin``, ``source_admin``)."""
+PO numbers, also on Oscar's order admin), the user and group admins' permission pickers naming the
+app's permissions in the admin's language (``permission_labels``), and Oscar's payment event and
+payment source admins kept from recording the add-on's payments by hand (``event_admin``,
+``source_admin``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from oscar.core.loading import get_model
 
-from oro_invoices.adapters.oscar import event_admin, source_admin
+from oro_invoices.adapters.oscar import event_admin, permission_labels, source_admin
 from oro_invoices.adapters.oscar.models import BusinessCustomer, Buyer, OrderPurchaseOrder, SiteOrganization
 
 
@@ -59,3 +61,6 @@ event_admin.register_with(get_model("order", "Order"), OrderAdminMixin)
 # Oscar's payment event and payment source admins, with the add-on's rows kept out of staff's hands.
 event_admin.register()
 source_admin.register()
+
+# The user and group admins' permission pickers, with the app's permissions named in the admin's language.
+permission_labels.register()

@@ -33,6 +33,8 @@ class ConfigValue(models.Model):
                                                name="oro_invoices_config_unique")]
         # a request reads its customer's values by place (ConfigStoreByPlace.stored_at)
         indexes = [models.Index(fields=["scope", "scope_id"], name="oro_invoices_config_place")]
+        verbose_name = gettext_lazy(N_("setting value"))
+        verbose_name_plural = gettext_lazy(N_("setting values"))
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.scope} {self.scope_id or ''}".strip()
@@ -48,6 +50,8 @@ class RegistryEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "key"],
                                                name="oro_invoices_registry_unique")]
+        verbose_name = gettext_lazy(N_("registry entry"))
+        verbose_name_plural = gettext_lazy(N_("registry entries"))
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.key}"
@@ -60,6 +64,10 @@ class EmailTemplateDefault(models.Model):
     name = models.CharField(max_length=120, unique=True)
     code = models.CharField(max_length=128, unique=True)
     data = models.JSONField()
+
+    class Meta:
+        verbose_name = gettext_lazy(N_("email template default"))
+        verbose_name_plural = gettext_lazy(N_("email template defaults"))
 
     def __str__(self) -> str:
         return str(self.name)
@@ -178,19 +186,24 @@ class OrderPurchaseOrder(models.Model):
 
 
 class InvoicePermissions(models.Model):
-    """Holds the add-on's permissions (no table): grant them to dashboard users and groups."""
+    """Holds the add-on's permissions (no table): grant them to dashboard users and groups.
+
+    Django stores the permissions' names in English; Django admin's permission pickers show them
+    translated (``permission_labels``)."""
 
     class Meta:
         managed = False
         default_permissions = ()
+        verbose_name = gettext_lazy(N_("invoice permission"))
+        verbose_name_plural = gettext_lazy(N_("invoice permissions"))
         permissions = (
-            ("view_invoices", "Can see invoices"),
-            ("delete_invoices", "Can delete draft invoices"),
-            ("send_invoices", "Can send invoices to customers"),
-            ("note_invoices", "Can add notes to invoices"),
-            ("manage_invoice_payments", "Can refund, capture, cancel and re-authorize invoice payments"),
-            ("credit_invoices", "Can issue credit notes, void and re-issue invoices"),
-            ("import_invoices", "Can create and update invoices (import, API)"),
-            ("configure_invoices", "Can change the invoice settings of their organization"),
-            ("configure_invoices_global", "Can change the invoice settings of every organization"),
+            ("view_invoices", N_("Can see invoices")),
+            ("delete_invoices", N_("Can delete draft invoices")),
+            ("send_invoices", N_("Can send invoices to customers")),
+            ("note_invoices", N_("Can add notes to invoices")),
+            ("manage_invoice_payments", N_("Can refund, capture, cancel and re-authorize invoice payments")),
+            ("credit_invoices", N_("Can issue credit notes, void and re-issue invoices")),
+            ("import_invoices", N_("Can create and update invoices (import, API)")),
+            ("configure_invoices", N_("Can change the invoice settings of their organization")),
+            ("configure_invoices_global", N_("Can change the invoice settings of every organization")),
         )
