@@ -159,7 +159,7 @@ class KitShop:
         }
         order = seeder.add_order(identifier="SO-KIT-1", currency="USD", organization_id=1,
                                  customer_id=acme.id, customer_user_id=users["own"].id,
-                                 lines=[_line()])
+                                 lines=[kit_line()])
         invoices, today = addon.invoices, kit_today(addon)
         posted = invoices.post(invoices.create(_payload(today, acme.id, users["own"].id, order.id),
                                                actor="kit").id, actor="kit", pdf=KIT_PDF)
@@ -172,7 +172,7 @@ class KitShop:
                    colleague_invoice=colleague, draft=draft, foreign=foreign)
 
 
-def _line() -> OrderLine:
+def kit_line() -> OrderLine:
     from decimal import Decimal
     return OrderLine(description="Kit widget", quantity=Decimal("2"), unit_price=Decimal("10.00"),
                      tax_rate=Decimal("0.19"), sku="KIT-1")

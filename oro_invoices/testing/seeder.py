@@ -40,8 +40,9 @@ class Seeder(Protocol):
                   organization_id: int = 1, customer_id: int | None = None,
                   customer_user_id: int | None = None, website_id: int | None = None,
                   lines: Iterable[OrderLine] = (), bill_to: Address | None = None,
-                  ship_to: Address | None = None) -> OrderSnapshot:
-        """Create an order."""
+                  ship_to: Address | None = None, purchase_order: str = "") -> OrderSnapshot:
+        """Create an order; ``purchase_order``: the buyer's PO number it carries (BT-13), none when
+        empty. A host whose orders cannot carry one refuses a non-empty one (never drops it)."""
 
     def login_admin(self, permissions: Iterable[str] = ...) -> CurrentUser:
         """Make the current user a back-office user holding exactly ``permissions``."""

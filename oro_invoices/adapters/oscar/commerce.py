@@ -5,7 +5,8 @@
   ``Buyer`` row. A user without one gets a personal customer named after them in the
   default organization the first time it is needed (``ensure_buyer``), so a plain Oscar
   shop needs no set-up;
-- a website is a Django ``Site``, in the organization ``SiteOrganization`` gives it.
+- a website is a Django ``Site``, in the organization ``SiteOrganization`` gives it;
+- an order's buyer PO number is its ``OrderPurchaseOrder``'s (Oscar's orders have none).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sites.models import Site
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace, Upper
@@ -28,7 +30,7 @@ from oro_invoices.adapters.commerce import (
     OrderSnapshot,
     WebsiteRef,
 )
-from oro_invoices.adapters.oscar.models import BusinessCustomer, Buyer, SiteOrganization
+from oro_invoices.adapters.oscar.models import BusinessCustomer, Buyer, OrderPurchaseOrder, SiteOrganization
 from oro_invoices.domain.invoice import Address
 
 CENT = Decimal("0.01")
@@ -93,7 +95,8 @@ class OscarOrders:
 
     def get(self, order_id: int) -> OrderSnapshot | None:
         order_model = get_model("order", "Order")
-        order = (order_model.objects.using(self.db).select_related("billing_address", "shipping_address", "user")
+        order = (order_model.objects.using(self.db)
+                 .select_related("billing_address", "shipping_address", "user", "invoice_purchase_order")
                  .filter(pk=order_id).first())
         if order is None:
             return None
@@ -109,14 +112,22 @@ class OscarOrders:
         # Oscar's checkout asks for no billing address unless the shop adds a step for it: the
         # goods' address is then the buyer's, as Oscar's own order pages show it
         bill_to = address(order.billing_address) or ship_to
-        # Oscar's orders have no purchase order number (its checkout asks for none): the snapshot
-        # leaves ``purchase_order`` empty, and an admin gives the PO number on the draft invoice
         return OrderSnapshot(
             id=order.id, identifier=order.number, organization_id=organization,
             currency=order.currency, customer_id=buyer.customer_id if buyer else None,
             customer_user_id=order.user_id, website_id=order.site_id,
             lines=tuple(_line(l) for l in lines), bill_to=bill_to, ship_to=ship_to,
-            created_at=order.date_placed)
+            created_at=order.date_placed, purchase_order=purchase_order(order))
+
+
+def purchase_order(order: Any) -> str:
+    """The buyer's PO number of an Oscar order: its ``OrderPurchaseOrder``'s, "" without one (Oscar's
+    checkout asks for none; staff give it in Django admin, or on the draft invoice)."""
+    try:
+        found: OrderPurchaseOrder = order.invoice_purchase_order
+    except ObjectDoesNotExist:
+        return ""
+    return str(found.number).strip()
 
 
 def _customer(row: BusinessCustomer) -> CustomerRef:

@@ -1,4 +1,5 @@
-"""What Oscar has no place for: settings by scope, the add-on's registries, business customers.
+"""What Oscar has no place for: settings by scope, the add-on's registries, business customers,
+an order's purchase order number.
 
 Oscar's own models are used for everything else: orders and lines are the orders, users the
 customer users, partners the organizations, Django's sites the websites and a
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from oro_invoices.adapters.oscar.translation import gettext_lazy, in_active_language
+from oro_invoices.domain.limits import PURCHASE_ORDER_MAX
 from oro_invoices.i18n import N_
 
 #: The scopes an Oscar shop has (customer groups do not exist in Oscar).
@@ -31,6 +33,8 @@ class ConfigValue(models.Model):
                                                name="oro_invoices_config_unique")]
         # a request reads its customer's values by place (ConfigStoreByPlace.stored_at)
         indexes = [models.Index(fields=["scope", "scope_id"], name="oro_invoices_config_place")]
+        verbose_name = gettext_lazy(N_("setting value"))
+        verbose_name_plural = gettext_lazy(N_("setting values"))
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.scope} {self.scope_id or ''}".strip()
@@ -46,6 +50,8 @@ class RegistryEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "key"],
                                                name="oro_invoices_registry_unique")]
+        verbose_name = gettext_lazy(N_("registry entry"))
+        verbose_name_plural = gettext_lazy(N_("registry entries"))
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.key}"
@@ -58,6 +64,10 @@ class EmailTemplateDefault(models.Model):
     name = models.CharField(max_length=120, unique=True)
     code = models.CharField(max_length=128, unique=True)
     data = models.JSONField()
+
+    class Meta:
+        verbose_name = gettext_lazy(N_("email template default"))
+        verbose_name_plural = gettext_lazy(N_("email template defaults"))
 
     def __str__(self) -> str:
         return str(self.name)
@@ -145,20 +155,55 @@ class SiteOrganization(models.Model):
         return f"{self.site} → {self.organization}"
 
 
+def check_purchase_order(value: str) -> None:
+    """A PO number must be one an invoice can state (the API's ``purchase_order`` rules: length,
+    control, text-direction and invisible characters)."""
+    from django.core.exceptions import ValidationError
+
+    from oro_invoices.services.schemas import InvoiceInputSchema
+    found = InvoiceInputSchema(partial=True).validate({"purchase_order": value})
+    if "purchase_order" in found:
+        raise ValidationError(in_active_language(found["purchase_order"][0]))
+
+
+class OrderPurchaseOrder(models.Model):
+    """The buyer's purchase order number (BT-13) of an Oscar order, which Oscar's ``Order`` has no
+    field for: the order's invoices state it (``OrderSnapshot.purchase_order``)."""
+
+    order = models.OneToOneField("order.Order", on_delete=models.CASCADE, related_name="invoice_purchase_order",
+                                 verbose_name=gettext_lazy(N_("order")))
+    number = models.CharField(gettext_lazy(N_("PO number")), max_length=PURCHASE_ORDER_MAX, blank=True,
+                              validators=[check_purchase_order],
+                              help_text=gettext_lazy(N_("The buyer's purchase order number, which the order's "
+                                                        "invoices state (BT-13).")))
+
+    class Meta:
+        verbose_name = gettext_lazy(N_("purchase order number"))
+        verbose_name_plural = gettext_lazy(N_("purchase order numbers"))
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
 class InvoicePermissions(models.Model):
-    """Holds the add-on's permissions (no table): grant them to dashboard users and groups."""
+    """Holds the add-on's permissions (no table): grant them to dashboard users and groups.
+
+    Django stores the permissions' names in English; Django admin's permission pickers show them
+    translated (``permission_labels``)."""
 
     class Meta:
         managed = False
         default_permissions = ()
+        verbose_name = gettext_lazy(N_("invoice permission"))
+        verbose_name_plural = gettext_lazy(N_("invoice permissions"))
         permissions = (
-            ("view_invoices", "Can see invoices"),
-            ("delete_invoices", "Can delete draft invoices"),
-            ("send_invoices", "Can send invoices to customers"),
-            ("note_invoices", "Can add notes to invoices"),
-            ("manage_invoice_payments", "Can refund, capture, cancel and re-authorize invoice payments"),
-            ("credit_invoices", "Can issue credit notes, void and re-issue invoices"),
-            ("import_invoices", "Can create and update invoices (import, API)"),
-            ("configure_invoices", "Can change the invoice settings of their organization"),
-            ("configure_invoices_global", "Can change the invoice settings of every organization"),
+            ("view_invoices", N_("Can see invoices")),
+            ("delete_invoices", N_("Can delete draft invoices")),
+            ("send_invoices", N_("Can send invoices to customers")),
+            ("note_invoices", N_("Can add notes to invoices")),
+            ("manage_invoice_payments", N_("Can refund, capture, cancel and re-authorize invoice payments")),
+            ("credit_invoices", N_("Can issue credit notes, void and re-issue invoices")),
+            ("import_invoices", N_("Can create and update invoices (import, API)")),
+            ("configure_invoices", N_("Can change the invoice settings of their organization")),
+            ("configure_invoices_global", N_("Can change the invoice settings of every organization")),
         )

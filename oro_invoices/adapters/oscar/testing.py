@@ -184,10 +184,17 @@ class KitSeeder:
                   organization_id: int = 1, customer_id: int | None = None,
                   customer_user_id: int | None = None, website_id: int | None = None,
                   lines: Iterable[OrderLine] = (), bill_to: Address | None = None,
-                  ship_to: Address | None = None) -> OrderSnapshot:
+                  ship_to: Address | None = None, purchase_order: str = "") -> OrderSnapshot:
         """An Oscar order; its lines are the organization's partner's (a line-less order
-        belongs to its site's organization)."""
+        belongs to its site's organization); ``purchase_order``: its ``OrderPurchaseOrder``."""
+        from django.core.exceptions import ValidationError
         from oscar.core.loading import get_model
+
+        from oro_invoices.adapters.oscar.models import OrderPurchaseOrder, check_purchase_order
+        try:  # before the order is made: nothing half-written
+            check_purchase_order(purchase_order.strip())
+        except ValidationError as exc:
+            raise ValueError(f"purchase_order {purchase_order!r}: {' '.join(exc.messages)}") from exc
         order_model = get_model("order", "Order")
         partner = self.partner(organization_id)
         order = order_model.objects.using(self.db).create(
@@ -214,6 +221,8 @@ class KitSeeder:
             total_incl += incl * quantity
         order_model.objects.using(self.db).filter(pk=order.pk).update(total_excl_tax=total_excl,
                                                        total_incl_tax=total_incl)
+        if purchase_order.strip():
+            OrderPurchaseOrder.objects.using(self.db).create(order=order, number=purchase_order.strip())
         found = self.host.orders.get(order.pk)
         if found is None or found.organization_id != organization_id:
             raise ValueError(f"an Oscar order without lines belongs to its site's organization; "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import re
 import zipfile
 from decimal import Decimal
 from typing import Any
@@ -24,8 +25,9 @@ import pytest
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.identity import PERMISSIONS
 from oro_invoices.domain.errors import NotFound
+from oro_invoices.domain.invoice import Address
 from oro_invoices.integration import profile
-from oro_invoices.testing.pages import KIT_PDF, Browser, KitShop, header, kit_today, location, next_of
+from oro_invoices.testing.pages import KIT_PDF, Browser, KitShop, header, kit_line, kit_today, location, next_of
 from oro_invoices.testing.suite.base import HostSuite
 
 VIEW_ONLY = ("oro_invoices.view",)
@@ -36,6 +38,7 @@ ADD_NOTE = "oro_invoices.admin.add_note"
 DELETE = "oro_invoices.admin.delete"
 DELETE_CONFIRM = "oro_invoices.admin.delete_confirm"
 ORDER_TAB = "oro_invoices.admin.order_invoices"
+CREATE_FROM_ORDER = "oro_invoices.admin.create_from_order"
 STORE_INDEX = "oro_invoices.storefront.index"
 STORE_VIEW = "oro_invoices.storefront.view"
 STORE_DOWNLOAD = "oro_invoices.storefront.download"
@@ -525,6 +528,38 @@ class TestPageOrderTab(PageSuite):
     def test_tab_needs_the_view_permission(self) -> None:
         self.client.login_admin([])
         assert self.browser.get(self.url(ORDER_TAB, order_id=self.shop.order.id)).status == 403
+
+    def test_an_orders_po_number_is_its_invoices(self) -> None:
+        """An order seeded with the buyer's PO number (``OrderSnapshot.purchase_order``, BT-13): the
+        tab's Create Invoice form offers it, and the invoice made from the order states it as its
+        PO Number on its view page and in its UBL e-invoice."""
+        own = self.shop.users["own"]
+        order = self.seeder.add_order(identifier="SO-KIT-PO", currency="USD", organization_id=1,
+                                      customer_id=own.customer_id, customer_user_id=own.id,
+                                      lines=[kit_line()], purchase_order="PO-88231",
+                                      bill_to=Address(name="Kit Buyer", street="1 Kit Street", city="Springfield",
+                                                      postal_code="12345", country="US"))
+        assert self.host.orders.get(order.id).purchase_order == "PO-88231"
+        self.client.login_admin(PERMISSIONS)
+        tab_url = self.url(ORDER_TAB, order_id=order.id)
+        tab = self.browser.get(tab_url)
+        assert tab.status == 200
+        assert re.search(r'id="oi-order-purchase-order" name="purchase_order" value="PO-88231"', tab.text())
+        today = self.today()
+        resp = self.browser.submit(tab_url, self.url(CREATE_FROM_ORDER, order_id=order.id), {
+            "invoice_date": today.isoformat(), "due_date": (today + dt.timedelta(days=30)).isoformat(),
+            "purchase_order": "PO-88231"})
+        assert resp.status in (302, 303), resp.text()
+        view = self.browser.get(location(resp))
+        assert view.status == 200
+        assert re.search(r"<dt>\s*PO Number\s*</dt>\s*<dd[^>]*>\s*PO-88231\s*</dd>", view.text()), \
+            "the invoice's view page shows no PO Number PO-88231"
+        drafts = self.client.addon.invoices.list_invoices({"order_id": order.id, "organization_id": 1}).items
+        assert len(drafts) == 1
+        pytest.importorskip("lxml", reason="the UBL e-invoice needs the einvoice extra")
+        from oro_invoices.documents.einvoice import ubl
+        posted = self.client.addon.invoices.post(drafts[0].id, actor="kit", pdf=KIT_PDF)
+        assert ubl.element_texts(ubl.build_xml(posted), "/*/cac:OrderReference/cbc:ID") == ["PO-88231"]
 
 
 #: What a list says at its pager about a paging link it did not make.

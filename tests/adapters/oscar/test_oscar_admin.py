@@ -285,3 +285,66 @@ def test_the_setting_scopes_are_named_in_the_admins_language(shop: Shop) -> None
     with translation.override("en"):
         assert [ConfigValue(scope=s).get_scope_display() for s in scopes] == [
             "Global", "Organization (partner)", "Website (site)", "Customer"]
+
+
+def test_an_orders_po_number_is_given_in_django_admin_and_read_into_its_snapshot(shop: Shop) -> None:
+    """Oscar's orders have no PO number: the app keeps one per order (``OrderPurchaseOrder``), given in
+    Django admin, which the order's snapshot, and so its invoices, carry."""
+    order = shop.data.order
+    assert shop.host.orders.get(order.id).purchase_order == ""
+    login_superuser(shop)
+    add = "/admin/oro_invoices_oscar/orderpurchaseorder/add/"
+    status, page = admin_post(shop, add, {"order": str(order.id), "number": "PO\u202e-4711", "_save": "Save"})
+    assert status == 200 and "U+202E" in page and "PO number" in _content(page)
+    assert shop.host.orders.get(order.id).purchase_order == ""
+    status, page = admin_post(shop, add, {"order": str(order.id), "number": "  PO-4711 ", "_save": "Save"})
+    assert status == 302 and "was added successfully" in page
+    assert shop.host.orders.get(order.id).purchase_order == "PO-4711"
+    status, page = admin_get(shop, "/admin/oro_invoices_oscar/orderpurchaseorder/?q=SO-KIT-1")
+    assert status == 200 and "PO-4711" in _content(page)
+    # Oscar's order admin page shows it too, at its foot
+    status, page = admin_get(shop, f"/admin/order/order/{order.id}/change/")
+    assert status == 200 and 'value="PO-4711"' in page and "Purchase order number" in _content(page)
+
+
+#: German for the app's model names and permission names as the catalogs will have them (set for the test:
+#: what the admin shows comes from the add-on's catalogs in the admin's language).
+GERMAN = {"setting value": "Einstellungswert", "registry entry": "Registereintrag",
+          "email template default": "Standard einer E-Mail-Vorlage", "invoice permission": "Rechnungsberechtigung",
+          "Can see invoices": "Kann Rechnungen sehen",
+          "Can change the invoice settings of every organization":
+              "Kann die Rechnungseinstellungen jeder Organisation ändern"}
+
+
+def _german_catalog(monkeypatch: Any) -> None:
+    from oro_invoices.i18n.catalogs import translations
+    for msgid, text in GERMAN.items():
+        monkeypatch.setitem(translations("de")._catalog, msgid, text)
+
+
+def test_the_permission_pickers_name_the_apps_models_and_permissions_in_the_admins_language(
+        shop: Shop, monkeypatch: Any) -> None:
+    """Django stores permission names in English: a group's and a user's permission pickers show the
+    app's model names and its own permissions' names from the add-on's catalogs all the same."""
+    _german_catalog(monkeypatch)
+    login_superuser(shop)
+    from django.contrib.auth import get_user_model
+    user = get_user_model().objects.create_user(username="clerk", email="clerk@shop.test", password="pw")
+    for url, field in (("/admin/auth/group/add/", "permissions"),
+                       (f"/admin/auth/user/{user.pk}/change/", "user_permissions")):
+        status, page = admin_get(shop, url, language="de")
+        assert status == 200
+        shown = select_options(page, field)
+        for option in ("Rechnungen | Rechnungsberechtigung | Kann Rechnungen sehen",
+                       "Rechnungen | Rechnungsberechtigung | Kann die Rechnungseinstellungen jeder Organisation ändern",
+                       "Rechnungen | Einstellungswert | Can add setting value",
+                       "Rechnungen | Registereintrag | Can view registry entry",
+                       "Rechnungen | Standard einer E-Mail-Vorlage | Can change email template default",
+                       "Rechnungen | Geschäftskunde | Can add business customer"):
+            assert option in shown, option
+        assert not [o for o in shown if o.startswith("Invoices |") or "invoice permission" in o]
+        assert "Bestellung | Bestellzeile | Can change Order Line" in shown  # Oscar's, as Django shows them
+        status, page = admin_get(shop, url)
+        shown = select_options(page, field)
+        assert "Invoices | invoice permission | Can see invoices" in shown
+        assert "Invoices | setting value | Can add setting value" in shown

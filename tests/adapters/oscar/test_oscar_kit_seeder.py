@@ -62,3 +62,17 @@ def test_an_order_for_a_customer_its_buyer_does_not_buy_for_is_refused(shop) -> 
     line = OrderLine(description="Bolt", quantity=Decimal(1), unit_price=Decimal("1.00"))
     with pytest.raises(ValueError, match=f"customer user {buyer.id} does not buy for customer {other.id}"):
         seeder.add_order(customer_id=other.id, customer_user_id=buyer.id, lines=(line,))
+
+
+def test_an_orders_po_number_is_read_back_and_one_no_invoice_can_state_is_refused(shop) -> None:
+    seeder = shop.host.seeder()
+    line = OrderLine(description="Bolt", quantity=Decimal(1), unit_price=Decimal("1.00"))
+    order = seeder.add_order(identifier="SO-7100", lines=(line,), purchase_order=" PO-88231 ")
+    assert order.purchase_order == "PO-88231" and shop.host.orders.get(order.id).purchase_order == "PO-88231"
+    assert seeder.add_order(identifier="SO-7101", lines=(line,)).purchase_order == ""
+    from oscar.core.loading import get_model
+    orders = get_model("order", "Order").objects
+    before = orders.count()
+    with pytest.raises(ValueError, match=r"purchase_order 'PO\\u202e1'.*U\+202E"):
+        seeder.add_order(identifier="SO-7102", lines=(line,), purchase_order="PO\u202e1")
+    assert orders.count() == before  # no order without its PO number
