@@ -1,4 +1,4 @@
-"""Forms and query strings whose text cannot be read, refused before a handler sees them.
+"""Forms and query strings whose text cannot be read, refused before a handler uses them.
 
 Flask, Django and Starlette read a form's values, and a link's query values, as UTF-8 and put
 U+FFFD (�) where the bytes sent are not UTF-8 (``note=%FF%FE``, ``?customer=%FF``, or such bytes
@@ -7,6 +7,8 @@ date or number is refused as mistyped). ``refusal`` and ``query_refusal`` name e
 the label its page shows; a url-encoded body and a query string are read again from their raw
 bytes (so that a U+FFFD typed on purpose, sent as ``%EF%BF%BD``, is still accepted), any other
 form (or a query the framework did not give as sent) by the U+FFFD its framework left.
+The pages' dispatcher finds it (``input_refusal``) and ``guard.check`` raises it
+(``Request.refusal``) after login and permission: a visitor is asked to log in first.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from urllib.parse import unquote_to_bytes
 from oro_invoices.domain.messages import Message, Percent
 from oro_invoices.i18n import N_, _, ngettext, written_list
 from oro_invoices.web.errors import BadRequest
-from oro_invoices.web.guard import field_label
+from oro_invoices.web.guard import SAFE_METHODS, field_label
 from oro_invoices.web.http import Request
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -129,6 +131,15 @@ def query_refusal(req: Request, endpoint: str = "") -> BadRequest | None:
     return BadRequest(_("Nothing was shown: what the page's address gives for %(fields)s cannot be read as text "
                         "(bytes that are not UTF-8). Go back, choose or type the filter again and search again.",
                         fields=named))
+
+
+def input_refusal(req: Request, endpoint: str = "") -> BadRequest | None:
+    """What ``req`` is refused with for its query (``query_refusal``) or, sent with a method that
+    changes something, its form (``refusal``); None when both can be read."""
+    found = query_refusal(req, endpoint)
+    if found is None and req.method.upper() not in SAFE_METHODS:
+        found = refusal(req, endpoint)
+    return found
 
 
 def _named(fields: Sequence[str], label: Callable[[str], str | None], unnamed: Callable[[int], str]) -> str:

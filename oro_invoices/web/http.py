@@ -29,6 +29,11 @@ class Request:
     ``session`` is the host's session mapping (CSRF tokens and flash messages live
     there), ``native`` the framework's own request object, and ``root_path`` where
     the application is mounted (WSGI ``SCRIPT_NAME``, ASGI ``root_path``).
+
+    ``refusal`` is what the request's own text is refused with (a form or query that is not
+    UTF-8, ``web.form_text``), put there by the pages' dispatcher: ``web.guard.check`` raises it
+    once the user is known to be logged in and permitted, so that a visitor is asked to log in,
+    and a user without the permission is refused, before what they sent is judged.
     """
 
     method: str
@@ -48,6 +53,7 @@ class Request:
     native: Any = field(default=None, compare=False)
     root_path: str = ""
     query_string: bytes = b""
+    refusal: Exception | None = field(default=None, compare=False)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)

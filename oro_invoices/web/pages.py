@@ -8,7 +8,7 @@ finds them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from oro_invoices.web import form_text
 from oro_invoices.web.aging_emails import AgingEmailPages
@@ -31,7 +31,7 @@ from oro_invoices.web.backoffice_statement import StatementPages
 from oro_invoices.web.checkout_pages import CheckoutPages
 from oro_invoices.web.checkout_several_pages import SeveralCheckoutPages
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.guard import SAFE_METHODS, error_response
+from oro_invoices.web.guard import error_response
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.storefront import StorefrontPages
 from oro_invoices.web.storefront_activity import StorefrontActivity
@@ -213,6 +213,9 @@ ROUTES: tuple[Route, ...] = (
 #: as sent (its own encoding): not forms a person fills in, so not refused for text that is not
 #: UTF-8 (``form_text``).
 RAW_FORMS = frozenset({"oro_invoices.storefront.payment_notify"})
+#: The areas whose every page runs ``guard.check`` first (login, permission): a form or query
+#: there that cannot be read as text is refused by it, once the user may use the page.
+CHECKED_AREAS = frozenset({"backoffice", "storefront"})
 
 
 class InvoicePages:
@@ -253,12 +256,11 @@ class InvoicePages:
         """Run the endpoint's handler; any error becomes a page saying what to do."""
         route = self.routes[endpoint]
         try:
-            if endpoint not in RAW_FORMS:
-                unreadable = form_text.query_refusal(req, endpoint)
-                if unreadable is None and req.method.upper() not in SAFE_METHODS:
-                    unreadable = form_text.refusal(req, endpoint)
-                if unreadable is not None:
-                    raise unreadable
+            refusal = None if endpoint in RAW_FORMS else form_text.input_refusal(req, endpoint)
+            if refusal is not None:
+                if route.area not in CHECKED_AREAS:     # nobody logs in there: refused before the page runs
+                    raise refusal
+                req = replace(req, refusal=refusal)     # raised by ``guard.check``, after login and permission
             return self.handler(endpoint)(req)
         except Exception as exc:  # errors.* are mapped; anything else is a generic 500
             return error_response(self.ctx, req, exc, area=LAYOUT_AREA[route.area])

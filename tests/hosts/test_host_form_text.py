@@ -2,12 +2,15 @@
 nothing saved, on back-office and storefront forms alike; a U+FFFD typed on purpose is text."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
+from support.admins import admin_with
 from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.web.pages import CHECKED_AREAS, RAW_FORMS, ROUTES
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -141,3 +144,71 @@ def test_a_storefront_filter_that_is_not_utf8_is_refused_alike(shop, admin):
         assert f"what the page's address gives for {named} cannot be read as text" in \
             text_of(resp.get_data(as_text=True))
     assert customer.get("/customer/invoices?number=" + quote("Ä")).status_code == 200
+
+
+def _refusal_of_customer(text: str) -> bool:
+    return "what the page's address gives for “Customer” cannot be read as text" in text
+
+
+def test_a_visitor_not_logged_in_is_asked_to_log_in_before_what_they_sent_is_judged(shop):
+    """Login comes first; the page asked for keeps its address as sent, so after the login it
+    refuses the filter naming it rather than searching for the U+FFFD the bytes decode to."""
+    visitor = ShopClient(shop[0])
+    resp = visitor.get("/admin/invoices?customer=%FF")
+    assert resp.status_code == 302
+    login = resp.headers["Location"]
+    assert login == "/admin/login?next=/admin/invoices%3Fcustomer%3D%25FF"
+    assert not _refusal_of_customer(text_of(resp.get_data(as_text=True)))
+    done = visitor.submit(login, login, {"username": "admin", "password": "admin1234"})
+    assert done.status_code == 302 and done.headers["Location"] == "/admin/invoices?customer=%FF"
+    after = visitor.get(done.headers["Location"])
+    assert after.status_code == 400 and _refusal_of_customer(text_of(after.get_data(as_text=True)))
+    store = visitor.get("/customer/invoices?number=%FF")
+    assert store.status_code == 302 and store.headers["Location"].startswith("/customer/login?next=")
+    note = ShopClient(shop[0]).client.post("/admin/invoices/1/notes", data=b"body=%FF", content_type=FORM)
+    assert note.status_code == 302 and note.headers["Location"].startswith("/admin/login?next=")
+
+
+def test_a_user_without_the_permission_is_refused_before_what_they_sent_is_judged(shop, admin):
+    inv = posted_for_seeded_customer(admin.service)
+    nobody = admin_with(shop, [], username="nobody")
+    resp = nobody.get("/admin/invoices?customer=%FF")
+    assert resp.status_code == 403
+    text = text_of(resp.get_data(as_text=True))
+    assert "You do not have permission to do this." in text and not _refusal_of_customer(text)
+    viewer = admin_with(shop)          # may view invoices, not write notes
+    view = f"/admin/invoices/{inv.id}"
+    note = _post_raw(viewer, view, f"{view}/notes", b"body=%FF%FE")
+    assert note.status_code == 403 and "cannot be read as text" not in text_of(note.get_data(as_text=True))
+    assert viewer.get("/admin/invoices?customer=%FF").status_code == 400    # the page is theirs: judged
+    no_access = ShopClient(shop[0])
+    no_access.login_customer("no.access@acme.example")
+    store = no_access.get("/customer/invoices?number=%FF")
+    assert store.status_code == 403 and "cannot be read as text" not in text_of(store.get_data(as_text=True))
+    records = shop[0].extensions["oro_reference_host"].records    # a department buyer of no organization
+    records.add_customer_user(records.add_customer("Nowhere Ltd", organization_id=None), "nobody@nowhere.test",
+                              "No Body", password="demo1234", invoice_role="department")
+    nowhere = ShopClient(shop[0])
+    nowhere.login_customer("nobody@nowhere.test")
+    store = nowhere.get("/customer/invoices?number=%FF")
+    assert store.status_code == 403 and "belongs to no organization" in text_of(store.get_data(as_text=True))
+
+
+def test_every_page_a_user_may_use_refuses_a_query_it_cannot_read(shop, admin):
+    """Every back-office and storefront page judges what it was sent in ``guard.check``: none
+    runs without it."""
+    inv = posted_for_seeded_customer(admin.service)
+    customer = ShopClient(shop[0])
+    customer.login_customer(inv.customer_user_email)
+    prefixes = {"backoffice": "/admin/invoices", "storefront": "/customer/invoices"}
+    unjudged = []
+    for route in ROUTES:
+        if route.area not in CHECKED_AREAS or route.endpoint in RAW_FORMS:
+            continue
+        path = re.sub(r"<\w+>", "x", re.sub(r"<int:\w+>", str(inv.id), prefixes[route.area] + route.rule))
+        client = admin if route.area == "backoffice" else customer
+        resp = client.client.open(f"{path}?page_token=%FF", method=route.methods[0])
+        said = text_of(resp.get_data(as_text=True))
+        if resp.status_code != 400 or "a value the page put in its address itself cannot be read" not in said:
+            unjudged.append((route.endpoint, resp.status_code, said[:120]))
+    assert unjudged == []
