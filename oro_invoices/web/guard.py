@@ -47,8 +47,9 @@ def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
                                         "administrator to grant you access to invoices."))
     if denied is not None:
         raise errors.PermissionDenied(denied)
-    if req.refusal is not None:
-        raise req.refusal
+    refused = req.refusal() if req.refusal is not None else None
+    if refused is not None:
+        raise refused
     if req.method.upper() not in SAFE_METHODS and not ctx.csrf.check(req):
         raise CsrfRejected()
 

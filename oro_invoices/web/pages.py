@@ -7,7 +7,8 @@ finds them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from oro_invoices.web import form_text
@@ -245,6 +246,10 @@ class InvoicePages:
         self.orders = OrderInvoices(self.backoffice)
         self.emails = EmailPages(self.backoffice)
         self.routes = {r.endpoint: r for r in ROUTES}
+        #: The forms that label some fields by their records (``form_text.FieldLabels``, given the request).
+        self.field_labels: dict[str, Callable[[Request, Sequence[str]], Mapping[str, str]]] = {
+            "oro_invoices.admin.selection_payment": self.remittance.field_labels,
+            "oro_invoices.admin.create_from_order": self.orders.field_labels}
 
     def handler(self, endpoint: str) -> Callable[[Request], Response]:
         route = self.routes[endpoint]
@@ -256,11 +261,14 @@ class InvoicePages:
         """Run the endpoint's handler; any error becomes a page saying what to do."""
         route = self.routes[endpoint]
         try:
-            refusal = None if endpoint in RAW_FORMS else form_text.input_refusal(req, endpoint)
-            if refusal is not None:
-                if route.area not in CHECKED_AREAS:     # nobody logs in there: refused before the page runs
-                    raise refusal
-                req = replace(req, refusal=refusal)     # raised by ``guard.check``, after login and permission
+            if endpoint not in RAW_FORMS:
+                own = self.field_labels.get(endpoint)
+                judge = functools.partial(form_text.input_refusal, req, endpoint,
+                                          None if own is None else functools.partial(own, req))
+                if route.area in CHECKED_AREAS:
+                    req = replace(req, refusal=judge)     # asked by ``guard.check``, after login and permission
+                elif (refused := judge()) is not None:    # nobody logs in there: refused before the page runs
+                    raise refused
             return self.handler(endpoint)(req)
         except Exception as exc:  # errors.* are mapped; anything else is a generic 500
             return error_response(self.ctx, req, exc, area=LAYOUT_AREA[route.area])
