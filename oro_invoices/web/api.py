@@ -356,21 +356,22 @@ class InvoiceApi:
             raise BadRequest("The path is not UTF-8 after percent-decoding (a byte such as %FF stands "
                              "alone, or U+FFFD was sent); percent-encode the UTF-8 bytes of each character.",
                              field="path")
-        if unreadable := api_query.unreadable_errors(request):
-            raise ValidationError(unreadable)
         whole = path[len(self.base_path):]
         rel = whole.rstrip("/") or "/"
         method = "GET" if request.method.upper() == "HEAD" else request.method.upper()
         # an external id is the rest of the path as sent: one may end in "/" ("ERP/2026/7/")
         matched = [(route, m) for route, pat in _PATTERNS
                    if (m := pat.match(whole if route.takes_rest else rel))]
-        if matched and matched[0][0].scope is None and method == "GET":
-            return self.openapi(request)
         if method == "OPTIONS":
-            # answered without a token, as a CORS preflight asks: the methods are in the OpenAPI document too
+            # answered without a token, as a CORS preflight asks, whatever the query (the request
+            # it precedes is judged on its own): the methods are in the OpenAPI document too
             if not matched:
                 raise NotFound(f"There is no API endpoint at {path}.")
             return Response(status=204, headers={"Allow": ", ".join(_allowed(matched))})
+        if unreadable := api_query.unreadable_errors(request):
+            raise ValidationError(unreadable)
+        if matched and matched[0][0].scope is None and method == "GET":
+            return self.openapi(request)
         client = self._client(request)
         if self.settings is not None:
             features.require(self.settings, features.INVOICES,

@@ -213,8 +213,9 @@ _SETTLEMENT_FIELDS = frozenset({"settlement", "transaction_id"})
 def in_form_terms(exc: ValidationError | Conflict, payload: dict[str, Any]) -> ValidationError | Conflict:
     """``exc`` worded for the form rather than the API: a line's or a tax rate's problem under
     that field's label (or alone, when the message names that line or rate itself), and "say
-    what to credit" as the form asks it."""
-    if not isinstance(exc, ValidationError):
+    what to credit" as the form asks it. An e-invoice's broken rules are no fields: ``exc`` as it
+    is, whose message names each rule with its id ("[BR-DE-15] …"), as a refused posting does."""
+    if not isinstance(exc, ValidationError) or isinstance(exc, EInvoiceInvalid):
         return exc
     worded: list[tuple[str, str]] = []
     for field, message in exc.errors:

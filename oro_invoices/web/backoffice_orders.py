@@ -15,6 +15,7 @@ offers Create Another Invoice.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -172,6 +173,22 @@ class OrderInvoices:
         if not lines and not errors:
             errors["lines"] = _(nothing_chosen(order))
         return lines, errors
+
+    def field_labels(self, req: Request, fields: Sequence[str]) -> dict[str, str]:
+        """What the form calls the quantities among ``fields``, as it labels them ("Quantity to
+        invoice of line 2: SKU-7 Bolts"), of the order of the admin's organization: the names a
+        refusal of the form gives them (``form_text.FieldLabels``)."""
+        try:
+            order = self._order(req)
+        except NotFound:
+            return {}
+        labels = {}
+        for position, line in enumerate(order.lines, start=1):
+            name = QUANTITY_FIELD.format(position=position)
+            if name in fields:
+                labels[name] = _("Quantity to invoice of line %(position)s: %(item)s", position=position,
+                                 item=f"{line.sku} {line.description}" if line.sku else line.description)
+        return labels
 
     def _order(self, req: Request) -> OrderSnapshot:
         order_id = parse_id(req.path_params.get("order_id"))

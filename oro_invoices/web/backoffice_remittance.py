@@ -11,16 +11,21 @@ each invoice. Needs ``oro_invoices.manage_payments``.
 """
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text, minor_units, parse_decimal, round_money
 from oro_invoices.i18n import _, ngettext
+from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services import remittances
 from oro_invoices.services.manual_payments import OFFLINE_METHODS, earliest_received
+from oro_invoices.services.selected_invoices import MAX_SELECTED
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice_actions import actor_of
 from oro_invoices.web.backoffice_payments import PERMISSION, received_day
@@ -31,6 +36,8 @@ from oro_invoices.web.http import Request, Response
 FIELDS = ("method", "received_on", "reference", "notes", "request_key", "received", "keep_surplus", "surplus")
 #: The fields the form shows a problem beside (the others, above the form).
 PLACED = ("method", "received_on", "reference", "notes", "request_key", "received", "amount")
+#: The field of an invoice's share (``remittances.Share.field``).
+SHARE_FIELD = re.compile(r"amount-(\d+)")
 
 
 class RemittancePages:
@@ -117,6 +124,20 @@ class RemittancePages:
                                before=sum(1 for s in done.shares if s.outcome == remittances.ALREADY_RECORDED),
                                failed=sum(1 for s in done.shares if s.error is not None))
         return Response.html(html, title=_("Payment recorded"))
+
+    def field_labels(self, req: Request, fields: Sequence[str]) -> dict[str, str]:
+        """What the form calls the shares among ``fields``, as it labels them ("Payment for
+        INV-0042"), of the invoices of the admin's organization (read at once): the names a refusal
+        of the form gives them (``form_text.FieldLabels``)."""
+        ids = {invoice_id: name for name in fields
+               if (share := SHARE_FIELD.fullmatch(name)) and (invoice_id := parse_id(share.group(1))) is not None}
+        if not ids:
+            return {}
+        wanted = list(ids)[:MAX_SELECTED]
+        found = self.ctx.service.list_invoices(
+            InvoiceFilter(invoice_ids=wanted, organization_id=organization_of(req)), limit=len(wanted))
+        return {ids[doc.id]: _("Payment for %(number)s", number=doc.invoice_number or _(doc.display_number))
+                for doc in found.items}
 
     # ---- helpers ------------------------------------------------------------------------
 

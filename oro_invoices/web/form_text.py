@@ -1,4 +1,4 @@
-"""Forms and query strings whose text cannot be read, refused before a handler sees them.
+"""Forms and query strings whose text cannot be read, refused before a handler uses them.
 
 Flask, Django and Starlette read a form's values, and a link's query values, as UTF-8 and put
 U+FFFD (�) where the bytes sent are not UTF-8 (``note=%FF%FE``, ``?customer=%FF``, or such bytes
@@ -7,6 +7,9 @@ date or number is refused as mistyped). ``refusal`` and ``query_refusal`` name e
 the label its page shows; a url-encoded body and a query string are read again from their raw
 bytes (so that a U+FFFD typed on purpose, sent as ``%EF%BF%BD``, is still accepted), any other
 form (or a query the framework did not give as sent) by the U+FFFD its framework left.
+The pages' dispatcher hands ``input_refusal`` to ``guard.check`` (``Request.refusal``), which
+asks it after login and permission: a visitor is asked to log in first, and the labels a page
+takes from its records (``FieldLabels``) are read only for a user who may see them.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from urllib.parse import unquote_to_bytes
 from oro_invoices.domain.messages import Message, Percent
 from oro_invoices.i18n import N_, _, ngettext, written_list
 from oro_invoices.web.errors import BadRequest
-from oro_invoices.web.guard import field_label
+from oro_invoices.web.guard import SAFE_METHODS, field_label
 from oro_invoices.web.http import Request
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -33,6 +36,10 @@ _RATE_AMOUNT = re.compile(r"amount_(\d+(?:_\d+)?)")
 #: The fields a form shows under a label its validation messages need not name (they name
 #: themselves), as the page labels them.
 _FORM_LABELS: dict[str, str] = {"buyer_electronic_address": N_("Buyer's E-Invoice Address")}
+#: What a form calls those of its fields it labels by its data (a share "Payment for INV-0042", an
+#: order line's quantity with its item), given the names of the fields that cannot be read: asked
+#: only when the form is refused, once its user may use the page (the labels name its records).
+FieldLabels = Callable[[Sequence[str]], Mapping[str, str]]
 #: Query parameters whose label differs from the form field of the same name.
 _QUERY_LABELS: dict[str, str] = {"from": N_("Date from"), "to": N_("Date to"), "q": N_("Customer")}
 
@@ -95,17 +102,18 @@ def field_name(field: str, endpoint: str = "", *, in_query: bool = False) -> str
     return field_label(field)
 
 
-def refusal(req: Request, endpoint: str = "") -> BadRequest | None:
+def refusal(req: Request, endpoint: str = "", labels: FieldLabels | None = None) -> BadRequest | None:
     """What a form of ``req`` (sent to ``endpoint``) that cannot be read as text is refused with
-    (400), in the page's language, naming each field by the label its page shows; None when it
-    can."""
+    (400), in the page's language, naming each field by the label its page shows (``labels``
+    first, for the fields the page labels by its data); None when it can."""
     fields = unreadable_fields(req)
     if fields is None:
         return BadRequest(_("Nothing was saved: the form was sent with a field name that cannot be read as "
                             "text (it is not UTF-8). Reload the page and send the form again."))
     if not fields:
         return None
-    named = _named(fields, lambda field: field_name(field, endpoint),
+    own = labels(fields) if labels is not None else {}
+    named = _named(fields, lambda field: own.get(field) or field_name(field, endpoint),
                    lambda count: _("a field the page fills in itself") if count == 1 else
                    ngettext("%(num)d field the page fills in itself", "%(num)d fields the page fills in itself", count))
     return BadRequest(_("Nothing was saved: what was sent in %(fields)s cannot be read as text (bytes that are "
@@ -129,6 +137,15 @@ def query_refusal(req: Request, endpoint: str = "") -> BadRequest | None:
     return BadRequest(_("Nothing was shown: what the page's address gives for %(fields)s cannot be read as text "
                         "(bytes that are not UTF-8). Go back, choose or type the filter again and search again.",
                         fields=named))
+
+
+def input_refusal(req: Request, endpoint: str = "", labels: FieldLabels | None = None) -> BadRequest | None:
+    """What ``req`` is refused with for its query (``query_refusal``) or, sent with a method that
+    changes something, its form (``refusal``, with ``labels``); None when both can be read."""
+    found = query_refusal(req, endpoint)
+    if found is None and req.method.upper() not in SAFE_METHODS:
+        found = refusal(req, endpoint, labels)
+    return found
 
 
 def _named(fields: Sequence[str], label: Callable[[str], str | None], unnamed: Callable[[int], str]) -> str:

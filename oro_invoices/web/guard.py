@@ -2,7 +2,9 @@
 
 Order of the checks: feature toggle (off → 404, as if the page did not exist;
 for a visitor not logged in, off in every scope), login (→ 401, which the
-framework adapter turns into a redirect to the host's login page), permission (→ 403), CSRF token on state-changing requests (→ 400).
+framework adapter turns into a redirect to the host's login page), permission (→ 403), a form
+or query that cannot be read as text (``Request.refusal``, → 400 naming its fields by their
+labels: judged only for a user who may use the page), CSRF token on state-changing requests (→ 400).
 Login and permission are both read from the request (``Request.user`` and
 ``Request.permissions``), which the mounting code fills from the host's ``Users``
 once per request.
@@ -29,9 +31,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
-          user_kind: str, permission: str | None) -> None:
+          user_kind: str, permission: str | None, denied: str | None = None) -> None:
     """Run the checks in order; raise the first failure. A visitor who is not logged in belongs
-    to no organization yet: while the feature is on in some scope, they are asked to log in."""
+    to no organization yet: while the feature is on in some scope, they are asked to log in.
+    ``denied`` says why a logged-in user may not use the page beyond ``permission`` (a customer
+    user without access to invoices): refused as a missing permission is (403)."""
     user = req.user
     signed_in = user is not None and getattr(user, "kind", "anonymous") == user_kind
     if signed_in or not features.on_somewhere(ctx.settings, feature):
@@ -41,6 +45,11 @@ def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
     if permission is not None and not req.can(permission):
         raise errors.PermissionDenied(_("You do not have permission to do this. Ask an "
                                         "administrator to grant you access to invoices."))
+    if denied is not None:
+        raise errors.PermissionDenied(denied)
+    refused = req.refusal() if req.refusal is not None else None
+    if refused is not None:
+        raise refused
     if req.method.upper() not in SAFE_METHODS and not ctx.csrf.check(req):
         raise CsrfRejected()
 

@@ -6,7 +6,7 @@ handler, and turns the ``Response`` back (see ``oro_invoices.adapters.flask``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,12 @@ class Request:
     ``session`` is the host's session mapping (CSRF tokens and flash messages live
     there), ``native`` the framework's own request object, and ``root_path`` where
     the application is mounted (WSGI ``SCRIPT_NAME``, ASGI ``root_path``).
+
+    ``refusal`` says what the request's own text is refused with (a form or query that is not
+    UTF-8, ``web.form_text``; None: nothing), put there by the pages' dispatcher:
+    ``web.guard.check`` asks it, and raises its answer, once the user is known to be logged in
+    and permitted, so that a visitor is asked to log in, and a user without the permission is
+    refused, before what they sent is judged.
     """
 
     method: str
@@ -48,6 +54,7 @@ class Request:
     native: Any = field(default=None, compare=False)
     root_path: str = ""
     query_string: bytes = b""
+    refusal: Callable[[], Exception | None] | None = field(default=None, compare=False)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)

@@ -293,10 +293,15 @@ def answer_api(api: InvoiceApi, request: Request) -> Outcome:
 
 
 def login_location(login_url: str, request: Request) -> str:
-    """``login_url`` with ``next`` set to the page asked for (path and query)."""
-    target = request.root_path + request.path
-    if request.query_lists or request.query:
-        target += "?" + urlencode(request.query_lists or request.query, doseq=True)
+    """``login_url`` with ``next`` set to the page asked for (path and query). The query is kept
+    as sent (``query_string``) where the framework gives it: bytes that are not UTF-8 stay as they
+    were, so that after the login the page refuses them naming the filter rather than searching
+    for the U+FFFD its framework decoded them to."""
+    target = (request.root_path + request.path).encode()
+    if request.query_string:
+        target += b"?" + request.query_string
+    elif request.query_lists or request.query:
+        target += b"?" + urlencode(request.query_lists or request.query, doseq=True).encode()
     sep = "&" if "?" in login_url else "?"
     return f"{login_url}{sep}next={quote(target, safe='/')}"
 

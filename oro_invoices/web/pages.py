@@ -7,8 +7,9 @@ finds them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from oro_invoices.web import form_text
 from oro_invoices.web.aging_emails import AgingEmailPages
@@ -31,7 +32,7 @@ from oro_invoices.web.backoffice_statement import StatementPages
 from oro_invoices.web.checkout_pages import CheckoutPages
 from oro_invoices.web.checkout_several_pages import SeveralCheckoutPages
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.guard import SAFE_METHODS, error_response
+from oro_invoices.web.guard import error_response
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.storefront import StorefrontPages
 from oro_invoices.web.storefront_activity import StorefrontActivity
@@ -213,6 +214,9 @@ ROUTES: tuple[Route, ...] = (
 #: as sent (its own encoding): not forms a person fills in, so not refused for text that is not
 #: UTF-8 (``form_text``).
 RAW_FORMS = frozenset({"oro_invoices.storefront.payment_notify"})
+#: The areas whose every page runs ``guard.check`` first (login, permission): a form or query
+#: there that cannot be read as text is refused by it, once the user may use the page.
+CHECKED_AREAS = frozenset({"backoffice", "storefront"})
 
 
 class InvoicePages:
@@ -242,6 +246,10 @@ class InvoicePages:
         self.orders = OrderInvoices(self.backoffice)
         self.emails = EmailPages(self.backoffice)
         self.routes = {r.endpoint: r for r in ROUTES}
+        #: The forms that label some fields by their records (``form_text.FieldLabels``, given the request).
+        self.field_labels: dict[str, Callable[[Request, Sequence[str]], Mapping[str, str]]] = {
+            "oro_invoices.admin.selection_payment": self.remittance.field_labels,
+            "oro_invoices.admin.create_from_order": self.orders.field_labels}
 
     def handler(self, endpoint: str) -> Callable[[Request], Response]:
         route = self.routes[endpoint]
@@ -254,11 +262,13 @@ class InvoicePages:
         route = self.routes[endpoint]
         try:
             if endpoint not in RAW_FORMS:
-                unreadable = form_text.query_refusal(req, endpoint)
-                if unreadable is None and req.method.upper() not in SAFE_METHODS:
-                    unreadable = form_text.refusal(req, endpoint)
-                if unreadable is not None:
-                    raise unreadable
+                own = self.field_labels.get(endpoint)
+                judge = functools.partial(form_text.input_refusal, req, endpoint,
+                                          None if own is None else functools.partial(own, req))
+                if route.area in CHECKED_AREAS:
+                    req = replace(req, refusal=judge)     # asked by ``guard.check``, after login and permission
+                elif (refused := judge()) is not None:    # nobody logs in there: refused before the page runs
+                    raise refused
             return self.handler(endpoint)(req)
         except Exception as exc:  # errors.* are mapped; anything else is a generic 500
             return error_response(self.ctx, req, exc, area=LAYOUT_AREA[route.area])

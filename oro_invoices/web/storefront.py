@@ -69,9 +69,18 @@ class Viewer:
         self.scope = storefront_scope.customer_scope(self.customer, ref.customer_id,
                                                      ctx.storefront_website(req))
         guard.check(ctx, req, feature=features.STOREFRONT, scope=self.scope,
-                    user_kind="customer_user", permission="oro_invoices.view")
+                    user_kind="customer_user", permission="oro_invoices.view", denied=self._no_access())
         self.ctx = ctx
         self._customers: list[tuple[int, str]] | None = None
+
+    def _no_access(self) -> str | None:
+        """Why this user sees no invoice at all (their customer in no organization, no invoice
+        role), checked as a missing permission is; None when they see some."""
+        if getattr(self.customer, "organization_id", None) is None:
+            return _("Your account belongs to no organization, so it has no invoices.")
+        if self.ref.invoice_role not in (InvoiceRole.OWN, InvoiceRole.DEPARTMENT, InvoiceRole.CORPORATE):
+            return _("Your account has no access to invoices.")
+        return None
 
     def visibility(self) -> InvoiceFilter:
         """The filter of every invoice this user may see (posted, of their customer's organization)."""

@@ -451,3 +451,16 @@ def test_a_filter_that_is_not_utf8_is_refused_naming_it(shop):
     assert "holds a parameter name that cannot be read" in client.get("/admin/invoices?%FF=1").text
     assert client.get("/admin/invoices?customer=%EF%BF%BD").status_code == 200
     assert data.posted.display_number in client.get(f"/admin/invoices?number={data.posted.display_number}").text
+
+
+def test_a_filter_is_judged_after_the_login_and_the_permission(shop):
+    client, _invoices, _data = shop
+    visitor = client.get("/admin/invoices?customer=%FF")
+    assert visitor.status_code == 302
+    assert visitor.headers["location"] == "/login?next=/admin/invoices%3Fcustomer%3D%25FF"   # kept as sent
+    login(client)                                                       # may use no invoice page
+    denied = client.get("/admin/invoices?customer=%FF")
+    assert denied.status_code == 403 and "cannot be read as text" not in denied.text
+    login(client, "oro_invoices.view")
+    refused = client.get("/admin/invoices?customer=%FF")
+    assert refused.status_code == 400 and "gives for “Customer” cannot be read as text" in unescape(refused.text)

@@ -88,6 +88,8 @@ def test_a_german_page_words_the_e_invoice_rules_in_german(shop, admin):
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert text_of(re.search(r'role="alert">(.*?)</div>', html, re.S).group(1)) == (
+        f"Die Gutschrift zur Rechnung {inv.invoice_number} wurde nicht erstellt: ihre EN 16931 UBL-E-Rechnung "
+        "verletzt 1 Regel: [PEPPOL-EN16931-R003] "
         "Die Gutschrift hat weder eine Käuferreferenz (BT-10) noch eine Bestellreferenz (BT-13), von denen Peppol "
         f"eine verlangt, und Rechnung {inv.invoice_number}, die sie gutschreibt, gibt auch keine an: Geben Sie die "
         "Käuferreferenz beim Erstellen der Gutschrift an (Käuferreferenz im Formular „Gutschrift erstellen“, "
@@ -98,9 +100,25 @@ def test_a_german_page_words_the_e_invoice_rules_in_german(shop, admin):
         "noch ihr Kunde gibt eine an: Geben Sie hier die Käuferreferenz ein.")
     settings.set("oro_invoices.einvoice.profile", "xrechnung")
     html = _submit(admin, inv.id).get_data(as_text=True)
-    assert text_of(re.search(r'role="alert">(.*?)</div>', html, re.S).group(1)).startswith(
-        "Die Gutschrift hat keine Käuferreferenz (BT-10), die XRechnung verlangt, und Rechnung "
-        f"{inv.invoice_number}, die sie gutschreibt, gibt auch keine an:")
+    assert (f"verletzt 1 Regel: [BR-DE-15] Die Gutschrift hat keine Käuferreferenz (BT-10), die XRechnung verlangt, "
+            f"und Rechnung {inv.invoice_number}, die sie gutschreibt, gibt auch keine an:"
+            in text_of(re.search(r'role="alert">(.*?)</div>', html, re.S).group(1)))
     assert "Das Element" not in html and "has no buyer reference" not in html
     assert _beside(html, "buyer_reference").startswith("Die E-Rechnung der Gutschrift braucht eine Käuferreferenz")
+    assert admin.service.credit_notes_of(inv.id) == []
+
+
+def test_the_alert_names_each_broken_rule_by_its_id_as_a_refused_posting_does(shop, admin):
+    inv = posted_for_seeded_customer(admin.service)
+    settings = Settings(shop[0].extensions["oro_reference_host"].config)
+    settings.set("oro_invoices.einvoice.enabled", True)
+    for profile, named, rule in (("ubl", "EN 16931 UBL", "PEPPOL-EN16931-R003"),
+                                 ("xrechnung", "XRechnung 3.0", "BR-DE-15")):
+        settings.set("oro_invoices.einvoice.profile", profile)
+        resp = _submit(admin, inv.id)
+        assert resp.status_code == 422, profile
+        alert = text_of(re.search(r'role="alert">(.*?)</div>', resp.get_data(as_text=True), re.S).group(1))
+        assert alert.startswith(f"The credit note for invoice {inv.invoice_number} was not made: its {named} "
+                                f"e-invoice breaks 1 rule: [{rule}] The credit note has no buyer reference (BT-10)"
+                                ), alert
     assert admin.service.credit_notes_of(inv.id) == []

@@ -55,6 +55,16 @@ def test_it_is_refused_before_the_token_is_looked_up(upload_api):
     assert upload_api.get("/api/invoices?external_id=ERP-1", token=None).status_code == 401
 
 
+def test_a_cors_preflight_is_answered_whatever_the_query_and_the_request_it_precedes_is_refused(upload_api):
+    preflight = {"Origin": "https://erp.example", "Access-Control-Request-Method": "GET"}
+    resp = upload_api.request("OPTIONS", "/api/invoices?external_id=%FF", token=None, headers=preflight)
+    assert resp.status_code == 204 and resp.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert resp.get_data() == b""
+    assert refused(upload_api.get("/api/invoices?external_id=%FF", headers={"Origin": "https://erp.example"})) == [
+        ("external_id", VALUE)]
+    assert upload_api.request("OPTIONS", "/api/nowhere?x=%FF", token=None, headers=preflight).status_code == 404
+
+
 def test_a_replacement_character_sent_as_utf8_is_searched_for(upload_api, invoice):
     resp = upload_api.get("/api/invoices?external_id=%EF%BF%BD")
     assert resp.status_code == 200 and resp.get_json()["data"] == []

@@ -294,3 +294,18 @@ def test_a_filter_that_is_not_utf8_is_refused_naming_it(shop: Shop) -> None:
     shop.client.login_customer_user(shop.data.users["own"].id)
     listing = shop.get(shop.url("oro_invoices.storefront.index") + "?number=%FF")
     assert listing.status == 400 and "gives for “Invoice Number” cannot be read as text" in text(listing)
+
+
+def test_a_filter_is_judged_after_the_login_and_the_permission(shop: Shop) -> None:
+    grid, store = shop.url(GRID), shop.url("oro_invoices.storefront.index")
+    visitor = shop.get(f"{grid}?customer=%FF")
+    assert visitor.status == 302 and visitor.headers["Location"].startswith("/dashboard/login/?next=")
+    assert shop.get(f"{store}?number=%FF").headers["Location"].startswith("/accounts/login/?next=")
+    shop.client.login_admin([])
+    denied = shop.get(f"{grid}?customer=%FF")
+    assert denied.status == 403 and "cannot be read as text" not in text(denied)
+    shop.client.login_customer_user(shop.data.users["nobody"].id)      # a customer user of no invoice role
+    denied = shop.get(f"{store}?number=%FF")
+    assert denied.status == 403 and "cannot be read as text" not in text(denied), text(denied)[-3000:]
+    shop.client.login_admin(["oro_invoices.view"])
+    assert shop.get(f"{grid}?customer=%FF").status == 400
