@@ -163,9 +163,10 @@ class InvoiceService:
         return self.context.setting(key, organization_id=organization_id, website_id=website_id,
                                     customer_id=customer_id)
 
-    def setting_values(self, key: str) -> list[Any]:
-        """Every value a setting takes in some scope (``Settings.values_anywhere``)."""
-        return self.context.setting_values(key)
+    def setting_values(self, key: str, *, down_to: str = "customer") -> list[Any]:
+        """Every value a setting takes in some scope (``Settings.values_anywhere``; with
+        ``down_to``, in it and wider scopes only)."""
+        return self.context.setting_values(key, down_to=down_to)
 
     def seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo:
         """The seller as configured now for the invoice's organization and website."""

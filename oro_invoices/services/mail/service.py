@@ -120,7 +120,7 @@ class Invoices(Protocol):
     def setting(self, key: str, *, organization_id: int | None = ...,
                 website_id: int | None = ..., customer_id: int | None = ...) -> Any: ...
 
-    def setting_values(self, key: str) -> list[Any]: ...
+    def setting_values(self, key: str, *, down_to: str = ...) -> list[Any]: ...
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, IO[bytes]]: ...
 
@@ -261,13 +261,17 @@ class MailService:
         return str(self.invoices.setting("oro_invoices.locale", organization_id=getattr(invoice, "organization_id", None),
                                          website_id=getattr(invoice, "website_id", None)) or "en_US")
 
-    def email_locales(self) -> list[str]:
-        """Every locale an email can go out in, the shop's first (``email_locale()``, the global
-        ``oro_invoices.locale``), then each other one set in some scope (a customer's, a customer
-        group's, a website's or an organization's), in order: the languages an email template's
-        editor previews and checks it in."""
+    def email_locales(self, template: str) -> list[str]:
+        """Every locale an email of ``template`` can go out in, the shop's first (``email_locale()``,
+        the global ``oro_invoices.locale``), then each other one set in a scope it is resolved in,
+        in order: a customer's email's (``email_locale(invoice)``) in a customer's, a customer
+        group's, a website's or an organization's; a staff-only one's (the aging report, the
+        expiring-authorization alert: ``for_staff``, the seller's) in a website's or an
+        organization's only. The locales the template's editor previews and checks it in."""
         shop = self.email_locale()
-        others = {str(value) for value in self.invoices.setting_values("oro_invoices.locale") if value} - {shop}
+        down_to = "website" if template in STAFF_TEMPLATES else "customer"
+        others = {str(value) for value in self.invoices.setting_values("oro_invoices.locale", down_to=down_to)
+                  if value} - {shop}
         return [shop, *sorted(others)]
 
     def renderer_for(self, invoice: InvoiceDocument | DocumentScope, *, for_staff: bool = False) -> TemplateRenderer:
