@@ -260,6 +260,11 @@ class InvoiceService:
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today, credit=credit, names=names)
 
+    def books_zone(self, scope: ZoneScope | None = None) -> dt.tzinfo:
+        """The time zone of the books of ``scope``'s organization (``ServiceContext.books_zone``),
+        whatever its website's: the zone of ``books_today``."""
+        return self.context.books_zone(scope)
+
     def books_today(self, scope: ZoneScope | None = None) -> dt.date:
         """The day the books of ``scope``'s organization are on (``ServiceContext.books_today``):
         the day an invoice of it is judged overdue on, and an aging, balance or statement unless

@@ -122,6 +122,8 @@ class Invoices(Protocol):
 
     def setting_values(self, key: str, *, down_to: str = ...) -> list[Any]: ...
 
+    def books_zone(self, scope: Invoice) -> dt.tzinfo: ...
+
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, IO[bytes]]: ...
 
     def seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo: ...
@@ -235,7 +237,7 @@ class MailService:
             with self.db.session() as s:
                 unfit = {CREDIT_NOTE_TEMPLATE} | {
                     name for name, refund in ((RECEIPT_TEMPLATE, False), (REFUND_TEMPLATE, True))
-                    if name in names and latest_received(s, invoice.id, zone_of=self._zone, refund=refund) is None}
+                    if name in names and latest_received(s, invoice.id, zone_of=self.invoices.books_zone, refund=refund) is None}
         return [name for name in names if name not in unfit]
 
     def template_source(self, name: str) -> TemplateSource:
@@ -287,10 +289,6 @@ class MailService:
         """The time zone of ``invoice``'s emails and of its "today" (``ServiceContext.time_zone``)."""
         return str(self.invoices.setting(TIMEZONE, organization_id=invoice.organization_id,
                                          website_id=invoice.website_id) or "UTC")
-
-    def _zone(self, invoice: Invoice) -> dt.tzinfo:
-        """The time zone of the stored ``invoice`` (``_timezone``)."""
-        return zone_named(self._timezone(DocumentScope(invoice.organization_id, invoice.website_id)))
 
     def _seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo:
         """The seller snapshot taken at posting; the current settings for a draft, or for a
@@ -475,7 +473,7 @@ class MailService:
         payments = getattr(self.invoices, "payments", None)
         with self.db.session() as s:
             found = latest_received(s, invoice.id, payments.method_label if payments is not None else str,
-                                    zone_of=self._zone, refund=name == "refund")
+                                    zone_of=self.invoices.books_zone, refund=name == "refund")
         return {name: found} if found is not None else {}
 
     def _credit(self, invoice: InvoiceDocument) -> dict[str, Any]:
