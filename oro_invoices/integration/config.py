@@ -716,12 +716,19 @@ class Settings:
         return [item for item in self.store.stored(key)
                 if item.key == key and (scope is None or item.scope == scope)]
 
-    def values_anywhere(self, key: str) -> list[Any]:
+    def values_anywhere(self, key: str, *, down_to: str = SCOPES[-1]) -> list[Any]:
         """Every value ``key`` can take in some scope: each value stored at a scope it applies
         at that passes its checks (``resolve`` passes over the others to the parent scope,
-        whose value is listed too), and its default unless a global value hides it."""
+        whose value is listed too), and its default unless a global value hides it. With
+        ``down_to``, only those stored at it or a wider scope (``"website"``: the values a
+        scope naming no customer group nor customer resolves to)."""
+        if down_to not in SCOPES:
+            raise ValueError(f"down_to {down_to!r} is not one of {', '.join(SCOPES)}")
+        within = SCOPES[:SCOPES.index(down_to) + 1]
         found, overall = [], False
         for item in self.stored_everywhere(key):
+            if item.scope not in within:
+                continue
             try:
                 found.append(self.validate(key, item.value, item.scope, item.scope_id))
             except ConfigurationError:

@@ -140,14 +140,14 @@ def credit_note_template() -> EmailTemplate:
 
 def receipt_template() -> EmailTemplate:
     """The default ``payment_receipt_template`` (the customer's receipt of a payment taken
-    online; ``payment`` is that payment: amount, currency, method, received_at; ``remittance``
+    online; ``payment`` is that payment: amount, currency, method, date, received_at; ``remittance``
     the shares of a payment received for several invoices, when it is one)."""
     return packaged_template(RECEIPT_TEMPLATE, ("invoice", "payment", "payment_url", "seller", "remittance"))
 
 
 def refund_receipt_template() -> EmailTemplate:
     """The default ``refund_receipt_template`` (the customer's notice of a refund through a
-    payment method; ``refund`` is that refund: amount, currency, method, received_at)."""
+    payment method; ``refund`` is that refund: amount, currency, method, date, received_at)."""
     return packaged_template(REFUND_TEMPLATE, ("invoice", "refund", "seller"))
 
 

@@ -42,7 +42,8 @@ class ReceivedPayment:
     method_code: str
     method: str
     #: when it was recorded (UTC); of a payment recorded by hand, noon of the day received in its
-    #: invoice's time zone, where receipts write its day
+    #: organization's books' zone, or when it was recorded where that is earlier (never a time
+    #: still to come)
     received_at: dt.datetime
     #: who paid, when a signed-in customer user started the payment in the storefront: what
     #: the payment was started under (their email address), else ""
@@ -55,6 +56,16 @@ class ReceivedPayment:
     over_refunded: Decimal | None = None
     #: of a payment made while refunds had given back more than was paid: what of it covered that
     over_refund_covered: Decimal | None = None
+    #: of a payment recorded by hand, the day it was received as recorded (a day of its
+    #: organization's books), else None
+    received_on: dt.date | None = None
+
+    @property
+    def date(self) -> dt.date:
+        """The payment's date as receipts write it (``payment.date|date``): of one recorded by
+        hand, the day received, written as it is whatever the receipt's zone; else the moment it
+        was recorded, written as its day in the receipt's zone."""
+        return self.received_on or self.received_at
 
     @property
     def is_refund(self) -> bool:
@@ -94,7 +105,7 @@ def take_received_together(session: Session) -> list[list[int]]:
 
 
 LabelOf = Callable[[str], str]
-#: The time zone of an invoice's organization and website (``ServiceContext.time_zone``): the
+#: The time zone of an invoice's books, its organization's (``ServiceContext.books_zone``): the
 #: day a payment recorded by hand was received is that day there.
 ZoneOf = Callable[[Invoice], dt.tzinfo]
 
@@ -102,7 +113,7 @@ ZoneOf = Callable[[Invoice], dt.tzinfo]
 def received_payment(session: Session, transaction_id: int, label_of: LabelOf = str, *,
                      zone_of: ZoneOf) -> ReceivedPayment | None:
     """The successful payment, capture or refund ``transaction_id``, or None (``label_of``: a
-    method's name as people read it; ``zone_of``: its invoice's time zone)."""
+    method's name as people read it; ``zone_of``: its invoice's books' time zone)."""
     tx = session.get(PaymentTransaction, transaction_id)
     if tx is None or not tx.successful or tx.action not in RECEIPTED_ACTIONS or tx.method == CREDIT_METHOD \
             or _undone(session, tx):    # credit applied moved no money: no receipt
@@ -123,7 +134,7 @@ def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str, 
                     refund: bool = False) -> ReceivedPayment | None:
     """The invoice's latest successful payment or capture (with ``refund``: refund), or None; a payment
     recorded in error and reversed, and its reversal, moved no money and are left out
-    (``zone_of``: the invoice's time zone)."""
+    (``zone_of``: the invoice's books' time zone)."""
     actions = ("refund",) if refund else RECEIVING_ACTIONS
     rows = session.execute(select(PaymentTransaction).where(
         PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.successful.is_(True),
@@ -158,19 +169,21 @@ def _view(session: Session, tx: PaymentTransaction, label_of: LabelOf, zone_of: 
                            currency=tx.currency, method_code=tx.method, method=label_of(tx.method) or tx.method,
                            received_at=_received_at(session, tx, zone_of), payer=payer, action=tx.action,
                            surplus=view.surplus, over_refunded=view.over_refunded,
-                           over_refund_covered=view.over_refund_covered)
+                           over_refund_covered=view.over_refund_covered, received_on=view.received_on)
 
 
 def _received_at(session: Session, tx: PaymentTransaction, zone_of: ZoneOf) -> dt.datetime:
     """When the money arrived (UTC): the day an admin says a payment recorded by hand was
-    received, at noon in its invoice's time zone (so that it is that day there, where receipts
-    write it), else when it was recorded."""
+    received, at noon in its books' zone (the zone that day is a day of: ``InvoiceService.books_today``
+    bounds it), but never later than it was recorded (received today before noon: when it was
+    recorded); else when it was recorded."""
+    recorded = _utc(tx.created_at)
     received_on = transaction(tx).received_on
     if received_on is None:
-        return _utc(tx.created_at)
+        return recorded
     invoice = session.get(Invoice, tx.invoice_id)
     zone = zone_of(invoice) if invoice is not None else dt.UTC
-    return dt.datetime.combine(received_on, dt.time(12), tzinfo=zone).astimezone(dt.UTC)
+    return min(dt.datetime.combine(received_on, dt.time(12), tzinfo=zone).astimezone(dt.UTC), recorded)
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -249,13 +249,13 @@ class ServiceContext:
         customer = self.host.customers.get_customer(customer_id)
         return customer.group_id if customer is not None else None
 
-    def setting_values(self, key: str) -> list[Any]:
+    def setting_values(self, key: str, *, down_to: str = "customer") -> list[Any]:
         """Every value a setting takes in some scope (``Settings.values_anywhere``: each valid
-        stored value, and the default unless a global value hides it); only the default
-        without configured settings."""
+        stored value, and the default unless a global value hides it; with ``down_to``, only
+        those of it and wider scopes); only the default without configured settings."""
         if self.settings is None:
             return [self._values.value(key)]
-        return self.settings.values_anywhere(key)
+        return self.settings.values_anywhere(key, down_to=down_to)
 
     def invoice_setting(self, key: str, invoice: Invoice | InvoiceDocument | DocumentScope) -> Any:
         """The effective value of a setting for the invoice's organization and website."""

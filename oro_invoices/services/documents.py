@@ -255,7 +255,7 @@ class Documents:
         def label(code: str) -> str:
             return translate(language, label_of(code))
         with self.ctx.db.session() as s:
-            payment = received_payment(s, transaction_id, label, zone_of=self.ctx.time_zone) \
+            payment = received_payment(s, transaction_id, label, zone_of=self.ctx.books_zone) \
                 if parse_id(transaction_id) else None
         if payment is None or payment.invoice_id != doc.id or not doc.is_posted:
             raise NotFound(Message("Invoice %(number)s has no payment or refund %(id)s to make a receipt of.",

@@ -163,9 +163,10 @@ class InvoiceService:
         return self.context.setting(key, organization_id=organization_id, website_id=website_id,
                                     customer_id=customer_id)
 
-    def setting_values(self, key: str) -> list[Any]:
-        """Every value a setting takes in some scope (``Settings.values_anywhere``)."""
-        return self.context.setting_values(key)
+    def setting_values(self, key: str, *, down_to: str = "customer") -> list[Any]:
+        """Every value a setting takes in some scope (``Settings.values_anywhere``; with
+        ``down_to``, in it and wider scopes only)."""
+        return self.context.setting_values(key, down_to=down_to)
 
     def seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo:
         """The seller as configured now for the invoice's organization and website."""
@@ -258,6 +259,11 @@ class InvoiceService:
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today, credit=credit, names=names)
+
+    def books_zone(self, scope: ZoneScope | None = None) -> dt.tzinfo:
+        """The time zone of the books of ``scope``'s organization (``ServiceContext.books_zone``),
+        whatever its website's: the zone of ``books_today``."""
+        return self.context.books_zone(scope)
 
     def books_today(self, scope: ZoneScope | None = None) -> dt.date:
         """The day the books of ``scope``'s organization are on (``ServiceContext.books_today``):

@@ -5,11 +5,15 @@ statement of that day; an invoice from an order and a credit note are dated the 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zoneinfo
 
+import pypdf
 import pytest
 from support.api import shop_api_call
 from support.days import shown
+from support.pdfs import pdf_words
 
 from oro_invoices.hosts.reference.testing import text_of
 
@@ -75,6 +79,33 @@ def test_a_payment_is_received_by_the_books_today_and_is_on_its_statement(
                 for e in s["entries"] if e["kind"] == "payment" and e["invoice_id"] == invoice.id]
     assert payments == [(books_day.isoformat(), "-30.00", "DAY-1")]
 
+
+@pytest.mark.parametrize("organization_zone, website_zone, books_day, website_day", ZONES)
+def test_a_payments_receipt_says_the_day_received_and_is_dated_no_later_than_it_was_recorded(
+        shop, admin, monkeypatch, organization_zone, website_zone, books_day, website_day):
+    """The receipt email and PDF write the day received as it is, whatever the website's zone;
+    the PDF is dated noon of that day in the books' zone, or when the payment was recorded where
+    that is earlier (received today: noon there is still to come)."""
+    app, _ = shop
+    service, invoice = zoned(shop, monkeypatch, organization_zone, website_zone)
+    app.extensions["oro_invoices"].settings.set("oro_invoices.mail.payment_receipts", True)
+    mail = app.extensions["oro_invoices"].mail
+    view = f"/admin/invoices/{invoice.id}"
+    yesterday = books_day - dt.timedelta(days=1)
+    for day in (books_day, yesterday):
+        done = admin.submit(view, f"{view}/payments", {"amount": "30.00", "method": "bank_transfer",
+                                                       "received_on": day.isoformat(), "reference": f"R-{day}",
+                                                       "notes": ""}, follow_redirects=True)
+        assert done.status_code == 200, text_of(done.get_data(as_text=True))[:500]
+    emails = [e for e in reversed(mail.emails(invoice.id)) if e.template == "payment_receipt_template"]
+    assert [re.search(r"Payment date: (.*)", mail.email_bodies(e.id)[2] or "").group(1) for e in emails] == [
+        shown(books_day), shown(yesterday)]
+    noon_yesterday = dt.datetime.combine(yesterday, dt.time(12), tzinfo=zoneinfo.ZoneInfo(organization_zone))
+    for tx, day, dated in zip(service.transactions(invoice.id), (books_day, yesterday),
+                              (NOON, noon_yesterday.astimezone(dt.UTC)), strict=True):
+        _, pdf = service.receipt_pdf(invoice.id, tx.id)
+        assert f"was received for invoice {invoice.display_number} on {shown(day)}." in pdf_words(pdf)
+        assert pypdf.PdfReader(io.BytesIO(pdf)).metadata["/CreationDate"].startswith(f"D:{dated:%Y%m%d%H%M%S}")
 
 @pytest.mark.parametrize("organization_zone, website_zone, books_day, website_day", ZONES)
 def test_an_invoice_from_an_order_is_dated_the_books_today(

@@ -546,6 +546,19 @@ def test_values_anywhere_are_those_a_scope_can_resolve_to():
     assert sorted({settings.value(key, ScopeContext(organization_id=o)) for o in (1, 4, 5)}) == ["ACME-", "ALL-"]
 
 
+
+def test_values_anywhere_down_to_a_scope_are_those_a_scope_naming_no_narrower_one_resolves_to():
+    settings = Settings(MemoryConfigStore())
+    key = "oro_invoices.locale"
+    settings.set(key, "ja_JP", O, 1)
+    settings.set(key, "fr_FR", "customer_group", 3)
+    settings.set(key, "de_DE", "customer", 10)
+    assert sorted(settings.values_anywhere(key)) == ["de_DE", "en_US", "fr_FR", "ja_JP"]
+    assert sorted(settings.values_anywhere(key, down_to=W)) == ["en_US", "ja_JP"]
+    assert {settings.value(key, ScopeContext(organization_id=1, website_id=w)) for w in (1, 2)} == {"ja_JP"}
+    with pytest.raises(ValueError, match="down_to 'shop' is not one of global, organization"):
+        settings.values_anywhere(key, down_to="shop")
+
 EARLIEST, LATEST = "oro_invoices.posting.earliest_year", "oro_invoices.posting.latest_year"
 
 

@@ -9,7 +9,7 @@ import json
 from support.payloads import invoice_payload
 
 from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
-from oro_invoices.services.context import SchemaDefaults
+from oro_invoices.services.context import DocumentScope, SchemaDefaults
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.importing import run_import
 from oro_invoices.services.verification import verify
@@ -32,6 +32,15 @@ def service(db, plugins=()) -> InvoiceService:
                           clock=lambda: EVE)
 
 
+class WebsiteInUtc(TokyoFirst):
+    """Organization 1 in Tokyo, its website 7 in UTC (where it is still November 30th at ``EVE``)."""
+
+    def value(self, key, ctx=None):
+        if key == "oro_invoices.timezone" and ctx is not None and ctx.website_id == 7:
+            return "UTC"
+        return super().value(key, ctx)
+
+
 def test_posted_on_the_first_in_tokyo_is_numbered_in_that_month(db):
     svc = service(db)
     tokyo = svc.post(svc.create(invoice_payload(organization_id=1, external_id="T-1")).id)
@@ -40,13 +49,18 @@ def test_posted_on_the_first_in_tokyo_is_numbered_in_that_month(db):
     assert verify(db).ok
 
 
-def test_the_number_hook_is_given_the_posting_time_in_the_invoices_zone(db):
+def test_the_number_hook_is_given_the_posting_time_in_the_organizations_zone_not_its_websites(db):
+    """Website 7 is in UTC, still at 23:30 on November 30th: the hook is given the posting time
+    in its organization's zone (Tokyo's 08:30 on December 1st), the books' time."""
     class Seen:
         @hookimpl
         def invoice_number(self, invoice, prefix, posted_at, sequence):
-            return f"{prefix}{posted_at:%Y%m%d-%H%M}-{sequence}"
-    svc = service(db, [Seen()])
-    assert svc.post(svc.create(invoice_payload(organization_id=1)).id).invoice_number == "INV-20261201-0830-1"
+            return f"{prefix}{posted_at:%Y%m%d-%H%M%z}-{sequence}"
+    svc = InvoiceService(db, plugins=get_plugin_manager(False, plugins=[Seen()]), settings=WebsiteInUtc(),
+                         clock=lambda: EVE)
+    assert svc.context.time_zone(DocumentScope(1, 7)).key == "UTC"      # the website's own zone
+    posted = svc.post(svc.create(invoice_payload(organization_id=1, website_id=7)).id)
+    assert posted.invoice_number == "INV-20261201-0830+0900-1"
 
 
 def test_the_import_numbers_by_the_invoices_zone_too(db, tmp_path):
@@ -70,15 +84,6 @@ def test_a_credit_note_and_a_reissued_draft_are_dated_the_invoices_today(db):
     assert (result.credit_note.invoice_date, result.draft.invoice_date) == (dt.date(2026, 12, 1), dt.date(2026, 12, 1))
     assert result.credit_note.invoice_number.endswith("2026-12-00001")
     assert result.draft.due_date == dt.date(2026, 12, 31)                # the invoice's 30 days, from the new date
-
-
-class WebsiteInUtc(TokyoFirst):
-    """Organization 1 in Tokyo, its website 7 in UTC (where it is still November 30th at ``EVE``)."""
-
-    def value(self, key, ctx=None):
-        if key == "oro_invoices.timezone" and ctx is not None and ctx.website_id == 7:
-            return "UTC"
-        return super().value(key, ctx)
 
 
 def test_a_website_of_its_own_zone_numbers_and_dates_by_its_organizations_books(db, tmp_path):

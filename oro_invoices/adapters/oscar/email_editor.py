@@ -7,7 +7,7 @@ only the add-on's event types: those are checked with the add-on's template chec
 error under its field, and previewed with the add-on's sample invoice in the shop's currency
 (``OSCAR_DEFAULT_CURRENCY``), in the locale the admin chooses of those an email can go out in
 (``MailService.email_locales``: the shop's, the global ``oro_invoices.locale``, by default; each is
-checked); their page (``oro_invoices_oscar/email_editor.html``) explains
+checked; a staff-only template's are the shop's, websites' and organizations'); their page (``oro_invoices_oscar/email_editor.html``) explains
 Jinja2 and lists the template's variables instead of Oscar's Django-template help. A template
 of several samples (the payment receipt: a payment for one invoice, one for several) is
 previewed, and its preview email sent, once per sample. ``urls`` mounts the view over Oscar's
@@ -34,6 +34,7 @@ from oro_invoices import i18n
 from oro_invoices.adapters.oscar.models import EmailTemplateDefault
 from oro_invoices.adapters.oscar.tables import missing_tables
 from oro_invoices.i18n import N_
+from oro_invoices.integration.profile import STAFF_TEMPLATES
 from oro_invoices.services.mail.checking import check_template, render_sample, sample_context, samples
 from oro_invoices.services.mail.render import EmailTemplateError
 from oro_invoices.services.mail.variables import described, received
@@ -58,6 +59,8 @@ SAMPLES_HELP = N_("The template writes more than one kind of email: the preview 
 PREVIEW_LOCALE_LABEL = N_("Preview in")
 PREVIEW_LOCALE_HELP = N_("An email goes out in the locale set for its customer, the customer's group, website or "
                          "organization, else in the shop's. The template is checked in each of them.")
+STAFF_LOCALE_HELP = N_("This email goes to the seller's staff, in the locale set for the website or organization, "
+                       "else in the shop's. The template is checked in each of them.")
 SHOPS_LOCALE = N_("%(locale)s (the shop's)")
 
 
@@ -96,12 +99,13 @@ def preview_zone() -> str:
     return str(runtime().addon.invoices.context.time_zone())
 
 
-def preview_locales() -> list[str]:
-    """The locales template previews can be in, the shop's first (``MailService.email_locales``:
-    the global ``oro_invoices.locale``, then each set for a customer, customer group, website or
+def preview_locales(name: str) -> list[str]:
+    """The locales the previews of template ``name`` can be in, the shop's first
+    (``MailService.email_locales``: the global ``oro_invoices.locale``, then each set for a
+    customer, customer group, website or organization; for a staff-only template, a website or
     organization), as an email of the template can go out in any of them."""
     from oro_invoices.adapters.oscar.runtime import runtime
-    return runtime().addon.mail.email_locales()
+    return runtime().addon.mail.email_locales(name)
 
 
 def locale_name(locale: str, language: str) -> str:
@@ -128,14 +132,15 @@ class InvoiceEmailForm(OscarForm):
         super().__init__(*args, **kwargs)
         self.addon_name = addon_template_name(getattr(self.instance, "code", None))
         if self.addon_name is not None:
-            self.locales = preview_locales()
+            self.locales = preview_locales(self.addon_name)
             language = get_language() or i18n.DEFAULT_LANGUAGE
             named = [(code, locale_name(code, language)) for code in self.locales]
             named[0] = (named[0][0], i18n.translate(language, SHOPS_LOCALE) % {"locale": named[0][1]})
             self.fields["preview_locale"] = forms.ChoiceField(
                 choices=named, initial=self.locales[0], required=False,
                 label=i18n.translate(language, PREVIEW_LOCALE_LABEL),
-                help_text=i18n.translate(language, PREVIEW_LOCALE_HELP))
+                help_text=i18n.translate(language, STAFF_LOCALE_HELP if self.addon_name in STAFF_TEMPLATES
+                                         else PREVIEW_LOCALE_HELP))
 
     def validate_template(self, value: str) -> None:
         if self.addon_name is None:

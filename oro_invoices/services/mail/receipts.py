@@ -138,7 +138,7 @@ class PaymentReceipts:
         refund, there is no one to send it to, or its receipt was queued before."""
         with self.invoices.db.session() as s:
             payment = received_payment(s, transaction_id, self.invoices.payments.method_label,
-                                       zone_of=self.invoices.context.time_zone)
+                                       zone_of=self.invoices.context.books_zone)
         if payment is None:
             return None
         invoice = self.invoices.get(payment.invoice_id)
@@ -170,7 +170,7 @@ class PaymentReceipts:
         Shares whose invoice has receipts off, and those receipted before, are left out."""
         with self.invoices.db.session() as s:
             found = [received_payment(s, tx_id, self.invoices.payments.method_label,
-                                      zone_of=self.invoices.context.time_zone) for tx_id in transaction_ids]
+                                      zone_of=self.invoices.context.books_zone) for tx_id in transaction_ids]
         by_address: dict[str, list[tuple[InvoiceDocument, ReceivedPayment]]] = {}
         for payment in found:
             if payment is None or payment.is_refund:

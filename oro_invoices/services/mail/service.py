@@ -120,7 +120,9 @@ class Invoices(Protocol):
     def setting(self, key: str, *, organization_id: int | None = ...,
                 website_id: int | None = ..., customer_id: int | None = ...) -> Any: ...
 
-    def setting_values(self, key: str) -> list[Any]: ...
+    def setting_values(self, key: str, *, down_to: str = ...) -> list[Any]: ...
+
+    def books_zone(self, scope: Invoice) -> dt.tzinfo: ...
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, IO[bytes]]: ...
 
@@ -235,7 +237,7 @@ class MailService:
             with self.db.session() as s:
                 unfit = {CREDIT_NOTE_TEMPLATE} | {
                     name for name, refund in ((RECEIPT_TEMPLATE, False), (REFUND_TEMPLATE, True))
-                    if name in names and latest_received(s, invoice.id, zone_of=self._zone, refund=refund) is None}
+                    if name in names and latest_received(s, invoice.id, zone_of=self.invoices.books_zone, refund=refund) is None}
         return [name for name in names if name not in unfit]
 
     def template_source(self, name: str) -> TemplateSource:
@@ -261,13 +263,17 @@ class MailService:
         return str(self.invoices.setting("oro_invoices.locale", organization_id=getattr(invoice, "organization_id", None),
                                          website_id=getattr(invoice, "website_id", None)) or "en_US")
 
-    def email_locales(self) -> list[str]:
-        """Every locale an email can go out in, the shop's first (``email_locale()``, the global
-        ``oro_invoices.locale``), then each other one set in some scope (a customer's, a customer
-        group's, a website's or an organization's), in order: the languages an email template's
-        editor previews and checks it in."""
+    def email_locales(self, template: str) -> list[str]:
+        """Every locale an email of ``template`` can go out in, the shop's first (``email_locale()``,
+        the global ``oro_invoices.locale``), then each other one set in a scope it is resolved in,
+        in order: a customer's email's (``email_locale(invoice)``) in a customer's, a customer
+        group's, a website's or an organization's; a staff-only one's (the aging report, the
+        expiring-authorization alert: ``for_staff``, the seller's) in a website's or an
+        organization's only. The locales the template's editor previews and checks it in."""
         shop = self.email_locale()
-        others = {str(value) for value in self.invoices.setting_values("oro_invoices.locale") if value} - {shop}
+        down_to = "website" if template in STAFF_TEMPLATES else "customer"
+        others = {str(value) for value in self.invoices.setting_values("oro_invoices.locale", down_to=down_to)
+                  if value} - {shop}
         return [shop, *sorted(others)]
 
     def renderer_for(self, invoice: InvoiceDocument | DocumentScope, *, for_staff: bool = False) -> TemplateRenderer:
@@ -283,10 +289,6 @@ class MailService:
         """The time zone of ``invoice``'s emails and of its "today" (``ServiceContext.time_zone``)."""
         return str(self.invoices.setting(TIMEZONE, organization_id=invoice.organization_id,
                                          website_id=invoice.website_id) or "UTC")
-
-    def _zone(self, invoice: Invoice) -> dt.tzinfo:
-        """The time zone of the stored ``invoice`` (``_timezone``)."""
-        return zone_named(self._timezone(DocumentScope(invoice.organization_id, invoice.website_id)))
 
     def _seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo:
         """The seller snapshot taken at posting; the current settings for a draft, or for a
@@ -471,7 +473,7 @@ class MailService:
         payments = getattr(self.invoices, "payments", None)
         with self.db.session() as s:
             found = latest_received(s, invoice.id, payments.method_label if payments is not None else str,
-                                    zone_of=self._zone, refund=name == "refund")
+                                    zone_of=self.invoices.books_zone, refund=name == "refund")
         return {name: found} if found is not None else {}
 
     def _credit(self, invoice: InvoiceDocument) -> dict[str, Any]:

@@ -328,3 +328,36 @@ def test_a_template_is_checked_in_each_locale_an_email_goes_out_in(shop: Shop, m
     addon.settings.set("oro_invoices.locale", "en_US", "organization", 1)
     saved = shop.post(EDITOR, {**fields, "email_subject_template": subject})
     assert saved.status == 302, html.unescape(saved.text())[:2000]
+
+
+AGING_EDITOR = "/dashboard/comms/ORO_AGING_REPORT_TEMPLATE/"
+
+
+def _offered(page: str) -> list[str]:
+    """The locales the editor's **Preview in** offers, in order."""
+    choice = re.search(r'<select name="preview_locale"[^>]*>(.*?)</select>', page, re.S)
+    assert choice, "the editor has no language choice for its preview"
+    return re.findall(r'<option value="([^"]*)"', choice.group(1))
+
+
+def test_a_staff_only_template_is_offered_and_checked_in_no_customers_locale(shop: Shop) -> None:
+    """The aging report goes to the seller's staff in the organization's or website's locale,
+    never a customer's or customer group's: its editor offers and checks it in those only, while
+    a customer's email (the invoice notification) is offered and checked in every one."""
+    addon = shop.client.addon
+    addon.settings.set("oro_invoices.locale", "ja_JP", "organization", 1)
+    addon.settings.set("oro_invoices.locale", "de_DE", "customer", 10)
+    addon.settings.set("oro_invoices.locale", "fr_FR", "customer_group", 3)
+    _staff(shop)
+    aging = html.unescape(shop.get(AGING_EDITOR).text())
+    assert _offered(aging) == ["en_US", "ja_JP"]
+    assert "This email goes to the seller's staff, in the locale set for the website or organization" in aging
+    assert _offered(shop.get(EDITOR).text()) == ["en_US", "de_DE", "fr_FR", "ja_JP"]
+    # amounts are written with a decimal comma in German and French only
+    subject = '{% if "," in (1 | money("USD")) %}{{ 1 / 0 }}{% endif %}Receivables aging'
+    saved = shop.post(AGING_EDITOR, {**_form(shop, shop.get(AGING_EDITOR).text()), "email_subject_template": subject})
+    assert saved.status == 302, html.unescape(saved.text())[:2000]
+    assert _stored("ORO_AGING_REPORT_TEMPLATE").email_subject_template == subject
+    refused = shop.post(EDITOR, {**_form(shop, shop.get(EDITOR).text()), "email_subject_template": subject})
+    assert refused.status == 200 and "(subject)" in html.unescape(refused.text())
+    assert _stored("ORO_INVOICE_NOTIFICATION_TEMPLATE").email_subject_template != subject
