@@ -63,7 +63,7 @@ def test_the_number_hook_is_given_the_posting_time_in_the_organizations_zone_not
     assert posted.invoice_number == "INV-20261201-0830+0900-1"
 
 
-def test_the_import_numbers_by_the_invoices_zone_too(db, tmp_path):
+def test_the_import_numbers_by_the_organizations_zone_too(db, tmp_path):
     svc = service(db)
     path = tmp_path / "a.jsonl"
     path.write_text("".join(json.dumps(invoice_payload(external_id=f"I-{i}", status="posted")) + "\n"
@@ -76,7 +76,7 @@ def test_the_import_numbers_by_the_invoices_zone_too(db, tmp_path):
     assert result.ok, result.problems
 
 
-def test_a_credit_note_and_a_reissued_draft_are_dated_the_invoices_today(db):
+def test_a_credit_note_and_a_reissued_draft_are_dated_the_organizations_today(db):
     svc = service(db)
     invoice = svc.post(svc.create(invoice_payload(organization_id=1, invoice_date="2026-11-20",
                                                   due_date="2026-12-20")).id)
