@@ -191,24 +191,12 @@ class ManualPayments:
 
     def _beyond_paid(self, payment: TransactionView) -> Conflict:
         """Why ``payment`` is not reversed when less than its amount remains of what was paid for
-        its invoice: refunds gave back part of it, or (``over_refund_covered``) it covered what
-        refunds had given back beyond what was paid, which no transaction can take back again."""
+        its invoice (``beyond_paid_refusal``)."""
         with self.ctx.db.session() as s:
             inv = s.get(Invoice, payment.invoice_id)
             cur = inv.currency if inv is not None else payment.currency
             left = self.ctx.payment_state(s, payment.invoice_id).amount_paid if inv is not None else 0
-        values = {"amount": Amount(payment.amount, cur), "left": Amount(from_minor(left, cur), cur),
-                  "covered": Amount(payment.over_refund_covered or Decimal(0), cur)}
-        if payment.over_refund_covered:
-            return Conflict(Message(
-                "This payment cannot be reversed: %(covered)s of it covered what refunds had given back beyond "
-                "what was paid for this invoice, so only %(left)s of what was paid remains to take back, not its "
-                "%(amount)s. Settle the payment and the over-refund it covered with the customer outside the "
-                "add-on.", **values))
-        return Conflict(Message(
-            "This payment cannot be reversed: refunds already gave back part of what was paid for this invoice, "
-            "so only %(left)s of what was paid remains to take back, not its %(amount)s. Settle the payment with "
-            "the customer outside the add-on.", **values))
+        return Conflict(beyond_paid_refusal(payment, from_minor(left, cur)))
 
     def _check_given_back(self, payment: TransactionView) -> None:
         """Refuse to reverse ``payment`` when credit notes gave back (outside the add-on, or as the
@@ -275,6 +263,40 @@ class ManualPayments:
             if row.invoice_id != invoice_id:
                 raise Conflict(Message("This payment form belongs to another invoice; open Record Payment again."))
             return RecordedPayment(transaction(row), created=False)
+
+
+def reversal_takes(payment: TransactionView) -> Decimal:
+    """What reversing ``payment`` takes back of what was paid for its invoice: its amount less
+    what of its surplus is still the customer's credit, which the reversal takes back from the
+    credit instead (read with ``with_surplus_taken_back``, as ``Payments.record`` counts it)."""
+    return payment.amount - min(payment.amount, payment.surplus_kept)
+
+
+def beyond_paid(payment: TransactionView, amount_paid: Decimal) -> bool:
+    """Whether reversing ``payment`` would take back more than remains of what was paid for its
+    invoice (``amount_paid``: what the invoice keeps of it, ``InvoiceDocument.amount_paid``), so
+    that it is refused (``beyond_paid_refusal`` says why): the bound ``payment_limits.over_limit``
+    sets any refund, read without asking the database again."""
+    return reversal_takes(payment) > amount_paid
+
+
+def beyond_paid_refusal(payment: TransactionView, left: Decimal) -> Message:
+    """Why ``payment`` is not reversed when only ``left`` remains of what was paid for its
+    invoice: refunds gave back part of it, or (``over_refund_covered``) it covered what refunds
+    had given back beyond what was paid, which no transaction can take back again."""
+    cur = payment.currency
+    values = {"amount": Amount(payment.amount, cur), "left": Amount(left, cur),
+              "covered": Amount(payment.over_refund_covered or Decimal(0), cur)}
+    if payment.over_refund_covered:
+        return Message(
+            "This payment cannot be reversed: %(covered)s of it covered what refunds had given back beyond "
+            "what was paid for this invoice, so only %(left)s of what was paid remains to take back, not its "
+            "%(amount)s. Settle the payment and the over-refund it covered with the customer outside the "
+            "add-on.", **values)
+    return Message(
+        "This payment cannot be reversed: refunds already gave back part of what was paid for this invoice, "
+        "so only %(left)s of what was paid remains to take back, not its %(amount)s. Settle the payment with "
+        "the customer outside the add-on.", **values)
 
 
 def reversed_payments(transactions: Iterable[TransactionView]) -> set[int]:

@@ -30,7 +30,13 @@ from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
 from oro_invoices.services.customer_credit import CREDIT_METHOD
-from oro_invoices.services.manual_payments import OFFLINE_METHODS, earliest_received, reversed_payments
+from oro_invoices.services.manual_payments import (
+    OFFLINE_METHODS,
+    beyond_paid,
+    beyond_paid_refusal,
+    earliest_received,
+    reversed_payments,
+)
 from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome, Unanswered
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -72,6 +78,10 @@ class PaymentRow:
     reversible: bool = False
     #: A payment recorded by hand that a reversal undid.
     reversed: bool = False
+    #: Why a payment recorded by hand is not reversed, where it is not (``beyond_paid_refusal``:
+    #: refunds gave back part of what was paid, or it covered an over-refund); None: it is, or
+    #: it is no such payment.
+    reversal_refused: Message | None = None
     #: A share of one payment for several invoices: their numbers, each linking to its view page.
     remittance: Markup | None = None
     #: Its requests whose provider's answer was lost (reserved until settled).
@@ -158,7 +168,9 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     for tx in sorted(transactions, key=lambda t: (t.created_at, t.id), reverse=True):
         found = actions.get(tx.id)
         held_until = found.capture_before if found else None
-        outside = manage and service.reversible(tx)        # recorded by hand or by the API
+        outside = manage and service.reversible(tx) and tx.id not in undone   # recorded by hand or by the API
+        # refused beyond what remains of what was paid: said on the row rather than offered
+        refused = beyond_paid_refusal(tx, doc.amount_paid) if outside and beyond_paid(tx, doc.amount_paid) else None
         lost = found.unanswered if found else ()
         # a request whose answer was lost is offered again through its own button, while asking again is safe
         again = {u.kind: u.amount for u in lost if u.resendable}
@@ -168,7 +180,8 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                held_until, held_until is not None and held_until <= now,
                                _offered(found.reauthorizable if found else None, again.get("reauthorize")),
                                bool(found and found.captures_part),
-                               reversible=outside and tx.id not in undone, reversed=tx.id in undone,
+                               reversible=outside and refused is None, reversed=tx.id in undone,
+                               reversal_refused=refused,
                                remittance=_remittance_links(pages.ctx, tx, doc.id), unanswered=lost,
                                refund_free=found.refundable if found and found.refundable > 0 else None))
     can_record = manage and doc.is_posted and not doc.is_credit_note \
@@ -261,6 +274,9 @@ def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> st
     if dialog == RECORD:
         return _("This invoice has nothing to pay, so no payment can be recorded for it.")
     if dialog == REVERSE:
+        refused = payments["payment_asked"].reversal_refused if payments["payment_asked"] is not None else None
+        if refused is not None:
+            return _(refused)
         return _("This payment cannot be reversed: only a payment recorded outside the payment methods is, "
                  "and only once.")
     if dialog == UNANSWERED:
