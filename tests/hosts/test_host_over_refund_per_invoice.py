@@ -121,3 +121,29 @@ def test_a_payment_after_an_over_refund_covers_it_first(shop, admin):
         conn.execute(update(PaymentTransaction).where(PaymentTransaction.invoice_id == invoice_id).values(
             created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3)))
     agree(shop, admin)
+
+
+
+def invoice_rows(shown: list[tuple[str, str, str, str]], number: str) -> list[tuple[str, str, str]]:
+    """The rows naming invoice ``number``: kind, entry and the balance after it."""
+    return [(kind, entry, after) for kind, entry, _charge, after in shown if number in entry]
+
+
+def test_a_day_s_payments_and_refunds_are_in_the_order_they_were_recorded(shop, admin):
+    """Pay 10.00, a refund of 15.00 (5.00 beyond), then 4.00, which covers 4.00 of it, all on one
+    day: the payment's row and what it covered follow the refund that made the over-refund."""
+    invoice_id = admin.service.find_id(external_id=EXTERNAL_ID)
+    doc = admin.service.get(invoice_id)
+    first = pay(admin, invoice_id, "10.00", "BT-PI-D1")
+    assert given_back(admin, invoice_id, "15.00", first, "BT-PI-D1-R") == Decimal("5.00")
+    pay(admin, invoice_id, "4.00", "BT-PI-D2")
+    n, total = doc.invoice_number, doc.total_amount
+    assert invoice_rows(agree(shop, admin), n) == [
+        ("invoice", f"Invoice {n}", f"€{total:,}"),
+        ("payment", f"Payment for {n} Bank transfer", f"€{total - 10:,}"),
+        ("refund", f"Refund for {n} Bank transfer", f"€{total:,}"),
+        ("refunded_beyond", f"Refunded beyond what was paid for {n}: €5.00, not in the balance", f"€{total:,}"),
+        ("payment", f"Payment for {n} Bank transfer", f"€{total:,}"),
+        ("covered_beyond", f"Of the payment for {n}, €4.00 covered what was refunded beyond what was paid, not in "
+                           "the balance", f"€{total:,}")]
+
