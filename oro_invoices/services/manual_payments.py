@@ -200,13 +200,8 @@ class ManualPayments:
 
     def _check_given_back(self, payment: TransactionView) -> None:
         """Refuse to reverse ``payment`` when credit notes gave back (outside the add-on, or as the
-        customer's credit) money that the payments left after it would not cover.
-
-        Such money is in no transaction: it went back out of what was paid. With the payment
-        reversed, the invoice would read as due what remains of its total, while the customer
-        also has what was given back, so it would read as due less than the customer owes. The
-        reversal is allowed only while the payments left still pay the invoice and that money.
-        """
+        customer's credit) money that the payments left after it would not cover
+        (``given_back_refusal``)."""
         with self.ctx.db.session() as s:
             inv = s.get(Invoice, payment.invoice_id)
             if inv is None:
@@ -215,34 +210,10 @@ class ManualPayments:
             if not given:
                 return
             state = self.ctx.payment_state(s, inv.id)
-            cur = inv.currency
-            back = sum(amount for _, _, amount in given)
-            left_paid = state.amount_paid - to_minor(payment.amount, cur)
-            remains = inv.total_amount - state.amount_credited
-            if left_paid >= remains + back:
-                return
-        shown = max(remains - max(left_paid, 0), 0)
-        numbers = ", ".join(number for number, _, _ in given)
-        values = {"numbers": numbers, "back": Amount(from_minor(back, cur), cur),
-                  "shown": Amount(from_minor(shown, cur), cur),
-                  "owed": Amount(from_minor(max(remains + back - left_paid, 0), cur), cur)}
-        if all(how == OUTSIDE for _, how, _ in given):
-            raise Conflict(Message(
-                "%(back)s of what was paid for this invoice was given back to the customer outside the add-on "
-                "(credit note %(numbers)s). Reversed, this payment would leave that money out of what the "
-                "customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
-                "reversed; settle the payment and the money given back with the customer outside the add-on.",
-                **values))
-        if all(how == CREDIT for _, how, _ in given):
-            raise Conflict(Message(
-                "%(back)s of what was paid for this invoice was kept as the customer's credit (credit note "
-                "%(numbers)s). Reversed, this payment would leave the customer that credit for money never "
-                "received, so it is not reversed.", **values))
-        raise Conflict(Message(
-            "%(back)s of what was paid for this invoice was given back to the customer, outside the add-on or as "
-            "the customer's credit (credit notes %(numbers)s). Reversed, this payment would leave that money out "
-            "of what the customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
-            "reversed.", **values))
+            refusal = given_back_refusal(payment, given, paid=state.amount_paid,
+                                         remains=inv.total_amount - state.amount_credited)
+        if refusal is not None:
+            raise Conflict(refusal)
 
     def recorded_with(self, invoice_id: int, request_key: str) -> TransactionView | None:
         """The payment the form ``request_key`` recorded on ``invoice_id`` by hand, if any."""
@@ -297,6 +268,49 @@ def beyond_paid_refusal(payment: TransactionView, left: Decimal) -> Message:
         "This payment cannot be reversed: refunds already gave back part of what was paid for this invoice, "
         "so only %(left)s of what was paid remains to take back, not its %(amount)s. Settle the payment with "
         "the customer outside the add-on.", **values)
+
+
+def given_back_refusal(payment: TransactionView, given: list[tuple[str, str, int]], *, paid: int,
+                       remains: int) -> Message | None:
+    """Why ``payment`` is not reversed when credit notes gave back money the payments left after
+    it would not cover (None: they would): ``given`` is what they gave back outside the add-on
+    or as the customer's credit (``credit_notes.given_back_elsewhere``), ``paid`` what the invoice
+    keeps of what was paid and ``remains`` its total less its credit notes (minor units).
+
+    Such money is in no transaction: it went back out of what was paid. With the payment
+    reversed, the invoice would read as due what remains of its total, while the customer
+    also has what was given back, so it would read as due less than the customer owes. The
+    reversal is allowed only while the payments left still pay the invoice and that money.
+    """
+    if not given:
+        return None
+    cur = payment.currency
+    back = sum(amount for _, _, amount in given)
+    left_paid = paid - to_minor(payment.amount, cur)
+    if left_paid >= remains + back:
+        return None
+    shown = max(remains - max(left_paid, 0), 0)
+    numbers = ", ".join(number for number, _, _ in given)
+    values = {"numbers": numbers, "back": Amount(from_minor(back, cur), cur),
+              "shown": Amount(from_minor(shown, cur), cur),
+              "owed": Amount(from_minor(max(remains + back - left_paid, 0), cur), cur)}
+    if all(how == OUTSIDE for _, how, _ in given):
+        return Message(
+            "%(back)s of what was paid for this invoice was given back to the customer outside the add-on "
+            "(credit note %(numbers)s). Reversed, this payment would leave that money out of what the "
+            "customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
+            "reversed; settle the payment and the money given back with the customer outside the add-on.",
+            **values)
+    if all(how == CREDIT for _, how, _ in given):
+        return Message(
+            "%(back)s of what was paid for this invoice was kept as the customer's credit (credit note "
+            "%(numbers)s). Reversed, this payment would leave the customer that credit for money never "
+            "received, so it is not reversed.", **values)
+    return Message(
+        "%(back)s of what was paid for this invoice was given back to the customer, outside the add-on or as "
+        "the customer's credit (credit notes %(numbers)s). Reversed, this payment would leave that money out "
+        "of what the customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
+        "reversed.", **values)
 
 
 def reversed_payments(transactions: Iterable[TransactionView]) -> set[int]:

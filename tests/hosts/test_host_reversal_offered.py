@@ -90,3 +90,26 @@ def test_reverse_is_offered_again_once_enough_of_what_was_paid_remains(admin):
                         follow_redirects=True)
     assert "The payment of €4.00 has been reversed" in text_of(done.get_data(as_text=True))
     assert admin.service.get(invoice_id).amount_paid == Decimal("1.00")
+
+
+def test_a_payment_whose_money_a_credit_note_gave_back_outside_says_why_it_is_not_reversed(admin):
+    """A check paid the invoice, then a credit note gave part of it back by bank transfer: the
+    check, reversed, would leave that money out of what the customer owes, so its row says so
+    instead of offering Reverse, read from the invoice's activity the page shows."""
+    invoice_id, view = view_of(admin, "ERP-SO-1007-7")
+    _, plain = view_counted(admin, view)
+    doc = admin.service.get(invoice_id)
+    check = pay(admin, invoice_id, "check", str(doc.amount_due), "CHK-OFFER-GIVEN")
+    rate = doc.lines[0].tax_rate
+    note = admin.service.create_credit_note(invoice_id, {"amounts": [{"tax_rate": str(rate), "amount": "10.00"}],
+                                                         "settlement": "outside", "reason": "goodwill"},
+                                            actor="admin").credit_note
+    page, sent = view_counted(admin, view)
+    assert sent == plain <= 8
+    assert reverse_link(view, check.id) not in page
+    assert (f"Cannot be reversed: the payments left would not cover what credit note {note.invoice_number} gave "
+            "back.") in row_of(page, check.id)
+    notice = dialog_notice(admin.get(f"{view}?dialog=reverse-payment&transaction={check.id}"))
+    assert notice.startswith(f"${note.total_amount:,.2f} of what was paid for this invoice was given back to the "
+                             f"customer outside the add-on (credit note {note.invoice_number}). Reversed, this "
+                             "payment would leave that money out of what the customer owes"), notice
