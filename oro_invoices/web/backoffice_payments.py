@@ -23,14 +23,14 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_day, parse_id, quoted
-from oro_invoices.domain.messages import Message, Number
+from oro_invoices.domain.messages import Amount, Message, Number
 from oro_invoices.domain.money import AMOUNT_LIMIT, parse_decimal, round_money, to_minor, too_many_decimals
 from oro_invoices.domain.payment_limits import over_amount_due
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
 from oro_invoices.services.credit_notes import given_back_by
-from oro_invoices.services.customer_credit import CREDIT_METHOD
+from oro_invoices.services.customer_credit import CREDIT_METHOD, surplus_spent
 from oro_invoices.services.manual_payments import (
     OFFLINE_METHODS,
     beyond_paid,
@@ -171,6 +171,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     rows = []
     now = service.clock()
     undone = reversed_payments(transactions)
+    kept = credit      # the customer's credit as read (None: not read), whatever Apply Credit may apply
     # what credit notes gave back without a transaction, oldest first, as the activity says
     given = [back for entry in reversed(activities or []) if entry.kind == "credit_note"
              and (back := given_back_by(entry.data, doc.currency)) is not None]
@@ -179,7 +180,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
         held_until = found.capture_before if found else None
         outside = manage and service.reversible(tx) and tx.id not in undone   # recorded by hand or by the API
         # refused beyond what remains of what was paid: said on the row rather than offered
-        refused = _reversal_refused(pages, req, doc, tx, given) if outside else None
+        refused = _reversal_refused(pages, req, doc, tx, given, kept) if outside else None
         lost = found.unanswered if found else ()
         # a request whose answer was lost is offered again through its own button, while asking again is safe
         again = {u.kind: u.amount for u in lost if u.resendable}
@@ -246,11 +247,12 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
 
 
 def _reversal_refused(pages: BackOffice, req: Request, doc: InvoiceDocument, tx: views.TransactionView,
-                      given: list[tuple[str, str, int]]) -> tuple[str, Message] | None:
+                      given: list[tuple[str, str, int]], kept: Decimal | None) -> tuple[str, Message] | None:
     """Why the payment ``tx`` of ``doc`` (recorded outside the payment methods, not reversed) is
     not reversed, as its row says it and in full, as its reversal would (None: it is): what the
-    reversal checks, read from what the page shows (``given``: what credit notes gave back
-    without a transaction, ``credit_notes.given_back_by``)."""
+    reversal checks, in its order, read from what the page shows (``given``: what credit notes
+    gave back without a transaction, ``credit_notes.given_back_by``; ``kept``: the customer's
+    credit in the invoice's currency, None when not read)."""
     cur = doc.currency
     reason = given_back_refusal(tx, given, paid=to_minor(doc.amount_paid, cur),
                                 remains=to_minor(doc.total_amount - doc.amount_credited, cur))
@@ -261,15 +263,22 @@ def _reversal_refused(pages: BackOffice, req: Request, doc: InvoiceDocument, tx:
                      "back.", number=numbers), reason
         return _("Cannot be reversed: the payments left would not cover what credit notes %(numbers)s gave "
                  "back.", numbers=numbers), reason
-    if not beyond_paid(tx, doc.amount_paid):
-        return None
-    reason = beyond_paid_refusal(tx, doc.amount_paid)
-    money = pages.ctx.page_formatter(req, doc).money
-    if tx.over_refund_covered:
-        return _("Cannot be reversed: %(amount)s of it covered what was refunded beyond what was paid.",
-                 amount=money(tx.over_refund_covered, cur)), reason
-    return _("Cannot be reversed: after refunds only %(left)s of what was paid remains.",
-             left=money(doc.amount_paid, cur)), reason
+    def money(amount: Decimal, cur: str) -> str:
+        return pages.ctx.page_formatter(req, doc).money(amount, cur)
+
+    if beyond_paid(tx, doc.amount_paid):
+        reason = beyond_paid_refusal(tx, doc.amount_paid)
+        if tx.over_refund_covered:
+            return _("Cannot be reversed: %(amount)s of it covered what was refunded beyond what was paid.",
+                     amount=money(tx.over_refund_covered, cur)), reason
+        return _("Cannot be reversed: after refunds only %(left)s of what was paid remains.",
+                 left=money(doc.amount_paid, cur)), reason
+    back = min(tx.amount, tx.surplus_kept)          # what the reversal takes back from the credit
+    if kept is not None and back > 0 and kept < back:
+        return _("Cannot be reversed: %(surplus)s of it was kept as the customer's credit, and only %(balance)s of "
+                 "credit is left.", surplus=money(back, cur), balance=money(kept, cur)), \
+            surplus_spent(Amount(back, cur), Amount(kept, cur))
+    return None
 
 
 def _offered(amount: Decimal | None, again: Decimal | None) -> Decimal | None:

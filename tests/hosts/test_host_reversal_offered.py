@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from support.payloads import posted_for_seeded_customer
 from support.statements import statements_sent
 from support.view_page import dialog_notice
 from test_host_record_payment import row_of, view_of
@@ -113,3 +114,29 @@ def test_a_payment_whose_money_a_credit_note_gave_back_outside_says_why_it_is_no
     assert notice.startswith(f"${note.total_amount:,.2f} of what was paid for this invoice was given back to the "
                              f"customer outside the add-on (credit note {note.invoice_number}). Reversed, this "
                              "payment would leave that money out of what the customer owes"), notice
+
+
+def test_a_payment_whose_kept_surplus_was_spent_says_why_until_the_credit_is_back(admin):
+    """A payment $10.00 over the amount due keeps that as the customer's credit; $6.00 of it is
+    applied to another invoice, so the payment's reversal cannot take the $10.00 back: its row says
+    so, read with the credit the page shows. Once the application is reversed, Reverse is back."""
+    service = admin.service
+    first, other = posted_for_seeded_customer(service), posted_for_seeded_customer(service)
+    view = f"/admin/invoices/{first.id}"
+    paid = service.record_received_payment(first.id, amount=str(first.amount_due + Decimal("10.00")),
+                                           method="bank_transfer", received_on=service.today(), actor="test",
+                                           request_key="s" * 24, keep_surplus=True).transaction
+    applied = service.apply_credit(other.id, amount="6.00", actor="test", request_key="t" * 24).transaction
+    page, sent = view_counted(admin, view)
+    assert sent <= 8
+    assert reverse_link(view, paid.id) not in page
+    assert ("Cannot be reversed: $10.00 of it was kept as the customer's credit, and only $4.00 of credit is "
+            "left.") in row_of(page, paid.id)
+    assert dialog_notice(admin.get(f"{view}?dialog=reverse-payment&transaction={paid.id}")) == (
+        "$10.00 of this payment was kept as the customer's credit, and only $4.00 of credit is left: the rest was "
+        "applied to invoices or given back. Reverse those applications first, or settle the payment with the "
+        "customer outside the add-on.")
+
+    service.reverse_received_payment(other.id, applied.id, reason="Applied to the wrong invoice", actor="test")
+    page, _ = view_counted(admin, view)
+    assert reverse_link(view, paid.id) in page and "Cannot be reversed" not in row_of(page, paid.id)
