@@ -179,7 +179,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
         found = actions.get(tx.id)
         held_until = found.capture_before if found else None
         outside = manage and service.reversible(tx) and tx.id not in undone   # recorded by hand or by the API
-        # refused beyond what remains of what was paid: said on the row rather than offered
+        # what its reversal would refuse: said on the row rather than offered
         refused = _reversal_refused(pages, req, doc, tx, given, kept) if outside else None
         lost = found.unanswered if found else ()
         # a request whose answer was lost is offered again through its own button, while asking again is safe
@@ -263,20 +263,21 @@ def _reversal_refused(pages: BackOffice, req: Request, doc: InvoiceDocument, tx:
                      "back.", number=numbers), reason
         return _("Cannot be reversed: the payments left would not cover what credit notes %(numbers)s gave "
                  "back.", numbers=numbers), reason
-    def money(amount: Decimal, cur: str) -> str:
+
+    def money(amount: Decimal) -> str:               # in the page's format, asked only when said
         return pages.ctx.page_formatter(req, doc).money(amount, cur)
 
     if beyond_paid(tx, doc.amount_paid):
         reason = beyond_paid_refusal(tx, doc.amount_paid)
         if tx.over_refund_covered:
             return _("Cannot be reversed: %(amount)s of it covered what was refunded beyond what was paid.",
-                     amount=money(tx.over_refund_covered, cur)), reason
+                     amount=money(tx.over_refund_covered)), reason
         return _("Cannot be reversed: after refunds only %(left)s of what was paid remains.",
-                 left=money(doc.amount_paid, cur)), reason
+                 left=money(doc.amount_paid)), reason
     back = min(tx.amount, tx.surplus_kept)          # what the reversal takes back from the credit
     if kept is not None and back > 0 and kept < back:
         return _("Cannot be reversed: %(surplus)s of it was kept as the customer's credit, and only %(balance)s of "
-                 "credit is left.", surplus=money(back, cur), balance=money(kept, cur)), \
+                 "credit is left.", surplus=money(back), balance=money(kept)), \
             surplus_spent(Amount(back, cur), Amount(kept, cur))
     return None
 
