@@ -89,7 +89,7 @@ _PAID = ("charge", "capture")
 #: The payment statuses that, set from outside, say nothing more is owed.
 SETTLING = frozenset({PaymentStatus.PAID_IN_FULL.value, PaymentStatus.VOIDED.value, PaymentStatus.CANCELED.value,
                       PaymentStatus.CREDITED.value})
-#: A day's entries in this order.
+#: A day's entries in this order (those naming a transaction all where its payments are: ``day_order``).
 _ORDER = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, COVERED_BEYOND: 3, CREDIT_APPLIED: 4, CREDIT_KEPT: 5, SETTLED: 6,
           REFUND: 7, REFUNDED_BEYOND: 8, CREDIT_TAKEN_BACK: 9, GIVEN_BACK: 10, PAID_OUT: 11}
 
@@ -126,8 +126,8 @@ class LedgerEntry:
 def customer_entries(session: Session, *, organization_id: int, customer_id: int, until: dt.date,
                      currency: str | None = None, zone: dt.tzinfo) -> list[LedgerEntry]:
     """The entries of ``customer_id`` (of ``organization_id``; in ``currency``, else every one) dated
-    up to ``until``, in date order (a day's invoices first, then its credit notes, payments and
-    refunds)."""
+    up to ``until``, in date order (a day's invoices first, then its credit notes, then its
+    payments and refunds in the order they were recorded: ``day_order``)."""
     return entries_within(session, InvoiceFilter(organization_id=organization_id, customer_id=customer_id,
                                                  currency=currency), until=until, zone=zone)
 
@@ -205,16 +205,19 @@ def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | N
     return Ledger(opening, sorted(entries, key=day_order), latest[1] if latest else None)
 
 
-def day_order(entry: LedgerEntry) -> tuple[dt.date, int, str, int, int]:
-    """Where ``entry`` goes among its day's entries (``_ORDER``), by number and transaction within
-    a kind; a surplus kept from a payment (or what it covered of an over-refund) right after that
-    payment, and one taken back (or what was refunded beyond what was paid) right after the refund
-    that took it (they name its transaction),
-    so that no running balance between them shows an amount never owed."""
-    kind = entry.kind
-    if entry.transaction_id is not None and kind in (CREDIT_KEPT, CREDIT_TAKEN_BACK, REFUNDED_BEYOND, COVERED_BEYOND):
-        kind = entry.follows or (PAYMENT if kind in (CREDIT_KEPT, COVERED_BEYOND) else REFUND)
-    return entry.on, _ORDER[kind], entry.number, entry.transaction_id or 0, int(kind != entry.kind)
+def day_order(entry: LedgerEntry) -> tuple[dt.date, int, int, str, int, int]:
+    """Where ``entry`` goes among its day's entries (``_ORDER``): its invoices and credit notes
+    first, by number; then its payments, refunds and credit applied in the order they were
+    recorded (by transaction), as each one's figures were noted from those before it: a payment
+    that covered an over-refund after the refund that made it. A surplus kept from a payment (or
+    what it covered of an over-refund) goes right after that payment, and one taken back (or what
+    was refunded beyond what was paid) right after the refund that took it (they name its
+    transaction), so that no running balance between them shows an amount never owed; then what
+    names no transaction, by kind and number."""
+    if entry.transaction_id is not None:
+        follower = entry.kind in (CREDIT_KEPT, CREDIT_TAKEN_BACK, REFUNDED_BEYOND, COVERED_BEYOND)
+        return entry.on, _ORDER[PAYMENT], entry.transaction_id, "", int(follower), _ORDER[entry.kind]
+    return entry.on, _ORDER[entry.kind], 0, entry.number, 0, 0
 
 
 def _take(entry: LedgerEntry, since: dt.date | None, entries: list[LedgerEntry], opening: dict[str, int]) -> None:

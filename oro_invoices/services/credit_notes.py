@@ -643,19 +643,25 @@ class CreditNotes:
 
 def given_back_elsewhere(s: Session, invoice_id: int) -> list[tuple[str, str, int]]:
     """What the invoice's credit notes gave back of its payments without a transaction of the
-    add-on: ``(credit note number, "outside" or "credit", minor units)`` each. (A refund through
-    the payment method is a transaction, which lowers what was paid.)"""
+    add-on: ``(credit note number, "outside" or "credit", minor units)`` each (``given_back_by``)."""
     rows = s.execute(select(Activity.data, Invoice.currency).join(Invoice, Invoice.id == Activity.invoice_id)
                      .where(Activity.invoice_id == invoice_id, Activity.kind == "credit_note")
                      .order_by(Activity.id)).all()
-    found = []
-    for data, currency in rows:
-        data = data or {}
-        if data.get("settlement") in (OUTSIDE, CREDIT) and data.get("refund_amount"):
-            amount = to_minor(Decimal(str(data["refund_amount"])), currency)
-            if amount > 0:
-                found.append((str(data.get("credit_note_number") or ""), str(data["settlement"]), amount))
-    return found
+    return [found for data, currency in rows if (found := given_back_by(data, currency)) is not None]
+
+
+def given_back_by(data: Any, currency: str) -> tuple[str, str, int] | None:
+    """What a credit note gave back of its invoice's payments without a transaction of the
+    add-on, as the data of the invoice's ``credit_note`` activity entry says: ``(credit note
+    number, "outside" or "credit", minor units)``, or None. (A refund through the payment method
+    is a transaction, which lowers what was paid.)"""
+    data = data if isinstance(data, dict) else {}
+    if data.get("settlement") not in (OUTSIDE, CREDIT) or not data.get("refund_amount"):
+        return None
+    amount = to_minor(Decimal(str(data["refund_amount"])), currency)
+    if amount <= 0:
+        return None
+    return str(data.get("credit_note_number") or ""), str(data["settlement"]), amount
 
 
 def _load(payload: Mapping[str, Any]) -> dict[str, Any]:

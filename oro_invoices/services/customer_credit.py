@@ -353,11 +353,8 @@ class CustomerCredit:
                                  transaction_id=tx.id)
         if row.balance < amount:
             field = "reason" if is_reversal(tx.data) else "amount"
-            raise ValidationError([(field, Message(
-                "%(surplus)s of this payment was kept as the customer's credit, and only %(balance)s of credit is "
-                "left: the rest was applied to invoices or given back. Reverse those applications first, or "
-                "settle the payment with the customer outside the add-on.", surplus=Amount(from_minor(amount, cur), cur),
-                balance=Amount(from_minor(row.balance, cur), cur)))])
+            raise ValidationError([(field, surplus_spent(Amount(from_minor(amount, cur), cur),
+                                                         Amount(from_minor(row.balance, cur), cur)))])
         activity.record(s, inv.id, "payment", tx.actor, Message(
             "%(amount)s of the customer's credit, kept from this payment, given back with it",
             amount=Amount(from_minor(amount, cur), cur)), {"transaction_id": tx.id})
@@ -367,6 +364,14 @@ class CustomerCredit:
     def announce(self, entry: CreditEntry, actor: str) -> None:
         """Call ``customer_credit_changed`` for a committed change."""
         self.ctx.hook("customer_credit_changed", entry=entry, actor=actor)
+
+
+def surplus_spent(surplus: Amount, balance: Amount) -> Message:
+    """Why a refund or reversal of a payment does not take back the ``surplus`` it kept as the
+    customer's credit: only ``balance`` of the credit is left."""
+    return Message("%(surplus)s of this payment was kept as the customer's credit, and only %(balance)s of credit "
+                   "is left: the rest was applied to invoices or given back. Reverse those applications first, or "
+                   "settle the payment with the customer outside the add-on.", surplus=surplus, balance=balance)
 
 
 def _owner(invoice: Invoice | InvoiceDocument) -> Owner:

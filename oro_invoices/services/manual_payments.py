@@ -192,34 +192,17 @@ class ManualPayments:
 
     def _beyond_paid(self, payment: TransactionView) -> Conflict:
         """Why ``payment`` is not reversed when less than its amount remains of what was paid for
-        its invoice: refunds gave back part of it, or (``over_refund_covered``) it covered what
-        refunds had given back beyond what was paid, which no transaction can take back again."""
+        its invoice (``beyond_paid_refusal``)."""
         with self.ctx.db.session() as s:
             inv = s.get(Invoice, payment.invoice_id)
             cur = inv.currency if inv is not None else payment.currency
             left = self.ctx.payment_state(s, payment.invoice_id).amount_paid if inv is not None else 0
-        values = {"amount": Amount(payment.amount, cur), "left": Amount(from_minor(left, cur), cur),
-                  "covered": Amount(payment.over_refund_covered or Decimal(0), cur)}
-        if payment.over_refund_covered:
-            return Conflict(Message(
-                "This payment cannot be reversed: %(covered)s of it covered what refunds had given back beyond "
-                "what was paid for this invoice, so only %(left)s of what was paid remains to take back, not its "
-                "%(amount)s. Settle the payment and the over-refund it covered with the customer outside the "
-                "add-on.", **values))
-        return Conflict(Message(
-            "This payment cannot be reversed: refunds already gave back part of what was paid for this invoice, "
-            "so only %(left)s of what was paid remains to take back, not its %(amount)s. Settle the payment with "
-            "the customer outside the add-on.", **values))
+        return Conflict(beyond_paid_refusal(payment, from_minor(left, cur)))
 
     def _check_given_back(self, payment: TransactionView) -> None:
         """Refuse to reverse ``payment`` when credit notes gave back (outside the add-on, or as the
-        customer's credit) money that the payments left after it would not cover.
-
-        Such money is in no transaction: it went back out of what was paid. With the payment
-        reversed, the invoice would read as due what remains of its total, while the customer
-        also has what was given back, so it would read as due less than the customer owes. The
-        reversal is allowed only while the payments left still pay the invoice and that money.
-        """
+        customer's credit) money that the payments left after it would not cover
+        (``given_back_refusal``)."""
         with self.ctx.db.session() as s:
             inv = s.get(Invoice, payment.invoice_id)
             if inv is None:
@@ -228,34 +211,10 @@ class ManualPayments:
             if not given:
                 return
             state = self.ctx.payment_state(s, inv.id)
-            cur = inv.currency
-            back = sum(amount for _, _, amount in given)
-            left_paid = state.amount_paid - to_minor(payment.amount, cur)
-            remains = inv.total_amount - state.amount_credited
-            if left_paid >= remains + back:
-                return
-        shown = max(remains - max(left_paid, 0), 0)
-        numbers = ", ".join(number for number, _, _ in given)
-        values = {"numbers": numbers, "back": Amount(from_minor(back, cur), cur),
-                  "shown": Amount(from_minor(shown, cur), cur),
-                  "owed": Amount(from_minor(max(remains + back - left_paid, 0), cur), cur)}
-        if all(how == OUTSIDE for _, how, _ in given):
-            raise Conflict(Message(
-                "%(back)s of what was paid for this invoice was given back to the customer outside the add-on "
-                "(credit note %(numbers)s). Reversed, this payment would leave that money out of what the "
-                "customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
-                "reversed; settle the payment and the money given back with the customer outside the add-on.",
-                **values))
-        if all(how == CREDIT for _, how, _ in given):
-            raise Conflict(Message(
-                "%(back)s of what was paid for this invoice was kept as the customer's credit (credit note "
-                "%(numbers)s). Reversed, this payment would leave the customer that credit for money never "
-                "received, so it is not reversed.", **values))
-        raise Conflict(Message(
-            "%(back)s of what was paid for this invoice was given back to the customer, outside the add-on or as "
-            "the customer's credit (credit notes %(numbers)s). Reversed, this payment would leave that money out "
-            "of what the customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
-            "reversed.", **values))
+            refusal = given_back_refusal(payment, given, paid=state.amount_paid,
+                                         remains=inv.total_amount - state.amount_credited)
+        if refusal is not None:
+            raise Conflict(refusal)
 
     def recorded_with(self, invoice_id: int, request_key: str) -> TransactionView | None:
         """The payment the form ``request_key`` recorded on ``invoice_id`` by hand, if any."""
@@ -276,6 +235,83 @@ class ManualPayments:
             if row.invoice_id != invoice_id:
                 raise Conflict(Message("This payment form belongs to another invoice; open Record Payment again."))
             return RecordedPayment(transaction(row), created=False)
+
+
+def reversal_takes(payment: TransactionView) -> Decimal:
+    """What reversing ``payment`` takes back of what was paid for its invoice: its amount less
+    what of its surplus is still the customer's credit, which the reversal takes back from the
+    credit instead (read with ``with_surplus_taken_back``, as ``Payments.record`` counts it)."""
+    return payment.amount - min(payment.amount, payment.surplus_kept)
+
+
+def beyond_paid(payment: TransactionView, amount_paid: Decimal) -> bool:
+    """Whether reversing ``payment`` would take back more than remains of what was paid for its
+    invoice (``amount_paid``: what the invoice keeps of it, ``InvoiceDocument.amount_paid``), so
+    that it is refused (``beyond_paid_refusal`` says why): the bound ``payment_limits.over_limit``
+    sets any refund, read without asking the database again."""
+    return reversal_takes(payment) > amount_paid
+
+
+def beyond_paid_refusal(payment: TransactionView, left: Decimal) -> Message:
+    """Why ``payment`` is not reversed when only ``left`` remains of what was paid for its
+    invoice: refunds gave back part of it, or (``over_refund_covered``) it covered what refunds
+    had given back beyond what was paid, which no transaction can take back again."""
+    cur = payment.currency
+    values = {"amount": Amount(payment.amount, cur), "left": Amount(left, cur),
+              "covered": Amount(payment.over_refund_covered or Decimal(0), cur)}
+    if payment.over_refund_covered:
+        return Message(
+            "This payment cannot be reversed: %(covered)s of it covered what refunds had given back beyond "
+            "what was paid for this invoice, so only %(left)s of what was paid remains to take back, not its "
+            "%(amount)s. Settle the payment and the over-refund it covered with the customer outside the "
+            "add-on.", **values)
+    return Message(
+        "This payment cannot be reversed: refunds already gave back part of what was paid for this invoice, "
+        "so only %(left)s of what was paid remains to take back, not its %(amount)s. Settle the payment with "
+        "the customer outside the add-on.", **values)
+
+
+def given_back_refusal(payment: TransactionView, given: list[tuple[str, str, int]], *, paid: int,
+                       remains: int) -> Message | None:
+    """Why ``payment`` is not reversed when credit notes gave back money the payments left after
+    it would not cover (None: they would): ``given`` is what they gave back outside the add-on
+    or as the customer's credit (``credit_notes.given_back_elsewhere``), ``paid`` what the invoice
+    keeps of what was paid and ``remains`` its total less its credit notes (minor units).
+
+    Such money is in no transaction: it went back out of what was paid. With the payment
+    reversed, the invoice would read as due what remains of its total, while the customer
+    also has what was given back, so it would read as due less than the customer owes. The
+    reversal is allowed only while the payments left still pay the invoice and that money.
+    """
+    if not given:
+        return None
+    cur = payment.currency
+    back = sum(amount for _, _, amount in given)
+    left_paid = paid - to_minor(payment.amount, cur)
+    if left_paid >= remains + back:
+        return None
+    shown = max(remains - max(left_paid, 0), 0)
+    numbers = ", ".join(number for number, _, _ in given)
+    values = {"numbers": numbers, "back": Amount(from_minor(back, cur), cur),
+              "shown": Amount(from_minor(shown, cur), cur),
+              "owed": Amount(from_minor(max(remains + back - left_paid, 0), cur), cur)}
+    if all(how == OUTSIDE for _, how, _ in given):
+        return Message(
+            "%(back)s of what was paid for this invoice was given back to the customer outside the add-on "
+            "(credit note %(numbers)s). Reversed, this payment would leave that money out of what the "
+            "customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
+            "reversed; settle the payment and the money given back with the customer outside the add-on.",
+            **values)
+    if all(how == CREDIT for _, how, _ in given):
+        return Message(
+            "%(back)s of what was paid for this invoice was kept as the customer's credit (credit note "
+            "%(numbers)s). Reversed, this payment would leave the customer that credit for money never "
+            "received, so it is not reversed.", **values)
+    return Message(
+        "%(back)s of what was paid for this invoice was given back to the customer, outside the add-on or as "
+        "the customer's credit (credit notes %(numbers)s). Reversed, this payment would leave that money out "
+        "of what the customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
+        "reversed.", **values)
 
 
 def reversed_payments(transactions: Iterable[TransactionView]) -> set[int]:

@@ -32,6 +32,7 @@ from oro_invoices.persistence.read_models import (
 )
 from oro_invoices.persistence.received_payments import note_received
 from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.over_refunds import covers, refunded_beyond, restate
 from oro_invoices.services.payment_records import still_held
 from oro_invoices.services.schemas import PaymentInputSchema, load_storable
 
@@ -153,10 +154,10 @@ class Payments:
                 log.warning("Recorded a refund of %s %s on invoice %s beyond what remains: %s", data["amount"],
                             inv.currency, inv.id, problem[1])
                 data["data"] = {**(data.get("data") or {}),
-                                OVER_REFUND_KEY: str(from_minor(max(counted - summary.net_paid, 0), inv.currency))}
+                                OVER_REFUND_KEY: str(from_minor(refunded_beyond(summary, counted), inv.currency))}
             elif problem is not None:
                 raise ValidationError([problem])
-            if data["successful"] and data["action"] in PAID_ACTIONS and (covered := _covers(summary, counted)):
+            if data["successful"] and data["action"] in PAID_ACTIONS and (covered := covers(summary, counted)):
                 data["data"] = {**(data.get("data") or {}), OVER_REFUND_COVERED_KEY: str(from_minor(covered, inv.currency))}
             tx = PaymentTransaction(
                 invoice_id=inv.id, method=data["method"], action=data["action"], amount=amount,
@@ -178,6 +179,9 @@ class Payments:
             activity.record(s, inv.id, "payment", actor,
                             _payment_summary(data, amount, inv.currency, self.method_label(data["method"])),
                             {"transaction_id": tx.id, "method": data["method"], "action": data["action"]})
+            if data["successful"] and data["action"] == "refund" and is_reversal(data.get("data")):
+                # as if the payment had never been recorded: what the others noted of an over-refund
+                restate(s, inv.id, inv.currency)
             after = self.on_recorded(s, inv, tx) if self.on_recorded is not None else None
             state.payment_method = data["method"]
             change = self._recalculate(s, inv, state, actor)
@@ -378,14 +382,6 @@ def _check_keepable(inv: Invoice, state: PaymentState, summary: pstatus.PaymentS
             "Invoice %(number)s names no customer, so the %(surplus)s over its amount due cannot be kept as "
             "credit: record at most %(due)s.", number=inv.invoice_number,
             surplus=Amount(from_minor(amount - due, cur), cur), due=Amount(from_minor(due, cur), cur)))])
-
-
-def _covers(summary: pstatus.PaymentSummary, counted: int) -> int:
-    """What of a payment counting ``counted`` (minor units) covers what the invoice's refunds gave
-    back beyond what was paid (``summary``, before it): the amount due counts it so
-    (``PaymentSummary.net_paid`` is never below nothing)."""
-    beyond = summary.refunded + summary.credit_refunded - summary.paid
-    return max(min(counted, beyond), 0)
 
 
 def _due(inv: Invoice, state: PaymentState, summary: pstatus.PaymentSummary) -> int:

@@ -313,7 +313,7 @@ class BackOffice:
         transactions = history.transactions
         payments = payments_section(self, req, doc, dialog, payment_fields, errors=payment_errors,
                                     transactions=transactions,
-                                    credit=history.customer_credit)
+                                    credit=history.customer_credit, activities=history.activities)
         # a dialog asked by a link that no longer applies: the page says why it did not open
         notice = ""
         if dialog in PAYMENT_DIALOGS:

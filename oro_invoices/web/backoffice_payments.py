@@ -23,14 +23,22 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_day, parse_id, quoted
-from oro_invoices.domain.messages import Message, Number
-from oro_invoices.domain.money import AMOUNT_LIMIT, parse_decimal, round_money, too_many_decimals
+from oro_invoices.domain.messages import Amount, Message, Number
+from oro_invoices.domain.money import AMOUNT_LIMIT, parse_decimal, round_money, to_minor, too_many_decimals
 from oro_invoices.domain.payment_limits import over_amount_due
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
-from oro_invoices.services.customer_credit import CREDIT_METHOD
-from oro_invoices.services.manual_payments import OFFLINE_METHODS, earliest_received, reversed_payments
+from oro_invoices.services.credit_notes import given_back_by
+from oro_invoices.services.customer_credit import CREDIT_METHOD, surplus_spent
+from oro_invoices.services.manual_payments import (
+    OFFLINE_METHODS,
+    beyond_paid,
+    beyond_paid_refusal,
+    earliest_received,
+    given_back_refusal,
+    reversed_payments,
+)
 from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome, Unanswered
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -72,6 +80,12 @@ class PaymentRow:
     reversible: bool = False
     #: A payment recorded by hand that a reversal undid.
     reversed: bool = False
+    #: Why a payment recorded by hand is not reversed, where it is not: in short, as its row
+    #: says (credit notes gave back money the payments left would not cover, refunds gave back
+    #: part of what was paid, it covered an over-refund; "": it is, or it is no such payment),
+    #: and in full, as the reversal would answer (``manual_payments``' refusals).
+    reversal_refused: str = ""
+    reversal_reason: Message | None = None
     #: A share of one payment for several invoices: their numbers, each linking to its view page.
     remittance: Markup | None = None
     #: Its requests whose provider's answer was lost (reserved until settled).
@@ -140,10 +154,12 @@ def _customer_remittance(pages: BackOffice, doc: InvoiceDocument) -> tuple[int, 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
                      fields: dict[str, str] | None = None, *, errors: dict[str, str] | None = None,
                      transactions: list[views.TransactionView] | None = None,
-                     credit: Decimal | None = None) -> dict[str, Any]:
+                     credit: Decimal | None = None,
+                     activities: list[views.ActivityView] | None = None) -> dict[str, Any]:
     """What the view page's Payments section and its dialogs show (``transactions``: the
     invoice's, and ``credit``: its customer's in its currency, when the caller has read them
-    already)."""
+    already; ``activities``: the invoice's, newest first, which say what its credit notes gave
+    back of what was paid, else Reverse is offered as if they gave back nothing)."""
     service = pages.ctx.service
     if transactions is None:
         transactions = service.transactions(doc.id)
@@ -155,10 +171,16 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     rows = []
     now = service.clock()
     undone = reversed_payments(transactions)
+    kept = credit      # the customer's credit as read (None: not read), whatever Apply Credit may apply
+    # what credit notes gave back without a transaction, oldest first, as the activity says
+    given = [back for entry in reversed(activities or []) if entry.kind == "credit_note"
+             and (back := given_back_by(entry.data, doc.currency)) is not None]
     for tx in sorted(transactions, key=lambda t: (t.created_at, t.id), reverse=True):
         found = actions.get(tx.id)
         held_until = found.capture_before if found else None
-        outside = manage and service.reversible(tx)        # recorded by hand or by the API
+        outside = manage and service.reversible(tx) and tx.id not in undone   # recorded by hand or by the API
+        # what its reversal would refuse: said on the row rather than offered
+        refused = _reversal_refused(pages, req, doc, tx, given, kept) if outside else None
         lost = found.unanswered if found else ()
         # a request whose answer was lost is offered again through its own button, while asking again is safe
         again = {u.kind: u.amount for u in lost if u.resendable}
@@ -168,7 +190,9 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                held_until, held_until is not None and held_until <= now,
                                _offered(found.reauthorizable if found else None, again.get("reauthorize")),
                                bool(found and found.captures_part),
-                               reversible=outside and tx.id not in undone, reversed=tx.id in undone,
+                               reversible=outside and refused is None, reversed=tx.id in undone,
+                               reversal_refused=refused[0] if refused else "",
+                               reversal_reason=refused[1] if refused else None,
                                remittance=_remittance_links(pages.ctx, tx, doc.id), unanswered=lost,
                                refund_free=found.refundable if found and found.refundable > 0 else None))
     can_record = manage and doc.is_posted and not doc.is_credit_note \
@@ -222,6 +246,42 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
             "payment_fields": fields or {}, "payment_form": {"errors": errors or {}}}
 
 
+def _reversal_refused(pages: BackOffice, req: Request, doc: InvoiceDocument, tx: views.TransactionView,
+                      given: list[tuple[str, str, int]], kept: Decimal | None) -> tuple[str, Message] | None:
+    """Why the payment ``tx`` of ``doc`` (recorded outside the payment methods, not reversed) is
+    not reversed, as its row says it and in full, as its reversal would (None: it is): what the
+    reversal checks, in its order, read from what the page shows (``given``: what credit notes
+    gave back without a transaction, ``credit_notes.given_back_by``; ``kept``: the customer's
+    credit in the invoice's currency, None when not read)."""
+    cur = doc.currency
+    reason = given_back_refusal(tx, given, paid=to_minor(doc.amount_paid, cur),
+                                remains=to_minor(doc.total_amount - doc.amount_credited, cur))
+    if reason is not None:
+        numbers = ", ".join(number for number, _how, _amount in given)
+        if len(given) == 1:
+            return _("Cannot be reversed: the payments left would not cover what credit note %(number)s gave "
+                     "back.", number=numbers), reason
+        return _("Cannot be reversed: the payments left would not cover what credit notes %(numbers)s gave "
+                 "back.", numbers=numbers), reason
+
+    def money(amount: Decimal) -> str:               # in the page's format, asked only when said
+        return pages.ctx.page_formatter(req, doc).money(amount, cur)
+
+    if beyond_paid(tx, doc.amount_paid):
+        reason = beyond_paid_refusal(tx, doc.amount_paid)
+        if tx.over_refund_covered:
+            return _("Cannot be reversed: %(amount)s of it covered what was refunded beyond what was paid.",
+                     amount=money(tx.over_refund_covered)), reason
+        return _("Cannot be reversed: after refunds only %(left)s of what was paid remains.",
+                 left=money(doc.amount_paid)), reason
+    back = min(tx.amount, tx.surplus_kept)          # what the reversal takes back from the credit
+    if kept is not None and back > 0 and kept < back:
+        return _("Cannot be reversed: %(surplus)s of it was kept as the customer's credit, and only %(balance)s of "
+                 "credit is left.", surplus=money(back), balance=money(kept)), \
+            surplus_spent(Amount(back, cur), Amount(kept, cur))
+    return None
+
+
 def _offered(amount: Decimal | None, again: Decimal | None) -> Decimal | None:
     """What a row's button offers: what remains, else what a request whose answer was lost asks again."""
     return amount if amount is not None and amount > 0 else again
@@ -261,6 +321,9 @@ def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> st
     if dialog == RECORD:
         return _("This invoice has nothing to pay, so no payment can be recorded for it.")
     if dialog == REVERSE:
+        refused = payments["payment_asked"].reversal_reason if payments["payment_asked"] is not None else None
+        if refused is not None:
+            return _(refused)
         return _("This payment cannot be reversed: only a payment recorded outside the payment methods is, "
                  "and only once.")
     if dialog == UNANSWERED:

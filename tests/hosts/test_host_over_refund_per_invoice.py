@@ -121,3 +121,64 @@ def test_a_payment_after_an_over_refund_covers_it_first(shop, admin):
         conn.execute(update(PaymentTransaction).where(PaymentTransaction.invoice_id == invoice_id).values(
             created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3)))
     agree(shop, admin)
+
+
+
+def invoice_rows(shown: list[tuple[str, str, str, str]], number: str) -> list[tuple[str, str, str]]:
+    """The rows naming invoice ``number``: kind, entry and the balance after it."""
+    return [(kind, entry, after) for kind, entry, _charge, after in shown if number in entry]
+
+
+def test_a_day_s_payments_and_refunds_are_in_the_order_they_were_recorded(shop, admin):
+    """Pay 10.00, a refund of 15.00 (5.00 beyond), then 4.00, which covers 4.00 of it, all on one
+    day: the payment's row and what it covered follow the refund that made the over-refund."""
+    invoice_id = admin.service.find_id(external_id=EXTERNAL_ID)
+    doc = admin.service.get(invoice_id)
+    first = pay(admin, invoice_id, "10.00", "BT-PI-D1")
+    assert given_back(admin, invoice_id, "15.00", first, "BT-PI-D1-R") == Decimal("5.00")
+    pay(admin, invoice_id, "4.00", "BT-PI-D2")
+    n, total = doc.invoice_number, doc.total_amount
+    assert invoice_rows(agree(shop, admin), n) == [
+        ("invoice", f"Invoice {n}", f"€{total:,}"),
+        ("payment", f"Payment for {n} Bank transfer", f"€{total - 10:,}"),
+        ("refund", f"Refund for {n} Bank transfer", f"€{total:,}"),
+        ("refunded_beyond", f"Refunded beyond what was paid for {n}: €5.00, not in the balance", f"€{total:,}"),
+        ("payment", f"Payment for {n} Bank transfer", f"€{total:,}"),
+        ("covered_beyond", f"Of the payment for {n}, €4.00 covered what was refunded beyond what was paid, not in "
+                           "the balance", f"€{total:,}")]
+
+
+def test_a_reversed_payment_leaves_the_over_refund_it_covered_to_the_payment_after_it(shop, admin):
+    """Pay 10.00, a refund of 11.00 (1.00 beyond); a check of 4.00 covers the 1.00, then 20.00 is
+    paid, and the check is reversed in error. As if it had never been recorded, the 20.00 covers
+    the 1.00: the activity counts 19.00 of it and says so, and ends on the Open balance; the
+    invoice page says the same of the payment and nothing over-refunded."""
+    invoice_id = admin.service.find_id(external_id=EXTERNAL_ID)
+    doc = admin.service.get(invoice_id)
+    first = pay(admin, invoice_id, "10.00", "BT-PI-REV1")
+    assert given_back(admin, invoice_id, "11.00", first, "BT-PI-REV1-R") == Decimal("1.00")
+    check = admin.service.record_payment(invoice_id, {"method": "check", "action": "charge", "amount": "4.00",
+                                                      "provider_reference": "CHK-PI-REV"})
+    assert check.over_refund_covered == Decimal("1.00")
+    later = pay(admin, invoice_id, "20.00", "BT-PI-REV2")
+    admin.service.reverse_received_payment(invoice_id, check.id, reason="The check bounced", actor="admin")
+    assert admin.service.get(invoice_id).amount_due == doc.amount_due - Decimal("19.00")
+
+    n, total = doc.invoice_number, doc.total_amount
+    assert invoice_rows(agree(shop, admin), n) == [
+        ("invoice", f"Invoice {n}", f"€{total:,}"),
+        ("payment", f"Payment for {n} Bank transfer", f"€{total - 10:,}"),
+        ("refund", f"Refund for {n} Bank transfer", f"€{total:,}"),
+        ("refunded_beyond", f"Refunded beyond what was paid for {n}: €1.00, not in the balance", f"€{total:,}"),
+        ("payment", f"Payment for {n} Bank transfer", f"€{total - 19:,}"),
+        ("covered_beyond", f"Of the payment for {n}, €1.00 covered what was refunded beyond what was paid, not in "
+                           "the balance", f"€{total - 19:,}")]
+    page = customer_page(shop, invoice_id)
+    assert notice(page) is None
+    rows_of = dict(re.findall(r'<tr data-transaction-id="(\d+)">(.*?)</tr>', page, re.S))
+    assert "€1.00 of it covered what you were refunded beyond what you paid" in text_of(rows_of[str(later)])
+    # a refund beyond what is paid now is over by all of it, none of it covered by the reversed check
+    assert given_back(admin, invoice_id, "25.00", later, "BT-PI-REV2-R") == Decimal("6.00")
+    assert notice(customer_page(shop, invoice_id)) == ("You were refunded €36.00 for this invoice, €6.00 more than "
+                                                       "you paid. Please contact us about the €6.00.")
+    agree(shop, admin)
