@@ -417,7 +417,8 @@ class PdfRequeueRow(Base):
     """When a download last queued a posted invoice's ``render_pdf`` job again while its PDF was
     being made in the background (``Documents.pdf_for_download``): the downloads that follow
     within ``oro_invoices.jobs.pdf_requeue_after`` queue none, whichever web process answers
-    them. One row per invoice, its time moved on at each re-queue; a PDF stored leaves it unused."""
+    them. One row per invoice, its time moved on at each re-queue, deleted with the PDF's record
+    when the PDF is stored."""
 
     __tablename__ = "oro_invoice_pdf_requeue"
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -436,6 +437,7 @@ class Documents:
 
         The bytes are stored while the invoice's row is locked and only when it has no PDF
         yet: of two processes racing to complete one invoice, the one that loses stores nothing.
+        The invoice's ``PdfRequeueRow``, if any, is deleted with the PDF's record.
         """
         try:
             with self.ctx.write() as s:
@@ -445,6 +447,8 @@ class Documents:
                     self._chained_record(s, inv.id, inv.invoice_number, inv.chain_key, stored, source, actor,
                                          carries_xml(data, einvoice, made_here=source == "generated"))
                     _record_einvoice(s, inv.id, einvoice, actor)
+                    # its downloads' re-queue time is of no use once the PDF is stored
+                    s.execute(delete(PdfRequeueRow).where(PdfRequeueRow.invoice_id == inv.id))
         except IntegrityError:
             # Another process recorded this invoice's PDF first: theirs is the PDF.
             if self.reads.get(doc.id).pdf is None:

@@ -617,12 +617,13 @@ class InvoiceApi:
                           subject=body.get("subject", preview.subject), text=body.get("text", preview.text),
                           html=preview.html if "text" not in body else None, template=template)
             doc = self.service.post(doc.id, actor=self._actor(client))
-        draft = self.mail.prepare(doc.id, template)
+        attach = doc.pdf is not None or self.service.pdf_pending(doc)
+        draft = self.mail.prepare(doc.id, template, attach_pdf=attach)   # the PDF read once, sent as read
         sent = self.mail.send(
             doc.id, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
             subject=body.get("subject", draft.subject), text=body.get("text", draft.text),
             html=draft.html if "text" not in body else None, template=template, actor=self._actor(client),
-            attach_pdf=doc.pdf is not None or self.service.pdf_pending(doc))
+            attach_pdf=attach, attachments=draft.attachments)
         return Response.json(openapi.InvoiceEmailOut().dump(
             _queued(sent, invoice_id=doc.id, invoice_number=doc.invoice_number)), status=201)
 

@@ -23,6 +23,7 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
+from oro_invoices.services.mail.compose import EmailDraft
 from oro_invoices.services.mail.render import template_label
 from oro_invoices.services.mail.service import AlreadySent, MailService
 from oro_invoices.web import guard
@@ -59,7 +60,8 @@ def user_id_of(req: Request) -> int | None:
 
 
 def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) -> dict[str, Any]:
-    """The email dialog's fields, pre-filled from the chosen template."""
+    """The email dialog's fields, pre-filled from the chosen template; the PDF listed from its
+    record, not read (the storage is needed only to send it)."""
     if ctx.mail is None:
         raise InvoiceError(_("Email is not configured for invoices."))
     templates = ctx.mail.templates_for(doc)
@@ -67,7 +69,7 @@ def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) 
     name = query.get("template") or default
     if name not in templates:
         name = default if default in templates else templates[0]
-    draft = ctx.mail.prepare(doc.id, name)
+    draft = ctx.mail.prepare(doc.id, name, listed=True)
     return {"templates": templates, "template": name, "to": ", ".join(draft.to),
             "subject": draft.subject, "body": draft.text or "", "attachments": draft.attachments,
             "to_customer": query.get("to_customer") == "1", "form_token": secrets.token_urlsafe(16),
@@ -238,14 +240,17 @@ class BackOfficeActions:
         html_body = text_to_html(body)
         attach = form.get("attach_pdf") == "1" and (doc.pdf is not None or self.ctx.service.pdf_pending(doc))
         try:
+            draft = None
             if template:                # none: an email written without one
                 check_template(self.ctx.mail, template, doc, labels=True)
-                same = self._template_html(doc, template, body, attach_pdf=attach)
-                html_body = same if same is not None else html_body
+                draft = self._template_draft(doc, template, attach_pdf=attach)
+                if draft is not None and _same(draft.text or "", body):
+                    html_body = draft.html
             sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
                                       subject=form.get("subject", ""), html=html_body, text=body, attach_pdf=attach,
                                       actor=actor_of(req), template=template,
-                                      once=form.get("form_token") or None)
+                                      once=form.get("form_token") or None,
+                                      attachments=draft.attachments if draft is not None else None)
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
@@ -266,19 +271,19 @@ class BackOfficeActions:
                 else _("The email to %(to)s was %(status)s.", to=to, status=sent.status))
         return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", done)])
 
-    def _template_html(self, doc: InvoiceDocument, template: str, body: str, *, attach_pdf: bool) -> str | None:
-        """The HTML version of ``template`` for ``doc`` when ``body`` is its text unchanged, else None
-        (the template cannot be made for it); made as sent, with the PDF or without (``attach_pdf``),
-        so that an email without it reads no stored PDF. The database or storage out of reach is
-        raised: the email is not sent with a text-only body meanwhile."""
+    def _template_draft(self, doc: InvoiceDocument, template: str, *, attach_pdf: bool) -> EmailDraft | None:
+        """``template`` made for ``doc`` as it is sent, with the PDF or without (``attach_pdf``):
+        its HTML goes along when the typed body is its text unchanged, and its attachments are
+        the ones sent (the PDF is read once, and not at all without it). None: the template
+        cannot be made for it. The database or storage out of reach is raised: the email is not
+        sent with a text-only body meanwhile."""
         assert self.ctx.mail is not None
         try:
-            draft = self.ctx.mail.prepare(doc.id, template, attach_pdf=attach_pdf)
+            return self.ctx.mail.prepare(doc.id, template, attach_pdf=attach_pdf)
         except InvoiceError as exc:
             if guard.outage(exc):
                 raise
             return None
-        return draft.html if _same(draft.text or "", body) else None
 
     def email_decision(self, req: Request) -> Response:
         """An admin's decision on an undelivered email: send it again, or record it as delivered."""

@@ -129,18 +129,23 @@ def test_edited_body_is_sent_as_typed(shop, admin):
 
 
 @inline_jobs_only  # it runs the outbox itself
-def test_with_the_storage_out_of_reach_an_email_without_the_pdf_is_sent_and_one_with_it_is_the_503_page(
+def test_with_the_storage_out_of_reach_the_dialog_lists_the_pdf_and_an_email_without_it_is_sent(
         shop, admin, smtp_server):
-    """The PDF is read only when it is attached: without it, the email written from a template is
-    queued and delivered; with it, nothing is sent, with a text-only body or otherwise, and the
-    page asks to try again."""
+    """The PDF is read only when it is sent: the dialog lists it from its record (name and size);
+    without it, the email written from a template is queued and delivered; with it, nothing is
+    sent, with a text-only body or otherwise, and the page asks to try again."""
     inv = admin.service.find_id(external_id="ERP-SO-1003-3")
-    number = admin.service.get(inv).invoice_number
+    doc = admin.service.get(inv)
+    number = doc.invoice_number
     view = f"/admin/invoices/{inv}"
-    dialog = admin.get(f"{view}?dialog=email&template=invoice_notification_template").get_data(as_text=True)
     addon = shop[0].extensions["oro_invoices"].addon
     storage = CountingStorage.install(addon)
     storage.unreachable = "Cannot reach the PDF storage s3://secret-bucket: timed out"
+    opened = admin.get(f"{view}?dialog=email&template=invoice_notification_template")
+    assert opened.status_code == 200 and storage.opened == storage.reads == 0
+    dialog = opened.get_data(as_text=True)
+    assert f"Attach PDF · invoice-{number}.pdf ({round(doc.pdf.size / 1024, 1)} KB)" in text_of(dialog)
+    assert 'name="attach_pdf" value="1" checked' in dialog
     form = {"csrf_token": form_token(dialog), "to": "ap@acme.example", "subject": f"Your invoice {number}",
             "body": "Please pay.", "template": "invoice_notification_template"}
 
@@ -165,6 +170,37 @@ def test_with_the_storage_out_of_reach_an_email_without_the_pdf_is_sent_and_one_
     parts = {p.get_content_type(): p for p in received.message.walk() if not p.is_multipart()}
     assert sorted(parts) == ["text/html", "text/plain"]                  # no PDF
     assert "Please pay." in parts["text/plain"].get_content() and "Please pay." in parts["text/html"].get_content()
+
+
+def test_an_email_with_the_pdf_reads_it_once_from_the_dialog_and_the_api(shop, admin):
+    """Sending the PDF reads it once, for the template's HTML and the message alike: from the
+    dialog (which lists it without reading it), the API's send and its batch send."""
+    from support.api import shop_api_call
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    doc = admin.service.get(inv)
+    view = f"/admin/invoices/{inv}"
+    storage = CountingStorage.install(shop[0].extensions["oro_invoices"].addon)
+    dialog = admin.get(f"{view}?dialog=email&template=invoice_notification_template").get_data(as_text=True)
+    assert storage.opened == 0
+    assert f"please find attached invoice {doc.invoice_number}" in textarea(dialog, "oi-email-body")
+    sent = admin.client.post(f"{view}/email", data={
+        "csrf_token": form_token(dialog), "form_token": "dialog-once", "to": "ap@acme.example",
+        "subject": field(dialog, "subject"), "body": textarea(dialog, "oi-email-body"),
+        "template": "invoice_notification_template", "attach_pdf": "1"})
+    assert sent.status_code == 303 and storage.opened == 1
+    assert "The email to ap@acme.example was queued for delivery." in text_of(
+        admin.get(sent.headers["Location"]).get_data(as_text=True))
+    [email] = shop_emails(admin, inv)
+    assert [a.sha256 for a in email.attachments] == [doc.pdf.sha256]
+    html = shop[0].extensions["oro_invoices"].mail.email_bodies(email.id)[1]
+    assert f"please find attached invoice {doc.invoice_number}" in text_of(html)     # the template's HTML
+
+    one = shop_api_call(shop, "POST", f"/invoices/{inv}/send", {"to": ["ap@acme.example"]})
+    assert one.status_code == 201 and [a["sha256"] for a in one.get_json()["attachments"]] == [doc.pdf.sha256]
+    assert storage.opened == 2
+    batch = shop_api_call(shop, "POST", "/invoices/send", {"invoices": [{"id": inv}]})
+    assert batch.status_code == 200 and batch.get_json()["sent"] == 1
+    assert storage.opened == 3 and len(shop_emails(admin, inv)) == 3
 
 
 def test_download_streams_the_stored_pdf(shop, admin):

@@ -224,3 +224,30 @@ def test_with_background_jobs_the_download_queues_the_job_again_once_a_while_and
     with pytest.raises(PdfPending):
         web.pdf_info(posted.id)                         # what the mail's attachments ask: nothing queued
     assert len(jobs.sent) == 2 and web.get(posted.id).pdf is None and CountingRenderer.renders == 0
+
+
+def test_the_job_that_stores_the_pdf_deletes_its_invoices_re_queue_time(db, storage):
+    """The time a download last queued the PDF's job again is kept only while the PDF is awaited:
+    the job that stores it deletes it with the PDF's record; another invoice's stays."""
+    import datetime as dt
+
+    from oro_invoices.domain.errors import PdfPending
+    from oro_invoices.persistence.models import PdfRequeueRow
+    jobs = RecordingJobs()
+    now = [dt.datetime.now(dt.UTC)]
+    web = InvoiceService(db, plugins=get_plugin_manager(False), storage=storage, renderer=CountingRenderer(),
+                         jobs=jobs, clock=lambda: now[0])
+    made, waiting = (web.post(web.create(invoice_payload(external_id=name)).id) for name in ("made", "waiting"))
+    now[0] += dt.timedelta(seconds=61)
+    for doc in (made, waiting):
+        with pytest.raises(PdfPending):
+            web.pdf_for_download(doc.id)                # the job is lost: queued again
+
+    def kept() -> list[int]:
+        with db.session() as s:
+            return sorted(s.execute(select(PdfRequeueRow.invoice_id)).scalars())
+
+    assert kept() == sorted([made.id, waiting.id]) and len(jobs.sent) == 4
+    stored = web.ensure_pdf(made.id)                    # what the worker's render_pdf job runs
+    assert stored.pdf is not None and kept() == [waiting.id]
+    assert web.pdf_for_download(made.id) == stored.pdf and len(jobs.sent) == 4

@@ -126,6 +126,8 @@ class Invoices(Protocol):
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, IO[bytes]]: ...
 
+    def pdf_info(self, invoice_id: int) -> PdfInfo: ...
+
     def seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo: ...
 
     def document_locale(self, invoice: InvoiceDocument | DocumentScope) -> str: ...
@@ -355,6 +357,18 @@ class MailService:
         except PdfPending:
             return Attachment.pending_pdf(_pdf_name(invoice))
 
+    def listed_attachments(self, invoice: InvoiceDocument) -> tuple[Attachment, ...]:
+        """The PDF as the email dialog lists it: its name and recorded size, the storage neither
+        opened nor read (``pdf_info``, what a HEAD request answers), or pending while it is made.
+        It is read, checked and joined by its e-invoice XML as the email is sent
+        (``attachments_for``)."""
+        try:
+            info = self.invoices.pdf_info(invoice.id)
+        except PdfPending:
+            return (Attachment.pending_pdf(_pdf_name(invoice)),)
+        return (Attachment(filename=_pdf_name(invoice), sha256=info.sha256, size=info.size,
+                           content_type="application/pdf"),)
+
     def attachments_for(self, invoice: InvoiceDocument) -> tuple[Attachment, ...]:
         """The stored PDF, and its e-invoice XML as a file of its own when
         ``oro_invoices.einvoice.attach_xml`` is on (pending while the PDF is being made)."""
@@ -412,9 +426,11 @@ class MailService:
     def prepare(self, invoice_id: int, template: str | None = None, *,
                 to: str | Iterable[str] | None = None,
                 extra_context: Mapping[str, Any] | None = None,
-                attach_pdf: bool = True, for_staff: bool = False) -> EmailDraft:
+                attach_pdf: bool = True, for_staff: bool = False, listed: bool = False) -> EmailDraft:
         """A draft rendered from ``template`` (by default ``template_for`` the document) with
-        the stored PDF attached (when there is one and ``attach_pdf``).
+        the stored PDF attached (when there is one and ``attach_pdf``): read and checked
+        (``attachments_for``), or with ``listed`` as a dialog lists it before the email is sent,
+        from its record alone (``listed_attachments``: the storage is not opened).
 
         Without ``to`` the invoice's customer user is the recipient. ``extra_context``: more
         template variables (the payment reminder's ``reminder``); the built-in ones win.
@@ -426,7 +442,7 @@ class MailService:
         attachments: tuple[Attachment, ...] = ()
         if invoice.is_posted and attach_pdf:
             try:
-                attachments = self.attachments_for(invoice)
+                attachments = self.listed_attachments(invoice) if listed else self.attachments_for(invoice)
             except NotFound:
                 attachments = ()  # supplied later by the external system
         user = self.customer_user(invoice)
@@ -523,14 +539,17 @@ class MailService:
              html: str | None = None, text: str | None = None, cc: str | Iterable[str] = (),
              bcc: str | Iterable[str] = (), attach_pdf: bool = True, actor: str,
              template: str | None = None, once: str | None = None,
-             extra_attachments: Sequence[Attachment] = ()) -> OutboxView:
+             extra_attachments: Sequence[Attachment] = (),
+             attachments: Sequence[Attachment] | None = None) -> OutboxView:
         """Check the message and queue it in the outbox, recorded on the invoice's activity.
 
         Only a posted invoice is sent (a draft is not an invoice the customer can be given
         yet: Send to Customer posts it first). ``once``: the one-time key of the form it
         comes from; a second message with the same key is refused (``AlreadySent``), even
         when both arrive at the same moment. ``extra_attachments``: files already in the PDF
-        storage, attached after the invoice's PDF (a payment's receipt).
+        storage, attached after the invoice's PDF (a payment's receipt). ``attachments``: the
+        invoice's PDF (and XML) as read for this message already, by the draft its HTML comes
+        from (``prepare`` with ``attach_pdf``), so the PDF is read once per send; None: read here.
 
         :raises ValidationError: with one ``(field, message)`` per problem.
         :raises InvoiceNotPosted: the invoice is a draft.
@@ -545,14 +564,17 @@ class MailService:
                                            number=invoice.display_number))
         if once:
             self._refuse_second(invoice_id, once)
-        attachments = (self.attachments_for(invoice) if attach_pdf else ()) + tuple(extra_attachments)
+        own: tuple[Attachment, ...] = ()
+        if attach_pdf:
+            own = self.attachments_for(invoice) if attachments is None else tuple(attachments)
+        carried = own + tuple(extra_attachments)
         try:
             with self.db.transaction() as s:
                 view = self.queue(s, invoice, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,
-                                  html=html, text=text, attachments=attachments, actor=actor,
+                                  html=html, text=text, attachments=carried, actor=actor,
                                   template=template, once=once)
                 history.record(s, view, actor, Message("queued: %(subject)s", subject=view.subject),
-                               attachments=[a.sha256 for a in attachments])
+                               attachments=[a.sha256 for a in carried])
         except IntegrityError:
             if once:  # the same form, sent at the same moment by another request
                 self._refuse_second(invoice_id, once)
