@@ -33,6 +33,7 @@ class ConfigValue(models.Model):
                                                name="oro_invoices_config_unique")]
         # a request reads its customer's values by place (ConfigStoreByPlace.stored_at)
         indexes = [models.Index(fields=["scope", "scope_id"], name="oro_invoices_config_place")]
+        default_permissions = ()  # no admin page: nothing to add, change, delete or view by hand
         verbose_name = gettext_lazy(N_("setting value"))
         verbose_name_plural = gettext_lazy(N_("setting values"))
 
@@ -50,6 +51,7 @@ class RegistryEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "key"],
                                                name="oro_invoices_registry_unique")]
+        default_permissions = ()  # no admin page
         verbose_name = gettext_lazy(N_("registry entry"))
         verbose_name_plural = gettext_lazy(N_("registry entries"))
 
@@ -66,6 +68,7 @@ class EmailTemplateDefault(models.Model):
     data = models.JSONField()
 
     class Meta:
+        default_permissions = ()  # no admin page: shop admins edit the CommunicationEventType
         verbose_name = gettext_lazy(N_("email template default"))
         verbose_name_plural = gettext_lazy(N_("email template defaults"))
 

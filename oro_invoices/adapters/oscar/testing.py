@@ -186,8 +186,11 @@ class KitSeeder:
                   lines: Iterable[OrderLine] = (), bill_to: Address | None = None,
                   ship_to: Address | None = None, purchase_order: str = "") -> OrderSnapshot:
         """An Oscar order; its lines are the organization's partner's (a line-less order
-        belongs to its site's organization); ``purchase_order``: its ``OrderPurchaseOrder``."""
+        belongs to its site's organization); ``purchase_order``: its ``OrderPurchaseOrder``.
+        An order the host would read back otherwise (another organization, another customer)
+        is refused with a ``ValueError`` saying why, and nothing of it stays in the shop."""
         from django.core.exceptions import ValidationError
+        from django.db import transaction
         from oscar.core.loading import get_model
 
         from oro_invoices.adapters.oscar.models import OrderPurchaseOrder, check_purchase_order
@@ -195,41 +198,44 @@ class KitSeeder:
             check_purchase_order(purchase_order.strip())
         except ValidationError as exc:
             raise ValueError(f"purchase_order {purchase_order!r}: {' '.join(exc.messages)}") from exc
-        order_model = get_model("order", "Order")
-        partner = self.partner(organization_id)
-        order = order_model.objects.using(self.db).create(
-            number=identifier or f"KIT-{next(self._numbers):05d}", currency=currency,
-            site_id=website_id, user_id=customer_user_id,
-            billing_address=_oscar_address(get_model("order", "BillingAddress"), bill_to, self.db),
-            shipping_address=_oscar_address(get_model("order", "ShippingAddress"), ship_to, self.db),
-            total_incl_tax=Decimal("0"), total_excl_tax=Decimal("0"),
-            date_placed=self.host.clock())
-        total_excl = total_incl = Decimal("0")
-        for line in lines:
-            excl = line.unit_price
-            incl = (excl * (1 + line.tax_rate)).quantize(Decimal("0.01"))
-            quantity = int(line.quantity)
-            order.lines.create(partner=partner, partner_name=partner.name,
-                               partner_sku=line.sku or "", title=line.description,
-                               quantity=quantity, unit_price_excl_tax=excl,
-                               unit_price_incl_tax=incl, line_price_excl_tax=excl * quantity,
-                               line_price_incl_tax=incl * quantity,
-                               line_price_before_discounts_excl_tax=excl * quantity,
-                               line_price_before_discounts_incl_tax=incl * quantity,
-                               num_allocated=0)
-            total_excl += excl * quantity
-            total_incl += incl * quantity
-        order_model.objects.using(self.db).filter(pk=order.pk).update(total_excl_tax=total_excl,
-                                                       total_incl_tax=total_incl)
-        if purchase_order.strip():
-            OrderPurchaseOrder.objects.using(self.db).create(order=order, number=purchase_order.strip())
-        found = self.host.orders.get(order.pk)
-        if found is None or found.organization_id != organization_id:
-            raise ValueError(f"an Oscar order without lines belongs to its site's organization; "
-                             f"give it lines or a website of organization {organization_id}")
-        if customer_id is not None and found.customer_id != customer_id:
-            raise ValueError(f"customer user {customer_user_id} does not buy for customer {customer_id}")
-        return found
+        # one transaction: an order refused below (read back in another organization, or for
+        # another customer) leaves nothing behind, neither the order nor its lines and addresses
+        with transaction.atomic(using=self.db):
+            order_model = get_model("order", "Order")
+            partner = self.partner(organization_id)
+            order = order_model.objects.using(self.db).create(
+                number=identifier or f"KIT-{next(self._numbers):05d}", currency=currency,
+                site_id=website_id, user_id=customer_user_id,
+                billing_address=_oscar_address(get_model("order", "BillingAddress"), bill_to, self.db),
+                shipping_address=_oscar_address(get_model("order", "ShippingAddress"), ship_to, self.db),
+                total_incl_tax=Decimal("0"), total_excl_tax=Decimal("0"),
+                date_placed=self.host.clock())
+            total_excl = total_incl = Decimal("0")
+            for line in lines:
+                excl = line.unit_price
+                incl = (excl * (1 + line.tax_rate)).quantize(Decimal("0.01"))
+                quantity = int(line.quantity)
+                order.lines.create(partner=partner, partner_name=partner.name,
+                                   partner_sku=line.sku or "", title=line.description,
+                                   quantity=quantity, unit_price_excl_tax=excl,
+                                   unit_price_incl_tax=incl, line_price_excl_tax=excl * quantity,
+                                   line_price_incl_tax=incl * quantity,
+                                   line_price_before_discounts_excl_tax=excl * quantity,
+                                   line_price_before_discounts_incl_tax=incl * quantity,
+                                   num_allocated=0)
+                total_excl += excl * quantity
+                total_incl += incl * quantity
+            order_model.objects.using(self.db).filter(pk=order.pk).update(total_excl_tax=total_excl,
+                                                           total_incl_tax=total_incl)
+            if purchase_order.strip():
+                OrderPurchaseOrder.objects.using(self.db).create(order=order, number=purchase_order.strip())
+            found = self.host.orders.get(order.pk)
+            if found is None or found.organization_id != organization_id:
+                raise ValueError(f"an Oscar order without lines belongs to its site's organization; "
+                                 f"give it lines or a website of organization {organization_id}")
+            if customer_id is not None and found.customer_id != customer_id:
+                raise ValueError(f"customer user {customer_user_id} does not buy for customer {customer_id}")
+            return found
 
     def login_admin(self, permissions: Iterable[str] = PERMISSIONS, *,
                     organization_id: int = 1) -> CurrentUser:

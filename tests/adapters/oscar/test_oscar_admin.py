@@ -337,9 +337,6 @@ def test_the_permission_pickers_name_the_apps_models_and_permissions_in_the_admi
         shown = select_options(page, field)
         for option in ("Rechnungen | Rechnungsberechtigung | Kann Rechnungen sehen",
                        "Rechnungen | Rechnungsberechtigung | Kann die Rechnungseinstellungen jeder Organisation ändern",
-                       "Rechnungen | Einstellungswert | Can add setting value",
-                       "Rechnungen | Registereintrag | Can view registry entry",
-                       "Rechnungen | Standard einer E-Mail-Vorlage | Can change email template default",
                        "Rechnungen | Geschäftskunde | Can add business customer"):
             assert option in shown, option
         assert not [o for o in shown if o.startswith("Invoices |") or "invoice permission" in o]
@@ -347,4 +344,51 @@ def test_the_permission_pickers_name_the_apps_models_and_permissions_in_the_admi
         status, page = admin_get(shop, url)
         shown = select_options(page, field)
         assert "Invoices | invoice permission | Can see invoices" in shown
-        assert "Invoices | setting value | Can add setting value" in shown
+        assert "Invoices | business customer | Can change business customer" in shown
+
+
+#: The app's models without an admin page, whose Django permissions no picker lists.
+UNLISTED = ("setting value", "registry entry", "email template default", "config value")
+
+
+def _unlisted_shown(options: list[str]) -> list[str]:
+    return [o for o in options if any(name in o for name in UNLISTED)
+            or any(GERMAN[name] in o for name in UNLISTED if name in GERMAN)]
+
+
+def test_the_models_without_an_admin_page_have_no_permissions_to_grant(shop: Shop, monkeypatch: Any) -> None:
+    """Setting values, registry entries and email template defaults are changed through the add-on's
+    pages, not the admin: no permission picker lists adding, changing, deleting or viewing them."""
+    _german_catalog(monkeypatch)
+    login_superuser(shop)
+    for language in ("en", "de"):
+        status, page = admin_get(shop, "/admin/auth/group/add/", language=language)
+        shown = select_options(page, "permissions")
+        assert status == 200 and len(shown) > 20  # Oscar's and the app's other permissions are there
+        assert _unlisted_shown(shown) == []
+
+
+def test_a_shop_migrated_before_loses_those_permissions_and_keeps_current_names(shop: Shop) -> None:
+    """A shop migrated before: Django made the three models' permissions (and named them after the
+    models' names of the day) and does not delete or rename them; migration 0011 does."""
+    from django.contrib.auth.models import Group, Permission
+    from django.core.management import call_command
+    call_command("migrate", "oro_invoices_oscar", "0010", verbosity=0, interactive=False)
+    of_app = Permission.objects.filter(content_type__app_label="oro_invoices_oscar")
+    old = of_app.get(codename="add_configvalue")
+    assert old.name == "Can add setting value"  # made after migrating back, as a shop at 0010 has it
+    of_app.filter(codename="add_configvalue").update(name="Can add config value")  # before 0010
+    of_app.filter(codename="manage_invoice_payments").update(  # before 0004
+        name="Can refund, cancel and re-authorise invoice payments")
+    clerks = Group.objects.create(name="Clerks")
+    clerks.permissions.add(old, of_app.get(codename="view_invoices"))
+    login_superuser(shop)
+    status, page = admin_get(shop, f"/admin/auth/group/{clerks.pk}/change/")
+    assert "Invoices | setting value | Can add config value" in select_options(page, "permissions")
+
+    call_command("migrate", "oro_invoices_oscar", verbosity=0, interactive=False)
+    status, page = admin_get(shop, f"/admin/auth/group/{clerks.pk}/change/")
+    assert status == 200 and _unlisted_shown(select_options(page, "permissions")) == []
+    assert [p.name for p in clerks.permissions.all()] == ["Can see invoices"]  # the other grant stays
+    assert of_app.get(codename="manage_invoice_payments").name == (
+        "Can refund, capture, cancel and re-authorize invoice payments")

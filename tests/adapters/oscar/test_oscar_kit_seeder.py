@@ -47,21 +47,40 @@ def test_orders_added_without_a_number_get_one_each(shop) -> None:
     assert first.identifier != second.identifier and first.currency == "USD"
 
 
+def _shop_rows() -> dict[str, list[str]]:
+    """What the shop holds of orders: their numbers, their lines' titles and their billing
+    addresses' names."""
+    from oscar.core.loading import get_model
+    return {"orders": sorted(get_model("order", "Order").objects.values_list("number", flat=True)),
+            "lines": sorted(get_model("order", "Line").objects.values_list("title", flat=True)),
+            "billing addresses": sorted(get_model("order", "BillingAddress").objects
+                                        .values_list("first_name", flat=True))}
+
+
 def test_a_line_less_order_is_its_websites_organizations(shop) -> None:
     seeder = shop.host.seeder()
     website = seeder.add_website("Initech Store", organization_id=2)
     assert seeder.add_order(organization_id=2, website_id=website.id).organization_id == 2
+    before = _shop_rows()
     with pytest.raises(ValueError, match="give it lines or a website of organization 2"):
-        seeder.add_order(organization_id=2)
+        seeder.add_order(identifier="SO-7201", organization_id=2, bill_to=BILL_TO)
+    assert _shop_rows() == before  # the refused order is not left half-made
+    assert "SO-7201" not in before["orders"]
 
 
 def test_an_order_for_a_customer_its_buyer_does_not_buy_for_is_refused(shop) -> None:
     seeder = shop.host.seeder()
     own, other = seeder.add_customer("Umbrella Ltd"), seeder.add_customer("Hooli Inc")
     buyer = seeder.add_customer_user(own.id, "bea@umbrella.test", "Bea Buyer")
-    line = OrderLine(description="Bolt", quantity=Decimal(1), unit_price=Decimal("1.00"))
+    line = OrderLine(description="Refused bolt", quantity=Decimal(1), unit_price=Decimal("1.00"))
+    before = _shop_rows()
     with pytest.raises(ValueError, match=f"customer user {buyer.id} does not buy for customer {other.id}"):
-        seeder.add_order(customer_id=other.id, customer_user_id=buyer.id, lines=(line,))
+        seeder.add_order(identifier="SO-7202", customer_id=other.id, customer_user_id=buyer.id,
+                         lines=(line,), bill_to=BILL_TO)
+    assert _shop_rows() == before  # neither the order nor its line nor its address stays
+    assert "SO-7202" not in before["orders"] and "Refused bolt" not in before["lines"]
+    order = seeder.add_order(identifier="SO-7202", customer_id=own.id, customer_user_id=buyer.id, lines=(line,))
+    assert order.identifier == "SO-7202" and order.customer_id == own.id  # its number is free again
 
 
 def test_an_orders_po_number_is_read_back_and_one_no_invoice_can_state_is_refused(shop) -> None:

@@ -9,7 +9,9 @@ import oro_invoices.adapters.oscar.models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('order', '0021_billingaddress_code_shippingaddress_code'),
+        # the table of Order, made by the order app's first migration whatever a shop's fork of
+        # the app names its later ones (Oscar's payment and voucher apps depend on its 0001 too)
+        ('order', '__first__'),
         ('oro_invoices_oscar', '0008_admin_labels_translated'),
     ]
 
