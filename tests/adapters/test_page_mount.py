@@ -187,5 +187,11 @@ def test_fragment_runs_a_page_for_the_hosts_request_as_get(pages):
                                        order_id=shop.order.id)
     assert isinstance(resp, Response) and resp.status == 200 and resp.page_title == "Invoices"
     assert shop.posted.display_number in resp.text()
+    # the host's order page's query is its own: not read, nor refused, by the tab
+    for raw in (b"view=%FF", b"%FE=1", b"view=lines"):
+        own = Request("GET", "/admin/orders/1", query={"view": "\ufffd"}, query_lists={"view": ["\ufffd"]},
+                      query_string=raw, session={})
+        resp = client.pages.mount.fragment("oro_invoices.admin.order_invoices", own, order_id=shop.order.id)
+        assert resp.status == 200 and shop.posted.display_number in resp.text(), raw
     with pytest.raises(ValueError, match="not a page"):
         client.pages.mount.fragment("host.orders", own)
