@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import re
+from html import unescape
+from urllib.parse import unquote
 
 import pytest
 
@@ -129,6 +131,19 @@ def test_anonymous_users_are_asked_for_no_permission(pages):
     host, client, _ = pages
     host.users.can = lambda permission: pytest.fail("asked can() for an anonymous user")
     assert client.request("GET", "/admin/invoices").status == 302
+
+
+def test_the_login_redirect_keeps_the_query_as_sent_so_the_page_then_refuses_it(pages):
+    """Not the U+FFFD the bytes decode to: after the login the page names the filter rather than search for it."""
+    host, client, shop = pages
+    visitor = client.request("GET", "/admin/invoices?customer=%FF&status=posted")
+    assert visitor.status == 302
+    login = visitor.headers["Location"]
+    assert login == "/admin/login?next=/admin/invoices%3Fcustomer%3D%25FF%26status%3Dposted"
+    client.login_admin()
+    after = client.request("GET", unquote(login.partition("next=")[2]))
+    assert after.status == 400
+    assert "what the page's address gives for “Customer” cannot be read as text" in unescape(after.text())
 
 
 def test_a_not_modified_download_is_passed_through_not_redirected(pages):
