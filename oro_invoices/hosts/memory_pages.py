@@ -68,6 +68,7 @@ class MemoryPages:
         form_lists = {k: [v] for k, v in (data or {}).items()}
         request = Request(method=method.upper(), path=parts.path,
                           query={k: v[0] for k, v in query_lists.items()}, query_lists=query_lists,
+                          query_string=parts.query.encode(),
                           form={k: v[0] for k, v in form_lists.items()}, form_lists=form_lists,
                           files=dict(files or {}), file_lists={k: [v] for k, v in (files or {}).items()},
                           headers={k.lower(): v for k, v in (headers or {}).items()},

@@ -481,13 +481,16 @@ class PageMount:
         """The unwrapped ``Response`` of a page for the user of ``request`` (the order tab).
 
         ``request`` is the host's own request (its session identifies the user); the page is
-        run as a GET with ``path_params`` (``order_id=…``).
+        run as a GET with ``path_params`` (``order_id=…``) and nothing else: the query, form and
+        body of the host's page are the host's (``?tab=invoices``, a byte that is not UTF-8), not
+        the embedded page's to read or refuse.
         """
         if endpoint not in self.by_endpoint:
             raise ValueError(f"{endpoint!r} is not a page of oro-invoices")
+        own = replace(request, method="GET", query={}, query_lists={}, query_string=b"", form={}, form_lists={},
+                      body=b"", files={}, file_lists={}, path_params={k: str(v) for k, v in path_params.items()})
         with request_scope():
-            request = self.identify(replace(request, method="GET", form={}, form_lists={},
-                                            path_params={k: str(v) for k, v in path_params.items()}))
+            request = self.identify(own)
             with bind_request(request), self.speaking(request):
                 return self.pages.dispatch(endpoint, request)
 

@@ -229,6 +229,15 @@ def test_the_order_tab_is_embedded_from_an_async_view(shop):
     assert "data-status='403'" in client.get(f"/orders/{data.order.id}").text
 
 
+
+def test_the_embedded_order_tab_reads_nothing_of_the_order_pages_own_query(shop):
+    client, _, data = shop
+    login(client, "oro_invoices.view")
+    for query in ("foo=%FF", "foo=bar", "%FF=1"):
+        page = client.get(f"/orders/{data.order.id}?{query}")
+        assert "data-status='200'" in page.text and data.posted.display_number in page.text, query
+        assert "cannot be read as text" not in page.text, query
+
 def test_invoices_link_to_the_hosts_order_route(shop):
     client, _, data = shop
     login(client, "oro_invoices.view")

@@ -153,6 +153,20 @@ def test_an_order_lines_quantity_is_named_with_its_item_as_the_tab_labels_it(sho
     assert admin.service.list_invoices({"order_id": order_id}).items == []
 
 
+@pytest.mark.parametrize("hosts_own", ["foo=%FF", "foo=bar", "%FF=1", "customer=%FF&date_from=%FE"])
+def test_the_order_pages_invoices_tab_shows_whatever_the_order_pages_own_query_holds(shop, admin, hosts_own):
+    """The order page's address is the host's: the embedded tab reads none of it, so none of it is refused."""
+    order = shop[1]["orders"][0]
+    inv = next(i for i in admin.service.list_invoices({"order_id": order["id"]}).items if i.status == "posted")
+    resp = admin.get(f"/admin/orders/{order['id']}?tab=oro_invoices.order_invoices&{hosts_own}")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "This tab is not available." not in page and "cannot be read as text" not in text_of(page)
+    row = re.search(rf'<tr data-invoice-id="{inv.id}">.*?</tr>', page, re.S)
+    assert row is not None and inv.invoice_number in text_of(row.group(0))
+    assert 'id="oi-order-invoice-date" name="invoice_date"' in page      # the Create Invoice form too
+
+
 @pytest.mark.parametrize("url,named", [
     ("/admin/invoices?customer=%FF", "“Customer”"),
     ("/admin/invoices?number=INV%FE&status=posted&date_from=%FF", "“Invoice Number” and “Date from”"),

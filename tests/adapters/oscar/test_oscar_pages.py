@@ -97,6 +97,15 @@ def test_order_page_has_the_invoices_tab(shop: Shop) -> None:
     assert shop.data.colleague_invoice.display_number not in page
 
 
+
+def test_order_pages_own_query_leaves_the_invoices_tab_shown(shop: Shop) -> None:
+    """Oscar's order page keeps its own query (a byte that is not UTF-8 too): the tab reads none of it."""
+    shop.client.login_admin(["oro_invoices.view"])
+    for query in ("foo=%FF", "foo=bar", "%FF=1"):
+        page = text(shop.get(f"/dashboard/orders/{shop.data.order.identifier}/?{query}"))
+        assert 'data-oro-tab="oro_invoices-order_invoices"' in page, query
+        assert shop.data.posted.display_number in page and "cannot be read as text" not in page, query
+
 def test_order_page_without_the_view_permission_has_no_tab(shop: Shop) -> None:
     shop.client.login_admin([])
     resp = shop.get(f"/dashboard/orders/{shop.data.order.identifier}/")
