@@ -266,11 +266,17 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
     with follow_ups.noted() as failed:  # after a commit: the invoices stay imported, each is warned of
         report = _import_files(service, files, organization_id=organization_id, fmt=fmt, on_error=on_error,
                                dry_run=dry_run, actor=actor, progress=progress, pdfs=pdfs, check_apart=check_apart)
-    report.warnings += [Problem(failure.external_id or f"invoice id {failure.invoice_id}", "",
-                                str(follow_ups.said(failure))) for failure in failed]
+    report.warnings += [Problem(_failed_where(failure), "", str(follow_ups.said(failure))) for failure in failed]
     report.warnings += [Problem(str(path), "", why) for path in files
                         if (why := holds_no_invoices(path, fmt)) is not None]
     return report
+
+
+def _failed_where(failure: follow_ups.FollowUpFailed) -> str:
+    """Where the report says ``failure`` is: its invoice's external id, else its id, else the import."""
+    if failure.external_id:
+        return failure.external_id
+    return f"invoice id {failure.invoice_id}" if failure.invoice_id is not None else "import"
 
 
 def _import_files(service: InvoiceService, files: list[Path], *, organization_id: int | None, fmt: str | None,
