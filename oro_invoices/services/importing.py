@@ -477,7 +477,7 @@ class _Writing:
     report: ImportReport
     progress: Callable[[int], None]
     announcements: Announcements
-    pdfs: list[tuple[int, PdfFile]] = field(default_factory=list)
+    pdfs: list[_Attachment] = field(default_factory=list)
     done: int = 0
 
     def step(self) -> None:
@@ -639,7 +639,11 @@ def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Checke
             report.problems += [problem_at(record, f, m) for f, m in _errors(conflict)]
             report.add("skipped", _name(record))
             continue
-        outcome = _outcome(existing.get(_key(payload)), drafts, payload, loaded)
+        current = existing.get(_key(payload))
+        outcome = _outcome(current, drafts, payload, loaded)
+        if outcome == "unchanged" and record.pdf_path is not None and current is not None and current.posted \
+                and _lacks_pdf(service, current.id):
+            outcome = "updated"             # the supplied PDF it lacks is attached
         report.add(outcome or _planned(service, payload), _name(record))
 
 
@@ -684,15 +688,38 @@ def _failed(writing: _Writing, record: Record, exc: InvoiceError) -> None:
     writing.report.add("skipped", _name(record))
 
 
-def _attach(service: InvoiceService, pdfs: list[tuple[int, PdfFile]], actor: str, report: ImportReport) -> None:
-    """After the commit: the supplied PDFs of invoices that were posted earlier without one."""
-    for invoice_id, pdf_path in pdfs:
-        service.attach_pdf(invoice_id, pdf_path.read_bytes(), actor=actor)
-        report.pdfs_attached += 1
+def _attach(service: InvoiceService, pdfs: list[_Attachment], actor: str, report: ImportReport) -> None:
+    """After the commit: the supplied PDFs of invoices that were posted earlier without one.
+
+    The records are committed: a PDF that cannot be attached (the storage out of reach, the file
+    unreadable) is logged and a warning of its record; importing the record again attaches it.
+    """
+    for attachment in pdfs:
+        try:
+            service.attach_pdf(attachment.invoice_id, attachment.pdf.read_bytes(), actor=actor)
+        except Exception as exc:
+            log.exception("the supplied PDF of imported invoice %s was not attached", attachment.external_id)
+            why = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
+            report.warnings.append(Problem(
+                attachment.external_id, "pdf_file",
+                f"The record is imported, but its PDF {attachment.name} was not attached (import the record "
+                f"again once this is fixed: that attaches it): {why}"))
+        else:
+            report.pdfs_attached += 1
+
+
+@dataclass(frozen=True)
+class _Attachment:
+    """A supplied PDF to attach after the commit to the invoice ``invoice_id``, posted earlier without one."""
+
+    invoice_id: int
+    external_id: str
+    pdf: PdfFile
+    name: str
 
 
 def _write(service: InvoiceService, record: Record, organization_id: int | None, actor: str,
-           report: ImportReport, pdfs: list[tuple[int, PdfFile]]) -> None:
+           report: ImportReport, pdfs: list[_Attachment]) -> None:
     payload = payload_of(record, organization_id)
     pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
     xml_path = einvoice_xml_path(record)
@@ -703,8 +730,15 @@ def _write(service: InvoiceService, record: Record, organization_id: int | None,
         report.pdfs_attached += 1
     elif payload.get("status") == "posted" and record.pdf_path is None:
         report.add("pending_pdfs", invoice_id)     # kept only if still pending after the import
-    elif record.pdf_path is not None and outcome != "unchanged":
-        pdfs.append((invoice_id, record.pdf_path))
+    elif record.pdf_path is not None and doc is None and outcome == "updated" and _lacks_pdf(service, invoice_id):
+        pdfs.append(_Attachment(invoice_id, str(payload["external_id"]), record.pdf_path,
+                                record.pdf_name or record.pdf_path.name))
+
+
+def _lacks_pdf(service: InvoiceService, invoice_id: int) -> bool:
+    """Whether ``invoice_id`` is a posted invoice without a PDF (one a supplied PDF is attached to)."""
+    current = service.get(invoice_id)
+    return current.is_posted and current.pdf is None
 
 
 def _find(service: InvoiceService, payload: dict[str, Any]) -> int | None:
@@ -766,7 +800,8 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str, pdf: b
         if _payment_status_change(current.payment_status.value, payload):
             service.update(invoice_id, {"payment_status": payload["payment_status"]}, actor=actor)
             return invoice_id, "updated", None
-        return invoice_id, "unchanged", None
+        # a supplied PDF it still lacks (its attaching failed before) is attached after the commit
+        return invoice_id, "updated" if pdf is not None and current.pdf is None else "unchanged", None
     if _same_draft(current, payload):
         return invoice_id, "unchanged", None
     changes = {k: v for k, v in payload.items() if k not in ("status", "organization_id")}

@@ -343,3 +343,59 @@ def test_an_e_invoice_the_database_is_too_busy_for_says_so(sqlite_db, tmp_path, 
         f"{example}: The invoices' database is busy with another change, and nothing of this one was written. "
         "Try again in a moment.", "error: nothing imported (1 problem(s))"]
     assert count(sqlite_db) == 0
+
+
+def test_a_pdf_not_attached_after_the_commit_is_a_warning_and_the_next_import_attaches_it(sqlite_db, tmp_path,
+                                                                                         capsys, monkeypatch):
+    """J-1 was posted without its PDF; a file setting its payment status brings the PDF, and the
+    storage is out of reach when the PDF is attached after the commit: the command says the
+    record is imported (its status is) and warns that the PDF was not attached and what to do;
+    importing the file again attaches it, and once more finds the invoice unchanged."""
+    from support.counting_storage import CountingStorage
+
+    from oro_invoices import composition
+    from oro_invoices.documents.storage import storage_from_url
+    storages: list[CountingStorage] = []
+
+    def counting(url):
+        storages.append(CountingStorage(storage_from_url(url)))
+        storages[-1].unreachable = unreachable
+        return storages[-1]
+
+    monkeypatch.setattr(composition, "storage_from_url", counting)
+    record = json.loads((EXAMPLES / "invoices.jsonl").read_text().splitlines()[0])
+    first, with_pdf = tmp_path / "first.jsonl", tmp_path / "with-pdf.jsonl"
+    first.write_text(json.dumps({**record, "payment_status": "pending"}) + "\n")
+    with_pdf.write_text(json.dumps({**record, "pdf_file": "j-1.pdf"}) + "\n")
+    (tmp_path / "j-1.pdf").write_bytes(b"%PDF-1.4 the invoice as the old shop made it")
+    command = ["import", "--db", sqlite_db.url, "--storage", f"file://{tmp_path / 'pdf'}", "--no-pdf"]
+    unreachable = None
+    assert main([*command, str(first)]) == 0
+    capsys.readouterr()
+
+    unreachable = "Cannot reach the PDF storage s3://invoices: timed out"
+    assert main([*command, str(with_pdf)]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "imported: " + SUMMARY.format(c=0, u=1, n=0, s=0)
+    assert err.splitlines() == [
+        "warning: J-1.pdf_file: The record is imported, but its PDF j-1.pdf was not attached (import the record "
+        "again once this is fixed: that attaches it): Invoice OLD-2020-007: its PDF could not be stored; nothing "
+        "was changed. Cannot reach the PDF storage s3://invoices: timed out"]
+    service = InvoiceService(sqlite_db)
+    doc = service.get(service.find_id(external_id="J-1"))
+    assert (doc.payment_status.value, doc.pdf) == ("paid_in_full", None)
+
+    unreachable = None
+    assert main([*command, "--dry-run", str(with_pdf)]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "dry run: 0 would be created, 1 would be updated, 0 unchanged, 0 skipped, 0 PDF(s) attached, "
+        "0 PDF(s) rendered, 0 pending")
+    assert main([*command, str(with_pdf)]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "imported: " + SUMMARY.format(c=0, u=1, n=0, s=0).replace("0 PDF(s) attached",
+                                                                                   "1 PDF(s) attached")
+    assert err == ""
+    assert service.get(doc.id).pdf.source == "uploaded"
+    assert main([*command, str(with_pdf)]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=1, s=0)
+
