@@ -32,7 +32,14 @@ from typing import Any, Literal, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from oro_invoices.domain.errors import InvoiceError, InvoiceIsPosted, NumberTaken, ValidationError
+from oro_invoices.domain.errors import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    InvoiceError,
+    InvoiceIsPosted,
+    NumberTaken,
+    ValidationError,
+)
 from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo, tax_category_for
 from oro_invoices.domain.posting import YearRange
 from oro_invoices.services import follow_ups
@@ -78,23 +85,26 @@ Checked = tuple[Record, dict[str, Any] | None]
 
 
 #: the lists of ids an ``ImportReport`` gives, in the order of the ``--report`` JSON
-ID_LISTS = ("created", "updated", "unchanged", "skipped", "pending_pdfs")
+ID_LISTS = ("created", "updated", "unchanged", "skipped", "pending_pdfs", "not_imported")
 
 
 @dataclass
 class ImportReport:
     """What an import did (or, in a dry run, would do) and every problem it found.
 
-    The ids of each outcome (``created``, ``updated``, ``unchanged``, ``skipped``: external ids
-    or record locations; ``pending_pdfs``: invoice ids) are kept on disk (``IdLog``) and only
-    their counts in memory, so memory does not grow with the file; ``ids(name)`` streams a
-    list, the attribute of the same name reads it whole. ``problems`` lists the bad records only;
+    The ids of each outcome (``created``, ``updated``, ``unchanged``, ``skipped``,
+    ``not_imported``: external ids or record locations; ``pending_pdfs``: invoice ids) are kept
+    on disk (``IdLog``) and only their counts in memory, so memory does not grow with the file;
+    ``ids(name)`` streams a list, the attribute of the same name reads it whole. ``problems``
+    lists the bad records only; ``outages`` the good records not imported because the database
+    was busy or out of reach just then (``on_error="skip"``: importing again writes them);
     ``warnings`` what is worth telling but refuses nothing (a file that holds no invoices).
     """
 
     pdfs_attached: int = 0
     pdfs_rendered: int = 0
     problems: list[Problem] = field(default_factory=list)
+    outages: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     written: bool = True
@@ -115,6 +125,10 @@ class ImportReport:
     @property
     def skipped(self) -> list[str]:
         return list(self.ids("skipped"))
+
+    @property
+    def not_imported(self) -> list[str]:
+        return list(self.ids("not_imported"))
 
     @property
     def pending_pdfs(self) -> list[int]:
@@ -149,23 +163,35 @@ class ImportReport:
                 self._ids.clear(name)
         self.written, self.pdfs_attached = False, 0
 
+    def not_written(self, record: Record, exc: DatabaseUnavailable) -> None:
+        """Note a good record the database was too busy (or out of reach) to write: not imported,
+        no problem of the record."""
+        why = "was busy with another change" if isinstance(exc, DatabaseBusy) else "could not record it just then"
+        self.outages.append(problem_at(record, "", f"Not imported: the database {why}. Nothing is wrong with the "
+                                                   "record: run the import again to import it."))
+        self.add("not_imported", _name(record))
+
     def summary(self) -> str:
         verb = "would be " if self.dry_run else ""
+        outages = self.count("not_imported")
         return (f"{self.count('created')} {verb}created, {self.count('updated')} {verb}updated, "
                 f"{self.count('unchanged')} unchanged, {self.count('skipped')} skipped, "
                 f"{self.pdfs_attached} PDF(s) attached, {self.pdfs_rendered} PDF(s) rendered, "
-                f"{self.count('pending_pdfs')} pending")
+                f"{self.count('pending_pdfs')} pending"
+                + (f", {outages} not imported (the database was busy or out of reach: run the import again)" if outages else ""))
 
     def _head(self) -> dict[str, Any]:
         counts = {name: self.count(name) for name in ID_LISTS[:4]}
         return {"dry_run": self.dry_run, "written": self.written,
                 "counts": {**counts, "pdfs_attached": self.pdfs_attached, "pdfs_rendered": self.pdfs_rendered,
-                           "pdfs_pending": self.count("pending_pdfs"), "problems": len(self.problems)}}
+                           "pdfs_pending": self.count("pending_pdfs"), "not_imported": self.count("not_imported"),
+                           "problems": len(self.problems)}}
 
     def as_json(self) -> dict[str, Any]:
         """The machine-readable report (``--report``), whole in memory: see ``write_json``."""
         return {**self._head(), **{name: list(self.ids(name)) for name in ID_LISTS},
-                "problems": [p.as_dict() for p in self.problems], "warnings": [w.as_dict() for w in self.warnings]}
+                "problems": [p.as_dict() for p in self.problems], "outages": [o.as_dict() for o in self.outages],
+                "warnings": [w.as_dict() for w in self.warnings]}
 
     def write_json(self, out: TextIO) -> None:
         """Write ``as_json()`` to ``out``, the lists of ids streamed from disk (flat memory)."""
@@ -176,9 +202,9 @@ class ImportReport:
             for index, value in enumerate(self.ids(name)):
                 out.write(("" if index == 0 else ",") + ("\n    " if index % 10 == 0 else " ") + json.dumps(value))
             out.write("\n  ],\n" if self.count(name) else "],\n")
-        problems = json.dumps([p.as_dict() for p in self.problems], indent=2).replace("\n", "\n  ")
-        warnings = json.dumps([w.as_dict() for w in self.warnings], indent=2).replace("\n", "\n  ")
-        out.write(f'  "problems": {problems},\n  "warnings": {warnings}\n}}\n')
+        problems, outages, warnings = (json.dumps([p.as_dict() for p in listed], indent=2).replace("\n", "\n  ")
+                                       for listed in (self.problems, self.outages, self.warnings))
+        out.write(f'  "problems": {problems},\n  "outages": {outages},\n  "warnings": {warnings}\n}}\n')
 
     def close(self) -> None:
         """Remove the lists kept on disk (the report is empty then)."""
@@ -681,9 +707,13 @@ def _write_one(writing: _Writing, record: Record) -> None:
 
 
 def _failed(writing: _Writing, record: Record, exc: InvoiceError) -> None:
-    """``record`` cannot be written: the import stops (``stop``), or the record is skipped."""
+    """``record`` cannot be written: the import stops (``stop``), or the record is skipped; with
+    ``skip``, a good record the database was busy for is not imported, no problem of its own."""
     if writing.on_error == "stop":
         raise _Stopped(record, exc) from None
+    if isinstance(exc, DatabaseUnavailable):
+        writing.report.not_written(record, exc)
+        return
     writing.report.problems += [problem_at(record, f, m) for f, m in _errors(exc)]
     writing.report.add("skipped", _name(record))
 

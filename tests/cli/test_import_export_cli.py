@@ -399,3 +399,39 @@ def test_a_pdf_not_attached_after_the_commit_is_a_warning_and_the_next_import_at
     assert main([*command, str(with_pdf)]) == 0
     assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=1, s=0)
 
+
+def test_a_record_the_database_is_too_busy_for_is_not_imported_and_the_next_run_imports_it(sqlite_db, tmp_path,
+                                                                                          capsys, monkeypatch):
+    """With --on-error skip the database is busy while J-1 is written: J-1 is no bad record, so it is
+    not "skipped" among the problems but not imported, saying to run the import again, with exit
+    code 3 and the count in the summary and the report; the next run imports it."""
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.services import import_writing, lifecycle
+    record = lifecycle.activity.record
+
+    def busy_for_j1(session, invoice_id, kind, actor, summary, data=None, **kwargs):
+        if (data or {}).get("external_id") == "J-1":
+            raise DatabaseBusy()
+        return record(session, invoice_id, kind, actor, summary, data, **kwargs)
+
+    def write_together(self, session, invoices):
+        raise DatabaseBusy()                        # the records are then written one by one
+
+    with monkeypatch.context() as patched:
+        patched.setattr(lifecycle.activity, "record", busy_for_j1)
+        patched.setattr(import_writing.BatchWriter, "write", write_together)
+        path = EXAMPLES / "invoices.jsonl"
+        report = tmp_path / "report.json"
+        assert main(["import", "--db", sqlite_db.url, "--on-error", "skip", "--report", str(report),
+                     str(path)]) == 3
+        out, err = capsys.readouterr()
+    assert out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=0, s=0) + (
+        ", 1 not imported (the database was busy or out of reach: run the import again)")
+    assert err.splitlines() == [f"{path}:1: Not imported: the database was busy with another change. Nothing is "
+                                "wrong with the record: run the import again to import it."]
+    data = json.loads(report.read_text())
+    assert (data["counts"]["not_imported"], data["counts"]["skipped"], data["counts"]["problems"]) == (1, 0, 0)
+    assert (data["not_imported"], data["problems"], data["outages"][0]["record"]) == (["J-1"], [], f"{path}:1")
+    assert main(["import", "--db", sqlite_db.url, "--on-error", "skip", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=1, s=0)
+    assert count(sqlite_db) == 2
