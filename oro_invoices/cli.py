@@ -259,6 +259,11 @@ def _writable_output(path: str, option: str) -> str | None:
     return None
 
 
+#: ``import``'s exit code when good records were not imported because the database was busy or
+#: out of reach (``--on-error skip``), and no record was bad: running the import again imports them.
+NOT_IMPORTED_EXIT = 3
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from oro_invoices.composition import build_addon
     from oro_invoices.services.import_check_process import CheckingFailed
@@ -300,6 +305,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
             report.write_json(cast(TextIO, out))
     for problem in report.problems:
         print(f"{problem.where}: {problem.message}", file=sys.stderr)
+    for outage in report.outages:
+        print(f"{outage.where}: {outage.message}", file=sys.stderr)
     for warning in report.warnings:
         print(f"warning: {warning.where}: {warning.message}", file=sys.stderr)
     if report.problems and not report.written and not args.dry_run:
@@ -307,7 +314,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         return 1
     label = "dry run" if args.dry_run else "imported"
     print(f"{label}: {report.summary()}" + (f"; {len(report.problems)} problem(s)" if report.problems else ""))
-    return 1 if report.problems or not_rendered else 0
+    if report.problems or not_rendered:
+        return 1
+    return NOT_IMPORTED_EXIT if report.outages else 0
 
 
 def _import_interrupted(args: argparse.Namespace) -> str:
@@ -1203,14 +1212,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", default="complete-pdfs", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_complete_pdfs)
 
-    p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files, or e-invoices")
+    p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files, or e-invoices",
+                       epilog="exit status: 0 imported; 1 a bad record (or a PDF not rendered); 2 an error; "
+                              f"{NOT_IMPORTED_EXIT} good records not imported because the database was busy "
+                              "(--on-error skip; none bad): run the import again")
     p.add_argument("files", nargs="+", help="files to import (.json, .jsonl, .ndjson, .csv; e-invoices: "
                                             "CII or UBL .xml, Factur-X / ZUGFeRD .pdf), or folders of them")
     p.add_argument("--format", choices=("csv", "jsonl", "json", "einvoice"),
                    help="the files' layout (default: by each file's extension)")
     p.add_argument("--dry-run", action="store_true", help="validate everything, write nothing")
     p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
-                   help="stop: write nothing when any record is bad (default); skip: import the good ones")
+                   help="stop: write nothing when any record is bad (default); skip: import the good ones "
+                        "(a good one the database was too busy for is not imported: exit code 3 when no "
+                        "record was bad; run the import again to import it)")
     p.add_argument("--report", metavar="FILE", help="write a JSON report (counts and every problem) to FILE")
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage",

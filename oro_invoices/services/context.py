@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import logging
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -36,7 +37,7 @@ from oro_invoices.persistence.invoice_rows import invoice_for_reading
 from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, PaymentState, utcnow
 from oro_invoices.persistence.received_payments import ReceivedPayment
 from oro_invoices.services import follow_ups
-from oro_invoices.services.jobs import InlineJobs, Job, JobQueue
+from oro_invoices.services.jobs import RENDER_PDF, InlineJobs, Job, JobQueue
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.services.mail.service import MailService
@@ -50,6 +51,8 @@ PaymentUrl = Callable[[InvoiceDocument], str | None]
 Clock = Callable[[], dt.datetime]
 #: Runs in a write transaction just before it commits; returns what to run after the commit.
 CommitStep = Callable[[Session], Sequence[Callable[[], None]]]
+
+log = logging.getLogger("oro_invoices.services")
 
 
 class SettingsSource(Protocol):
@@ -362,22 +365,29 @@ class ServiceContext:
         with self.db.transaction() as session:
             yield session
             after_commit = self._before_commit(session)
-        for callback in after_commit:
-            callback()
+        _after_commit(after_commit)
 
-    def submit_job(self, job: Job) -> None:
+    def submit_job(self, job: Job, *, invoice: InvoiceDocument | None = None) -> None:
         """Hand ``job`` to the job queue once what it works on is committed.
 
         Call it after the write that made the work; inside ``atomic()`` the job waits for the
-        batch's commit (and is dropped if the batch rolls back).
+        batch's commit (and is dropped if the batch rolls back). Never raises: the work is
+        committed, and a queue that raises all the same (breaking its "never raises") is logged
+        and noted (``follow_ups``, of ``invoice`` when given); the periodic sweeps do the work.
         """
         if not self.jobs.background:
             return
         batch = current_batch()
-        if batch is None:
+        if batch is not None:
+            batch.on_commit(functools.partial(self.submit_job, job, invoice=invoice))
+            return
+        try:
             self.jobs.submit(job)
-        else:
-            batch.on_commit(lambda: self.jobs.submit(job))
+        except Exception as exc:
+            log.exception("the job %s was not handed to the job queue; the periodic sweeps do its work", job.name)
+            pdf_of = job.args[0] if job.name == RENDER_PDF and job.args else None
+            follow_ups.note(follow_ups.PDF_JOB if pdf_of is not None else follow_ups.JOB, exc, what=job.name,
+                            invoice=invoice, invoice_id=pdf_of)
 
     def translate_errors(self, number: str | None = None) -> contextlib.AbstractContextManager[None]:
         """Turn the database's refusals into the add-on's errors (a number taken names ``number``,
@@ -397,12 +407,8 @@ class ServiceContext:
                 after_commit = self._before_commit(session)
             finally:
                 _current_batch.reset(token)
-        for name, kwargs in batch.events:
-            self.hook(name, **kwargs)
-        for callback in after_commit:
-            callback()
-        for callback in batch.callbacks:
-            callback()
+        _after_commit([*(functools.partial(self.hook, name, **kwargs) for name, kwargs in batch.events),
+                       *after_commit, *batch.callbacks])
 
     # ---- loading ------------------------------------------------------------------------
 
@@ -458,6 +464,25 @@ class ServiceContext:
             other = session.get(Invoice, other_id) if other_id is not None else None
             refs[key] = views.reference(other) if other is not None else None
         return refs
+
+
+def _after_commit(callbacks: Sequence[Callable[[], None]]) -> None:
+    """Run what follows a commit, each on its own. The commit stands, so none may fail it: one
+    that raises (a plugin, a step's bug) is logged and noted (``follow_ups``), and the others
+    still run. (A job's submission notes its own failure: ``submit_job``.)"""
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception as exc:
+            log.exception("%s failed after its commit; the change is committed", _step_name(callback))
+            follow_ups.note(follow_ups.STEP, exc, what=_step_name(callback))
+
+
+def _step_name(callback: Callable[..., Any]) -> str:
+    """What the log and ``follow_ups`` call ``callback``: the function it calls."""
+    if isinstance(callback, functools.partial):
+        return _step_name(callback.func)
+    return str(getattr(callback, "__qualname__", None) or type(callback).__qualname__)
 
 
 def _hook_failed(name: str, kwargs: Mapping[str, Any], _plugin: str, exc: Exception) -> None:

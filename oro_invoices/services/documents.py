@@ -185,13 +185,14 @@ class Documents:
 
         The worker renders and stores it, so this process needs neither renderer nor storage.
         Never raises: the posting is committed, and a job not submitted (its settings could not
-        be read) is logged and noted (``follow_ups``); the workers' PDF sweep makes the PDF.
+        be read, the queue raised) is logged and noted (``follow_ups``) of ``doc``; the workers'
+        PDF sweep makes the PDF.
         """
         if not self.ctx.jobs.background:
             return
         try:
             if self.pdf_pending(doc):
-                self.ctx.submit_job(Job(RENDER_PDF, (doc.id,)))
+                self.ctx.submit_job(Job(RENDER_PDF, (doc.id,)), invoice=doc)
         except Exception as exc:
             log.exception("the PDF job of posted invoice %s was not submitted; the PDF sweep makes its PDF",
                           doc.display_number)

@@ -2,10 +2,11 @@
 be told what did not follow.
 
 After a write commits, the services announce it (the event hooks, ``ServiceContext.hook``),
-hand the PDF of a posted invoice to the job queue (``DocumentService.submit_posting_pdf``) or
-make an imported invoice's PDF. None of them may report the committed change as failed: each
-is logged and, inside ``noted()``, listed, so that an import can say "imported, but …" rather
-than "not imported" of an invoice that is there.
+hand the PDF of a posted invoice to the job queue (``DocumentService.submit_posting_pdf``),
+hand the jobs of the change to the queue (``ServiceContext``'s after-commit callbacks) or make
+an imported invoice's PDF. None of them may report the committed change as failed: each is
+logged and, inside ``noted()``, listed, so that an import can say "imported, but …" rather
+than "not imported" of an invoice that is there, and a posting "posted, but …".
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import N_, Message
 
-__all__ = ["HOOK", "PDF", "PDF_JOB", "FollowUpFailed", "note", "noted", "said"]
+__all__ = ["HOOK", "IMPORTED", "JOB", "PDF", "PDF_JOB", "POSTED", "STEP", "FollowUpFailed", "note", "noted", "said"]
 
 #: A plugin's event hook (``what`` names the hook, ``invoice_created``) failed: no retry path.
 HOOK = "hook"
@@ -25,6 +26,13 @@ HOOK = "hook"
 PDF_JOB = "pdf_job"
 #: An imported invoice's PDF, made right after its commit, was not made: it stays pending.
 PDF = "pdf"
+#: Another background job of the change (``what`` names it) was not handed to the queue: a sweep does its work.
+JOB = "job"
+#: Another step that followed the commit failed (``what`` names it): nothing retries it.
+STEP = "step"
+
+#: What was done, as ``said`` words it: an invoice imported, or posted.
+IMPORTED, POSTED = "imported", "posted"
 
 
 @dataclass(frozen=True)
@@ -40,21 +48,38 @@ class FollowUpFailed:
     error: BaseException
 
 
-#: What an import says of an invoice it imported whose follow-up failed (English; pages translate it).
+#: What is said of an invoice imported, or posted, whose follow-up failed (English; pages translate it).
 SAID = {
-    HOOK: N_("The invoice is imported, but a plugin failed in the %(hook)s hook that followed, so what it "
-             "does for a new invoice was not done, and importing it again does not repeat it: ask an "
-             "administrator to check the log."),
-    PDF_JOB: N_("The invoice is imported, but its PDF could not be handed to the background jobs; the "
-                "periodic PDF sweep makes it, so there is nothing to do."),
-    PDF: N_("The invoice is imported, but its PDF could not be made yet; it is made when first downloaded "
-            "(or by oro-invoices complete-pdfs), so there is nothing to do."),
+    (IMPORTED, HOOK): N_("The invoice is imported, but a plugin failed in the %(hook)s hook that followed, so what "
+                         "it does for a new invoice was not done, and importing it again does not repeat it: ask an "
+                         "administrator to check the log."),
+    (IMPORTED, PDF_JOB): N_("The invoice is imported, but its PDF could not be handed to the background jobs; the "
+                            "periodic PDF sweep makes it, so there is nothing to do."),
+    (IMPORTED, PDF): N_("The invoice is imported, but its PDF could not be made yet; it is made when first "
+                        "downloaded (or by oro-invoices complete-pdfs), so there is nothing to do."),
+    (IMPORTED, JOB): N_("The import is committed, but a background job that followed (%(job)s) could not be "
+                        "handed to the job queue; the periodic sweeps do its work, so there is nothing to do."),
+    (IMPORTED, STEP): N_("The import is committed, but a step that followed its commit failed: ask an "
+                         "administrator to check the log."),
+    (POSTED, HOOK): N_("The invoice is posted, but a plugin failed in the %(hook)s hook that followed, so what it "
+                       "does for a posted invoice was not done: ask an administrator to check the log."),
+    (POSTED, PDF_JOB): N_("The invoice is posted, but its PDF could not be handed to the background jobs; the "
+                          "periodic PDF sweep makes it, so there is nothing to do."),
+    (POSTED, PDF): N_("The invoice is posted, but its PDF could not be made yet; it is made when first "
+                      "downloaded, so there is nothing to do."),
+    (POSTED, JOB): N_("The invoice is posted, but a background job that followed (%(job)s) could not be handed "
+                      "to the job queue; the periodic sweeps do its work, so there is nothing to do."),
+    (POSTED, STEP): N_("The invoice is posted, but a step that followed its commit failed: ask an administrator "
+                       "to check the log."),
 }
 
 
-def said(failure: FollowUpFailed) -> Message:
-    """What an import says of ``failure`` beside the invoice it imported."""
-    return Message(SAID[failure.kind], hook=failure.what) if failure.kind == HOOK else Message(SAID[failure.kind])
+def said(failure: FollowUpFailed, done: str = IMPORTED) -> Message:
+    """What is said of ``failure`` beside the invoice ``done`` (``IMPORTED``, ``POSTED``)."""
+    text = SAID[done, failure.kind]
+    if failure.kind == HOOK:
+        return Message(text, hook=failure.what)
+    return Message(text, job=failure.what) if failure.kind == JOB else Message(text)
 
 
 _noted: ContextVar[list[FollowUpFailed] | None] = ContextVar("oro_invoices_follow_ups", default=None)
@@ -71,9 +96,11 @@ def noted() -> Iterator[list[FollowUpFailed]]:
         _noted.reset(token)
 
 
-def note(kind: str, error: BaseException, *, what: str = "", invoice: InvoiceDocument | None = None) -> None:
-    """List a failed follow-up of ``invoice`` (the caller has logged it) for the ``noted()`` block it runs in."""
+def note(kind: str, error: BaseException, *, what: str = "", invoice: InvoiceDocument | None = None,
+         invoice_id: int | None = None) -> None:
+    """List a failed follow-up of ``invoice`` (or of the invoice ``invoice_id``, or of no one
+    invoice; the caller has logged it) for the ``noted()`` block it runs in."""
     found = _noted.get()
     if found is not None:
-        found.append(FollowUpFailed(kind, what, getattr(invoice, "id", None), getattr(invoice, "external_id", None),
-                                    error))
+        found.append(FollowUpFailed(kind, what, getattr(invoice, "id", invoice_id),
+                                    getattr(invoice, "external_id", None), error))

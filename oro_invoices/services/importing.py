@@ -32,7 +32,14 @@ from typing import Any, Literal, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from oro_invoices.domain.errors import InvoiceError, InvoiceIsPosted, NumberTaken, ValidationError
+from oro_invoices.domain.errors import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    InvoiceError,
+    InvoiceIsPosted,
+    NumberTaken,
+    ValidationError,
+)
 from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo, tax_category_for
 from oro_invoices.domain.posting import YearRange
 from oro_invoices.services import follow_ups
@@ -78,23 +85,26 @@ Checked = tuple[Record, dict[str, Any] | None]
 
 
 #: the lists of ids an ``ImportReport`` gives, in the order of the ``--report`` JSON
-ID_LISTS = ("created", "updated", "unchanged", "skipped", "pending_pdfs")
+ID_LISTS = ("created", "updated", "unchanged", "skipped", "pending_pdfs", "not_imported")
 
 
 @dataclass
 class ImportReport:
     """What an import did (or, in a dry run, would do) and every problem it found.
 
-    The ids of each outcome (``created``, ``updated``, ``unchanged``, ``skipped``: external ids
-    or record locations; ``pending_pdfs``: invoice ids) are kept on disk (``IdLog``) and only
-    their counts in memory, so memory does not grow with the file; ``ids(name)`` streams a
-    list, the attribute of the same name reads it whole. ``problems`` lists the bad records only;
+    The ids of each outcome (``created``, ``updated``, ``unchanged``, ``skipped``,
+    ``not_imported``: external ids or record locations; ``pending_pdfs``: invoice ids) are kept
+    on disk (``IdLog``) and only their counts in memory, so memory does not grow with the file;
+    ``ids(name)`` streams a list, the attribute of the same name reads it whole. ``problems``
+    lists the bad records only; ``outages`` the good records not imported because the database
+    was busy or out of reach just then (``on_error="skip"``: importing again writes them);
     ``warnings`` what is worth telling but refuses nothing (a file that holds no invoices).
     """
 
     pdfs_attached: int = 0
     pdfs_rendered: int = 0
     problems: list[Problem] = field(default_factory=list)
+    outages: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     written: bool = True
@@ -115,6 +125,10 @@ class ImportReport:
     @property
     def skipped(self) -> list[str]:
         return list(self.ids("skipped"))
+
+    @property
+    def not_imported(self) -> list[str]:
+        return list(self.ids("not_imported"))
 
     @property
     def pending_pdfs(self) -> list[int]:
@@ -149,23 +163,35 @@ class ImportReport:
                 self._ids.clear(name)
         self.written, self.pdfs_attached = False, 0
 
+    def not_written(self, record: Record, exc: DatabaseUnavailable) -> None:
+        """Note a good record the database was too busy (or out of reach) to write: not imported,
+        no problem of the record."""
+        why = "was busy with another change" if isinstance(exc, DatabaseBusy) else "could not record it just then"
+        self.outages.append(problem_at(record, "", f"Not imported: the database {why}. Nothing is wrong with the "
+                                                   "record: run the import again to import it."))
+        self.add("not_imported", _name(record))
+
     def summary(self) -> str:
         verb = "would be " if self.dry_run else ""
+        outages = self.count("not_imported")
         return (f"{self.count('created')} {verb}created, {self.count('updated')} {verb}updated, "
                 f"{self.count('unchanged')} unchanged, {self.count('skipped')} skipped, "
                 f"{self.pdfs_attached} PDF(s) attached, {self.pdfs_rendered} PDF(s) rendered, "
-                f"{self.count('pending_pdfs')} pending")
+                f"{self.count('pending_pdfs')} pending"
+                + (f", {outages} not imported (the database was busy or out of reach: run the import again)" if outages else ""))
 
     def _head(self) -> dict[str, Any]:
         counts = {name: self.count(name) for name in ID_LISTS[:4]}
         return {"dry_run": self.dry_run, "written": self.written,
                 "counts": {**counts, "pdfs_attached": self.pdfs_attached, "pdfs_rendered": self.pdfs_rendered,
-                           "pdfs_pending": self.count("pending_pdfs"), "problems": len(self.problems)}}
+                           "pdfs_pending": self.count("pending_pdfs"), "not_imported": self.count("not_imported"),
+                           "problems": len(self.problems)}}
 
     def as_json(self) -> dict[str, Any]:
         """The machine-readable report (``--report``), whole in memory: see ``write_json``."""
         return {**self._head(), **{name: list(self.ids(name)) for name in ID_LISTS},
-                "problems": [p.as_dict() for p in self.problems], "warnings": [w.as_dict() for w in self.warnings]}
+                "problems": [p.as_dict() for p in self.problems], "outages": [o.as_dict() for o in self.outages],
+                "warnings": [w.as_dict() for w in self.warnings]}
 
     def write_json(self, out: TextIO) -> None:
         """Write ``as_json()`` to ``out``, the lists of ids streamed from disk (flat memory)."""
@@ -176,9 +202,9 @@ class ImportReport:
             for index, value in enumerate(self.ids(name)):
                 out.write(("" if index == 0 else ",") + ("\n    " if index % 10 == 0 else " ") + json.dumps(value))
             out.write("\n  ],\n" if self.count(name) else "],\n")
-        problems = json.dumps([p.as_dict() for p in self.problems], indent=2).replace("\n", "\n  ")
-        warnings = json.dumps([w.as_dict() for w in self.warnings], indent=2).replace("\n", "\n  ")
-        out.write(f'  "problems": {problems},\n  "warnings": {warnings}\n}}\n')
+        problems, outages, warnings = (json.dumps([p.as_dict() for p in listed], indent=2).replace("\n", "\n  ")
+                                       for listed in (self.problems, self.outages, self.warnings))
+        out.write(f'  "problems": {problems},\n  "outages": {outages},\n  "warnings": {warnings}\n}}\n')
 
     def close(self) -> None:
         """Remove the lists kept on disk (the report is empty then)."""
@@ -266,11 +292,17 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
     with follow_ups.noted() as failed:  # after a commit: the invoices stay imported, each is warned of
         report = _import_files(service, files, organization_id=organization_id, fmt=fmt, on_error=on_error,
                                dry_run=dry_run, actor=actor, progress=progress, pdfs=pdfs, check_apart=check_apart)
-    report.warnings += [Problem(failure.external_id or f"invoice id {failure.invoice_id}", "",
-                                str(follow_ups.said(failure))) for failure in failed]
+    report.warnings += [Problem(_failed_where(failure), "", str(follow_ups.said(failure))) for failure in failed]
     report.warnings += [Problem(str(path), "", why) for path in files
                         if (why := holds_no_invoices(path, fmt)) is not None]
     return report
+
+
+def _failed_where(failure: follow_ups.FollowUpFailed) -> str:
+    """Where the report says ``failure`` is: its invoice's external id, else its id, else the import."""
+    if failure.external_id:
+        return failure.external_id
+    return f"invoice id {failure.invoice_id}" if failure.invoice_id is not None else "import"
 
 
 def _import_files(service: InvoiceService, files: list[Path], *, organization_id: int | None, fmt: str | None,
@@ -471,7 +503,7 @@ class _Writing:
     report: ImportReport
     progress: Callable[[int], None]
     announcements: Announcements
-    pdfs: list[tuple[int, PdfFile]] = field(default_factory=list)
+    pdfs: list[_Attachment] = field(default_factory=list)
     done: int = 0
 
     def step(self) -> None:
@@ -633,7 +665,11 @@ def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Checke
             report.problems += [problem_at(record, f, m) for f, m in _errors(conflict)]
             report.add("skipped", _name(record))
             continue
-        outcome = _outcome(existing.get(_key(payload)), drafts, payload, loaded)
+        current = existing.get(_key(payload))
+        outcome = _outcome(current, drafts, payload, loaded)
+        if outcome == "unchanged" and record.pdf_path is not None and current is not None and current.posted \
+                and _lacks_pdf(service, current.id):
+            outcome = "updated"             # the supplied PDF it lacks is attached
         report.add(outcome or _planned(service, payload), _name(record))
 
 
@@ -671,22 +707,49 @@ def _write_one(writing: _Writing, record: Record) -> None:
 
 
 def _failed(writing: _Writing, record: Record, exc: InvoiceError) -> None:
-    """``record`` cannot be written: the import stops (``stop``), or the record is skipped."""
+    """``record`` cannot be written: the import stops (``stop``), or the record is skipped; with
+    ``skip``, a good record the database was busy for is not imported, no problem of its own."""
     if writing.on_error == "stop":
         raise _Stopped(record, exc) from None
+    if isinstance(exc, DatabaseUnavailable):
+        writing.report.not_written(record, exc)
+        return
     writing.report.problems += [problem_at(record, f, m) for f, m in _errors(exc)]
     writing.report.add("skipped", _name(record))
 
 
-def _attach(service: InvoiceService, pdfs: list[tuple[int, PdfFile]], actor: str, report: ImportReport) -> None:
-    """After the commit: the supplied PDFs of invoices that were posted earlier without one."""
-    for invoice_id, pdf_path in pdfs:
-        service.attach_pdf(invoice_id, pdf_path.read_bytes(), actor=actor)
-        report.pdfs_attached += 1
+def _attach(service: InvoiceService, pdfs: list[_Attachment], actor: str, report: ImportReport) -> None:
+    """After the commit: the supplied PDFs of invoices that were posted earlier without one.
+
+    The records are committed: a PDF that cannot be attached (the storage out of reach, the file
+    unreadable) is logged and a warning of its record; importing the record again attaches it.
+    """
+    for attachment in pdfs:
+        try:
+            service.attach_pdf(attachment.invoice_id, attachment.pdf.read_bytes(), actor=actor)
+        except Exception as exc:
+            log.exception("the supplied PDF of imported invoice %s was not attached", attachment.external_id)
+            why = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
+            report.warnings.append(Problem(
+                attachment.external_id, "pdf_file",
+                f"The record is imported, but its PDF {attachment.name} was not attached (import the record "
+                f"again once this is fixed: that attaches it): {why}"))
+        else:
+            report.pdfs_attached += 1
+
+
+@dataclass(frozen=True)
+class _Attachment:
+    """A supplied PDF to attach after the commit to the invoice ``invoice_id``, posted earlier without one."""
+
+    invoice_id: int
+    external_id: str
+    pdf: PdfFile
+    name: str
 
 
 def _write(service: InvoiceService, record: Record, organization_id: int | None, actor: str,
-           report: ImportReport, pdfs: list[tuple[int, PdfFile]]) -> None:
+           report: ImportReport, pdfs: list[_Attachment]) -> None:
     payload = payload_of(record, organization_id)
     pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
     xml_path = einvoice_xml_path(record)
@@ -697,8 +760,15 @@ def _write(service: InvoiceService, record: Record, organization_id: int | None,
         report.pdfs_attached += 1
     elif payload.get("status") == "posted" and record.pdf_path is None:
         report.add("pending_pdfs", invoice_id)     # kept only if still pending after the import
-    elif record.pdf_path is not None and outcome != "unchanged":
-        pdfs.append((invoice_id, record.pdf_path))
+    elif record.pdf_path is not None and doc is None and outcome == "updated" and _lacks_pdf(service, invoice_id):
+        pdfs.append(_Attachment(invoice_id, str(payload["external_id"]), record.pdf_path,
+                                record.pdf_name or record.pdf_path.name))
+
+
+def _lacks_pdf(service: InvoiceService, invoice_id: int) -> bool:
+    """Whether ``invoice_id`` is a posted invoice without a PDF (one a supplied PDF is attached to)."""
+    current = service.get(invoice_id)
+    return current.is_posted and current.pdf is None
 
 
 def _find(service: InvoiceService, payload: dict[str, Any]) -> int | None:
@@ -760,7 +830,8 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str, pdf: b
         if _payment_status_change(current.payment_status.value, payload):
             service.update(invoice_id, {"payment_status": payload["payment_status"]}, actor=actor)
             return invoice_id, "updated", None
-        return invoice_id, "unchanged", None
+        # a supplied PDF it still lacks (its attaching failed before) is attached after the commit
+        return invoice_id, "updated" if pdf is not None and current.pdf is None else "unchanged", None
     if _same_draft(current, payload):
         return invoice_id, "unchanged", None
     changes = {k: v for k, v in payload.items() if k not in ("status", "organization_id")}

@@ -17,7 +17,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -548,9 +548,7 @@ class InvoiceApi:
         with follow_ups.noted() as failed:  # committed, but what followed failed: created all the same
             doc, outcome = take_einvoice(self.service, data, organization_id=client.organization_id,
                                          actor=self._actor(client))
-        headers = {WRITE_RESULT_HEADER: outcome}
-        if failed:
-            headers[WRITE_WARNING_HEADER] = " ".join(dict.fromkeys(str(follow_ups.said(f)) for f in failed))
+        headers = {WRITE_RESULT_HEADER: outcome, **_write_warning(failed, follow_ups.IMPORTED)}
         if outcome == "created":
             return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id), **headers})
         return Response.json(self._invoice_json(doc), headers=headers)
@@ -580,7 +578,9 @@ class InvoiceApi:
         """Post the draft as it is: the body, if any, is ``{}`` (change the draft first with PATCH)."""
         _no_body(request)
         doc = self._load(client, id)
-        return Response.json(self._invoice_json(self.service.post(doc.id, actor=self._actor(client))))
+        with follow_ups.noted() as failed:  # committed, but what followed failed: posted all the same
+            doc = self.service.post(doc.id, actor=self._actor(client))
+        return Response.json(self._invoice_json(doc), headers=_write_warning(failed, follow_ups.POSTED))
 
     def send_invoices(self, request: Request, client: ApiClient) -> Response:
         """Send to Customer for several invoices (``web.api_sending``): 200 with what became of
@@ -604,6 +604,7 @@ class InvoiceApi:
         doc = self._load(client, id)
         template = body.get("template") or self.mail.template_for(doc)
         check_template(self.mail, template, doc)
+        failed: list[follow_ups.FollowUpFailed] = []
         if not doc.is_posted:
             if body.get("post") is not True:
                 raise Conflict(f"Invoice {doc.id} is a draft: send {{\"post\": true}} to post it and send it "
@@ -616,7 +617,8 @@ class InvoiceApi:
             check_message(to=body.get("to", preview.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
                           subject=body.get("subject", preview.subject), text=body.get("text", preview.text),
                           html=preview.html if "text" not in body else None, template=template)
-            doc = self.service.post(doc.id, actor=self._actor(client))
+            with follow_ups.noted() as failed:  # committed, but what followed failed: posted all the same
+                doc = self.service.post(doc.id, actor=self._actor(client))
         attach = doc.pdf is not None or self.service.pdf_pending(doc)
         draft = self.mail.prepare(doc.id, template, attach_pdf=attach)   # the PDF read once, sent as read
         sent = self.mail.send(
@@ -625,7 +627,8 @@ class InvoiceApi:
             html=draft.html if "text" not in body else None, template=template, actor=self._actor(client),
             attach_pdf=attach, attachments=draft.attachments)
         return Response.json(openapi.InvoiceEmailOut().dump(
-            _queued(sent, invoice_id=doc.id, invoice_number=doc.invoice_number)), status=201)
+            _queued(sent, invoice_id=doc.id, invoice_number=doc.invoice_number)), status=201,
+            headers=_write_warning(failed, follow_ups.POSTED))
 
     def download_pdf(self, request: Request, client: ApiClient, id: str,
                      doc: InvoiceDocument | None = None) -> Response:
@@ -1115,6 +1118,13 @@ def _reason(request: Request) -> str:
 
     reason: str = _optional_body(request, ("reason",), problems).get("reason", "")
     return reason
+
+
+def _write_warning(failed: Sequence[follow_ups.FollowUpFailed], done: str) -> dict[str, str]:
+    """The ``Invoice-Write-Warning`` header saying what followed the write ``done`` and failed, if anything did."""
+    if not failed:
+        return {}
+    return {WRITE_WARNING_HEADER: " ".join(dict.fromkeys(str(follow_ups.said(f, done)) for f in failed))}
 
 
 def _queued(sent: OutboxView, **about: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
+from oro_invoices.services import follow_ups
 from oro_invoices.services.mail.compose import EmailDraft
 from oro_invoices.services.mail.render import template_label
 from oro_invoices.services.mail.service import AlreadySent, MailService
@@ -202,11 +203,14 @@ class BackOfficeActions:
             if not confirmed and not doc.is_posted:
                 raise ConfirmationRequired(_("Confirm posting the invoice first."))
             if confirmed:
-                posting = self.ctx.service.posting(doc.id, actor=actor_of(req))
+                with follow_ups.noted() as failed:  # committed, but what followed failed: posted all the same
+                    posting = self.ctx.service.posting(doc.id, actor=actor_of(req))
                 number = posting.invoice.display_number
                 flashes.append(("success", _("Invoice %(number)s has been posted.", number=number))
                                if posting.posted_now else
                                ("info", _("Invoice %(number)s was already posted.", number=number)))
+                flashes += [("warning", warning) for warning in
+                            dict.fromkeys(_(follow_ups.said(f, follow_ups.POSTED)) for f in failed)]
             if self.ctx.mail is not None:
                 self.ctx.mail.send_to_customer(doc.id, confirm_post=confirmed, actor=actor_of(req))
         except ConfirmationRequired:

@@ -1007,6 +1007,11 @@ _WRITE_WARNING = {"Invoice-Write-Warning": {
                    "the background jobs): what did not follow and what to do. The invoice is written all the "
                    "same; sending the e-invoice again gives 200 `unchanged`.",
     "schema": {"type": "string"}}}
+_POSTING_WARNING = {"Invoice-Write-Warning": {
+    "description": "Only when something that follows the posting's commit failed (a plugin's invoice_posted "
+                   "hook, handing a job to the background jobs): what did not follow and what to do. The "
+                   "invoice is posted all the same.",
+    "schema": {"type": "string"}}}
 _IDEMPOTENCY_KEY = {
     "in": "header", "name": "Idempotency-Key", "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
@@ -1074,7 +1079,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "The body, if any, is `{}`: a field in it is refused (422), as is a body that is not "
                        "a JSON object (400).",
         "parameters": [_ID], "requestBody": _NO_BODY,
-        "responses": {"200": _ok("The posted invoice.", "Invoice"), **_errors("400", "403", "409", "422")}},
+        "responses": {"200": _ok("The posted invoice.", "Invoice", _POSTING_WARNING),
+                      **_errors("400", "403", "409", "422")}},
     ("/invoices/{id}/pdf", "get"): {
         "summary": "Download the stored PDF", "parameters": [_ID, {
             "in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}],
@@ -1413,7 +1419,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [_ID],
         "requestBody": {"required": False, "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/InvoiceEmailCreate"}}}},
-        "responses": {"201": _ok("The queued email.", "InvoiceEmail"), **_errors("403")}},
+        "responses": {"201": _ok("The queued email.", "InvoiceEmail", _POSTING_WARNING), **_errors("403")}},
     ("/receivables/statement/email", "post"): {
         "summary": "Email a customer their statement, its PDF attached",
         "description": "Queues the statement of account (as `GET /receivables/statement` gives it, its PDF as it "

@@ -343,3 +343,95 @@ def test_an_e_invoice_the_database_is_too_busy_for_says_so(sqlite_db, tmp_path, 
         f"{example}: The invoices' database is busy with another change, and nothing of this one was written. "
         "Try again in a moment.", "error: nothing imported (1 problem(s))"]
     assert count(sqlite_db) == 0
+
+
+def test_a_pdf_not_attached_after_the_commit_is_a_warning_and_the_next_import_attaches_it(sqlite_db, tmp_path,
+                                                                                         capsys, monkeypatch):
+    """J-1 was posted without its PDF; a file setting its payment status brings the PDF, and the
+    storage is out of reach when the PDF is attached after the commit: the command says the
+    record is imported (its status is) and warns that the PDF was not attached and what to do;
+    importing the file again attaches it, and once more finds the invoice unchanged."""
+    from support.counting_storage import CountingStorage
+
+    from oro_invoices import composition
+    from oro_invoices.documents.storage import storage_from_url
+    storages: list[CountingStorage] = []
+
+    def counting(url):
+        storages.append(CountingStorage(storage_from_url(url)))
+        storages[-1].unreachable = unreachable
+        return storages[-1]
+
+    monkeypatch.setattr(composition, "storage_from_url", counting)
+    record = json.loads((EXAMPLES / "invoices.jsonl").read_text().splitlines()[0])
+    first, with_pdf = tmp_path / "first.jsonl", tmp_path / "with-pdf.jsonl"
+    first.write_text(json.dumps({**record, "payment_status": "pending"}) + "\n")
+    with_pdf.write_text(json.dumps({**record, "pdf_file": "j-1.pdf"}) + "\n")
+    (tmp_path / "j-1.pdf").write_bytes(b"%PDF-1.4 the invoice as the old shop made it")
+    command = ["import", "--db", sqlite_db.url, "--storage", f"file://{tmp_path / 'pdf'}", "--no-pdf"]
+    unreachable = None
+    assert main([*command, str(first)]) == 0
+    capsys.readouterr()
+
+    unreachable = "Cannot reach the PDF storage s3://invoices: timed out"
+    assert main([*command, str(with_pdf)]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "imported: " + SUMMARY.format(c=0, u=1, n=0, s=0)
+    assert err.splitlines() == [
+        "warning: J-1.pdf_file: The record is imported, but its PDF j-1.pdf was not attached (import the record "
+        "again once this is fixed: that attaches it): Invoice OLD-2020-007: its PDF could not be stored; nothing "
+        "was changed. Cannot reach the PDF storage s3://invoices: timed out"]
+    service = InvoiceService(sqlite_db)
+    doc = service.get(service.find_id(external_id="J-1"))
+    assert (doc.payment_status.value, doc.pdf) == ("paid_in_full", None)
+
+    unreachable = None
+    assert main([*command, "--dry-run", str(with_pdf)]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "dry run: 0 would be created, 1 would be updated, 0 unchanged, 0 skipped, 0 PDF(s) attached, "
+        "0 PDF(s) rendered, 0 pending")
+    assert main([*command, str(with_pdf)]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "imported: " + SUMMARY.format(c=0, u=1, n=0, s=0).replace("0 PDF(s) attached",
+                                                                                   "1 PDF(s) attached")
+    assert err == ""
+    assert service.get(doc.id).pdf.source == "uploaded"
+    assert main([*command, str(with_pdf)]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=1, s=0)
+
+
+def test_a_record_the_database_is_too_busy_for_is_not_imported_and_the_next_run_imports_it(sqlite_db, tmp_path,
+                                                                                          capsys, monkeypatch):
+    """With --on-error skip the database is busy while J-1 is written: J-1 is no bad record, so it is
+    not "skipped" among the problems but not imported, saying to run the import again, with exit
+    code 3 and the count in the summary and the report; the next run imports it."""
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.services import import_writing, lifecycle
+    record = lifecycle.activity.record
+
+    def busy_for_j1(session, invoice_id, kind, actor, summary, data=None, **kwargs):
+        if (data or {}).get("external_id") == "J-1":
+            raise DatabaseBusy()
+        return record(session, invoice_id, kind, actor, summary, data, **kwargs)
+
+    def write_together(self, session, invoices):
+        raise DatabaseBusy()                        # the records are then written one by one
+
+    with monkeypatch.context() as patched:
+        patched.setattr(lifecycle.activity, "record", busy_for_j1)
+        patched.setattr(import_writing.BatchWriter, "write", write_together)
+        path = EXAMPLES / "invoices.jsonl"
+        report = tmp_path / "report.json"
+        assert main(["import", "--db", sqlite_db.url, "--on-error", "skip", "--report", str(report),
+                     str(path)]) == 3
+        out, err = capsys.readouterr()
+    assert out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=0, s=0) + (
+        ", 1 not imported (the database was busy or out of reach: run the import again)")
+    assert err.splitlines() == [f"{path}:1: Not imported: the database was busy with another change. Nothing is "
+                                "wrong with the record: run the import again to import it."]
+    data = json.loads(report.read_text())
+    assert (data["counts"]["not_imported"], data["counts"]["skipped"], data["counts"]["problems"]) == (1, 0, 0)
+    assert (data["not_imported"], data["problems"], data["outages"][0]["record"]) == (["J-1"], [], f"{path}:1")
+    assert main(["import", "--db", sqlite_db.url, "--on-error", "skip", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=1, s=0)
+    assert count(sqlite_db) == 2

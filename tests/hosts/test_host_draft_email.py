@@ -49,3 +49,27 @@ def test_a_posted_invoice_without_its_pdf_yet_does_not_claim_one_is_attached(sho
     draft = mail.prepare(posted.id)
     assert "attached" not in draft.text and "attached" not in draft.html
     assert f"here is invoice {posted.invoice_number}" in draft.text
+
+
+def test_a_posting_whose_pdf_job_cannot_be_queued_is_posted_and_says_so(shop, admin, monkeypatch):
+    """The host's job queue raises (breaking its "never raises") once Send to Customer's posting
+    committed: the invoice is posted and the email dialog opens, with a warning saying the PDF
+    job was not queued and that the sweep makes the PDF."""
+    class BrokenQueue:
+        background = True
+
+        def submit(self, job):
+            raise ConnectionError("broker refused the connection")
+
+    monkeypatch.setattr(admin.service.context, "jobs", BrokenQueue())
+    inv = admin.service.find_id(external_id="ERP-SO-1004-4")  # Carla's draft
+    view = f"/admin/invoices/{inv}"
+    resp = admin.submit(f"{view}?dialog=send-to-customer", f"{view}/send-to-customer", {"confirm": "1"})
+
+    assert resp.status_code == 303 and "dialog=email" in resp.headers["Location"]
+    posted = admin.service.get(inv)
+    assert posted.is_posted
+    shown = text_of(admin.get(resp.headers["Location"]).get_data(as_text=True))
+    assert f"Invoice {posted.invoice_number} has been posted." in shown
+    assert ("The invoice is posted, but its PDF could not be handed to the background jobs; the periodic PDF "
+            "sweep makes it, so there is nothing to do.") in shown

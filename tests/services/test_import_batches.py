@@ -433,3 +433,50 @@ def test_nothing_is_heard_of_an_import_that_was_rolled_back(db, tmp_path, small_
     heard.clear()
     report = run_import(svc, [write(tmp_path, "a.jsonl", items)], organization_id=1)
     assert not report.written and heard == []
+
+
+class BrokenQueue:
+    """A host's background job queue that breaks its "never raises": each job it is sent fails."""
+
+    background = True
+
+    def __init__(self):
+        self.tried = []
+
+    def submit(self, job):
+        self.tried.append(job.name)
+        raise ConnectionError("broker refused the connection")
+
+
+def test_an_import_whose_jobs_cannot_be_queued_is_imported_with_warnings(db, tmp_path):
+    """The job queue raising after a batch committed: the PDF jobs of the invoice written with the
+    batch and of the credit note written through the service, and the delivery of the events of
+    the invoice the credit note credits. Every record is imported, each job failed is a warning,
+    and importing again finds them unchanged."""
+    from oro_invoices.hosts.memory import MemoryConfigStore
+    from oro_invoices.integration.config import Settings
+    settings = Settings(MemoryConfigStore())
+    settings.set("oro_invoices.webhooks.endpoints", [{"url": "https://erp.example/hooks", "secret": "s" * 24}])
+    jobs = BrokenQueue()
+    svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=settings, clock=NOV, jobs=jobs)
+    credit_note = invoice_payload(external_id="C-1", status="posted", document_type="credit_note",
+                                  credited_invoice_external_id="I-1",
+                                  lines=[{"description": "Widget", "quantity": "1", "unit_price": "19.99",
+                                          "tax_rate": "0.19"}])
+    path = write(tmp_path, "a.jsonl", [invoice_payload(external_id="I-1", status="posted"), credit_note])
+    report = run_import(svc, [path], organization_id=1, on_error="skip")
+
+    assert report.problems == [] and report.created == ["I-1", "C-1"]
+    assert [(w.record, w.message) for w in report.warnings] == [
+        ("import", "The import is committed, but a background job that followed (oro_invoices.deliver_events) "
+                   "could not be handed to the job queue; the periodic sweeps do its work, so there is nothing "
+                   "to do."),
+        ("C-1", "The invoice is imported, but its PDF could not be handed to the background jobs; the periodic "
+                "PDF sweep makes it, so there is nothing to do."),
+        ("I-1", "The invoice is imported, but its PDF could not be handed to the background jobs; the periodic "
+                "PDF sweep makes it, so there is nothing to do.")]
+    assert sorted(jobs.tried) == ["oro_invoices.deliver_events", "oro_invoices.render_pdf", "oro_invoices.render_pdf"]
+    assert [(i.external_id, i.status.value) for i in svc.list_invoices().items] == [("C-1", "posted"),
+                                                                                     ("I-1", "posted")]
+    again = run_import(svc, [path], organization_id=1, on_error="skip")
+    assert again.unchanged == ["I-1", "C-1"] and again.warnings == []

@@ -79,7 +79,7 @@ def test_skip_imports_the_good_rows(svc, tmp_path, host):
     assert json.loads(out.getvalue()) == report.as_json()
     assert report.as_json()["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 3,
                                           "pdfs_attached": 0, "pdfs_rendered": 0, "pdfs_pending": 0,
-                                          "problems": 4}
+                                          "not_imported": 0, "problems": 4}
 
 
 def test_the_report_json_streams_long_lists_and_empty_ones():

@@ -1,5 +1,5 @@
 """A PDF storage that counts what is asked of it: how often an object is opened, and read;
-and, while ``unreachable`` says why, fails each open and read as a storage out of reach does."""
+and, while ``unreachable`` says why, fails each open, read and put as a storage out of reach does."""
 from __future__ import annotations
 
 from typing import Any, BinaryIO
@@ -17,7 +17,7 @@ class CountingStorage:
         self.inner = inner
         self.opened = 0
         self.reads = 0
-        #: while set, each ``open`` and ``read`` (counted) raises ``StorageUnreachable`` saying this
+        #: while set, each ``open``, ``read`` (counted) and ``put`` raises ``StorageUnreachable`` saying this
         self.unreachable: str | None = None
 
     @classmethod
@@ -36,6 +36,10 @@ class CountingStorage:
         self._reachable()
         data: bytes = self.inner.read(sha256)
         return data
+
+    def put(self, data: bytes) -> Any:
+        self._reachable()
+        return self.inner.put(data)
 
     def _reachable(self) -> None:
         if self.unreachable is not None:

@@ -48,3 +48,51 @@ def test_posting_an_incomplete_invoice_answers_422_per_field(api):
         {"field": "customer_name", "message": "A posted invoice needs the buyer's name."},
         {"field": "due_date", "message": "A posted invoice needs a due date."}]
     assert api.get(f"/api/invoices/{created['id']}").get_json()["status"] == "draft"
+
+
+class BrokenQueue:
+    """A host's background job queue that breaks its "never raises": each job it is sent fails."""
+
+    background = True
+
+    def __init__(self):
+        self.tried = []
+
+    def submit(self, job):
+        self.tried.append(job.name)
+        raise ConnectionError("broker refused the connection")
+
+
+def test_a_posting_whose_jobs_cannot_be_queued_is_posted_with_a_warning(db, settings):
+    """The job queue raising after the posting committed (its PDF job; the delivery of the
+    events of the customer's credit applied to it): 200 with the posted invoice, paid by the
+    credit, and a warning of each job, never a 500 that has the client post it again."""
+    from support.api import make_http
+    from support.payloads import invoice_payload
+
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.facade import InvoiceService
+    settings.apply({"oro_invoices.webhooks.endpoints": [{"url": "https://erp.example/hooks", "secret": "s" * 24}],
+                    "oro_invoices.customer_credit.apply_on_posting": True})
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings)
+    paid = service.post(service.create(invoice_payload()).id)
+    service.record_payment(paid.id, {"method": "bank_transfer", "action": "charge", "amount": "231.86"})
+    service.create_credit_note(paid.id, {"lines": [{"line": 2, "quantity": "1"}], "settlement": "credit"},
+                               actor="admin")                          # 107.00 kept as the customer's credit
+    service.context.jobs = jobs = BrokenQueue()
+    api = make_http(service, settings)
+    created = api.create()
+    resp = api.post(f"/api/invoices/{created['id']}/post")
+
+    assert resp.status_code == 200, resp.get_data()
+    body = resp.get_json()
+    assert (body["status"], body["amount_paid"]) == ("posted", "107.00")
+    assert resp.headers["Invoice-Write-Warning"] == (
+        "The invoice is posted, but its PDF could not be handed to the background jobs; the periodic PDF sweep "
+        "makes it, so there is nothing to do. The invoice is posted, but a background job that followed "
+        "(oro_invoices.deliver_events) could not be handed to the job queue; the periodic sweeps do its work, so "
+        "there is nothing to do.")
+    assert jobs.tried == ["oro_invoices.render_pdf", "oro_invoices.deliver_events"]
+    assert api.get(f"/api/invoices/{created['id']}").get_json()["status"] == "posted"
+    again = api.post(f"/api/invoices/{created['id']}/post")
+    assert again.status_code == 200 and "Invoice-Write-Warning" not in again.headers

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import IO, Any, Protocol
@@ -68,6 +69,7 @@ from oro_invoices.persistence.outbox import (
 )
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.received_payments import latest_received
+from oro_invoices.services import follow_ups
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.aging import AgingReport
 from oro_invoices.services.context import TIMEZONE, DocumentScope, zone_named
@@ -99,6 +101,8 @@ from oro_invoices.services.mail.render import (
 )
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport, Transport
 from oro_invoices.services.statement import Statement
+
+log = logging.getLogger("oro_invoices.mail")
 
 #: Template variables whose ``method`` is a payment method's label, written in the email's language.
 METHOD_NAMED = ("payment", "refund", "authorization")
@@ -598,9 +602,19 @@ class MailService:
             raise AlreadySent(earlier)
 
     def submit_delivery(self, email_id: int) -> None:
-        """With background jobs, submit the ``deliver_email`` job of a committed outbox message."""
-        if self.jobs.background:
+        """With background jobs, submit the ``deliver_email`` job of a committed outbox message.
+
+        Never raises: the message is committed, and a job queue that breaks its "never raises"
+        is logged and noted (``follow_ups``); the mail sweep delivers the message.
+        """
+        if not self.jobs.background:
+            return
+        try:
             self.jobs.submit(Job(DELIVER_EMAIL, (email_id,)))
+        except Exception as exc:
+            log.exception("the delivery job of queued email %s was not submitted; the mail sweep delivers it",
+                          email_id)
+            follow_ups.note(follow_ups.JOB, exc, what=DELIVER_EMAIL)
 
     def queue(self, session: Session, invoice: InvoiceDocument, *, to: Sequence[str], subject: str,
               html: str | None, text: str | None, attachments: Sequence[Attachment], actor: str,
