@@ -184,9 +184,9 @@ def test_the_apps_models_are_named_in_the_admins_language(shop: Shop) -> None:
     status, page = admin_get(shop, "/admin/", language="de")
     shown = _content(page)
     assert status == 200
-    assert "Rechnungen Modellname Link hinzufügen Linkliste bearbeiten oder ansehen Geschäftskunden" in shown
-    assert "Organisationen der Sites" in shown
-    for english in ("Invoices", "Business customers", "Site organizations"):
+    assert "Rechnungen Modellname Link hinzufügen Linkliste bearbeiten oder ansehen Bestellnummern der Käufer" in shown
+    assert "Geschäftskunden" in shown and "Organisationen der Sites" in shown
+    for english in ("Invoices", "Business customers", "Purchase order numbers", "Site organizations"):
         assert english not in shown
     status, page = admin_get(shop, "/admin/")
     assert "Invoices Model name Add link Change or view list link Business customers" in _content(page)
