@@ -19,19 +19,19 @@ def _figures(service, invoice_id: int) -> list[tuple[str, Decimal, Decimal | Non
     return [(t.action, t.amount, t.over_refunded, t.over_refund_covered) for t in service.transactions(invoice_id)]
 
 
-def _reversed_after_an_over_refund(service) -> tuple[int, int, int]:
+def _reversed_after_an_over_refund(service, tag: str) -> tuple[int, int, int]:
     """Pay 10.00, a provider's refund of 11.00 (1.00 beyond), a check of 4.00 that covers the
     1.00, 20.00 paid, then the check reversed: the invoice, the check and the 20.00."""
     invoice_id = one_line_invoice(service, due_date="2026-12-31", invoice_date="2026-11-30", price="100.00")
     first = service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge", "amount": "10.00",
-                                                "provider_reference": "BT-MIG-1"})
+                                                "provider_reference": f"BT-MIG-1-{tag}"})
     service.payments.record(invoice_id, {"method": "bank_transfer", "action": "refund", "amount": "11.00",
-                                         "parent_id": first.id, "provider_reference": "BT-MIG-1-R"},
+                                         "parent_id": first.id, "provider_reference": f"BT-MIG-1-R-{tag}"},
                             actor="provider", given=True)
     check = service.record_payment(invoice_id, {"method": "check", "action": "charge", "amount": "4.00",
-                                                "provider_reference": "CHK-MIG"})
+                                                "provider_reference": f"CHK-MIG-{tag}"})
     later = service.record_payment(invoice_id, {"method": "bank_transfer", "action": "charge", "amount": "20.00",
-                                                "provider_reference": "BT-MIG-2"})
+                                                "provider_reference": f"BT-MIG-2-{tag}"})
     service.reverse_received_payment(invoice_id, check.id, reason="The check bounced", actor="admin")
     return invoice_id, check.id, later.id
 
@@ -59,7 +59,8 @@ def _balance(db, invoice_id: int) -> int:
 
 
 def test_revision_0045_notes_again_the_figures_a_payment_reversed_before_it_left(db, service):
-    invoice_id, check, later = _reversed_after_an_over_refund(service)
+    invoice_id, check, later = _reversed_after_an_over_refund(service, "stale")
+    noted, *_ = _reversed_after_an_over_refund(service, "noted")       # reversed at this revision
     untouched = one_line_invoice(service, due_date="2026-12-31", invoice_date="2026-11-30", price="50.00",
                                  paid="5.00")
     now = _figures(service, invoice_id)
@@ -68,7 +69,7 @@ def test_revision_0045_notes_again_the_figures_a_payment_reversed_before_it_left
                    ("refund", Decimal("4.00"), None, None)]
     due = service.get(invoice_id).amount_due
     assert due == Decimal("81.00") and _balance(db, invoice_id) == 8100
-    others = _figures(service, untouched)
+    others = {i: _figures(service, i) for i in (noted, untouched)}
 
     downgrade(db, "0044")
     try:
@@ -81,11 +82,12 @@ def test_revision_0045_notes_again_the_figures_a_payment_reversed_before_it_left
         assert _balance(db, invoice_id) == 8000                    # 1.00 short of the amount due
     finally:
         upgrade(db)                                  # the database is shared with later tests
-    assert current_revision(db) == head_revision() == "0045"
+    assert current_revision(db) == head_revision()
     assert _figures(service, invoice_id) == now
     assert over_refund_left(service.transactions(invoice_id)) == Decimal(0)
     assert _balance(db, invoice_id) == 8100 and service.get(invoice_id).amount_due == due
-    assert _figures(service, untouched) == others
+    assert {i: _figures(service, i) for i in (noted, untouched)} == others
+    assert others[noted] == now
     downgrade(db, "0044")                            # changes nothing
     try:
         assert _figures(service, invoice_id) == now
