@@ -12,7 +12,10 @@ positive when they raise what is owed.
   leaves it out too). A **refunded beyond** entry right after the refund says how much (``beyond``),
   adding nothing. A payment on the invoice covers such an over-refund first, as its amount due
   counts it (``read_models.OVER_REFUND_COVERED_KEY``): the payment counts only the rest, and a
-  **covered beyond** entry right after it says how much (``beyond``), adding nothing;
+  **covered beyond** entry right after it says how much (``beyond``), adding nothing; but a
+  payment received (recorded by hand) before the refund whose over-refund it covered, and
+  recorded after it, has that entry on the refund's day, after the refund: the day the
+  over-refund it covered was there;
 - a **settlement** outside the add-on: what a posted invoice still owed when its payment status was
   set from outside (an ERP's "paid") to one that settles it (``SETTLING``), on the day it was
   set, or, set when the invoice was imported with it, on the invoice's date;
@@ -210,7 +213,8 @@ def day_order(entry: LedgerEntry) -> tuple[dt.date, int, int, str, int, int]:
     first, by number; then its payments, refunds and credit applied in the order they were
     recorded (by transaction), as each one's figures were noted from those before it: a payment
     that covered an over-refund after the refund that made it. A surplus kept from a payment (or
-    what it covered of an over-refund) goes right after that payment, and one taken back (or what
+    what it covered of an over-refund) goes right after that payment (what it covered, on a later
+    day than the payment, after the refund of that day it covered), and one taken back (or what
     was refunded beyond what was paid) right after the refund that took it (they name its
     transaction), so that no running balance between them shows an amount never owed; then what
     names no transaction, by kind and number."""
@@ -359,7 +363,9 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
             stmt = stmt.where(PaymentTransaction.created_at >= midnight(since, zone=zone))
         rows.extend(session.execute(stmt).scalars())
     entries = []
-    for row, on in counted(rows, zone=zone):
+    kept = list(counted(rows, zone=zone))
+    over_on = _over_refunded_on(kept, documents)
+    for row, on in kept:
         if on > until:
             continue
         view = transaction(row)
@@ -376,11 +382,32 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
                                    -(int(row.amount) - beyond) if paid else int(row.amount) - beyond,
                                    method=row.method, reference=view.reference, transaction_id=row.id,
                                    customer_name=name))
-        if beyond:
-            entries.append(LedgerEntry(on, COVERED_BEYOND if paid else REFUNDED_BEYOND, row.invoice_id, number, code,
-                                       0, reference=view.reference, transaction_id=row.id, customer_name=name,
+        # what a payment covered counts once the over-refund was there: received before the
+        # refund that made it (recorded after), on that refund's day
+        said = max(on, over_on.get(row.id, on)) if paid else on
+        if beyond and said <= until:
+            entries.append(LedgerEntry(said, COVERED_BEYOND if paid else REFUNDED_BEYOND, row.invoice_id, number,
+                                       code, 0, reference=view.reference, transaction_id=row.id, customer_name=name,
                                        beyond=beyond))
     return entries
+
+
+def _over_refunded_on(rows: list[tuple[PaymentTransaction, dt.date]],
+                      documents: dict[int, tuple[str, str, str]]) -> dict[int, dt.date]:
+    """By payment id, for each payment among ``rows`` (with the day each counts on) that covered an
+    over-refund: the latest day a refund of its invoice recorded before it (a smaller id) that gave
+    back beyond what was paid counts on, by which the over-refund it covered was there. A refund
+    not among ``rows`` (recorded before a period read from its first day) counts before that day,
+    so it could change the day only of an entry before the period."""
+    latest: dict[int, dt.date] = {}
+    days: dict[int, dt.date] = {}
+    for row, on in sorted(rows, key=lambda found: found[0].id):
+        code = documents[row.invoice_id][1]
+        if over_refund_of(row.action, bool(row.successful), row.data, code):
+            latest[row.invoice_id] = max(on, latest.get(row.invoice_id, on))
+        elif row.invoice_id in latest and over_refund_covered_by(row.action, bool(row.successful), row.data, code):
+            days[row.id] = latest[row.invoice_id]
+    return days
 
 
 def _money_before(session: Session, shape: InvoiceFilter, since: dt.date, zone: dt.tzinfo, *,

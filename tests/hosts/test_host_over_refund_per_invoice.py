@@ -182,3 +182,48 @@ def test_a_reversed_payment_leaves_the_over_refund_it_covered_to_the_payment_aft
     assert notice(customer_page(shop, invoice_id)) == ("You were refunded €36.00 for this invoice, €6.00 more than "
                                                        "you paid. Please contact us about the €6.00.")
     agree(shop, admin)
+
+
+def dated_rows(shop, number: str) -> list[tuple[str, str, str]]:
+    """The storefront activity's rows naming invoice ``number``: day, kind and the balance after it."""
+    page = dieter(shop).get(f"{PAGE}?{YEAR}").get_data(as_text=True)
+    body = page.split('id="oi-activity-EUR"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    found = []
+    for kind, cells in re.findall(r'<tr data-oi-line="([a-z_]+)"[^>]*>(.*?)</tr>', body, re.S):
+        tds = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", cells, re.S)
+        if number in text_of(tds[1]):
+            found.append((text_of(tds[0]), kind, text_of(tds[-1])))
+    return found
+
+
+def test_a_payment_received_before_the_over_refund_it_covered_says_so_on_the_refund_s_day(shop, admin):
+    """Paid 10.00 by transfer received five days back; a refund of 11.00 today (1.00 beyond); then
+    a check received three days back is recorded, and covers the 1.00. The check counts on its
+    day, less the 1.00; what it covered is said on the refund's day, after the refund, and the
+    activity still ends on the Open balance and the Amount Due."""
+    invoice_id = admin.service.find_id(external_id=EXTERNAL_ID)
+    doc = admin.service.get(invoice_id)
+    today = dt.datetime.now(dt.UTC).date()
+    first = admin.service.record_received_payment(
+        invoice_id, amount="10.00", method="bank_transfer", received_on=today - dt.timedelta(days=5),
+        actor="admin", request_key="over-refund-early-01").transaction
+    assert given_back(admin, invoice_id, "11.00", first.id, "BT-PI-E1-R") == Decimal("1.00")
+    check = admin.service.record_received_payment(
+        invoice_id, amount="4.00", method="check", received_on=today - dt.timedelta(days=3), reference="CHK 12",
+        actor="admin", request_key="over-refund-early-02").transaction
+    assert check.over_refund_covered == Decimal("1.00")
+
+    n, total = doc.invoice_number, doc.total_amount
+    shown = dated_rows(shop, n)
+    assert [(kind, after) for _day, kind, after in shown] == [
+        ("invoice", f"€{total:,}"), ("payment", f"€{total - 10:,}"), ("payment", f"€{total - 13:,}"),
+        ("refund", f"€{total - 3:,}"), ("refunded_beyond", f"€{total - 3:,}"), ("covered_beyond", f"€{total - 3:,}")]
+    days = {kind: day for day, kind, _after in shown}
+    check_day = [day for day, kind, _after in shown if kind == "payment"][1]
+    assert days["covered_beyond"] == days["refund"] != check_day
+    assert admin.service.get(invoice_id).amount_due == total - 3
+    agree(shop, admin)
+    with admin.service.db.engine.begin() as conn:       # the refund and the check a day back: the same
+        conn.execute(update(PaymentTransaction).where(PaymentTransaction.invoice_id == invoice_id).values(
+            created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)))
+    agree(shop, admin)

@@ -8,6 +8,7 @@ import datetime as dt
 from support.payloads import invoice_payload, one_line_invoice
 
 from oro_invoices.persistence.ledger import (
+    COVERED_BEYOND,
     CREDIT_APPLIED,
     CREDIT_KEPT,
     CREDIT_NOTE,
@@ -17,6 +18,7 @@ from oro_invoices.persistence.ledger import (
     PAID_OUT,
     PAYMENT,
     REFUND,
+    REFUNDED_BEYOND,
     SETTLED,
     customer_entries,
     entries_within,
@@ -248,3 +250,43 @@ def test_a_surplus_taken_back_follows_the_refund_that_took_it_among_the_days_ref
         balances.append(running)
     assert balances[-4:] == [10000 + 1000, 10000, 10300, 11000]      # never 11300 or 12000: amounts never owed
     assert sum(e.amount for e in entries) == sum(int(service.get(i).amount_due * 100) for i in (first, second))
+
+
+def test_what_a_payment_received_before_an_over_refund_covered_of_it_counts_on_the_refund_s_day(db):
+    """Paid 10.00 on 1 September, 11.00 given back on the 10th (1.00 beyond); a check received on
+    the 5th and recorded on the 12th covers the 1.00. The check counts on the 5th less the 1.00,
+    what it covered on the 10th after the refund; every period opens with what the entries before
+    it add up to, and ends on what the invoice owes."""
+    now = {"at": dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC)}
+    service = InvoiceService(db, clock=lambda: now["at"])
+
+    def on(day: str) -> None:
+        now["at"] = dt.datetime.fromisoformat(day).replace(hour=9, tzinfo=dt.UTC)
+
+    invoice = one_line_invoice(service, due_date="2026-10-01", invoice_date="2026-09-01", price="100.00")
+    paid = service.record_received_payment(invoice, amount="10.00", method="bank_transfer",
+                                           received_on=dt.date(2026, 9, 1), actor="t",
+                                           request_key="ledger-over-early-01").transaction
+    on("2026-09-10")
+    service.payments.record(invoice, {"method": "bank_transfer", "action": "refund", "amount": "11.00",
+                                      "parent_id": paid.id, "provider_reference": "BT-EARLY-R"},
+                            actor="provider", given=True)
+    on("2026-09-12")
+    check = service.record_received_payment(invoice, amount="4.00", method="check", received_on=dt.date(2026, 9, 5),
+                                            actor="t", request_key="ledger-over-early-02").transaction
+    within, until = InvoiceFilter(organization_id=1, customer_id=10), dt.date(2099, 1, 1)
+    with db.session() as s:
+        whole = entries_within(s, within, until=until, zone=dt.UTC)
+        assert [(e.on, e.kind, e.amount, e.beyond) for e in whole] == [
+            (dt.date(2026, 9, 1), INVOICE, 10000, 0), (dt.date(2026, 9, 1), PAYMENT, -1000, 0),
+            (dt.date(2026, 9, 5), PAYMENT, -300, 0), (dt.date(2026, 9, 10), REFUND, 1000, 0),
+            (dt.date(2026, 9, 10), REFUNDED_BEYOND, 0, 100), (dt.date(2026, 9, 10), COVERED_BEYOND, 0, 100)]
+        assert whole[-1].transaction_id == check.id
+        assert sum(e.amount for e in whole) == service.get(invoice).amount_due * 100
+        assert [e.kind for e in entries_within(s, within, until=dt.date(2026, 9, 9), zone=dt.UTC)] == [
+            INVOICE, PAYMENT, PAYMENT]
+        for day in range(1, 14):
+            since = dt.date(2026, 9, day)
+            ledger = ledger_within(s, within, since=since, until=until, zone=dt.UTC)
+            assert ledger.entries == [e for e in whole if e.on >= since], since
+            assert ledger.opening.get("USD", 0) == sum(e.amount for e in whole if e.on < since), since
