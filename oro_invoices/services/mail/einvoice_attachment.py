@@ -3,9 +3,10 @@
 With ``oro_invoices.einvoice.attach_xml`` on, a message that carries an invoice's stored PDF
 also carries its e-invoice XML: ``factur-x.xml`` for a Factur-X profile, the invoice's file
 name with ``.xml`` for an XRechnung or a UBL e-invoice (German public buyers take the pure
-XML). For an invoice imported from XML that is the XML it came with; otherwise it is read
-out of the stored PDF, so it is the one the stored file carries. Either goes into the same
-content-addressed storage, where the sender reads every attachment by its SHA-256.
+XML). For an invoice imported from XML that is the XML it came with; otherwise it is taken
+out of the stored PDF as read for the message, so it is the one the stored file carries.
+Either goes into the same content-addressed storage, where the sender reads every attachment
+by its SHA-256.
 """
 from __future__ import annotations
 
@@ -47,13 +48,15 @@ def file_attachment(storage: _Storage, xml: bytes, pdf_filename: str) -> Attachm
                       content_type=XML_CONTENT_TYPE)
 
 
-def xml_attachment(storage: _Storage | None, pdf: Attachment) -> Attachment | None:
-    """The XML embedded in the stored PDF ``pdf`` as an attachment (stored by its SHA-256),
-    or None when that PDF carries none (e-invoices were off or the XML broke a rule)."""
-    if storage is None or pdf.pending or not pdf.sha256:
+def xml_attachment(storage: _Storage | None, pdf: Attachment, data: bytes | None) -> Attachment | None:
+    """The XML embedded in ``data``, the stored PDF ``pdf`` as already read, as an attachment
+    (stored by its SHA-256), or None when that PDF carries none (e-invoices were off or the XML
+    broke a rule) or was not read (``data`` None)."""
+    if storage is None or pdf.pending or not pdf.sha256 or data is None:
         return None
     from oro_invoices.services.einvoicing import xml_in
-    xml = xml_in(storage.read(pdf.sha256))
+    xml = xml_in(data)
     if xml is None:
         return None
     return file_attachment(storage, xml, pdf.filename)
+
