@@ -367,14 +367,21 @@ class MailService:
     def listed_attachments(self, invoice: InvoiceDocument) -> tuple[Attachment, ...]:
         """The PDF as the email dialog lists it: its name and recorded size, the storage neither
         opened nor read (``pdf_info``, what a HEAD request answers), or pending while it is made.
-        It is read, checked and joined by its e-invoice XML as the email is sent
-        (``attachments_for``)."""
+        With ``oro_invoices.einvoice.attach_xml`` on, its e-invoice XML
+        follows, listed from records too (``einvoice_attachment.listed``). They are read, checked
+        and joined by the XML itself as the email is sent (``attachments_for``)."""
+        name = _pdf_name(invoice)
         try:
             info = self.invoices.pdf_info(invoice.id)
         except PdfPending:
-            return (Attachment.pending_pdf(_pdf_name(invoice)),)
-        return (Attachment(filename=_pdf_name(invoice), sha256=info.sha256, size=info.size,
-                           content_type="application/pdf"),)
+            pdf = Attachment.pending_pdf(name)
+        else:
+            pdf = Attachment(filename=name, sha256=info.sha256, size=info.size, content_type="application/pdf")
+        if not einvoice_attachment.wanted(self.invoices.setting, invoice):
+            return (pdf,)
+        with self.db.session() as s:
+            xml = einvoice_attachment.listed(s, self.invoices.setting, invoice, name)
+        return (pdf,) if xml is None else (pdf, xml)
 
     def attachments_for(self, invoice: InvoiceDocument) -> tuple[Attachment, ...]:
         """The stored PDF, and its e-invoice XML as a file of its own when
