@@ -617,7 +617,7 @@ class InvoiceApi:
                           subject=body.get("subject", preview.subject), text=body.get("text", preview.text),
                           html=preview.html if "text" not in body else None, template=template)
             doc = self.service.post(doc.id, actor=self._actor(client))
-        attach = doc.pdf is not None or self.service.pdf_pending(doc)
+        attach = self.service.pdf_attachable(doc)
         draft = self.mail.prepare(doc.id, template, attach_pdf=attach)   # the PDF read once, sent as read
         sent = self.mail.send(
             doc.id, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),

@@ -128,6 +128,8 @@ class Invoices(Protocol):
 
     def pdf_info(self, invoice_id: int) -> PdfInfo: ...
 
+    def pdf_made_on_download(self, invoice: InvoiceDocument) -> bool: ...
+
     def seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo: ...
 
     def document_locale(self, invoice: InvoiceDocument | DocumentScope) -> str: ...
@@ -336,8 +338,8 @@ class MailService:
     # ---- composing ---------------------------------------------------------------------
 
     def _stored_pdf(self, invoice: InvoiceDocument, *, keep: bool = False) -> tuple[Attachment, bytes | None]:
-        """The stored PDF (the bytes Download serves), checked against its recorded SHA-256, and
-        with ``keep`` its bytes as read (else None)."""
+        """The stored PDF (the bytes Download serves, made first, once, where a download makes
+        it), checked against its recorded SHA-256, and with ``keep`` its bytes as read (else None)."""
         info, stream = self.invoices.open_pdf(invoice.id)
         with stream:
             digest, size, chunks = hashlib.sha256(), 0, []
@@ -366,17 +368,21 @@ class MailService:
 
     def listed_attachments(self, invoice: InvoiceDocument) -> tuple[Attachment, ...]:
         """The PDF as the email dialog lists it: its name and recorded size, the storage neither
-        opened nor read (``pdf_info``, what a HEAD request answers), or pending while it is made.
-        With ``oro_invoices.einvoice.attach_xml`` on, its e-invoice XML
+        opened nor read (``pdf_info``, what a HEAD request answers), or pending while it is made;
+        one made by its first download (``pdf_made_on_download``) is listed by name, not made:
+        sending it makes it. With ``oro_invoices.einvoice.attach_xml`` on, its e-invoice XML
         follows, listed from records too (``einvoice_attachment.listed``). They are read, checked
         and joined by the XML itself as the email is sent (``attachments_for``)."""
         name = _pdf_name(invoice)
-        try:
-            info = self.invoices.pdf_info(invoice.id)
-        except PdfPending:
-            pdf = Attachment.pending_pdf(name)
+        if invoice.pdf is None and self.invoices.pdf_made_on_download(invoice):
+            pdf = Attachment(filename=name, sha256="", size=0, content_type="application/pdf")
         else:
-            pdf = Attachment(filename=name, sha256=info.sha256, size=info.size, content_type="application/pdf")
+            try:
+                info = self.invoices.pdf_info(invoice.id)
+            except PdfPending:
+                pdf = Attachment.pending_pdf(name)
+            else:
+                pdf = Attachment(filename=name, sha256=info.sha256, size=info.size, content_type="application/pdf")
         if not einvoice_attachment.wanted(self.invoices.setting, invoice):
             return (pdf,)
         with self.db.session() as s:
