@@ -841,3 +841,9 @@ class InvoiceService:
         """Whether the posted ``invoice``'s expected PDF, not stored yet, is made by its first
         download (no background job makes it), so pages offer Download rather than "being prepared"."""
         return self.documents.pdf_made_on_download(invoice)
+
+    def pdf_attachable(self, invoice: InvoiceDocument) -> bool:
+        """Whether an email of the posted ``invoice`` can carry its PDF: it is stored, being made
+        in the background (the message waits for it), or made by its first download, which the
+        send does then (``MailService.attachments_for``), once."""
+        return invoice.pdf is not None or self.pdf_pending(invoice) or self.pdf_made_on_download(invoice)

@@ -125,7 +125,7 @@ def _send_one(invoices: InvoiceService, mail: MailService, invoice_id: int, orga
         earlier = mail.sent_once(invoice_id, once)
         if earlier is not None:
             return Selected(invoice_id, doc, posts=posts, to=", ".join(earlier.to), outcome=ALREADY_SENT)
-        attach = doc.pdf is not None or invoices.pdf_pending(doc)
+        attach = invoices.pdf_attachable(doc)
         draft = mail.prepare(invoice_id, attach_pdf=attach)     # the PDF read once, sent as read
         sent = mail.send(invoice_id, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
                          attach_pdf=attach, actor=actor, template=draft.template, once=once,

@@ -619,7 +619,7 @@ class InvoiceApi:
                           html=preview.html if "text" not in body else None, template=template)
             with follow_ups.noted() as failed:  # committed, but what followed failed: posted all the same
                 doc = self.service.post(doc.id, actor=self._actor(client))
-        attach = doc.pdf is not None or self.service.pdf_pending(doc)
+        attach = self.service.pdf_attachable(doc)
         draft = self.mail.prepare(doc.id, template, attach_pdf=attach)   # the PDF read once, sent as read
         sent = self.mail.send(
             doc.id, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),

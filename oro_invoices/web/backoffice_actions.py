@@ -242,7 +242,7 @@ class BackOfficeActions:
         template = form.get("template") or None
         body = form.get("body", "")
         html_body = text_to_html(body)
-        attach = form.get("attach_pdf") == "1" and (doc.pdf is not None or self.ctx.service.pdf_pending(doc))
+        attach = form.get("attach_pdf") == "1" and self.ctx.service.pdf_attachable(doc)
         try:
             draft = None
             if template:                # none: an email written without one

@@ -8,7 +8,8 @@ from oro_invoices.domain.errors import StorageUnreachable
 
 
 class CountingStorage:
-    """``inner`` (any storage), counting ``open`` calls and the ``read`` calls of what they open.
+    """``inner`` (any storage), counting ``open`` calls and the ``read`` calls of what they open;
+    a whole-object ``read(sha256)`` counts as one open and one read.
 
     Install it where the add-on's service finds its storage: ``CountingStorage.install(addon)``.
     """
@@ -32,6 +33,7 @@ class CountingStorage:
         return _CountedReads(self, self.inner.open(sha256))   # type: ignore[return-value]
 
     def read(self, sha256: str) -> bytes:
+        self.opened += 1
         self.reads += 1
         self._reachable()
         data: bytes = self.inner.read(sha256)

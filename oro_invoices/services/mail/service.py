@@ -132,6 +132,8 @@ class Invoices(Protocol):
 
     def pdf_info(self, invoice_id: int) -> PdfInfo: ...
 
+    def pdf_made_on_download(self, invoice: InvoiceDocument) -> bool: ...
+
     def seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo: ...
 
     def document_locale(self, invoice: InvoiceDocument | DocumentScope) -> str: ...
@@ -339,63 +341,86 @@ class MailService:
 
     # ---- composing ---------------------------------------------------------------------
 
-    def _stored_pdf(self, invoice: InvoiceDocument) -> Attachment:
-        """The stored PDF (the bytes Download serves), checked against its recorded SHA-256."""
+    def _stored_pdf(self, invoice: InvoiceDocument, *, keep: bool = False) -> tuple[Attachment, bytes | None]:
+        """The stored PDF (the bytes Download serves, made first, once, where a download makes
+        it), checked against its recorded SHA-256, and with ``keep`` its bytes as read (else None)."""
         info, stream = self.invoices.open_pdf(invoice.id)
         with stream:
-            digest, size = hashlib.sha256(), 0
+            digest, size, chunks = hashlib.sha256(), 0, []
             for chunk in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(chunk)
                 size += len(chunk)
+                if keep:
+                    chunks.append(chunk)
         if digest.hexdigest() != info.sha256 or size != info.size:
             raise StorageError.shown_as_is(Message("The stored PDF of invoice %(number)s does not match its "
                                                    "recorded SHA-256; restore it from a backup before sending.",
                                                    number=invoice.display_number))
-        return Attachment(filename=_pdf_name(invoice), sha256=info.sha256,
-                          size=info.size, content_type="application/pdf")
+        return (Attachment(filename=_pdf_name(invoice), sha256=info.sha256, size=info.size,
+                           content_type="application/pdf"), b"".join(chunks) if keep else None)
 
     def pdf_attachment(self, invoice: InvoiceDocument) -> Attachment:
         """The stored PDF as an attachment, or a pending one while it is made in the background."""
+        return self._pdf_read(invoice)[0]
+
+    def _pdf_read(self, invoice: InvoiceDocument, *, keep: bool = False) -> tuple[Attachment, bytes | None]:
+        """``_stored_pdf``, or a pending attachment (no bytes) while it is made in the background."""
         try:
-            return self._stored_pdf(invoice)
+            return self._stored_pdf(invoice, keep=keep)
         except PdfPending:
-            return Attachment.pending_pdf(_pdf_name(invoice))
+            return Attachment.pending_pdf(_pdf_name(invoice)), None
 
     def listed_attachments(self, invoice: InvoiceDocument) -> tuple[Attachment, ...]:
         """The PDF as the email dialog lists it: its name and recorded size, the storage neither
-        opened nor read (``pdf_info``, what a HEAD request answers), or pending while it is made.
-        It is read, checked and joined by its e-invoice XML as the email is sent
-        (``attachments_for``)."""
-        try:
-            info = self.invoices.pdf_info(invoice.id)
-        except PdfPending:
-            return (Attachment.pending_pdf(_pdf_name(invoice)),)
-        return (Attachment(filename=_pdf_name(invoice), sha256=info.sha256, size=info.size,
-                           content_type="application/pdf"),)
+        opened nor read (``pdf_info``, what a HEAD request answers), or pending while it is made;
+        one made by its first download (``pdf_made_on_download``) is listed by name, not made:
+        sending it makes it. With ``oro_invoices.einvoice.attach_xml`` on, its e-invoice XML
+        follows, listed from records too (``einvoice_attachment.listed``). They are read, checked
+        and joined by the XML itself as the email is sent (``attachments_for``)."""
+        name = _pdf_name(invoice)
+        if invoice.pdf is None and self.invoices.pdf_made_on_download(invoice):
+            pdf = Attachment(filename=name, sha256="", size=0, content_type="application/pdf")
+        else:
+            try:
+                info = self.invoices.pdf_info(invoice.id)
+            except PdfPending:
+                pdf = Attachment.pending_pdf(name)
+            else:
+                pdf = Attachment(filename=name, sha256=info.sha256, size=info.size, content_type="application/pdf")
+        if not einvoice_attachment.wanted(self.invoices.setting, invoice):
+            return (pdf,)
+        with self.db.session() as s:
+            xml = einvoice_attachment.listed(s, self.invoices.setting, invoice, name)
+        return (pdf,) if xml is None else (pdf, xml)
 
     def attachments_for(self, invoice: InvoiceDocument) -> tuple[Attachment, ...]:
         """The stored PDF, and its e-invoice XML as a file of its own when
-        ``oro_invoices.einvoice.attach_xml`` is on (pending while the PDF is being made)."""
-        pdf = self.pdf_attachment(invoice)
+        ``oro_invoices.einvoice.attach_xml`` is on (pending while the PDF is being made): the
+        XML the invoice keeps, else the one taken out of the PDF as read here (one read)."""
         if not einvoice_attachment.wanted(self.invoices.setting, invoice):
-            return (pdf,)
+            return (self.pdf_attachment(invoice),)
         storage = getattr(self.invoices, "storage", None)
         kept = self.invoices.kept_einvoice(invoice.id) if storage is not None and invoice.einvoice_kept else None
+        carries = invoice.pdf is None or invoice.pdf.carries_xml is not False
+        pdf, data = self._pdf_read(invoice, keep=kept is None and storage is not None and carries)
         if storage is not None and kept is not None:  # imported from XML: that XML, carried or not
             return (pdf, einvoice_attachment.file_attachment(storage, kept, pdf.filename))
         if pdf.pending:
             return (pdf, Attachment.pending_xml())
-        xml = einvoice_attachment.xml_attachment(getattr(self.invoices, "storage", None), pdf)
+        xml = einvoice_attachment.xml_attachment(storage, pdf, data)
         return (pdf,) if xml is None else (pdf, xml)
 
     def _resolve_xml(self, pdf: Attachment) -> Attachment | None:
         """The XML of a resolved pending PDF (None: that PDF carries none)."""
-        return einvoice_attachment.xml_attachment(getattr(self.invoices, "storage", None), pdf)
+        storage = getattr(self.invoices, "storage", None)
+        if storage is None or pdf.pending or not pdf.sha256:
+            return None
+        return einvoice_attachment.xml_attachment(storage, pdf, storage.read(pdf.sha256))
 
     def _resolve_pdf(self, invoice_id: int) -> Attachment | None:
         """The stored PDF of a message's invoice, None while it is still being made."""
         invoice = self.invoices.get(invoice_id)
-        return self._stored_pdf(invoice) if invoice.pdf is not None else None
+        return self._stored_pdf(invoice)[0] if invoice.pdf is not None else None
 
     def receipt_attachment(self, invoice_id: int, transaction_id: int, filename: str = "") -> Attachment:
         """The receipt PDF of the invoice's payment ``transaction_id``, made now and stored (the
