@@ -27,7 +27,12 @@ EDITED_WORDING = "Your invoice %(number)s from %(company)s is due on %(date)s"
 def configure(database_url: str, workdir: Path) -> None:
     import django
     from django.conf import settings
+    settings.configure(**postgresql_shop_settings(database_url, workdir))
+    django.setup()
 
+
+def postgresql_shop_settings(database_url: str, workdir: Path) -> dict[str, Any]:
+    """The throwaway shop's settings on the PostgreSQL database ``database_url``."""
     from oro_invoices.adapters.oscar.shop_settings import shop_settings
     url = urlsplit(database_url)
     options = shop_settings(workdir, str(workdir / "unused.db"), secret_key=secrets.token_hex(32),
@@ -37,16 +42,15 @@ def configure(database_url: str, workdir: Path) -> None:
         "ENGINE": "django.db.backends.postgresql", "NAME": url.path.lstrip("/"),
         "USER": url.username or "postgres", "PASSWORD": url.password or "",
         "HOST": url.hostname or "127.0.0.1", "PORT": str(url.port or 5432)}}
-    settings.configure(**options)
-    django.setup()
+    return options
 
 
-def column_type() -> str:
+def column_type(table: str = "communication_communicationeventtype") -> str:
+    """The type of the email subject column of Oscar's table ``table`` ("missing" without it)."""
     from django.db import connection
     with connection.cursor() as cursor:
         cursor.execute("SELECT data_type FROM information_schema.columns WHERE table_name = %s "
-                       "AND column_name = %s", ["communication_communicationeventtype",
-                                                "email_subject_template"])
+                       "AND column_name = %s", [table, "email_subject_template"])
         row = cursor.fetchone()
     return str(row[0]) if row else "missing"
 

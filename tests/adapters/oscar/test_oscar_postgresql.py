@@ -4,37 +4,17 @@ own (``support/oscar_postgres_shop.py``) on a throwaway database."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 from support import oscar_postgres_shop
 
 import oro_invoices.services.mail as mail
 
-PG_ADMIN_URL = os.environ.get("ORO_INVOICES_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TEMPLATES = Path(mail.__path__[0]) / "templates"
-
-
-@pytest.fixture
-def pg_shop_url() -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped afterwards."""
-    name = f"oro_oscar_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://") + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _run_shop(url: str, workdir: Path) -> dict[str, Any]:

@@ -141,6 +141,46 @@ def test_a_template_in_template_dirs_that_extends_the_apps_hides_nothing(shop: S
             f"which Django uses instead of those of {APP}: the customer's account has no Invoices entry.") in said
 
 
+FORK = "shop_dashboard_orders.apps.OrdersDashboardConfig"
+OSCARS = "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig"
+
+
+def _fork_of_the_dashboard_orders_app(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shop's fork of Oscar's dashboard orders app (``oscar_fork_app``) with an order page of
+    its own that builds on the next one of its name."""
+    monkeypatch.syspath_prepend(str(folder))
+    app = folder / "shop_dashboard_orders"
+    _shop_template(app, "__init__.py", "")
+    _shop_template(app, "apps.py", "import oscar.apps.dashboard.orders.apps as apps\n\n\n"
+                                   "class OrdersDashboardConfig(apps.OrdersDashboardConfig):\n"
+                                   "    name = 'shop_dashboard_orders'\n")
+    _shop_template(app / "templates", ORDER_PAGE, f"{{% extends '{ORDER_PAGE}' %}}\n"
+                                                  "{% block nav_tabs %}{{ block.super }}<li>the fork's tab</li>"
+                                                  "{% endblock %}\n")
+
+
+def test_a_forked_oscar_app_listed_before_the_app_is_named_and_after_it_hides_nothing(
+        shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fork_of_the_dashboard_orders_app(tmp_path, monkeypatch)
+    oscars = [a for a in settings.INSTALLED_APPS if a not in (APP, OSCARS)]  # the shop lists the app first
+    err = io.StringIO()
+    with override_settings(INSTALLED_APPS=[FORK, APP, *oscars]):
+        call_command("check", stderr=err)
+    said = err.getvalue()
+    assert "oro_invoices_oscar.W002" in said
+    assert (f"{APP} is listed after {FORK} in INSTALLED_APPS, so Django uses its {ORDER_PAGE} instead of the "
+            "app's: Oscar's order page shows no Invoices tab") in said
+    assert f"HINT: Move '{APP}' up in INSTALLED_APPS, before '{FORK}'" in said
+
+    err = io.StringIO()
+    with override_settings(INSTALLED_APPS=[APP, FORK, *oscars]):
+        call_command("check", stderr=err)
+        shop.client.login_admin(PERMISSIONS)
+        page = shop.get(f"/dashboard/orders/{shop.data.order.identifier}/").text()
+    assert "W002" not in err.getvalue()
+    assert "the fork's tab" in page and "data-oro-tab" in page  # the app's page builds on the fork's
+
+
 def _unmigrate() -> None:
     """The shop as it is before ``manage.py migrate oro_invoices_oscar``: no tables, no records."""
     from django.apps import apps

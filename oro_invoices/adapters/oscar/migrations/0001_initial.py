@@ -10,7 +10,10 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('partner', '0007_partneraddress_code'),
+        # Partner, which the customers and sites refer to, is made by the partner app's first
+        # migration whatever a shop's fork of the app names its later ones (Oscar's order and
+        # basket apps depend on its 0001 too)
+        ('partner', '__first__'),
         ('sites', '0002_alter_domain_unique'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -50,8 +50,11 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("oro_invoices_oscar", "0001_initial"),
-        # the last of Oscar's migrations of CommunicationEventType (table name, options)
-        ("communication", "0004_auto_20200801_0817"),
+        # CommunicationEventType and its email_subject_template, made by the communication app's
+        # first migration whatever a shop's fork of the app names its later ones. The table is
+        # renamed by a later one (Oscar's 0002); _column reads the name from the migration state,
+        # which moves with the database, so the column is found before the rename or after it.
+        ("communication", "__first__"),
     ]
 
     operations = [

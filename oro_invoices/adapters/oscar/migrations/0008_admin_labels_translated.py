@@ -9,7 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('oro_invoices_oscar', '0007_customer_einvoice_address'),
-        ('partner', '0007_partneraddress_code'),
+        # Partner, which the altered foreign keys refer to, as in 0001
+        ('partner', '__first__'),
         ('sites', '0002_alter_domain_unique'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
