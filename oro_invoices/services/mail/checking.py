@@ -105,9 +105,12 @@ def sample_context(seller: SellerInfo | None = None, *, today: dt.date, timezone
         "amount_due_after": Decimal(0),
         "authorization": AuthorizationNotice(Decimal("120.00"), currency, "Stripe", dt.datetime.combine(
             today + dt.timedelta(days=1), dt.time(12), zone)),
-        # the receipts': a payment of part of the invoice and a refund of some of it, receipts attached
+        # the receipts': a payment of part of the invoice and a refund of some of it, receipts attached;
+        # the payment a bank transfer recorded by hand (Record Payment) as received today: its day
+        # received, and noon of it in the books' zone (``received_payments._received_at``); the
+        # refund one recorded over the API, as a refund recorded by hand is a reversal and has no receipt
         "payment": ReceivedPayment(1, 1, Decimal("100.00"), currency, "bank_transfer", "Bank transfer",
-                                   dt.datetime.combine(today, dt.time(12), zone)),
+                                   dt.datetime.combine(today, dt.time(12), zone), received_on=today),
         "refund": ReceivedPayment(2, 1, Decimal("20.00"), currency, "bank_transfer", "Bank transfer",
                                   dt.datetime.combine(today, dt.time(12), zone), action="refund"),
         "receipt_attached": True, "paid_by": "", "remittance": None,
@@ -166,7 +169,6 @@ def remittance_sample(context: dict[str, Any]) -> dict[str, Any]:
     of INV-0003 ($150.00), which leaves $100.00 due on it; ``invoice`` and ``payment`` are the
     first share's (for the payment receipt's ``remittance``)."""
     lead = context["invoice"]
-    received_at = context["payment"].received_at
     shares = []
     for number, (total, paid, days_before) in enumerate(((lead.total_amount, lead.total_amount, 0),
                                                          (Decimal("80.00"), Decimal("80.00"), 7),
@@ -174,8 +176,8 @@ def remittance_sample(context: dict[str, Any]) -> dict[str, Any]:
         invoice = replace(lead, id=number, invoice_number=f"INV-{number:04d}", total_amount=total,
                           amount_paid=paid, amount_due=total - paid,
                           invoice_date=lead.invoice_date - dt.timedelta(days=days_before))
-        shares.append((invoice, ReceivedPayment(10 + number, number, paid, lead.currency, "bank_transfer",
-                                                "Bank transfer", received_at)))
+        shares.append((invoice, replace(context["payment"], transaction_id=10 + number, invoice_id=number,
+                                        amount=paid)))
     return {**context, "invoice": shares[0][0], "payment": shares[0][1], "remittance": RemittanceReceipt.of(shares)}
 
 

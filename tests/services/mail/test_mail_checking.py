@@ -191,3 +191,16 @@ def test_a_broken_part_is_a_message_a_page_shows_in_its_readers_language() -> No
     with pytest.raises(EmailTemplateError) as raised:
         render_sample("invoice_notification_template", "{% if x %}", "", "", context=SAMPLE, timezone=ZONE)
     assert getattr(raised.value.message, "msgid", None) == syntax.msgid
+
+
+def test_the_payment_receipts_sample_is_a_payment_recorded_by_hand_with_its_day_received() -> None:
+    """The sample payment, a bank transfer recorded by hand, has the day it was received, as such
+    a payment's receipt has it: the preview shows that day, and a template reading it passes the check."""
+    received = "Received on {{ payment.received_on|date }} ({{ payment.received_on.isoformat() }})"
+    for sample, _ in samples(RECEIPT):   # also each share of the payment for several invoices
+        rendered = render_sample(RECEIPT, "Receipt", received, "", context=SAMPLE, timezone=ZONE, sample=sample)
+        assert rendered.text == "Received on Apr 1, 2031 (2031-04-01)"
+    text = " ".join(render_sample(RECEIPT, *_default(RECEIPT), context=SAMPLE, timezone=ZONE).text.split())
+    assert "Payment date: Apr 1, 2031 Payment method: Bank transfer" in text
+    assert check_template(RECEIPT, "Receipt of {{ payment.received_on.isoformat() }}", received,
+                          "<p>{{ (payment.received_on - invoice.invoice_date).days }}</p>", today=DAY, timezone=ZONE) == {}
