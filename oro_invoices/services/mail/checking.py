@@ -58,9 +58,19 @@ SAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
 
 _SAMPLE_ADDRESS = Address(name="Sample Buyer", organization="Sample Customer Ltd", street="1 Sample Street",
                           city="Springfield", region="OR", postal_code="97403", country="US")
+_SAMPLE_SHIP_TO = Address(name="Sample Buyer", organization="Sample Customer Ltd", street="2 Warehouse Road",
+                          city="Eugene", region="OR", postal_code="97401", country="US")
+#: The seller of a sample made without one: what a configured seller has (its address, phone,
+#: website and tax ID), so that a preview shows the lines a template writes of them.
+SAMPLE_SELLER = SellerInfo(company_name="Your Company", street="10 Company Road", city="Portland", region="OR",
+                           postal_code="97201", country_code="US", phone="+1 503 555 0100",
+                           contact_email="billing@company.example", website_url="https://company.example",
+                           tax_id="12-3456789")
+#: The back-office page of the sample invoice, as a host writes it (``authorization.invoice_url``).
+SAMPLE_INVOICE_URL = "https://shop.example/admin/invoices/1"
 
 
-def _sample_invoice(today: dt.date, zone: dt.tzinfo, *, credit_note: bool = False,
+def _sample_invoice(today: dt.date, zone: dt.tzinfo, seller: SellerInfo, *, credit_note: bool = False,
                     currency: str = "USD") -> InvoiceDocument:
     net, tax = Decimal("100.00"), Decimal("20.00")
     line = InvoiceLine(position=1, description="Sample product", sku="SAMPLE-1", unit="item",
@@ -72,7 +82,7 @@ def _sample_invoice(today: dt.date, zone: dt.tzinfo, *, credit_note: bool = Fals
         external_id=None, invoice_date=today, due_date=None if credit_note else today + dt.timedelta(days=30),
         currency=currency, organization_id=1, website_id=None, customer_id=1, customer_user_id=1,
         customer_name="Sample Customer Ltd", customer_user_email="buyer@customer.example",
-        order_id=1, order_identifier="100001", bill_to=_SAMPLE_ADDRESS, ship_to=None, seller=SellerInfo(),
+        order_id=1, order_identifier="100001", bill_to=_SAMPLE_ADDRESS, ship_to=_SAMPLE_SHIP_TO, seller=seller,
         lines=(line,), subtotal=net, taxes=(TaxLine(rate=Decimal(20), base=net, amount=tax),),
         tax_amount=tax, total_amount=net + tax, amount_paid=Decimal(0),
         amount_due=Decimal(0) if credit_note else net + tax,
@@ -91,12 +101,13 @@ def sample_context(seller: SellerInfo | None = None, *, today: dt.date, timezone
     organization shares: ``InvoiceService.today()``, the global ``oro_invoices.timezone``'s), as an
     email sent now from that scope is dated. Its times (posted at 9:00, paid at noon …) are of
     that day in ``timezone``, that scope's ``oro_invoices.timezone``, the zone its emails write
-    times in (render it in the same: ``render_sample``)."""
+    times in (render it in the same: ``render_sample``). Its ``seller`` (also the invoice's) is
+    ``seller``, else ``SAMPLE_SELLER``."""
     zone = zone_named(timezone)
-    invoice = _sample_invoice(today, zone, currency=currency)
+    seller = seller or SAMPLE_SELLER
+    invoice = _sample_invoice(today, zone, seller, currency=currency)
     return {
-        "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(
-            company_name="Your Company", contact_email="billing@company.example"),
+        "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller,
         "recipient_name": "Sample Buyer", "pdf_attached": True, "statement": _sample_statement(today, currency),
         "activity": _sample_activity(today, currency), "report": _sample_aging(today, currency),
         "report_url": "https://shop.example/admin/invoices/aging?as_of=" + today.isoformat(),
@@ -104,7 +115,7 @@ def sample_context(seller: SellerInfo | None = None, *, today: dt.date, timezone
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
         "amount_due_after": Decimal(0),
         "authorization": AuthorizationNotice(Decimal("120.00"), currency, "Stripe", dt.datetime.combine(
-            today + dt.timedelta(days=1), dt.time(12), zone)),
+            today + dt.timedelta(days=1), dt.time(12), zone), invoice_url=SAMPLE_INVOICE_URL),
         # the receipts': a payment of part of the invoice and a refund of some of it, receipts attached;
         # the payment a bank transfer recorded by hand (Record Payment) as received today: its day
         # received, and noon of it in the books' zone (``received_payments._received_at``); the
@@ -151,8 +162,8 @@ def _sample_activity(today: dt.date, currency: str) -> ActivityStatement:
 def credit_note_sample(context: dict[str, Any]) -> dict[str, Any]:
     """``context`` with a credit note as ``invoice`` (for the credit note template)."""
     invoice = context["invoice"]
-    return {**context, "invoice": _sample_invoice(invoice.invoice_date, invoice.posted_at.tzinfo, credit_note=True,
-                                                  currency=invoice.currency)}
+    return {**context, "invoice": _sample_invoice(invoice.invoice_date, invoice.posted_at.tzinfo, invoice.seller,
+                                                  credit_note=True, currency=invoice.currency)}
 
 
 def receipt_sample(context: dict[str, Any], *, refund: bool = False) -> dict[str, Any]:
