@@ -4,7 +4,9 @@ A host's template editor calls ``check_template``: each part (subject, text, HTM
 and rendered against ``sample_context``, so a syntax error, an unknown filter or a failing
 expression is reported for the part it is in, before anything is stored. A template that writes
 more than one kind of email has a sample of each (``samples``: the payment receipt's of one
-payment shared across several invoices, its ``remittance``), each checked and previewed.
+payment shared across several invoices, its ``remittance``), each checked and previewed. The
+payment receipt's samples are of a payment recorded by hand (with its day received); it is also
+checked, not previewed, with a payment through a payment method, which has none.
 """
 from __future__ import annotations
 
@@ -208,6 +210,20 @@ def _context_for(name: str, base: dict[str, Any], sample: str = "") -> dict[str,
     return base
 
 
+def _checked_only(name: str, base: dict[str, Any]) -> list[dict[str, Any]]:
+    """What template ``name`` is checked with besides its samples, though no preview shows it:
+    for the payment receipt, its payment as one made through a payment method, which has no day
+    received (its samples' payment is recorded by hand), so that a template reading
+    ``payment.received_on`` without asking whether there is one fails the check, not the
+    receipt of a card payment."""
+    if name != RECEIPT_TEMPLATE:
+        return []
+    receipt = _context_for(name, base)
+    online = replace(receipt["payment"], method_code="stripe", method="Stripe", received_on=None,
+                     payer="buyer@customer.example")
+    return [{**receipt, "payment": online}]
+
+
 def render_sample(name: str, subject: str, text: str, html: str, *, context: dict[str, Any], timezone: str,
                   locale: str = "en_US", sample: str = "") -> RenderedEmail:
     """The email template ``name`` rendered with its ``sample`` (one of ``samples(name)``, "" the
@@ -222,12 +238,13 @@ def render_sample(name: str, subject: str, text: str, html: str, *, context: dic
 def check_template(name: str, subject: str, text: str, html: str, *, today: dt.date, timezone: str,
                    locale: str = "en_US") -> dict[str, str]:
     """What is wrong with each part of template ``name`` (``subject``/``text``/``html``), each a
-    ``Message``; empty when every part compiles and renders each of its samples, dated ``today``
+    ``Message``; empty when every part compiles and renders each of its samples (and of the
+    payment receipt, a payment through a payment method: ``_checked_only``), dated ``today``
     in ``timezone`` (the editor's today by the add-on's clock in its time zone, as its preview is
     dated: ``sample_context``), as ``render_sample`` renders them."""
     renderer = email_renderer(locale, timezone)
     base = sample_context(today=today, timezone=timezone)
-    contexts = [_context_for(name, base, sample) for sample, _ in samples(name)]
+    contexts = [*(_context_for(name, base, sample) for sample, _ in samples(name)), *_checked_only(name, base)]
     errors: dict[str, str] = {}
     for part, source in zip(PARTS, (subject, text, html)):
         only = TemplateSource(name=name, **{p: (source if p == part else "") for p in PARTS})

@@ -197,14 +197,25 @@ def test_a_broken_part_is_a_message_a_page_shows_in_its_readers_language() -> No
 def test_the_payment_receipts_sample_is_a_payment_recorded_by_hand_with_its_day_received() -> None:
     """The sample payment, a bank transfer recorded by hand, has the day it was received, as such
     a payment's receipt has it: the preview shows that day, and a template reading it passes the check."""
-    received = "Received on {{ payment.received_on|date }} ({{ payment.received_on.isoformat() }})"
+    received = ("Received on {{ payment.received_on|date }}{% if payment.received_on %} "
+                "({{ payment.received_on.isoformat() }}){% endif %}")
     for sample, _ in samples(RECEIPT):   # also each share of the payment for several invoices
         rendered = render_sample(RECEIPT, "Receipt", received, "", context=SAMPLE, timezone=ZONE, sample=sample)
         assert rendered.text == "Received on Apr 1, 2031 (2031-04-01)"
     text = " ".join(render_sample(RECEIPT, *_default(RECEIPT), context=SAMPLE, timezone=ZONE).text.split())
     assert "Payment date: Apr 1, 2031 Payment method: Bank transfer" in text
-    assert check_template(RECEIPT, "Receipt of {{ payment.received_on.isoformat() }}", received,
-                          "<p>{{ (payment.received_on - invoice.invoice_date).days }}</p>", today=DAY, timezone=ZONE) == {}
+    days = "{% if payment.received_on %}{{ (payment.received_on - invoice.invoice_date).days }}{% endif %}"
+    assert check_template(RECEIPT, "Receipt of {{ payment.date|date }}", received, days, today=DAY, timezone=ZONE) == {}
+
+
+def test_the_check_of_a_payment_receipt_also_renders_a_payment_through_a_payment_method() -> None:
+    """A card payment has no day received: a template that reads it as if every payment had one
+    fails the check, not the receipt of the first card payment."""
+    errors = check_template(RECEIPT, "Receipt", "Received on {{ payment.received_on.isoformat() }}",
+                            "<p>{{ (payment.received_on - invoice.invoice_date).days }}</p>", today=DAY, timezone=ZONE)
+    assert list(errors) == ["text", "html"]
+    assert "(text) failed: 'None' has no attribute 'isoformat'" in errors["text"]
+    assert "(html) failed: TypeError: unsupported operand type(s) for -: 'NoneType'" in errors["html"]
 
 
 def _each(items: str, attribute: str) -> str:
