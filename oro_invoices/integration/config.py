@@ -19,7 +19,7 @@ import yaml
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate
 
-from oro_invoices.adapters.config_store import ScopeContext, StoredSetting
+from oro_invoices.adapters.config_store import ConfigStoreByPlace, ScopeContext, StoredSetting
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
 from oro_invoices.domain.limits import quoted
@@ -27,7 +27,7 @@ from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.payment_labels import method_label
 from oro_invoices.integration import setting_checks, setting_formats, settings_memo, webhook_endpoints
 from oro_invoices.integration.links import base_url_problem
-from oro_invoices.integration.request_settings import RequestValues
+from oro_invoices.integration.request_settings import WHOLE_SCOPES, RequestValues
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.commerce import Websites
@@ -705,16 +705,28 @@ class Settings:
             values.expect(ctx)
 
     def stored_everywhere(self, key: str, scope: str | None = None) -> list[StoredSetting]:
-        """Every value stored for ``key`` (only those at ``scope``, any id, when given). Within
-        a remembered request, the values at the scopes read whole (``request_settings``) come
+        """Every value stored for ``key`` (only those at ``scope``, any id, when given)."""
+        return self._stored_in(key, SCOPES if scope is None else (scope,))
+
+    def _stored_in(self, key: str, scopes: Sequence[str]) -> list[StoredSetting]:
+        """Every value stored for ``key`` at one of ``scopes`` (any id), reading only those
+        scopes from a store that can (``ConfigStoreByPlace``; another is read whole). Within a
+        remembered request, the values at the scopes read whole (``request_settings``) come
         from the same reads that ``resolve`` uses."""
-        if scope is not None and key.startswith(SETTINGS_PREFIX) and (values := self._request_values()):
+        by_scope = self.store if isinstance(self.store, ConfigStoreByPlace) else None
+        # a request reads whole the scopes of few values (or, from a store that cannot read by
+        # scope, everything), not every customer's: only those are taken from its reads
+        if key.startswith(SETTINGS_PREFIX) and (by_scope is None or set(scopes) <= set(WHOLE_SCOPES)) \
+                and (values := self._request_values()):
             values.cover(ScopeContext())
-            found = values.at_scope(key, scope)
-            if found is not None:
-                return found
-        return [item for item in self.store.stored(key)
-                if item.key == key and (scope is None or item.scope == scope)]
+            at = [values.at_scope(key, scope) for scope in scopes]
+            if all(found is not None for found in at):
+                return [item for found in at for item in found or ()]
+        if by_scope is not None and set(scopes) != set(SCOPES):
+            found = by_scope.stored_at(key, scopes, ())
+        else:
+            found = self.store.stored(key)
+        return [item for item in found if item.key == key and item.scope in scopes]
 
     def values_anywhere(self, key: str, *, down_to: str = SCOPES[-1]) -> list[Any]:
         """Every value ``key`` can take in some scope: each value stored at a scope it applies
@@ -724,11 +736,8 @@ class Settings:
         scope naming no customer group nor customer resolves to)."""
         if down_to not in SCOPES:
             raise ValueError(f"down_to {down_to!r} is not one of {', '.join(SCOPES)}")
-        within = SCOPES[:SCOPES.index(down_to) + 1]
         found, overall = [], False
-        for item in self.stored_everywhere(key):
-            if item.scope not in within:
-                continue
+        for item in self._stored_in(key, SCOPES[:SCOPES.index(down_to) + 1]):
             try:
                 found.append(self.validate(key, item.value, item.scope, item.scope_id))
             except ConfigurationError:

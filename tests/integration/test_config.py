@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from oro_invoices.adapters.config_store import ConfigStoreByPlace
 from oro_invoices.domain.errors import ConfigurationError, FeatureDisabled
 from oro_invoices.domain.invoice import SellerInfo
 from oro_invoices.hosts.memory import MemoryConfigStore
@@ -21,6 +22,7 @@ from oro_invoices.integration.config import (
     parse_schema,
     schema_markdown,
 )
+from oro_invoices.integration.settings_memo import remember_settings
 from oro_invoices.web.errors import status_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -558,6 +560,81 @@ def test_values_anywhere_down_to_a_scope_are_those_a_scope_naming_no_narrower_on
     assert {settings.value(key, ScopeContext(organization_id=1, website_id=w)) for w in (1, 2)} == {"ja_JP"}
     with pytest.raises(ValueError, match="down_to 'shop' is not one of global, organization"):
         settings.values_anywhere(key, down_to="shop")
+
+
+class _ReadCountingStore(MemoryConfigStore):
+    """Counts the values the store hands out (``stored``, ``stored_at``)."""
+
+    handed_out = 0
+
+    def stored(self, prefix):
+        found = list(super().stored(prefix))
+        self.handed_out += len(found)
+        return found
+
+    def stored_at(self, prefix, scopes, places):
+        found = list(super().stored_at(prefix, scopes, places))
+        self.handed_out += len(found)
+        return found
+
+
+class _WholeReadStore(_ReadCountingStore):
+    """A host's store without ``stored_at`` (``ConfigStoreByPlace`` is optional)."""
+
+    stored_at = None  # type: ignore[assignment]
+
+
+def _locales_of_many_customers(store):
+    settings = Settings(store)
+    key = "oro_invoices.locale"
+    settings.set(key, "ja_JP", O, 1)
+    settings.set(key, "fr_FR", W, 2)
+    for customer in range(1, 201):             # each customer's document language
+        settings.set(key, "de_DE", C, customer)
+    store.handed_out = 0
+    return settings, key
+
+
+def test_values_anywhere_down_to_a_scope_reads_only_the_values_stored_at_it_and_wider_scopes():
+    """Listing the languages an email of the staff can go out in reads the organizations' and
+    websites' values, never every customer's."""
+    store = _ReadCountingStore()
+    settings, key = _locales_of_many_customers(store)
+    assert sorted(settings.values_anywhere(key, down_to=W)) == ["en_US", "fr_FR", "ja_JP"]
+    assert store.handed_out == 2
+    assert sorted(settings.values_anywhere(key, down_to=G)) == ["en_US"] and store.handed_out == 2
+    assert sorted(set(settings.values_anywhere(key))) == ["de_DE", "en_US", "fr_FR", "ja_JP"]
+    assert store.handed_out == 2 + 202
+    store.handed_out = 0
+    assert [item.scope_id for item in settings.stored_everywhere(key, W)] == [2] and store.handed_out == 1
+
+
+def test_values_anywhere_down_to_a_scope_from_a_store_read_only_whole():
+    """A host's store without ``stored_at`` is read whole and gives the same values."""
+    store = _WholeReadStore()
+    settings, key = _locales_of_many_customers(store)
+    assert not isinstance(store, ConfigStoreByPlace)
+    assert sorted(settings.values_anywhere(key, down_to=W)) == ["en_US", "fr_FR", "ja_JP"]
+    assert store.handed_out == 202
+    assert [item.scope_id for item in settings.stored_everywhere(key, W)] == [2]
+
+
+def test_values_anywhere_down_to_a_scope_within_a_request_reads_nothing_more():
+    """Within a remembered request, the organizations' and websites' values its first setting
+    read give the list: no read of its own."""
+    store = _ReadCountingStore()
+    settings, key = _locales_of_many_customers(store)
+    with remember_settings():
+        assert settings.value(key, ScopeContext(organization_id=1, website_id=2)) == "fr_FR"
+        assert store.handed_out == 2
+        assert sorted(settings.values_anywhere(key, down_to=W)) == ["en_US", "fr_FR", "ja_JP"]
+        assert store.handed_out == 2
+    whole = _WholeReadStore()
+    settings, key = _locales_of_many_customers(whole)
+    with remember_settings():
+        assert sorted(settings.values_anywhere(key, down_to=W)) == ["en_US", "fr_FR", "ja_JP"]
+        assert sorted(set(settings.values_anywhere(key))) == ["de_DE", "en_US", "fr_FR", "ja_JP"]
+        assert whole.handed_out == 202             # read whole once, for both
 
 EARLIEST, LATEST = "oro_invoices.posting.earliest_year", "oro_invoices.posting.latest_year"
 

@@ -4,7 +4,9 @@ A host's template editor calls ``check_template``: each part (subject, text, HTM
 and rendered against ``sample_context``, so a syntax error, an unknown filter or a failing
 expression is reported for the part it is in, before anything is stored. A template that writes
 more than one kind of email has a sample of each (``samples``: the payment receipt's of one
-payment shared across several invoices, its ``remittance``), each checked and previewed.
+payment shared across several invoices, its ``remittance``), each checked and previewed. The
+payment receipt's samples are of a payment recorded by hand (with its day received); it is also
+checked, not previewed, with a payment through a payment method, which has none.
 """
 from __future__ import annotations
 
@@ -58,9 +60,19 @@ SAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
 
 _SAMPLE_ADDRESS = Address(name="Sample Buyer", organization="Sample Customer Ltd", street="1 Sample Street",
                           city="Springfield", region="OR", postal_code="97403", country="US")
+_SAMPLE_SHIP_TO = Address(name="Sample Buyer", organization="Sample Customer Ltd", street="2 Warehouse Road",
+                          city="Eugene", region="OR", postal_code="97401", country="US")
+#: The seller of a sample made without one: what a configured seller has (its address, phone,
+#: website and tax ID), so that a preview shows the lines a template writes of them.
+SAMPLE_SELLER = SellerInfo(company_name="Your Company", street="10 Company Road", city="Portland", region="OR",
+                           postal_code="97201", country_code="US", phone="+1 503 555 0100",
+                           contact_email="billing@company.example", website_url="https://company.example",
+                           tax_id="12-3456789")
+#: The back-office page of the sample invoice, as a host writes it (``authorization.invoice_url``).
+SAMPLE_INVOICE_URL = "https://shop.example/admin/invoices/1"
 
 
-def _sample_invoice(today: dt.date, zone: dt.tzinfo, *, credit_note: bool = False,
+def _sample_invoice(today: dt.date, zone: dt.tzinfo, seller: SellerInfo, *, credit_note: bool = False,
                     currency: str = "USD") -> InvoiceDocument:
     net, tax = Decimal("100.00"), Decimal("20.00")
     line = InvoiceLine(position=1, description="Sample product", sku="SAMPLE-1", unit="item",
@@ -72,7 +84,7 @@ def _sample_invoice(today: dt.date, zone: dt.tzinfo, *, credit_note: bool = Fals
         external_id=None, invoice_date=today, due_date=None if credit_note else today + dt.timedelta(days=30),
         currency=currency, organization_id=1, website_id=None, customer_id=1, customer_user_id=1,
         customer_name="Sample Customer Ltd", customer_user_email="buyer@customer.example",
-        order_id=1, order_identifier="100001", bill_to=_SAMPLE_ADDRESS, ship_to=None, seller=SellerInfo(),
+        order_id=1, order_identifier="100001", bill_to=_SAMPLE_ADDRESS, ship_to=_SAMPLE_SHIP_TO, seller=seller,
         lines=(line,), subtotal=net, taxes=(TaxLine(rate=Decimal(20), base=net, amount=tax),),
         tax_amount=tax, total_amount=net + tax, amount_paid=Decimal(0),
         amount_due=Decimal(0) if credit_note else net + tax,
@@ -91,12 +103,13 @@ def sample_context(seller: SellerInfo | None = None, *, today: dt.date, timezone
     organization shares: ``InvoiceService.today()``, the global ``oro_invoices.timezone``'s), as an
     email sent now from that scope is dated. Its times (posted at 9:00, paid at noon …) are of
     that day in ``timezone``, that scope's ``oro_invoices.timezone``, the zone its emails write
-    times in (render it in the same: ``render_sample``)."""
+    times in (render it in the same: ``render_sample``). Its ``seller`` (also the invoice's) is
+    ``seller``, else ``SAMPLE_SELLER``."""
     zone = zone_named(timezone)
-    invoice = _sample_invoice(today, zone, currency=currency)
+    seller = seller or SAMPLE_SELLER
+    invoice = _sample_invoice(today, zone, seller, currency=currency)
     return {
-        "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(
-            company_name="Your Company", contact_email="billing@company.example"),
+        "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller,
         "recipient_name": "Sample Buyer", "pdf_attached": True, "statement": _sample_statement(today, currency),
         "activity": _sample_activity(today, currency), "report": _sample_aging(today, currency),
         "report_url": "https://shop.example/admin/invoices/aging?as_of=" + today.isoformat(),
@@ -104,10 +117,13 @@ def sample_context(seller: SellerInfo | None = None, *, today: dt.date, timezone
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
         "amount_due_after": Decimal(0),
         "authorization": AuthorizationNotice(Decimal("120.00"), currency, "Stripe", dt.datetime.combine(
-            today + dt.timedelta(days=1), dt.time(12), zone)),
-        # the receipts': a payment of part of the invoice and a refund of some of it, receipts attached
+            today + dt.timedelta(days=1), dt.time(12), zone), invoice_url=SAMPLE_INVOICE_URL),
+        # the receipts': a payment of part of the invoice and a refund of some of it, receipts attached;
+        # the payment a bank transfer recorded by hand (Record Payment) as received today: its day
+        # received, and noon of it in the books' zone (``received_payments._received_at``); the
+        # refund one recorded over the API, as a refund recorded by hand is a reversal and has no receipt
         "payment": ReceivedPayment(1, 1, Decimal("100.00"), currency, "bank_transfer", "Bank transfer",
-                                   dt.datetime.combine(today, dt.time(12), zone)),
+                                   dt.datetime.combine(today, dt.time(12), zone), received_on=today),
         "refund": ReceivedPayment(2, 1, Decimal("20.00"), currency, "bank_transfer", "Bank transfer",
                                   dt.datetime.combine(today, dt.time(12), zone), action="refund"),
         "receipt_attached": True, "paid_by": "", "remittance": None,
@@ -148,8 +164,8 @@ def _sample_activity(today: dt.date, currency: str) -> ActivityStatement:
 def credit_note_sample(context: dict[str, Any]) -> dict[str, Any]:
     """``context`` with a credit note as ``invoice`` (for the credit note template)."""
     invoice = context["invoice"]
-    return {**context, "invoice": _sample_invoice(invoice.invoice_date, invoice.posted_at.tzinfo, credit_note=True,
-                                                  currency=invoice.currency)}
+    return {**context, "invoice": _sample_invoice(invoice.invoice_date, invoice.posted_at.tzinfo, invoice.seller,
+                                                  credit_note=True, currency=invoice.currency)}
 
 
 def receipt_sample(context: dict[str, Any], *, refund: bool = False) -> dict[str, Any]:
@@ -166,7 +182,6 @@ def remittance_sample(context: dict[str, Any]) -> dict[str, Any]:
     of INV-0003 ($150.00), which leaves $100.00 due on it; ``invoice`` and ``payment`` are the
     first share's (for the payment receipt's ``remittance``)."""
     lead = context["invoice"]
-    received_at = context["payment"].received_at
     shares = []
     for number, (total, paid, days_before) in enumerate(((lead.total_amount, lead.total_amount, 0),
                                                          (Decimal("80.00"), Decimal("80.00"), 7),
@@ -174,8 +189,8 @@ def remittance_sample(context: dict[str, Any]) -> dict[str, Any]:
         invoice = replace(lead, id=number, invoice_number=f"INV-{number:04d}", total_amount=total,
                           amount_paid=paid, amount_due=total - paid,
                           invoice_date=lead.invoice_date - dt.timedelta(days=days_before))
-        shares.append((invoice, ReceivedPayment(10 + number, number, paid, lead.currency, "bank_transfer",
-                                                "Bank transfer", received_at)))
+        shares.append((invoice, replace(context["payment"], transaction_id=10 + number, invoice_id=number,
+                                        amount=paid)))
     return {**context, "invoice": shares[0][0], "payment": shares[0][1], "remittance": RemittanceReceipt.of(shares)}
 
 
@@ -195,6 +210,20 @@ def _context_for(name: str, base: dict[str, Any], sample: str = "") -> dict[str,
     return base
 
 
+def _checked_only(name: str, base: dict[str, Any]) -> list[dict[str, Any]]:
+    """What template ``name`` is checked with besides its samples, though no preview shows it:
+    for the payment receipt, its payment as one made through a payment method, which has no day
+    received (its samples' payment is recorded by hand), so that a template reading
+    ``payment.received_on`` without asking whether there is one fails the check, not the
+    receipt of a card payment."""
+    if name != RECEIPT_TEMPLATE:
+        return []
+    receipt = _context_for(name, base)
+    online = replace(receipt["payment"], method_code="stripe", method="Stripe", received_on=None,
+                     payer="buyer@customer.example")
+    return [{**receipt, "payment": online}]
+
+
 def render_sample(name: str, subject: str, text: str, html: str, *, context: dict[str, Any], timezone: str,
                   locale: str = "en_US", sample: str = "") -> RenderedEmail:
     """The email template ``name`` rendered with its ``sample`` (one of ``samples(name)``, "" the
@@ -209,12 +238,13 @@ def render_sample(name: str, subject: str, text: str, html: str, *, context: dic
 def check_template(name: str, subject: str, text: str, html: str, *, today: dt.date, timezone: str,
                    locale: str = "en_US") -> dict[str, str]:
     """What is wrong with each part of template ``name`` (``subject``/``text``/``html``), each a
-    ``Message``; empty when every part compiles and renders each of its samples, dated ``today``
+    ``Message``; empty when every part compiles and renders each of its samples (and of the
+    payment receipt, a payment through a payment method: ``_checked_only``), dated ``today``
     in ``timezone`` (the editor's today by the add-on's clock in its time zone, as its preview is
     dated: ``sample_context``), as ``render_sample`` renders them."""
     renderer = email_renderer(locale, timezone)
     base = sample_context(today=today, timezone=timezone)
-    contexts = [_context_for(name, base, sample) for sample, _ in samples(name)]
+    contexts = [*(_context_for(name, base, sample) for sample, _ in samples(name)), *_checked_only(name, base)]
     errors: dict[str, str] = {}
     for part, source in zip(PARTS, (subject, text, html)):
         only = TemplateSource(name=name, **{p: (source if p == part else "") for p in PARTS})

@@ -36,7 +36,7 @@ DESCRIPTIONS: dict[str, str] = {
     "amount_due_after": N_("What the credited invoice had left due right after the credit note was made "
                            "(the amount due it reduced it to); empty for a credit note imported or made "
                            "before it was kept."),
-    "payment": N_("The payment: amount, currency, method, date, received_at, payer."),
+    "payment": N_("The payment: amount, currency, method, date, received_at, received_on, payer."),
     "remittance": N_("A payment for several invoices: total, currency, numbers, shares (each invoice's "
                      "part), paid_in_full; empty for a payment of one invoice."),
     "refund": N_("The refund: amount, currency, method, date, received_at."),

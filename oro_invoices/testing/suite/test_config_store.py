@@ -129,6 +129,18 @@ class TestSettingsOverStore(HostSuite):
                               ScopeContext(organization_id=1, website_id=3)) == 30
         assert settings.value("oro_invoices.payment_link_ttl_days") == 90
 
+    def test_values_anywhere_down_to_a_scope_leaves_the_narrower_scopes_out(self) -> None:
+        """The locales an email of the staff can go out in: those of organizations and websites
+        (read with ``stored_at`` when the store has it), never a customer's."""
+        settings = Settings.of_host(self.host)
+        settings.set("oro_invoices.locale", "ja_JP", "organization", 1)
+        settings.set("oro_invoices.locale", "fr_FR", "website", 2)
+        settings.set("oro_invoices.locale", "de_DE", "customer", 7)
+        assert sorted(settings.values_anywhere("oro_invoices.locale", down_to="website")) == \
+            ["en_US", "fr_FR", "ja_JP"]
+        assert sorted(settings.values_anywhere("oro_invoices.locale")) == ["de_DE", "en_US", "fr_FR", "ja_JP"]
+        assert [item.scope_id for item in settings.stored_everywhere("oro_invoices.locale", "website")] == [2]
+
     def test_invalid_value_is_refused_before_storing(self) -> None:
         settings = Settings.of_host(self.host)
         with pytest.raises(ConfigurationError, match="oro_invoices.payment_method"):

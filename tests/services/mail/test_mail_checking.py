@@ -16,6 +16,7 @@ from oro_invoices.services.mail.checking import (
     samples,
 )
 from oro_invoices.services.mail.render import EmailTemplateError, default_names, load_default
+from oro_invoices.services.mail.variables import DESCRIPTIONS, RECEIVED
 
 RECEIPT = "payment_receipt_template"
 #: the editor's today the samples are of (``InvoiceService.today()``)
@@ -191,3 +192,126 @@ def test_a_broken_part_is_a_message_a_page_shows_in_its_readers_language() -> No
     with pytest.raises(EmailTemplateError) as raised:
         render_sample("invoice_notification_template", "{% if x %}", "", "", context=SAMPLE, timezone=ZONE)
     assert getattr(raised.value.message, "msgid", None) == syntax.msgid
+
+
+def test_the_payment_receipts_sample_is_a_payment_recorded_by_hand_with_its_day_received() -> None:
+    """The sample payment, a bank transfer recorded by hand, has the day it was received, as such
+    a payment's receipt has it: the preview shows that day, and a template reading it passes the check."""
+    received = ("Received on {{ payment.received_on|date }}{% if payment.received_on %} "
+                "({{ payment.received_on.isoformat() }}){% endif %}")
+    for sample, _ in samples(RECEIPT):   # also each share of the payment for several invoices
+        rendered = render_sample(RECEIPT, "Receipt", received, "", context=SAMPLE, timezone=ZONE, sample=sample)
+        assert rendered.text == "Received on Apr 1, 2031 (2031-04-01)"
+    text = " ".join(render_sample(RECEIPT, *_default(RECEIPT), context=SAMPLE, timezone=ZONE).text.split())
+    assert "Payment date: Apr 1, 2031 Payment method: Bank transfer" in text
+    days = "{% if payment.received_on %}{{ (payment.received_on - invoice.invoice_date).days }}{% endif %}"
+    assert check_template(RECEIPT, "Receipt of {{ payment.date|date }}", received, days, today=DAY, timezone=ZONE) == {}
+
+
+def test_the_check_of_a_payment_receipt_also_renders_a_payment_through_a_payment_method() -> None:
+    """A card payment has no day received: a template that reads it as if every payment had one
+    fails the check, not the receipt of the first card payment."""
+    errors = check_template(RECEIPT, "Receipt", "Received on {{ payment.received_on.isoformat() }}",
+                            "<p>{{ (payment.received_on - invoice.invoice_date).days }}</p>", today=DAY, timezone=ZONE)
+    assert list(errors) == ["text", "html"]
+    assert "(text) failed: 'None' has no attribute 'isoformat'" in errors["text"]
+    assert "(html) failed: TypeError: unsupported operand type(s) for -: 'NoneType'" in errors["html"]
+
+
+def _each(items: str, attribute: str) -> str:
+    """An expression writing ``attribute`` of each of ``items``."""
+    return f"{{% for item in {items} %}}{{{{ item.{attribute} }}}}|{{% endfor %}}"
+
+
+_LINES, _ITEMS = "activity.sections[0].lines", "statement.sections[0].items"
+#: Each variable's attributes as docs/email.md and ``variables.DESCRIPTIONS`` list them.
+DOCUMENTED: dict[str, list[str]] = {
+    "invoice": [f"{{{{ invoice.{a} }}}}" for a in (
+        "display_number", "invoice_number", "invoice_date", "due_date", "currency", "customer_name",
+        "customer_user_email", "order_identifier", "bill_to", "ship_to", "subtotal", "taxes", "tax_amount",
+        "total_amount", "amount_paid", "amount_due", "payment_status.label", "posted_at")]
+    + [_each("invoice.lines", a) for a in ("description", "sku", "quantity", "unit_price", "row_total")],
+    "seller": [f"{{{{ seller.{a} }}}}" for a in (
+        "company_name", "street", "postal_code", "city", "region", "country_code", "phone", "contact_email",
+        "website_url", "tax_id")] + ["{{ seller|seller_address|join }}"],
+    "credited_invoice": [f"{{{{ credited_invoice.{a} }}}}" for a in ("display_number", "amount_due", "payment_status")],
+    "settlement": ["{{ settlement.how }}", "{{ settlement.amount }}"],
+    "payment": [f"{{{{ payment.{a} }}}}" for a in (
+        "amount", "currency", "method", "date", "received_at", "received_on", "payer", "method_code", "action",
+        "transaction_id", "surplus", "over_refund_covered")],
+    "refund": [f"{{{{ refund.{a} }}}}" for a in (
+        "amount", "currency", "method", "date", "received_at", "payer", "method_code", "action", "transaction_id",
+        "over_refunded")],
+    "remittance": [f"{{{{ remittance.{a} }}}}" for a in ("total", "currency", "numbers", "paid_in_full")]
+    + [_each("remittance.shares", a) for a in ("invoice_number", "invoice_date", "amount", "amount_due", "currency",
+                                               "receipt_number")],
+    "authorization": [f"{{{{ authorization.{a} }}}}" for a in (
+        "amount", "currency", "method", "held_until", "renewal_problem", "invoice_url")],
+    "reminder": ["{{ reminder.label }}", "{{ reminder.days_overdue }}", "{{ reminder.days_until_due }}"],
+    "statement": [f"{{{{ statement.{a} }}}}" for a in ("as_of", "customer_name", "invoices", "is_empty", "left_out",
+                                                      "credits", "sections[0].currency", "sections[0].total",
+                                                      "sections[0].overdue", "sections[0].aging.amounts")]
+    + [_each(_ITEMS, a) for a in ("number", "invoice_date", "due_date", "days_overdue", "payment_authorized", "due")]
+    + ["{{ statement.credit('USD') }}", "{{ statement.section('USD').total }}"]
+    + [f"{{{{ statement.payable('USD').{a} }}}}" for a in ("to_pay", "overdue", "held", "credit_used")],
+    "activity": [f"{{{{ activity.{a} }}}}" for a in ("start", "end", "customer_name", "is_empty")]
+    + [f"{{{{ activity.sections[0].{a} }}}}" for a in ("currency", "opening", "closing", "charges", "credits")]
+    + [_each(_LINES, a) for a in ("on", "kind", "number", "amount", "charge", "credit", "balance", "method",
+                                  "reference")],
+    "report": ["{{ report.as_of }}"]
+    + [_each("report.lines", a) for a in ("customer_name", "currency", "invoices", "amounts", "total", "overdue",
+                                         "credit", "offset", "net")]
+    + [_each("report.totals", a) for a in ("currency", "invoices", "amounts", "total", "overdue", "credit", "offset",
+                                          "net")],
+}
+#: What the documentation says is empty unless something happened (of the receipts: a payment
+#: recorded by hand has no payer; a refund never has a day received) and empty in the samples.
+ONLY_SOMETIMES = {"{{ paid_by }}", "{{ payment.payer }}", "{{ payment.surplus }}", "{{ payment.over_refund_covered }}",
+                  "{{ refund.payer }}", "{{ refund.over_refunded }}", "{{ authorization.renewal_problem }}",
+                  "{{ statement.credits }}"}
+
+
+def _expressions(variable: str) -> list[str]:
+    return DOCUMENTED.get(variable, [f"{{{{ {variable} }}}}"])
+
+
+@pytest.mark.parametrize("name", sorted(RECEIVED))
+def test_every_documented_variable_renders_in_the_preview_of_each_template_it_belongs_to(name: str) -> None:
+    """Each variable a template receives, and each attribute of it the documentation lists, is
+    in the template's samples, with a value as a real email of it has (what is documented as
+    empty unless something happened is at least there)."""
+    for variable in RECEIVED[name]:
+        assert variable in DESCRIPTIONS
+        shown: dict[str, list[str]] = {expression: [] for expression in _expressions(variable)}
+        for sample, _ in samples(name):
+            def render(text: str, sample: str = sample) -> str:
+                return render_sample(name, "", text, "", context=SAMPLE, timezone=ZONE, sample=sample).text
+
+            assert render(f"{{{{ {variable} is defined }}}}") == "True", (sample, variable)
+            if render(f"{{{{ {variable} is none }}}}") == "True":
+                continue   # a remittance is of the payment for several invoices only
+            for expression in shown:
+                defined = expression.replace("}}", " is defined }}", 1) if expression.startswith("{{") else "True"
+                rendered = render(f"{defined}~{expression}")
+                assert rendered.startswith("True~"), (sample, expression)
+                shown[expression].append(rendered.removeprefix("True~"))
+        for expression, values in shown.items():
+            if expression in ONLY_SOMETIMES or (name.startswith("credit_note") and expression == "{{ invoice.due_date }}"):
+                continue   # a credit note is due on no day
+            assert any(value.replace("|", "") not in ("", "None", "()", "[]") for value in values), \
+                (name, expression, values)
+
+
+def test_the_sample_seller_and_invoice_are_as_configured_ones_are() -> None:
+    """Without a seller of its own the preview shows one with an address, phone, website and tax
+    ID, and the invoice's ship-to address: the lines the default templates write of them."""
+    text = " ".join(render_sample("invoice_notification_template", *_default("invoice_notification_template"),
+                                  context=SAMPLE, timezone=ZONE).text.split())
+    assert "call us at +1 503 555 0100" in text and "10 Company Road" in text and "Tax ID: 12-3456789" in text
+    assert "https://company.example" in text
+    credit_note = render_sample("credit_note_notification_template", "{{ invoice.seller.company_name }}",
+                                "{{ invoice.ship_to.street }}", "", context=SAMPLE, timezone=ZONE)
+    assert (credit_note.subject, credit_note.text) == ("Your Company", "2 Warehouse Road")
+    alert = render_sample("authorization_expiring_template", *_default("authorization_expiring_template"),
+                          context=SAMPLE, timezone=ZONE)
+    assert "https://shop.example/admin/invoices/1" in alert.text
