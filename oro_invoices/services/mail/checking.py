@@ -17,6 +17,7 @@ from typing import Any
 
 from oro_invoices.domain.aging import BUCKET_KEYS
 from oro_invoices.domain.authorizations import AuthorizationNotice
+from oro_invoices.domain.customer_credit import CreditBalance
 from oro_invoices.domain.invoice import (
     Address,
     DocumentRef,
@@ -131,7 +132,9 @@ def sample_context(seller: SellerInfo | None = None, *, today: dt.date, timezone
 
 
 def _sample_statement(today: dt.date, currency: str) -> Statement:
-    """A customer's statement of two open invoices, one of them 10 days overdue."""
+    """A customer's statement of two open invoices, one of them 10 days overdue, and the
+    customer's credit not yet applied to an invoice (a statement of the whole account has it:
+    ``read_statement(with_credit=True)``)."""
     items = [StatementItem(1, "INV-0001", today - dt.timedelta(days=40), today - dt.timedelta(days=10), currency,
                            "Sample Customer Ltd", Decimal("120.00"), Decimal("20.00"), Decimal(0), 10, "days_1_30"),
              StatementItem(2, "INV-0002", today - dt.timedelta(days=5), today + dt.timedelta(days=25), currency,
@@ -140,7 +143,8 @@ def _sample_statement(today: dt.date, currency: str) -> Statement:
     amounts.update(current=Decimal("80.00"), days_1_30=Decimal("100.00"))
     aging = AgingLine(1, 1, "Sample Customer Ltd", currency, 2, amounts)
     return Statement(as_of=today, organization_id=1, customer_id=1, customer_name="Sample Customer Ltd",
-                     sections=[StatementSection(currency, items, aging)], latest_invoice_id=2)
+                     sections=[StatementSection(currency, items, aging)], latest_invoice_id=2,
+                     credits=(CreditBalance(currency, Decimal("30.00")),))
 
 
 def _sample_aging(today: dt.date, currency: str) -> AgingReport:

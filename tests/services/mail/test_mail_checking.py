@@ -267,8 +267,7 @@ DOCUMENTED: dict[str, list[str]] = {
 #: What the documentation says is empty unless something happened (of the receipts: a payment
 #: recorded by hand has no payer; a refund never has a day received) and empty in the samples.
 ONLY_SOMETIMES = {"{{ paid_by }}", "{{ payment.payer }}", "{{ payment.surplus }}", "{{ payment.over_refund_covered }}",
-                  "{{ refund.payer }}", "{{ refund.over_refunded }}", "{{ authorization.renewal_problem }}",
-                  "{{ statement.credits }}"}
+                  "{{ refund.payer }}", "{{ refund.over_refunded }}", "{{ authorization.renewal_problem }}"}
 
 
 def _expressions(variable: str) -> list[str]:
@@ -300,6 +299,16 @@ def test_every_documented_variable_renders_in_the_preview_of_each_template_it_be
                 continue   # a credit note is due on no day
             assert any(value.replace("|", "") not in ("", "None", "()", "[]") for value in values), \
                 (name, expression, values)
+
+
+def test_the_statements_preview_says_the_customers_credit_and_the_total_due_less_it() -> None:
+    """The sample statement is of a whole account, with the customer's credit not yet applied to
+    an invoice, as a real one has it: the preview shows the default's credit lines."""
+    rendered = render_sample("customer_statement_template", *_default("customer_statement_template"),
+                             context=SAMPLE, timezone=ZONE)
+    said = "Your credit with us: $30.00 (not yet applied to an invoice). Total due less the credit: $150.00."
+    assert "Due in USD: $180.00, of which $100.00 is overdue." in rendered.text
+    assert said in " ".join(rendered.text.split()) and said in " ".join(rendered.html.split())
 
 
 def test_the_sample_seller_and_invoice_are_as_configured_ones_are() -> None:
