@@ -6,7 +6,9 @@ expression is reported for the part it is in, before anything is stored. A templ
 more than one kind of email has a sample of each (``samples``: the payment receipt's of one
 payment shared across several invoices, its ``remittance``), each checked and previewed. The
 payment receipt's samples are of a payment recorded by hand (with its day received); it is also
-checked, not previewed, with a payment through a payment method, which has none.
+checked, not previewed, with a payment through a payment method, which has none. The refund
+receipt's sample is of a refund through a card payment method; it is also checked, not
+previewed, with a bank transfer's refund recorded over the API.
 """
 from __future__ import annotations
 
@@ -122,11 +124,13 @@ def sample_context(seller: SellerInfo | None = None, *, today: dt.date, timezone
         # the receipts': a payment of part of the invoice and a refund of some of it, receipts attached;
         # the payment a bank transfer recorded by hand (Record Payment) as received today: its day
         # received, and noon of it in the books' zone (``received_payments._received_at``); the
-        # refund one recorded over the API, as a refund recorded by hand is a reversal and has no receipt
+        # refund one through a card payment method (Stripe's), of a payment made in the storefront,
+        # as most refund receipts are (a refund recorded by hand is a reversal and has none)
         "payment": ReceivedPayment(1, 1, Decimal("100.00"), currency, "bank_transfer", "Bank transfer",
                                    dt.datetime.combine(today, dt.time(12), zone), received_on=today),
-        "refund": ReceivedPayment(2, 1, Decimal("20.00"), currency, "bank_transfer", "Bank transfer",
-                                  dt.datetime.combine(today, dt.time(12), zone), action="refund"),
+        "refund": ReceivedPayment(2, 1, Decimal("20.00"), currency, "stripe", "Stripe",
+                                  dt.datetime.combine(today, dt.time(12), zone), payer="buyer@customer.example",
+                                  action="refund"),
         "receipt_attached": True, "paid_by": "", "remittance": None,
     }
 
@@ -219,13 +223,19 @@ def _checked_only(name: str, base: dict[str, Any]) -> list[dict[str, Any]]:
     for the payment receipt, its payment as one made through a payment method, which has no day
     received (its samples' payment is recorded by hand), so that a template reading
     ``payment.received_on`` without asking whether there is one fails the check, not the
-    receipt of a card payment."""
-    if name != RECEIPT_TEMPLATE:
-        return []
-    receipt = _context_for(name, base)
-    online = replace(receipt["payment"], method_code="stripe", method="Stripe", received_on=None,
-                     payer="buyer@customer.example")
-    return [{**receipt, "payment": online}]
+    receipt of a card payment; for the refund receipt, its refund as a bank transfer recorded
+    over the API, of no payer (its sample's is through a card payment method), whose receipt an
+    admin sends from the email dialog (``received_payments.latest_received``)."""
+    if name == RECEIPT_TEMPLATE:
+        receipt = _context_for(name, base)
+        online = replace(receipt["payment"], method_code="stripe", method="Stripe", received_on=None,
+                         payer="buyer@customer.example")
+        return [{**receipt, "payment": online}]
+    if name == REFUND_TEMPLATE:
+        receipt = _context_for(name, base)
+        transfer = replace(receipt["refund"], method_code="bank_transfer", method="Bank transfer", payer="")
+        return [{**receipt, "refund": transfer}]
+    return []
 
 
 def render_sample(name: str, subject: str, text: str, html: str, *, context: dict[str, Any], timezone: str,
@@ -243,7 +253,8 @@ def check_template(name: str, subject: str, text: str, html: str, *, today: dt.d
                    locale: str = "en_US") -> dict[str, str]:
     """What is wrong with each part of template ``name`` (``subject``/``text``/``html``), each a
     ``Message``; empty when every part compiles and renders each of its samples (and of the
-    payment receipt, a payment through a payment method: ``_checked_only``), dated ``today``
+    payment receipt, a payment through a payment method; of the refund receipt, a bank
+    transfer's refund: ``_checked_only``), dated ``today``
     in ``timezone`` (the editor's today by the add-on's clock in its time zone, as its preview is
     dated: ``sample_context``), as ``render_sample`` renders them."""
     renderer = email_renderer(locale, timezone)

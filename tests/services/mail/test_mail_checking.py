@@ -19,6 +19,7 @@ from oro_invoices.services.mail.render import EmailTemplateError, default_names,
 from oro_invoices.services.mail.variables import DESCRIPTIONS, RECEIVED
 
 RECEIPT = "payment_receipt_template"
+REFUND = "refund_receipt_template"
 #: the editor's today the samples are of (``InvoiceService.today()``)
 DAY = dt.date(2031, 4, 1)
 #: The samples' time zone (``sample_context``): an editor's ``oro_invoices.timezone``.
@@ -84,7 +85,9 @@ def test_the_sample_shows_every_amount_in_the_currency_asked_for(name: str) -> N
 @pytest.mark.parametrize("name, said", [
     ("payment_receipt_template", ["thank you for your payment of $100.00 for invoice INV-0001",
                                   "Paid: $100.00", "Amount due: $20.00", "The receipt is attached as a PDF."]),
-    ("refund_receipt_template", ["we have refunded $20.00 of your payment for invoice INV-0001", "Paid: $80.00"]),
+    ("refund_receipt_template", ["we have refunded $20.00 of your payment for invoice INV-0001 to the payment "
+                                 "method you paid with.", "Amount refunded: $20.00 Refund date: Apr 1, 2031 "
+                                 "Payment method: Stripe Invoice number: INV-0001", "Paid: $80.00"]),
 ])
 def test_a_receipts_sample_is_of_a_payment_whose_invoice_adds_up(name: str, said: list[str]) -> None:
     """The preview of a receipt (an editor's, the template check's) shows its payment, and the
@@ -218,6 +221,28 @@ def test_the_check_of_a_payment_receipt_also_renders_a_payment_through_a_payment
     assert "(html) failed: TypeError: unsupported operand type(s) for -: 'NoneType'" in errors["html"]
 
 
+def test_the_refund_receipts_sample_is_a_refund_through_a_card_payment_method() -> None:
+    """Most refund receipts are of a refund through a payment method, as the default text says:
+    the preview shows one to the card of a payment made in the storefront."""
+    refund = "{{ refund.method }} {{ refund.method_code }} {{ refund.action }} {{ refund.payer }}"
+    rendered = render_sample(REFUND, "Refund", refund, "", context=SAMPLE, timezone=ZONE)
+    assert rendered.text == "Stripe stripe refund buyer@customer.example"
+
+
+def test_the_check_of_a_refund_receipt_also_renders_a_bank_transfers_refund() -> None:
+    """A bank transfer's refund recorded over the API has a receipt an admin sends from the email
+    dialog, of no card and no payer: a template reading them as if every refund had them fails
+    the check, and one that asks first passes."""
+    errors = check_template(REFUND, "Refund", '{{ {"stripe": "your card"}[refund.method_code].upper() }}',
+                            '<p>{{ refund.payer.split("@")[1].upper() }}</p>', today=DAY, timezone=ZONE)
+    assert list(errors) == ["text", "html"]
+    assert "(text) failed: 'dict object' has no attribute 'bank_transfer'" in errors["text"]
+    assert "(html) failed: list object has no element 1" in errors["html"]
+    asks = '{{ refund.method }}{% if refund.payer %} ({{ refund.payer.split("@")[1] }}){% endif %}'
+    assert check_template(REFUND, "Refund", asks, "", today=DAY, timezone=ZONE) == {}
+    assert render_sample(REFUND, "Refund", asks, "", context=SAMPLE, timezone=ZONE).text == "Stripe (customer.example)"
+
+
 def _each(items: str, attribute: str) -> str:
     """An expression writing ``attribute`` of each of ``items``."""
     return f"{{% for item in {items} %}}{{{{ item.{attribute} }}}}|{{% endfor %}}"
@@ -267,7 +292,7 @@ DOCUMENTED: dict[str, list[str]] = {
 #: What the documentation says is empty unless something happened (of the receipts: a payment
 #: recorded by hand has no payer; a refund never has a day received) and empty in the samples.
 ONLY_SOMETIMES = {"{{ paid_by }}", "{{ payment.payer }}", "{{ payment.surplus }}", "{{ payment.over_refund_covered }}",
-                  "{{ refund.payer }}", "{{ refund.over_refunded }}", "{{ authorization.renewal_problem }}"}
+                  "{{ refund.over_refunded }}", "{{ authorization.renewal_problem }}"}
 
 
 def _expressions(variable: str) -> list[str]:
