@@ -36,10 +36,12 @@ DESCRIPTIONS: dict[str, str] = {
     "amount_due_after": N_("What the credited invoice had left due right after the credit note was made "
                            "(the amount due it reduced it to); empty for a credit note imported or made "
                            "before it was kept."),
-    "payment": N_("The payment: amount, currency, method, date, received_at, received_on, payer."),
+    "payment": N_("The payment: amount, currency, method, date, received_at, received_on, payer, "
+                  "method_code, action, transaction_id, surplus, over_refund_covered."),
     "remittance": N_("A payment for several invoices: total, currency, numbers, shares (each invoice's "
                      "part), paid_in_full; empty for a payment of one invoice."),
-    "refund": N_("The refund: amount, currency, method, date, received_at."),
+    "refund": N_("The refund: amount, currency, method, date, received_at, payer, method_code, action, "
+                 "transaction_id, over_refunded."),
     "authorization": N_("The authorization about to expire: amount, currency, method, held_until, "
                         "renewal_problem, invoice_url."),
     "statement": N_("The statement of account: as_of, customer_name, is_empty, sections (per currency: "

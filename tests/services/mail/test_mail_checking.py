@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -297,6 +298,17 @@ ONLY_SOMETIMES = {"{{ paid_by }}", "{{ payment.payer }}", "{{ payment.surplus }}
 
 def _expressions(variable: str) -> list[str]:
     return DOCUMENTED.get(variable, [f"{{{{ {variable} }}}}"])
+
+
+@pytest.mark.parametrize("variable", ["payment", "refund"])
+def test_the_editors_description_of_a_receipts_payment_names_every_documented_field(variable: str) -> None:
+    """The variable list beside a receipt's template names each field docs/email.md lists."""
+    fields = {re.match(rf"{{{{ {variable}\.(\w+)", expression).group(1)  # type: ignore[union-attr]
+              for expression in DOCUMENTED[variable]}
+    named = set(re.findall(r"\w+", DESCRIPTIONS[variable].split(":", 1)[1]))
+    assert fields - named == set()
+    docs = (Path(__file__).parents[3] / "docs" / "email.md").read_text()
+    assert all(f"`{variable}.{field}`" in docs or f"`payment.{field}`" in docs for field in fields)
 
 
 @pytest.mark.parametrize("name", sorted(RECEIVED))
