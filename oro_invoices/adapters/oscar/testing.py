@@ -226,7 +226,7 @@ class KitSeeder:
                 total_excl += excl * quantity
                 total_incl += incl * quantity
             order_model.objects.using(self.db).filter(pk=order.pk).update(total_excl_tax=total_excl,
-                                                           total_incl_tax=total_incl)
+                                                                          total_incl_tax=total_incl)
             if purchase_order.strip():
                 OrderPurchaseOrder.objects.using(self.db).create(order=order, number=purchase_order.strip())
             found = self.host.orders.get(order.pk)
