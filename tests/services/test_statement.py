@@ -17,6 +17,7 @@ from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import NotFound, ValidationError
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.mail.checking import sample_context
 from oro_invoices.services.statement import CSV_COLUMNS, statement_csv_text, statement_text
 
 NOW = dt.datetime(2027, 3, 31, 23, 30, tzinfo=dt.UTC)
@@ -203,6 +204,27 @@ def test_a_customers_statement_says_the_credit_it_had_at_the_end_of_its_day(db, 
     assert service.statement_of(10, organization_id=1, today=TODAY - dt.timedelta(days=11)).credits == ()
     # what a storefront user sees is a list of invoices, not the customer's account
     assert service.customer_statement({"organization_id": 1, "customer_id": 10}).credits == ()
+
+
+def test_the_email_editors_sample_statement_is_built_as_a_real_statement_with_credit(clocked):
+    """The template editor's sample statement carries a customer credit as a statement of the
+    whole account does: in ``credits``; its section's aging is the currency's total line, as the
+    real statement's, with no credit on it."""
+    paid = make(clocked, due=-10, price="10.00")
+    clocked.record_received_payment(paid, amount="35.00", method="bank_transfer",
+                                    received_on=clocked.clock().date(), actor="admin", request_key="d" * 24,
+                                    keep_surplus=True)
+    make(clocked, due=5)
+    real = clocked.statement_of(10, organization_id=1)
+    sample = sample_context(today=TODAY, timezone="UTC")["statement"]
+
+    def shape(statement):
+        aging = statement.sections[0].aging
+        return (bool(statement.credits), aging.is_total, aging.organization_id, aging.customer_id,
+                aging.customer_name, aging.credit, aging.net == statement.section(aging.currency).total)
+
+    assert shape(real) == (True, True, None, None, "", Decimal("0.00"), True)
+    assert shape(sample) == shape(real)
 
 
 def _payment_line(service: InvoiceService, statement) -> str:

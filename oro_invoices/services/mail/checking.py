@@ -145,7 +145,9 @@ def _sample_statement(today: dt.date, currency: str) -> Statement:
                            "Sample Customer Ltd", Decimal("80.00"), Decimal(0), Decimal(0), 0, "current")]
     amounts = {key: Decimal("0.00") for key in BUCKET_KEYS}
     amounts.update(current=Decimal("80.00"), days_1_30=Decimal("100.00"))
-    aging = AgingLine(1, 1, "Sample Customer Ltd", currency, 2, amounts)
+    # a section's aging is the currency's total line (``build_statement``): the credit is the
+    # statement's ``credits``, not on it, as ``read_statement`` leaves it
+    aging = AgingLine(None, None, "", currency, 2, amounts, is_total=True)
     return Statement(as_of=today, organization_id=1, customer_id=1, customer_name="Sample Customer Ltd",
                      sections=[StatementSection(currency, items, aging)], latest_invoice_id=2,
                      credits=(CreditBalance(currency, Decimal("30.00")),))
