@@ -44,11 +44,16 @@ DESCRIPTIONS: dict[str, str] = {
                  "transaction_id, over_refunded."),
     "authorization": N_("The authorization about to expire: amount, currency, method, held_until, "
                         "renewal_problem, invoice_url."),
-    "statement": N_("The statement of account: as_of, customer_name, is_empty, sections (per currency: "
-                    "currency, total, overdue, items), credits."),
+    "statement": N_("The statement of account: as_of, customer_name, invoices (how many are open), is_empty, "
+                    "left_out (open invoices not listed), sections (per currency: currency, total, overdue, "
+                    "aging.amounts by bucket, items, each with number, invoice_date, due_date, days_overdue, "
+                    "payment_authorized, due), credits (the customer's credit per currency: currency, amount), "
+                    "credit(currency), section(currency) and payable(currency) (what is to pay: to_pay, "
+                    "overdue, held, credit_used)."),
     "recipient_name": N_("The name of the customer user the email is addressed to; empty when there is none."),
     "activity": N_("The account activity: start, end, customer_name, is_empty, sections (per currency: "
-                   "currency, opening, closing, lines)."),
+                   "currency, opening, closing, charges, credits, lines, each with on, kind, number, amount, "
+                   "charge, credit, balance, method, reference)."),
     "report": N_("The Aging Report: as_of, lines (per customer and currency: customer_name, currency, "
                  "amounts by bucket, total, overdue, credit, net) and totals."),
     "report_url": N_("The report's page in the back-office on its day; empty when there is none."),

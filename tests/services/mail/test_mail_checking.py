@@ -300,15 +300,26 @@ def _expressions(variable: str) -> list[str]:
     return DOCUMENTED.get(variable, [f"{{{{ {variable} }}}}"])
 
 
-@pytest.mark.parametrize("variable", ["payment", "refund"])
-def test_the_editors_description_of_a_receipts_payment_names_every_documented_field(variable: str) -> None:
-    """The variable list beside a receipt's template names each field docs/email.md lists."""
-    fields = {re.match(rf"{{{{ {variable}\.(\w+)", expression).group(1)  # type: ignore[union-attr]
-              for expression in DOCUMENTED[variable]}
+#: Where docs/email.md lists the fields of a variable it does not write as ``variable.field``:
+#: the passage from the first marker to the second.
+_LISTED_IN = {"statement": ("| `statement` |", "\n"), "activity": ("Its variables are `activity` (", "`seller`")}
+
+
+@pytest.mark.parametrize("variable", ["payment", "refund", "statement", "activity"])
+def test_the_editors_description_of_a_variable_names_every_documented_field(variable: str) -> None:
+    """The variable list beside a receipt's or a statement's template names each field (and
+    each field of its sections, items and lines) docs/email.md lists."""
+    fields = {name for expression in DOCUMENTED[variable] for name in re.findall(r"\.(\w+)", expression)}
     named = set(re.findall(r"\w+", DESCRIPTIONS[variable].split(":", 1)[1]))
     assert fields - named == set()
     docs = (Path(__file__).parents[3] / "docs" / "email.md").read_text()
-    assert all(f"`{variable}.{field}`" in docs or f"`payment.{field}`" in docs for field in fields)
+    if variable not in _LISTED_IN:
+        assert all(f"`{variable}.{field}`" in docs or f"`payment.{field}`" in docs for field in fields)
+        return
+    start, end = _LISTED_IN[variable]
+    passage = docs[docs.index(start) + len(start):]
+    listed = set(re.findall(r"\w+", " ".join(re.findall(r"`([^`]+)`", passage[:passage.index(end)]))))
+    assert fields - listed == set()
 
 
 @pytest.mark.parametrize("name", sorted(RECEIVED))
