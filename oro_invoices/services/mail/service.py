@@ -215,7 +215,7 @@ class MailService:
         self.deliverer = Deliverer(db, transport, read_attachment=self._read_attachment,
                                    clock=self.clock, lease=lease, retry_schedule=retry_schedule,
                                    expired_lease=expired_lease, reconcile=reconcile,
-                                   resolve_pdf=self._resolve_pdf, resolve_xml=self._resolve_xml,
+                                   resolve_pdf=self._resolve_pdf,
                                    resolve_receipt=self._resolve_receipt)
         self._renderers: dict[tuple[str, str], TemplateRenderer] = {}
         from oro_invoices.services.mail.statements import StatementMail
@@ -405,22 +405,23 @@ class MailService:
         pdf, data = self._pdf_read(invoice, keep=kept is None and storage is not None and carries)
         if storage is not None and kept is not None:  # imported from XML: that XML, carried or not
             return (pdf, einvoice_attachment.file_attachment(storage, kept, pdf.filename))
-        if pdf.pending:
-            return (pdf, Attachment.pending_xml())
+        if pdf.pending:     # named as the dialog lists it: for the profile it is made in
+            with self.db.session() as s:
+                listed = einvoice_attachment.listed(s, self.invoices.setting, invoice, pdf.filename)
+            return (pdf, Attachment.pending_xml() if listed is None else Attachment.pending_xml(listed.filename))
         xml = einvoice_attachment.xml_attachment(storage, pdf, data)
         return (pdf,) if xml is None else (pdf, xml)
 
-    def _resolve_xml(self, pdf: Attachment) -> Attachment | None:
-        """The XML of a resolved pending PDF (None: that PDF carries none)."""
-        storage = getattr(self.invoices, "storage", None)
-        if storage is None or pdf.pending or not pdf.sha256:
-            return None
-        return einvoice_attachment.xml_attachment(storage, pdf, storage.read(pdf.sha256))
-
-    def _resolve_pdf(self, invoice_id: int) -> Attachment | None:
-        """The stored PDF of a message's invoice, None while it is still being made."""
+    def _resolve_pdf(self, invoice_id: int, with_xml: bool) -> tuple[Attachment, Attachment | None] | None:
+        """The stored PDF of a message's invoice and, ``with_xml``, the e-invoice XML it carries
+        (None: it carries none), taken out of the bytes read to check it (one read); None while
+        the PDF is still being made."""
         invoice = self.invoices.get(invoice_id)
-        return self._stored_pdf(invoice)[0] if invoice.pdf is not None else None
+        if invoice.pdf is None:
+            return None
+        storage = getattr(self.invoices, "storage", None)
+        pdf, data = self._stored_pdf(invoice, keep=with_xml and storage is not None)
+        return pdf, einvoice_attachment.xml_attachment(storage, pdf, data) if with_xml else None
 
     def receipt_attachment(self, invoice_id: int, transaction_id: int, filename: str = "") -> Attachment:
         """The receipt PDF of the invoice's payment ``transaction_id``, made now and stored (the
