@@ -191,7 +191,8 @@ class BackOfficeActions:
             supersedes=[("success", _("Invoice %(number)s was deleted.", number=number))])
 
     def send_to_customer(self, req: Request) -> Response:
-        """Proceed: post the draft (kept even if no email follows), then open the email dialog.
+        """Proceed: post the draft (kept even if no email follows), then open the email dialog
+        (its PDF neither read nor made until the email is sent).
 
         Two confirmations at once (a double click, two admins): one posts the invoice, the other
         says it was posted already and opens the dialog all the same."""
@@ -211,8 +212,7 @@ class BackOfficeActions:
                                ("info", _("Invoice %(number)s was already posted.", number=number)))
                 flashes += [("warning", warning) for warning in
                             dict.fromkeys(_(follow_ups.said(f, follow_ups.POSTED)) for f in failed)]
-            if self.ctx.mail is not None:
-                self.ctx.mail.send_to_customer(doc.id, confirm_post=confirmed, actor=actor_of(req))
+            # no draft made here: the dialog lists the PDF from its record, read (or made) once sent
         except ConfirmationRequired:
             return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"))
         except InvoiceError as exc:
