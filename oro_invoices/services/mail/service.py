@@ -68,7 +68,7 @@ from oro_invoices.persistence.outbox import (
     OutboxView,
 )
 from oro_invoices.persistence.queries import InvoiceFilter
-from oro_invoices.persistence.received_payments import latest_received
+from oro_invoices.persistence.received_payments import latest_received, received_kinds
 from oro_invoices.services import follow_ups
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.aging import AgingReport
@@ -242,10 +242,11 @@ class MailService:
         if invoice.is_credit_note:
             unfit = {NOTIFICATION_TEMPLATE, REMINDER_TEMPLATE, RECEIPT_TEMPLATE, REFUND_TEMPLATE}
         else:
-            with self.db.session() as s:
-                unfit = {CREDIT_NOTE_TEMPLATE} | {
-                    name for name, refund in ((RECEIPT_TEMPLATE, False), (REFUND_TEMPLATE, True))
-                    if name in names and latest_received(s, invoice.id, zone_of=self.invoices.books_zone, refund=refund) is None}
+            unfit = {CREDIT_NOTE_TEMPLATE}
+            if RECEIPT_TEMPLATE in names or REFUND_TEMPLATE in names:
+                with self.db.session() as s:
+                    paid, refunded = received_kinds(s, invoice.id)
+                unfit |= {name for name, has in ((RECEIPT_TEMPLATE, paid), (REFUND_TEMPLATE, refunded)) if not has}
         return [name for name in names if name not in unfit]
 
     def template_source(self, name: str) -> TemplateSource:
@@ -380,6 +381,10 @@ class MailService:
         name = _pdf_name(invoice)
         if invoice.pdf is None and self.invoices.pdf_made_on_download(invoice):
             pdf = Attachment(filename=name, sha256="", size=0, content_type="application/pdf")
+        elif invoice.pdf is not None and getattr(self.invoices, "storage", None) is not None:
+            # its record, as read with the invoice (what pdf_info would read it again for)
+            pdf = Attachment(filename=name, sha256=invoice.pdf.sha256, size=invoice.pdf.size,
+                             content_type="application/pdf")
         else:
             try:
                 info = self.invoices.pdf_info(invoice.id)
@@ -456,7 +461,8 @@ class MailService:
     def prepare(self, invoice_id: int, template: str | None = None, *,
                 to: str | Iterable[str] | None = None,
                 extra_context: Mapping[str, Any] | None = None,
-                attach_pdf: bool = True, for_staff: bool = False, listed: bool = False) -> EmailDraft:
+                attach_pdf: bool = True, for_staff: bool = False, listed: bool = False,
+                invoice: InvoiceDocument | None = None) -> EmailDraft:
         """A draft rendered from ``template`` (by default ``template_for`` the document) with
         the stored PDF attached (when there is one and ``attach_pdf``): read and checked
         (``attachments_for``), or with ``listed`` as a dialog lists it before the email is sent,
@@ -465,9 +471,11 @@ class MailService:
         Without ``to`` the invoice's customer user is the recipient. ``extra_context``: more
         template variables (the payment reminder's ``reminder``); the built-in ones win.
         ``for_staff``: the message is for the seller's staff, in the seller's language rather
-        than the customer's.
+        than the customer's. ``invoice``: the document ``invoice_id`` as the caller read it
+        already (the email dialog's page), else read here.
         """
-        invoice = self.invoices.get(invoice_id)
+        if invoice is None or invoice.id != invoice_id:
+            invoice = self.invoices.get(invoice_id)
         template = template or self.template_for(invoice)
         attachments: tuple[Attachment, ...] = ()
         if invoice.is_posted and attach_pdf:
