@@ -129,10 +129,11 @@ class Attachment:
         return cls(filename=filename, sha256="", size=0, pending=True)
 
     @classmethod
-    def pending_xml(cls) -> Attachment:
-        """The e-invoice XML of the invoice PDF still being made: read out of it once it exists
-        (and left out when it carries none)."""
-        return cls(filename="factur-x.xml", sha256="", size=0, content_type="application/xml", pending=True)
+    def pending_xml(cls, filename: str = "factur-x.xml") -> Attachment:
+        """The e-invoice XML of the invoice PDF still being made, named ``filename`` as it will
+        be attached (for its profile): read out of it once it exists (and left out when it
+        carries none)."""
+        return cls(filename=filename, sha256="", size=0, content_type="application/xml", pending=True)
 
     @classmethod
     def pending_receipt(cls, filename: str, transaction_id: int, invoice_id: int | None = None) -> Attachment:

@@ -146,6 +146,18 @@ def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str, 
     return _view(session, tx, label_of, zone_of)
 
 
+def received_kinds(session: Session, invoice_id: int) -> tuple[bool, bool]:
+    """Whether the invoice has a payment received, and a refund, as ``latest_received`` finds
+    them (one reversed in error, and its reversal, left out), read in one statement."""
+    rows = session.execute(select(PaymentTransaction.id, PaymentTransaction.action, PaymentTransaction.successful,
+                                  PaymentTransaction.parent_id, PaymentTransaction.data).where(
+        PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.action.in_(RECEIPTED_ACTIONS))).all()
+    reversed_ = {row.parent_id for row in rows if row.action == "refund" and is_reversal(row.data)}
+    kept = [row for row in rows if row.successful and not (row.action == "refund" and is_reversal(row.data))
+            and not (row.action == "charge" and row.id in reversed_)]
+    return (any(row.action in RECEIVING_ACTIONS for row in kept), any(row.action == "refund" for row in kept))
+
+
 def _payer(session: Session, tx: PaymentTransaction) -> str:
     """Who started the payment in the storefront: of a capture, the payment it captures; of a
     refund, the payment it gives back (and, for a captured one, its authorization's)."""

@@ -307,7 +307,7 @@ class BackOffice:
             dialog, query = "email", {**req.query, "to_customer": "1"}
         if dialog == "email" and mail is not None:
             from oro_invoices.web.backoffice_actions import email_form
-            dialog_data = email or email_form(ctx, doc, query)
+            dialog_data = email or email_form(ctx, doc, query, emails)
         elif dialog not in ("send-to-customer", "delete", *PAYMENT_DIALOGS):
             dialog = ""  # a name the page does not know (or email without mail) is ignored
         transactions = history.transactions

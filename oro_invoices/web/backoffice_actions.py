@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html as html_lib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import (
@@ -60,9 +60,11 @@ def user_id_of(req: Request) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) -> dict[str, Any]:
+def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str],
+               emails: Sequence[OutboxView] | None = None) -> dict[str, Any]:
     """The email dialog's fields, pre-filled from the chosen template; the PDF listed from its
-    record, not read (the storage is needed only to send it)."""
+    record, not read (the storage is needed only to send it). ``doc`` and ``emails`` (its
+    messages, newest first) as the page read them already: not read again."""
     if ctx.mail is None:
         raise InvoiceError(_("Email is not configured for invoices."))
     templates = ctx.mail.templates_for(doc)
@@ -70,11 +72,11 @@ def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) 
     name = query.get("template") or default
     if name not in templates:
         name = default if default in templates else templates[0]
-    draft = ctx.mail.prepare(doc.id, name, listed=True)
+    draft = ctx.mail.prepare(doc.id, name, listed=True, invoice=doc)
     return {"templates": templates, "template": name, "to": ", ".join(draft.to),
             "subject": draft.subject, "body": draft.text or "", "attachments": draft.attachments,
             "to_customer": query.get("to_customer") == "1", "form_token": secrets.token_urlsafe(16),
-            "sent_before": sent_before(ctx, doc, draft.to, draft.subject)}
+            "sent_before": sent_before(ctx, doc, draft.to, draft.subject, emails)}
 
 
 def check_template(mail: MailService, name: str, doc: InvoiceDocument | None = None, *,
@@ -99,13 +101,15 @@ def check_template(mail: MailService, name: str, doc: InvoiceDocument | None = N
             number=doc.display_number if doc is not None else "", templates=named(fitting)))])
 
 
-def sent_before(ctx: WebContext, doc: InvoiceDocument, to: Iterable[str], subject: str) -> OutboxView | None:
+def sent_before(ctx: WebContext, doc: InvoiceDocument, to: Iterable[str], subject: str,
+                emails: Sequence[OutboxView] | None = None) -> OutboxView | None:
     """The latest message of ``doc`` to the same recipients with the same subject (the dialog
-    warns that sending again sends a second email)."""
+    warns that sending again sends a second email); ``emails``: its messages, newest first, as
+    read already (else read here)."""
     if ctx.mail is None:
         return None
     wanted = sorted(a.lower() for a in to)
-    return next((e for e in ctx.mail.emails(doc.id)
+    return next((e for e in (ctx.mail.emails(doc.id) if emails is None else emails)
                  if e.subject == subject.strip() and sorted(a.lower() for a in e.to) == wanted), None)
 
 
@@ -191,7 +195,8 @@ class BackOfficeActions:
             supersedes=[("success", _("Invoice %(number)s was deleted.", number=number))])
 
     def send_to_customer(self, req: Request) -> Response:
-        """Proceed: post the draft (kept even if no email follows), then open the email dialog.
+        """Proceed: post the draft (kept even if no email follows), then open the email dialog
+        (its PDF neither read nor made until the email is sent).
 
         Two confirmations at once (a double click, two admins): one posts the invoice, the other
         says it was posted already and opens the dialog all the same."""
@@ -211,8 +216,7 @@ class BackOfficeActions:
                                ("info", _("Invoice %(number)s was already posted.", number=number)))
                 flashes += [("warning", warning) for warning in
                             dict.fromkeys(_(follow_ups.said(f, follow_ups.POSTED)) for f in failed)]
-            if self.ctx.mail is not None:
-                self.ctx.mail.send_to_customer(doc.id, confirm_post=confirmed, actor=actor_of(req))
+            # no draft made here: the dialog lists the PDF from its record, read (or made) once sent
         except ConfirmationRequired:
             return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"))
         except InvoiceError as exc:

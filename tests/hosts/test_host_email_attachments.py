@@ -132,3 +132,24 @@ def test_an_xml_kept_beside_the_pdf_is_listed_with_its_recorded_size(shop, admin
     name = f"invoice-{doc.invoice_number}"
     assert (f"Attach PDF · {name}.pdf ({round(doc.pdf.size / 1024, 1)} KB), {name}.xml ({round(size / 1024, 1)} KB)"
             in text_of(dialog))
+
+
+@inline_jobs_only  # its PDF is made by the first download only with inline jobs
+@pytest.mark.parametrize("made", ["stored", "on-download"])
+def test_send_to_customer_opens_its_dialog_without_reading_or_making_the_pdf(shop, admin, made):
+    """Send to Customer of a posted invoice opens the email dialog listing the PDF from its record:
+    the stored PDF is not read, and one made by its first download is not made, until the email
+    is sent."""
+    service = admin.service
+    draft = acme_drafts(service)[0].id
+    doc = (documents_made(service, service.post(draft).id) if made == "stored"
+           else service.post(draft, defer_pdf=True))
+    view = f"/admin/invoices/{doc.id}"
+    storage = CountingStorage.install(shop[0].extensions["oro_invoices"].addon)
+
+    proceed = admin.submit(view, f"{view}/send-to-customer", {})
+    assert proceed.status_code == 303 and "dialog=email" in proceed.headers["Location"]
+    dialog = admin.get(proceed.headers["Location"]).get_data(as_text=True)
+    assert f"Attach PDF · invoice-{doc.invoice_number}.pdf" in text_of(dialog)
+    assert storage.opened == 0
+    assert (service.get(doc.id).pdf is None) == (made == "on-download")   # nothing made either

@@ -321,3 +321,33 @@ def test_a_total_sort_refused_across_currencies_reads_within_the_bound(shop):
         assert re.search(r'aria-sort="descending"><a class="oi-sort" href="[^"]*">Invoice Date</a>', html), url
         assert refused <= MAX_STATEMENTS, f"{url}: {refused} statements"
     assert refused <= by_date + 1
+
+
+#: What the Send email dialog reads on top of its view page: the template names it offers, the
+#: payments and refunds received (which receipts fit), and the chosen template; with
+#: ``attach_xml`` on, the profile the e-invoice was made in (its XML's name). The invoice, its
+#: PDF's record and its emails are the page's, not read again, and the storage is not opened.
+EMAIL_DIALOG_EXTRA = 3
+
+
+@pytest.mark.parametrize("attach_xml", [False, True], ids=["pdf", "pdf-and-xml"])
+def test_the_email_dialog_reads_a_fixed_few_statements_more_than_its_view_page(shop, admin, attach_xml):
+    if attach_xml:
+        settings = Settings(shop[0].extensions["oro_reference_host"].config)
+        settings.set("oro_invoices.einvoice.enabled", True)
+        settings.set("oro_invoices.einvoice.attach_xml", True)
+    add_acme_invoices(shop, 1)
+    listed = admin.get("/admin/invoices").get_data(as_text=True)
+    invoice_id = int(re.findall(r'<tr data-invoice-id="(\d+)">', listed)[0])
+    view = f"/admin/invoices/{invoice_id}"
+    add_history(shop, invoice_id, 1, 1)
+    page, _ = statements(admin, view)
+    few, html = statements(admin, f"{view}?dialog=email")
+    add_history(shop, invoice_id, 2, 4)
+    many, html = statements(admin, f"{view}?dialog=email")
+    shown = text_of(html)
+    assert "Attach PDF · invoice-" in shown and ("factur-x.xml" in shown) == attach_xml
+    assert "Invoice, copy 4" in shown                                 # the page's emails, newest first
+    extra = EMAIL_DIALOG_EXTRA + attach_xml
+    assert many <= page + extra, f"email dialog: {many} statements, its view page {page}"
+    assert many == few, f"email dialog: {few} statements with 1 payment and email, {many} with 4"

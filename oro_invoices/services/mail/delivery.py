@@ -17,7 +17,8 @@ A message queued while its invoice's PDF was still being made in the background 
 *pending* attachment: when claimed, the sender asks ``resolve_pdf`` for the stored PDF; while
 there is none, the message goes back to ``queued`` (this attempt not counted) and is due
 again after ``PDF_WAIT``. Once the PDF exists its SHA-256 is written into the message, which
-is then sent as any other; a pending e-invoice XML is then read out of it (``resolve_xml``).
+is then sent as any other; a pending e-invoice XML is read out of the same bytes, the PDF read
+once (``resolve_pdf`` answers both).
 A pending payment receipt (a receipt email's PDF) is made by the sender (``resolve_receipt``,
 the same bytes each time). A sender that makes no PDFs (``oro-invoices deliver-mail``) puts the
 message back, like one waiting for its PDF, for a sender that does (a worker's delivery job or
@@ -66,10 +67,11 @@ EXPIRED_LEASE_POLICIES = ("unknown", "resend")
 ACTOR = "mailer"
 #: How long a message waits before looking again for its invoice's PDF.
 PDF_WAIT = dt.timedelta(seconds=15)
-#: The stored PDF of an invoice as an attachment, or None while it is still being made.
-PdfResolver = Callable[[int], Attachment | None]
-#: ``resolve_xml(pdf) -> Attachment | None``: the e-invoice XML carried by a resolved stored PDF.
-XmlResolver = Callable[[Attachment], Attachment | None]
+XML_TYPE = "application/xml"
+#: ``resolve_pdf(invoice_id, with_xml)``: the stored PDF of an invoice as an attachment and, with
+#: ``with_xml``, the e-invoice XML it carries (None: it carries none), read out of the same bytes;
+#: None while the PDF is still being made.
+PdfResolver = Callable[[int, bool], tuple[Attachment, Attachment | None] | None]
 #: ``resolve_receipt(invoice_id, transaction_id) -> Attachment | None``: that payment's receipt
 #: PDF, made and stored; None where no receipt can be made (no renderer or storage here).
 ReceiptResolver = Callable[[int, int], Attachment | None]
@@ -115,7 +117,6 @@ class Deliverer:
                  expired_lease: str = "unknown",
                  reconcile: Callable[[str], bool | None] | None = None,
                  resolve_pdf: PdfResolver | None = None,
-                 resolve_xml: XmlResolver | None = None,
                  resolve_receipt: ReceiptResolver | None = None) -> None:
         if expired_lease not in EXPIRED_LEASE_POLICIES:
             raise ValueError(f"expired_lease must be one of {EXPIRED_LEASE_POLICIES}")
@@ -128,7 +129,6 @@ class Deliverer:
         self.expired_lease = expired_lease
         self.reconcile = reconcile
         self.resolve_pdf = resolve_pdf
-        self.resolve_xml = resolve_xml
         self.resolve_receipt = resolve_receipt
 
     @property
@@ -225,15 +225,17 @@ class Deliverer:
         invoice's stored PDF, and the receipt it carries made now; or why it waits: its invoice's
         PDF is still being made, or no receipt can be made here."""
         email = claimed.email
-        pdf = None
+        pdf = xml = None
         if email.invoice_id is None:    # a customer's message carries only files stored when it was queued
             raise RuntimeError("A message about no invoice cannot wait for an invoice's files.")
         if any(a.awaits_pdf for a in email.attachments):
             if self.resolve_pdf is None:
                 raise RuntimeError("The invoice PDF of this message cannot be looked up here.")
-            pdf = self.resolve_pdf(email.invoice_id)
-            if pdf is None:
+            resolved = self.resolve_pdf(email.invoice_id, any(a.awaits_pdf and a.content_type == XML_TYPE
+                                                              for a in email.attachments))
+            if resolved is None:
                 return WAITING_FOR_PDF
+            pdf, xml = resolved
         receipts: dict[int, Attachment] = {}
         for a in email.attachments:
             if a.pending and a.receipt_of is not None:
@@ -242,7 +244,7 @@ class Deliverer:
                 if made is None:
                     return WAITING_FOR_RECEIPT
                 receipts[a.receipt_of] = replace(made, filename=a.filename)
-        attachments = tuple(r for r in (self._resolved(a, pdf, receipts) for a in email.attachments)
+        attachments = tuple(r for r in (self._resolved(a, pdf, xml, receipts) for a in email.attachments)
                             if r is not None)
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
@@ -251,7 +253,8 @@ class Deliverer:
                       .execution_options(synchronize_session=False))
         return replace(claimed, email=replace(email, attachments=attachments))
 
-    def _resolved(self, attachment: Attachment, pdf: Attachment | None,
+    @staticmethod
+    def _resolved(attachment: Attachment, pdf: Attachment | None, xml: Attachment | None,
                   receipts: dict[int, Attachment]) -> Attachment | None:
         """A pending attachment filled in: its receipt made now, the now stored invoice PDF, or the
         e-invoice XML that PDF carries (None when it carries none); any other one as it is."""
@@ -260,8 +263,8 @@ class Deliverer:
         if attachment.receipt_of is not None:
             return receipts[attachment.receipt_of]
         assert pdf is not None
-        if attachment.content_type == "application/xml":
-            return self.resolve_xml(pdf) if self.resolve_xml is not None else None
+        if attachment.content_type == XML_TYPE:
+            return xml
         return replace(pdf, filename=attachment.filename)
 
     def _put_back(self, claimed: _Claimed, now: dt.datetime, reason: str) -> None:

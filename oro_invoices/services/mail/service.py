@@ -68,7 +68,7 @@ from oro_invoices.persistence.outbox import (
     OutboxView,
 )
 from oro_invoices.persistence.queries import InvoiceFilter
-from oro_invoices.persistence.received_payments import latest_received
+from oro_invoices.persistence.received_payments import latest_received, received_kinds
 from oro_invoices.services import follow_ups
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.aging import AgingReport
@@ -215,7 +215,7 @@ class MailService:
         self.deliverer = Deliverer(db, transport, read_attachment=self._read_attachment,
                                    clock=self.clock, lease=lease, retry_schedule=retry_schedule,
                                    expired_lease=expired_lease, reconcile=reconcile,
-                                   resolve_pdf=self._resolve_pdf, resolve_xml=self._resolve_xml,
+                                   resolve_pdf=self._resolve_pdf,
                                    resolve_receipt=self._resolve_receipt)
         self._renderers: dict[tuple[str, str], TemplateRenderer] = {}
         from oro_invoices.services.mail.statements import StatementMail
@@ -242,10 +242,11 @@ class MailService:
         if invoice.is_credit_note:
             unfit = {NOTIFICATION_TEMPLATE, REMINDER_TEMPLATE, RECEIPT_TEMPLATE, REFUND_TEMPLATE}
         else:
-            with self.db.session() as s:
-                unfit = {CREDIT_NOTE_TEMPLATE} | {
-                    name for name, refund in ((RECEIPT_TEMPLATE, False), (REFUND_TEMPLATE, True))
-                    if name in names and latest_received(s, invoice.id, zone_of=self.invoices.books_zone, refund=refund) is None}
+            unfit = {CREDIT_NOTE_TEMPLATE}
+            if RECEIPT_TEMPLATE in names or REFUND_TEMPLATE in names:
+                with self.db.session() as s:
+                    paid, refunded = received_kinds(s, invoice.id)
+                unfit |= {name for name, has in ((RECEIPT_TEMPLATE, paid), (REFUND_TEMPLATE, refunded)) if not has}
         return [name for name in names if name not in unfit]
 
     def template_source(self, name: str) -> TemplateSource:
@@ -380,6 +381,10 @@ class MailService:
         name = _pdf_name(invoice)
         if invoice.pdf is None and self.invoices.pdf_made_on_download(invoice):
             pdf = Attachment(filename=name, sha256="", size=0, content_type="application/pdf")
+        elif invoice.pdf is not None and getattr(self.invoices, "storage", None) is not None:
+            # its record, as read with the invoice (what pdf_info would read it again for)
+            pdf = Attachment(filename=name, sha256=invoice.pdf.sha256, size=invoice.pdf.size,
+                             content_type="application/pdf")
         else:
             try:
                 info = self.invoices.pdf_info(invoice.id)
@@ -405,22 +410,23 @@ class MailService:
         pdf, data = self._pdf_read(invoice, keep=kept is None and storage is not None and carries)
         if storage is not None and kept is not None:  # imported from XML: that XML, carried or not
             return (pdf, einvoice_attachment.file_attachment(storage, kept, pdf.filename))
-        if pdf.pending:
-            return (pdf, Attachment.pending_xml())
+        if pdf.pending:     # named as the dialog lists it: for the profile it is made in
+            with self.db.session() as s:
+                listed = einvoice_attachment.listed(s, self.invoices.setting, invoice, pdf.filename)
+            return (pdf, Attachment.pending_xml() if listed is None else Attachment.pending_xml(listed.filename))
         xml = einvoice_attachment.xml_attachment(storage, pdf, data)
         return (pdf,) if xml is None else (pdf, xml)
 
-    def _resolve_xml(self, pdf: Attachment) -> Attachment | None:
-        """The XML of a resolved pending PDF (None: that PDF carries none)."""
-        storage = getattr(self.invoices, "storage", None)
-        if storage is None or pdf.pending or not pdf.sha256:
-            return None
-        return einvoice_attachment.xml_attachment(storage, pdf, storage.read(pdf.sha256))
-
-    def _resolve_pdf(self, invoice_id: int) -> Attachment | None:
-        """The stored PDF of a message's invoice, None while it is still being made."""
+    def _resolve_pdf(self, invoice_id: int, with_xml: bool) -> tuple[Attachment, Attachment | None] | None:
+        """The stored PDF of a message's invoice and, ``with_xml``, the e-invoice XML it carries
+        (None: it carries none), taken out of the bytes read to check it (one read); None while
+        the PDF is still being made."""
         invoice = self.invoices.get(invoice_id)
-        return self._stored_pdf(invoice)[0] if invoice.pdf is not None else None
+        if invoice.pdf is None:
+            return None
+        storage = getattr(self.invoices, "storage", None)
+        pdf, data = self._stored_pdf(invoice, keep=with_xml and storage is not None)
+        return pdf, einvoice_attachment.xml_attachment(storage, pdf, data) if with_xml else None
 
     def receipt_attachment(self, invoice_id: int, transaction_id: int, filename: str = "") -> Attachment:
         """The receipt PDF of the invoice's payment ``transaction_id``, made now and stored (the
@@ -455,7 +461,8 @@ class MailService:
     def prepare(self, invoice_id: int, template: str | None = None, *,
                 to: str | Iterable[str] | None = None,
                 extra_context: Mapping[str, Any] | None = None,
-                attach_pdf: bool = True, for_staff: bool = False, listed: bool = False) -> EmailDraft:
+                attach_pdf: bool = True, for_staff: bool = False, listed: bool = False,
+                invoice: InvoiceDocument | None = None) -> EmailDraft:
         """A draft rendered from ``template`` (by default ``template_for`` the document) with
         the stored PDF attached (when there is one and ``attach_pdf``): read and checked
         (``attachments_for``), or with ``listed`` as a dialog lists it before the email is sent,
@@ -464,9 +471,11 @@ class MailService:
         Without ``to`` the invoice's customer user is the recipient. ``extra_context``: more
         template variables (the payment reminder's ``reminder``); the built-in ones win.
         ``for_staff``: the message is for the seller's staff, in the seller's language rather
-        than the customer's.
+        than the customer's. ``invoice``: the document ``invoice_id`` as the caller read it
+        already (the email dialog's page), else read here.
         """
-        invoice = self.invoices.get(invoice_id)
+        if invoice is None or invoice.id != invoice_id:
+            invoice = self.invoices.get(invoice_id)
         template = template or self.template_for(invoice)
         attachments: tuple[Attachment, ...] = ()
         if invoice.is_posted and attach_pdf:

@@ -5,6 +5,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from support.counting_storage import CountingStorage
 from support.einvoices import SELLER_SETTINGS, UBL_INVOICE, texts
 from support.held_jobs import HeldJobs
 from support.mail import make_mail, parse
@@ -109,6 +110,36 @@ def test_a_message_queued_while_the_pdf_is_made_gets_its_xml_once_the_pdf_exists
     (pdf_name, _, pdf), (xml_name, _, xml) = files(received)
     assert pdf == stored_pdf(app, invoice.id) and xml_name == "factur-x.xml" and xml == xml_in(pdf)
     assert [a.pending for a in mail.email(queued.id).attachments] == [False, False]
+
+
+def test_a_queued_xrechnung_is_named_for_the_invoice_and_its_pdf_read_once_when_sent(einvoice_app, smtp_server):
+    """Queued while its PDF is made, an XRechnung's XML is named for the invoice from the start
+    (not ``factur-x.xml``), and going out the stored PDF is opened once: checked, and its XML taken
+    out of those bytes."""
+    app = einvoice_app
+    app.settings.apply({"oro_invoices.einvoice.attach_xml": True, "oro_invoices.einvoice.profile": "xrechnung"})
+    customers = app.host.customers.customers
+    cid = app.payload["customer_id"]
+    customers[cid] = dataclasses.replace(customers[cid], buyer_reference="991-01234-56")
+    storage = CountingStorage(app.storage)
+    app.invoices = InvoiceService(app.invoices.db, plugins=app.invoices.plugins, settings=app.settings,
+                                  storage=storage, renderer=app.renderer, host=app.host, jobs=HeldJobs())
+    mail = make_mail(app, smtp_server)
+    invoice = app.invoices.post(app.create().id)
+    name = f"invoice-{invoice.invoice_number}"
+    queued = mail.send(invoice.id, to="buyer@acme.test", subject="Your invoice", text="Attached.", actor="admin")
+    assert [(a.filename, a.pending) for a in queued.attachments] == [(f"{name}.pdf", True), (f"{name}.xml", True)]
+
+    app.invoices.ensure_pdf(invoice.id)
+    opened = storage.opened
+    assert mail.deliver_pending(now=app.invoices.clock() + dt.timedelta(minutes=1)).sent == 1
+    (received,) = smtp_server.handler.received
+    (pdf_name, _, pdf), (xml_name, xml_type, xml) = files(received)
+    assert (pdf_name, xml_name, xml_type) == (f"{name}.pdf", f"{name}.xml", "application/xml")
+    assert xml == xml_in(pdf) and texts(xml, "//ram:BuyerReference") == ["991-01234-56"]
+    # resolved once (the PDF checked and its XML taken out), then each file read to build the message
+    assert storage.opened - opened == 1 + 2
+    assert [a.filename for a in mail.email(queued.id).attachments] == [f"{name}.pdf", f"{name}.xml"]
 
 
 @pytest.mark.parametrize("background", [False, True], ids=["pdf-made-inline", "pdf-made-by-the-worker"])
