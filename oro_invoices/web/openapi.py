@@ -424,7 +424,9 @@ class ActivityEntryOut(Schema):
                                                 "refunded_beyond (what a refund gave back beyond what was paid: said, "
                                                 "in no balance), covered_beyond (what a payment covered of that "
                                                 "first, its payment's entry counting the rest: said, in no "
-                                                "balance), credit_applied (only what the customer's credit applied to an "
+                                                "balance; placed on the later of the payment's day and the day "
+                                                "of the refund whose over-refund it covered, after both), "
+                                                "credit_applied (only what the customer's credit applied to an "
                                                 "over-refunded invoice covered of its over-refund: it left the credit "
                                                 "and paid nothing owed), settled (an invoice "
                                                 "whose payment status was set from outside to paid, void, canceled "
@@ -445,7 +447,8 @@ class ActivityEntryOut(Schema):
         "description": "Of a refunded_beyond entry: what its refund gave back beyond what was paid (an "
                        "over-refund), which is in no balance (its amount is 0, its refund's entry counts only up "
                        "to what was paid); of a covered_beyond entry, what its payment covered of an over-refund "
-                       "(its payment's entry counts the rest); null for the others."})
+                       "(its payment's entry counts the rest), dated the later of the payment's day and the "
+                       "over-refunded refund's day; null for the others."})
 
 
 class ActivitySectionOut(Schema):
