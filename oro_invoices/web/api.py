@@ -594,7 +594,8 @@ class InvoiceApi:
         results = api_sending.send(self.service, self.mail, client.organization_id, body, actor=self._actor(client),
                                    key=request.header("idempotency-key"))
         return Response.json(openapi.InvoicesSentOut().dump(api_sending.as_json(results)),
-                             headers=_write_warning((), follow_ups.QUEUED, [w for r in results for w in r.warnings]))
+                             headers=_write_warning((), follow_ups.QUEUED, [
+                                 f"Invoice {r.invoice_id}: {warning}" for r in results for warning in r.warnings]))
 
     def send_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
         """Send to Customer: queue the invoice's email from its template (the credit note one for a
