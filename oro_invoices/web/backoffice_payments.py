@@ -609,7 +609,9 @@ class PaymentActions:
         tx = self._transaction(req, doc)
         back = self._view_url(doc.id) + "#payments"
         try:
-            outcome = act(tx.id, notes=req.form.get("notes", ""), actor=actor_of(req), request_key=guard.form_key(req))
+            with follow_ups.noted() as failed:  # committed, but what followed failed: done all the same
+                outcome = act(tx.id, notes=req.form.get("notes", ""), actor=actor_of(req),
+                              request_key=guard.form_key(req))
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             fields = {"transaction": str(tx.id), "notes": req.form.get("notes", "")}
@@ -621,9 +623,11 @@ class PaymentActions:
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self.ctx.page_formatter(req, doc).money(outcome.amount, outcome.currency)
         if outcome.successful:
-            return Response.redirect(back, flashes=[("success", _(done, amount=money))])
+            return Response.redirect(back, flashes=[("success", _(done, amount=money)),
+                                                    *warning_flashes(failed, follow_ups.SAVED)])
         return Response.redirect(back, flashes=[
-            ("error", _(not_done, amount=money, reason=_clause(_(outcome.message or declined))))])
+            ("error", _(not_done, amount=money, reason=_clause(_(outcome.message or declined)))),
+            *warning_flashes(failed, follow_ups.SAVED)])
 
 
 def _remittance_links(ctx: WebContext, tx: views.TransactionView, invoice_id: int) -> Markup | None:
