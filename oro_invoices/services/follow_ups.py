@@ -6,7 +6,9 @@ hand the PDF of a posted invoice to the job queue (``DocumentService.submit_post
 hand the jobs of the change to the queue (``ServiceContext``'s after-commit callbacks) or make
 an imported invoice's PDF. None of them may report the committed change as failed: each is
 logged and, inside ``noted()``, listed, so that an import can say "imported, but …" rather
-than "not imported" of an invoice that is there, and a posting "posted, but …".
+than "not imported" of an invoice that is there, a posting "posted, but …", another write (a
+payment, a refund, an event resent) "saved, but …" and an email "queued, but …" (its delivery
+job, ``MailService.submit_delivery``).
 """
 from __future__ import annotations
 
