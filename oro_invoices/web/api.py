@@ -776,10 +776,13 @@ class InvoiceApi:
         doc = self._load(client, id)
         key = api_customer_credit.request_key(client.organization_id, client.name, idempotency.parse_key(request),
                                               "apply-credit", doc.id)
-        recorded = api_customer_credit.apply(self.service, doc.id, body, actor=self._actor(client), request_key=key)
+        with follow_ups.noted() as failed:  # committed, but what followed failed: applied all the same
+            recorded = api_customer_credit.apply(self.service, doc.id, body, actor=self._actor(client),
+                                                 request_key=key)
         data = openapi.TransactionOut().dump(recorded.transaction)
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
-        return Response.json(data, status=201 if recorded.created else 200)
+        return Response.json(data, status=201 if recorded.created else 200,
+                             headers=_write_warning(failed, follow_ups.SAVED))
 
     def pay_out_credit(self, request: Request, client: ApiClient) -> Response:
         """Give (part of) a customer's credit back outside the add-on: 201 with the ledger entry;

@@ -499,7 +499,9 @@ class PaymentActions:
                 raise ValidationError([("amount", _("Enter the amount of credit to apply."))])
             key = guard.form_key(req)
             amount = self.ctx.page_formatter(req, doc).typed_number(typed)
-            recorded = self.ctx.service.apply_credit(doc.id, amount=amount, actor=actor_of(req), request_key=key)
+            with follow_ups.noted() as failed:  # committed, but what followed failed: applied all the same
+                recorded = self.ctx.service.apply_credit(doc.id, amount=amount, actor=actor_of(req),
+                                                         request_key=key)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             html = self.pages.render_view(req, doc, dialog=APPLY, form_error=message, payment_fields=fields)
@@ -514,7 +516,8 @@ class PaymentActions:
         tx = recorded.transaction
         money = self.ctx.page_formatter(req, doc).money(tx.amount, tx.currency)
         return Response.redirect(back, flashes=[("success", _(
-            "%(amount)s of the customer's credit has been applied to this invoice.", amount=money))])
+            "%(amount)s of the customer's credit has been applied to this invoice.", amount=money)),
+            *warning_flashes(failed, follow_ups.SAVED)])
 
     def reverse(self, req: Request) -> Response:
         """Reverse a payment recorded by hand in error: the invoice is due again."""

@@ -1197,7 +1197,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "nothing to pay or without a customer, and a customer without credit in its currency; 422 "
                        "on `amount` for more than the credit or the amount due.",
         "parameters": [_ID], "requestBody": {"required": False, "content": _json("ApplyCredit")},
-        "responses": {"201": _ok("Applied: the payment and the invoice after it.", "PaymentResult"),
+        "responses": {"201": _ok("Applied: the payment and the invoice after it.", "PaymentResult", _SAVED_WARNING),
                       "200": _ok("Applied before under this Idempotency-Key: that payment.", "PaymentResult"),
                       **_errors("400", "403", "409", "413", "422")}},
     ("/invoices/{id}/notes", "get"): {
