@@ -6,19 +6,22 @@ hand the PDF of a posted invoice to the job queue (``DocumentService.submit_post
 hand the jobs of the change to the queue (``ServiceContext``'s after-commit callbacks) or make
 an imported invoice's PDF. None of them may report the committed change as failed: each is
 logged and, inside ``noted()``, listed, so that an import can say "imported, but …" rather
-than "not imported" of an invoice that is there, and a posting "posted, but …".
+than "not imported" of an invoice that is there, a posting "posted, but …", another write (a
+payment, a refund, an event resent) "saved, but …" and an email "queued, but …" (its delivery
+job, ``MailService.submit_delivery``).
 """
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import N_, Message
 
-__all__ = ["HOOK", "IMPORTED", "JOB", "PDF", "PDF_JOB", "POSTED", "STEP", "FollowUpFailed", "note", "noted", "said"]
+__all__ = ["HOOK", "IMPORTED", "JOB", "PDF", "PDF_JOB", "POSTED", "QUEUED", "SAVED", "STEP", "FollowUpFailed", "note",
+           "noted", "said", "warnings"]
 
 #: A plugin's event hook (``what`` names the hook, ``invoice_created``) failed: no retry path.
 HOOK = "hook"
@@ -31,8 +34,9 @@ JOB = "job"
 #: Another step that followed the commit failed (``what`` names it): nothing retries it.
 STEP = "step"
 
-#: What was done, as ``said`` words it: an invoice imported, or posted.
-IMPORTED, POSTED = "imported", "posted"
+#: What was done, as ``said`` words it: an invoice imported, or posted; another change saved (a
+#: payment, a refund, a reversal, an event put back to be sent); an email queued.
+IMPORTED, POSTED, SAVED, QUEUED = "imported", "posted", "saved", "queued"
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,31 @@ SAID = {
                       "to the job queue; the periodic sweeps do its work, so there is nothing to do."),
     (POSTED, STEP): N_("The invoice is posted, but a step that followed its commit failed: ask an administrator "
                        "to check the log."),
+    (SAVED, HOOK): N_("The change is saved, but a plugin failed in the %(hook)s hook that followed, so what it "
+                      "does for it was not done: ask an administrator to check the log."),
+    (SAVED, PDF_JOB): N_("The change is saved, but a PDF could not be handed to the background jobs; the periodic "
+                         "PDF sweep makes it, so there is nothing to do."),
+    (SAVED, PDF): N_("The change is saved, but a PDF could not be made yet; it is made when first downloaded, so "
+                     "there is nothing to do."),
+    (SAVED, JOB): N_("The change is saved, but a background job that followed (%(job)s) could not be handed to "
+                     "the job queue; the periodic sweeps do its work, so there is nothing to do."),
+    (SAVED, STEP): N_("The change is saved, but a step that followed its commit failed: ask an administrator to "
+                      "check the log."),
+    (QUEUED, HOOK): N_("The email is queued, but a plugin failed in the %(hook)s hook that followed, so what it "
+                       "does for it was not done: ask an administrator to check the log."),
+    (QUEUED, PDF_JOB): N_("The email is queued, but a PDF could not be handed to the background jobs; the "
+                          "periodic PDF sweep makes it, so there is nothing to do."),
+    (QUEUED, PDF): N_("The email is queued, but a PDF could not be made yet; it is made when first downloaded, "
+                      "so there is nothing to do."),
+    (QUEUED, JOB): N_("The email is queued, but a background job that followed (%(job)s) could not be handed to "
+                      "the job queue; the periodic mail sweep sends it, so there is nothing to do."),
+    (QUEUED, STEP): N_("The email is queued, but a step that followed its commit failed: ask an administrator to "
+                       "check the log."),
 }
 
 
 def said(failure: FollowUpFailed, done: str = IMPORTED) -> Message:
-    """What is said of ``failure`` beside the invoice ``done`` (``IMPORTED``, ``POSTED``)."""
+    """What is said of ``failure`` beside what was ``done`` (``IMPORTED``, ``POSTED``, ``SAVED``, ``QUEUED``)."""
     text = SAID[done, failure.kind]
     if failure.kind == HOOK:
         return Message(text, hook=failure.what)
@@ -104,3 +128,8 @@ def note(kind: str, error: BaseException, *, what: str = "", invoice: InvoiceDoc
     if found is not None:
         found.append(FollowUpFailed(kind, what, getattr(invoice, "id", invoice_id),
                                     getattr(invoice, "external_id", None), error))
+
+
+def warnings(failed: Sequence[FollowUpFailed], done: str) -> list[Message]:
+    """What is said of each of ``failed`` beside what was ``done``, each wording once, in order."""
+    return list(dict.fromkeys(said(failure, done) for failure in failed))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
+from oro_invoices.services import follow_ups
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import AlreadySent, MailService
 
@@ -45,6 +46,8 @@ class Selected:
         ``NOT_DELETED``; ``send`` / ``delete``: one of the outcomes above.
     :param problem: why it is not sent or deleted, when this module says so (shown in the
         admin's language); ``error``: the error that stopped it otherwise.
+    :param warnings: what followed its posting or its email's queueing and failed
+        (``follow_ups``): it is posted and sent all the same.
     """
 
     invoice_id: int
@@ -54,6 +57,7 @@ class Selected:
     outcome: str = ""
     problem: Message | None = None
     error: InvoiceError | None = None
+    warnings: tuple[Message, ...] = ()
 
 
 def check_selection(ids: Sequence[int]) -> list[int]:
@@ -119,23 +123,37 @@ def _send_one(invoices: InvoiceService, mail: MailService, invoice_id: int, orga
     to = mail.customer_address(doc)
     if not to:
         return Selected(invoice_id, doc, outcome=NOT_SENT, problem=NO_ADDRESS)
+    posted: list[follow_ups.FollowUpFailed] = []
+    queued: list[follow_ups.FollowUpFailed] = []
     try:
         if posts:
-            doc = invoices.post(invoice_id, actor=actor)
+            with follow_ups.noted() as posted:   # committed, but what followed failed: posted all the same
+                doc = invoices.post(invoice_id, actor=actor)
         earlier = mail.sent_once(invoice_id, once)
         if earlier is not None:
-            return Selected(invoice_id, doc, posts=posts, to=", ".join(earlier.to), outcome=ALREADY_SENT)
+            return Selected(invoice_id, doc, posts=posts, to=", ".join(earlier.to), outcome=ALREADY_SENT,
+                            warnings=_warnings(posted, queued))
         attach = invoices.pdf_attachable(doc)
         draft = mail.prepare(invoice_id, attach_pdf=attach)     # the PDF read once, sent as read
-        sent = mail.send(invoice_id, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
-                         attach_pdf=attach, actor=actor, template=draft.template, once=once,
-                         attachments=draft.attachments)
+        with follow_ups.noted() as queued:       # queued, but its delivery job was not: the mail sweep sends it
+            sent = mail.send(invoice_id, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
+                             attach_pdf=attach, actor=actor, template=draft.template, once=once,
+                             attachments=draft.attachments)
     except AlreadySent as exc:        # the same confirmation, sent at the same moment
-        return Selected(invoice_id, doc, posts=posts, to=", ".join(exc.email.to), outcome=ALREADY_SENT)
+        return Selected(invoice_id, doc, posts=posts, to=", ".join(exc.email.to), outcome=ALREADY_SENT,
+                        warnings=_warnings(posted, queued))
     except InvoiceError as exc:       # this invoice only: a draft that cannot be posted, a template problem
         return Selected(invoice_id, invoices.get(invoice_id), posts=posts, to=to, outcome=NOT_SENT,
-                        error=exc)
-    return Selected(invoice_id, doc, posts=posts, to=", ".join(sent.to), outcome=SENT)
+                        error=exc, warnings=_warnings(posted, queued))
+    return Selected(invoice_id, doc, posts=posts, to=", ".join(sent.to), outcome=SENT,
+                    warnings=_warnings(posted, queued))
+
+
+def _warnings(posted: Sequence[follow_ups.FollowUpFailed], queued: Sequence[follow_ups.FollowUpFailed]
+              ) -> tuple[Message, ...]:
+    """What followed an invoice's posting and its email's queueing and failed, each wording once."""
+    return tuple(dict.fromkeys([*follow_ups.warnings(posted, follow_ups.POSTED),
+                                *follow_ups.warnings(queued, follow_ups.QUEUED)]))
 
 
 def plan_deletes(invoices: InvoiceService, ids: Sequence[int], *, organization_id: int | None) -> list[Selected]:

@@ -487,8 +487,11 @@ class InvoiceApi:
         payload = json_object(request, storable=False)    # the schema names them with the rest
         self._check_organization(client, payload)
         payload.setdefault("organization_id", client.organization_id)
-        doc = self.service.create(payload, actor=self._actor(client))
-        return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id)})
+        with follow_ups.noted() as failed:  # committed, but what followed failed: created all the same
+            doc = self.service.create(payload, actor=self._actor(client))
+        return Response.json(self._invoice_json(doc), status=201, headers={
+            "Location": self._url(doc.id),
+            **_write_warning(failed, follow_ups.POSTED if doc.is_posted else follow_ups.SAVED)})
 
     def create_from_order(self, request: Request, client: ApiClient, id: str) -> Response:
         """A draft invoice of the host's order ``id`` (``InvoiceService.create_from_order``): 201;
@@ -590,7 +593,9 @@ class InvoiceApi:
             raise NotFound("Email is not configured here: invoices cannot be sent.")
         results = api_sending.send(self.service, self.mail, client.organization_id, body, actor=self._actor(client),
                                    key=request.header("idempotency-key"))
-        return Response.json(openapi.InvoicesSentOut().dump(api_sending.as_json(results)))
+        return Response.json(openapi.InvoicesSentOut().dump(api_sending.as_json(results)),
+                             headers=_write_warning((), follow_ups.QUEUED, [
+                                 f"Invoice {r.invoice_id}: {warning}" for r in results for warning in r.warnings]))
 
     def send_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
         """Send to Customer: queue the invoice's email from its template (the credit note one for a
@@ -621,14 +626,15 @@ class InvoiceApi:
                 doc = self.service.post(doc.id, actor=self._actor(client))
         attach = self.service.pdf_attachable(doc)
         draft = self.mail.prepare(doc.id, template, attach_pdf=attach)   # the PDF read once, sent as read
-        sent = self.mail.send(
-            doc.id, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
-            subject=body.get("subject", draft.subject), text=body.get("text", draft.text),
-            html=draft.html if "text" not in body else None, template=template, actor=self._actor(client),
-            attach_pdf=attach, attachments=draft.attachments)
+        with follow_ups.noted() as unsent:  # queued, but its delivery job was not: the mail sweep sends it
+            sent = self.mail.send(
+                doc.id, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
+                subject=body.get("subject", draft.subject), text=body.get("text", draft.text),
+                html=draft.html if "text" not in body else None, template=template, actor=self._actor(client),
+                attach_pdf=attach, attachments=draft.attachments)
         return Response.json(openapi.InvoiceEmailOut().dump(
             _queued(sent, invoice_id=doc.id, invoice_number=doc.invoice_number)), status=201,
-            headers=_write_warning(failed, follow_ups.POSTED))
+            headers=_write_warning(unsent, follow_ups.QUEUED, follow_ups.warnings(failed, follow_ups.POSTED)))
 
     def download_pdf(self, request: Request, client: ApiClient, id: str,
                      doc: InvoiceDocument | None = None) -> Response:
@@ -709,10 +715,13 @@ class InvoiceApi:
                                                           "marks a payment recorded by hand; record one with "
                                                           "POST /api/receivables/payments.")])
         doc = self._load(client, id)
-        recorded = self.service.record_payment_once(doc.id, payload, actor=self._actor(client), same_amount=True)
+        with follow_ups.noted() as failed:  # committed, but what followed failed: recorded all the same
+            recorded = self.service.record_payment_once(doc.id, payload, actor=self._actor(client),
+                                                        same_amount=True)
         data = openapi.TransactionOut().dump(recorded.transaction)
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
-        return Response.json(data, status=201 if recorded.created else 200)
+        return Response.json(data, status=201 if recorded.created else 200,
+                             headers=_write_warning(failed, follow_ups.SAVED))
 
     def record_remittance(self, request: Request, client: ApiClient) -> Response:
         """One payment received outside the payment methods for several invoices, each one's
@@ -742,10 +751,13 @@ class InvoiceApi:
         body = _optional_body(request, ("reason",), lambda body: [] if isinstance(body.get("reason"), str)
                               and body["reason"].strip() else [("reason", "Required: why the payment is reversed (a text).")])
         doc, tx = self._transaction(client, id, transaction_id)
-        reversal = self.service.reverse_received_payment(doc.id, tx, reason=body["reason"], actor=self._actor(client))
+        with follow_ups.noted() as failed:  # committed, but what followed failed: reversed all the same
+            reversal = self.service.reverse_received_payment(doc.id, tx, reason=body["reason"],
+                                                             actor=self._actor(client))
         data = openapi.TransactionOut().dump(reversal.transaction)
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
-        return Response.json(data, status=201 if reversal.created else 200)
+        return Response.json(data, status=201 if reversal.created else 200,
+                             headers=_write_warning(failed, follow_ups.SAVED))
 
     # ---- customers' credit (web.api_customer_credit) ----------------------------------
 
@@ -764,10 +776,13 @@ class InvoiceApi:
         doc = self._load(client, id)
         key = api_customer_credit.request_key(client.organization_id, client.name, idempotency.parse_key(request),
                                               "apply-credit", doc.id)
-        recorded = api_customer_credit.apply(self.service, doc.id, body, actor=self._actor(client), request_key=key)
+        with follow_ups.noted() as failed:  # committed, but what followed failed: applied all the same
+            recorded = api_customer_credit.apply(self.service, doc.id, body, actor=self._actor(client),
+                                                 request_key=key)
         data = openapi.TransactionOut().dump(recorded.transaction)
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
-        return Response.json(data, status=201 if recorded.created else 200)
+        return Response.json(data, status=201 if recorded.created else 200,
+                             headers=_write_warning(failed, follow_ups.SAVED))
 
     def pay_out_credit(self, request: Request, client: ApiClient) -> Response:
         """Give (part of) a customer's credit back outside the add-on: 201 with the ledger entry;
@@ -798,9 +813,11 @@ class InvoiceApi:
     def redeliver_event(self, request: Request, client: ApiClient, id: str) -> Response:
         """Put a delivered or failed event back to be sent again, same event id and body (200)."""
         _no_body(request)
-        found = event_log.redeliver(self.service.context, client.organization_id, api_events.event_row_id(id),
-                                    by=self._actor(client))
-        return Response.json(openapi.EventDetailOut().dump(api_events.row_json(found, self.base_path, detail=True)))
+        with follow_ups.noted() as failed:  # committed, but what followed failed: put back all the same
+            found = event_log.redeliver(self.service.context, client.organization_id, api_events.event_row_id(id),
+                                        by=self._actor(client))
+        return Response.json(openapi.EventDetailOut().dump(api_events.row_json(found, self.base_path, detail=True)),
+                             headers=_write_warning(failed, follow_ups.SAVED))
 
     # ---- refund, capture, cancel, re-authorize: through the provider that took the payment
 
@@ -865,13 +882,14 @@ class InvoiceApi:
     def _payment_action(self, doc: InvoiceDocument, act: Callable[[], ProviderOutcome]) -> Response:
         """200 with how the provider answered; 502 when it refused the request or could not be reached."""
         try:
-            outcome = act()
+            with follow_ups.noted() as failed:  # committed, but what followed failed: done all the same
+                outcome = act()
         except ProviderError as exc:
             return Response.json(error_body([{"field": "", "message": exc.message}]), status=502)
         return Response.json({
             "successful": outcome.successful, "amount": format(outcome.amount, "f"), "currency": outcome.currency,
             "transaction_id": outcome.transaction_id, "message": "" if outcome.successful else outcome.message,
-            "invoice": self._invoice_json(self.service.get(doc.id))})
+            "invoice": self._invoice_json(self.service.get(doc.id))}, headers=_write_warning(failed, follow_ups.SAVED))
 
     # ---- corrections: credit notes, void, re-issue ------------------------------------
 
@@ -1120,11 +1138,12 @@ def _reason(request: Request) -> str:
     return reason
 
 
-def _write_warning(failed: Sequence[follow_ups.FollowUpFailed], done: str) -> dict[str, str]:
-    """The ``Invoice-Write-Warning`` header saying what followed the write ``done`` and failed, if anything did."""
-    if not failed:
-        return {}
-    return {WRITE_WARNING_HEADER: " ".join(dict.fromkeys(str(follow_ups.said(f, done)) for f in failed))}
+def _write_warning(failed: Sequence[follow_ups.FollowUpFailed], done: str,
+                   more: Sequence[str] = ()) -> dict[str, str]:
+    """The ``Invoice-Write-Warning`` header saying what followed the write ``done`` and failed, if
+    anything did (and the ``more`` warnings said already, of another write of the request)."""
+    said = list(dict.fromkeys([*more, *map(str, follow_ups.warnings(failed, done))]))
+    return {WRITE_WARNING_HEADER: " ".join(said)} if said else {}
 
 
 def _queued(sent: OutboxView, **about: Any) -> dict[str, Any]:

@@ -54,6 +54,12 @@ def actor_of(req: Request) -> str:
     return getattr(user, "name", "") or getattr(user, "email", "") or f"admin #{getattr(user, 'id', '?')}"
 
 
+def warning_flashes(failed: Iterable[follow_ups.FollowUpFailed], done: str) -> list[tuple[str, str]]:
+    """A warning flash, in the page's language, of what followed the write ``done`` and failed
+    (``follow_ups``): the write is done all the same."""
+    return [("warning", _(said)) for said in follow_ups.warnings(list(failed), done)]
+
+
 def user_id_of(req: Request) -> int | None:
     """The logged-in admin's id (the author id of the notes they write)."""
     value = getattr(req.user, "id", None)
@@ -214,8 +220,7 @@ class BackOfficeActions:
                 flashes.append(("success", _("Invoice %(number)s has been posted.", number=number))
                                if posting.posted_now else
                                ("info", _("Invoice %(number)s was already posted.", number=number)))
-                flashes += [("warning", warning) for warning in
-                            dict.fromkeys(_(follow_ups.said(f, follow_ups.POSTED)) for f in failed)]
+                flashes += warning_flashes(failed, follow_ups.POSTED)
             # no draft made here: the dialog lists the PDF from its record, read (or made) once sent
         except ConfirmationRequired:
             return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"))
@@ -254,11 +259,12 @@ class BackOfficeActions:
                 draft = self._template_draft(doc, template, attach_pdf=attach)
                 if draft is not None and _same(draft.text or "", body):
                     html_body = draft.html
-            sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
-                                      subject=form.get("subject", ""), html=html_body, text=body, attach_pdf=attach,
-                                      actor=actor_of(req), template=template,
-                                      once=form.get("form_token") or None,
-                                      attachments=draft.attachments if draft is not None else None)
+            with follow_ups.noted() as unsent:  # queued, but its delivery job was not: the mail sweep sends it
+                sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), cc=form.get("cc", ""),
+                                          bcc=form.get("bcc", ""), subject=form.get("subject", ""), html=html_body,
+                                          text=body, attach_pdf=attach, actor=actor_of(req), template=template,
+                                          once=form.get("form_token") or None,
+                                          attachments=draft.attachments if draft is not None else None)
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
@@ -277,7 +283,8 @@ class BackOfficeActions:
         to = ", ".join(sent.to)
         done = (_("The email to %(to)s was queued for delivery.", to=to) if sent.status == "queued"
                 else _("The email to %(to)s was %(status)s.", to=to, status=sent.status))
-        return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", done)])
+        return Response.redirect(self._view_url(doc.id) + "#emails",
+                                 flashes=[("success", done), *warning_flashes(unsent, follow_ups.QUEUED)])
 
     def _template_draft(self, doc: InvoiceDocument, template: str, *, attach_pdf: bool) -> EmailDraft | None:
         """``template`` made for ``doc`` as it is sent, with the PDF or without (``attach_pdf``):

@@ -29,6 +29,7 @@ from oro_invoices.domain.payment_limits import over_amount_due
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
+from oro_invoices.services import follow_ups
 from oro_invoices.services.credit_notes import given_back_by
 from oro_invoices.services.customer_credit import CREDIT_METHOD, surplus_spent
 from oro_invoices.services.manual_payments import (
@@ -42,7 +43,7 @@ from oro_invoices.services.manual_payments import (
 from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome, Unanswered
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
-from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.backoffice_actions import actor_of, warning_flashes
 from oro_invoices.web.backoffice_selection import remittance_form_url
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
@@ -392,7 +393,8 @@ class PaymentActions:
         try:
             key = guard.form_key(req)
             amount = self.ctx.page_formatter(req, doc).typed_number(typed) if typed else typed
-            outcome = act(tx.id, amount, notes=form.get("notes", ""), actor=actor_of(req), request_key=key)
+            with follow_ups.noted() as failed:  # committed, but what followed failed: done all the same
+                outcome = act(tx.id, amount, notes=form.get("notes", ""), actor=actor_of(req), request_key=key)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             fields = {"transaction": str(tx.id), "amount": form.get("amount", ""), "notes": form.get("notes", ""),
@@ -405,9 +407,11 @@ class PaymentActions:
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self.ctx.page_formatter(req, doc).money(outcome.amount, outcome.currency)
         if outcome.successful:
-            return Response.redirect(back, flashes=[("success", _(done, amount=money))])
+            return Response.redirect(back, flashes=[("success", _(done, amount=money)),
+                                                    *warning_flashes(failed, follow_ups.SAVED)])
         return Response.redirect(back, flashes=[
-            ("error", _(not_done, amount=money, reason=_clause(_(outcome.message or N_("declined by the provider")))))])
+            ("error", _(not_done, amount=money, reason=_clause(_(outcome.message or N_("declined by the provider"))))),
+            *warning_flashes(failed, follow_ups.SAVED)])
 
     def record(self, req: Request) -> Response:
         """Record Payment: a payment received outside the payment methods; a bad field shows the
@@ -422,10 +426,12 @@ class PaymentActions:
         keep = bool(form.get("keep_surplus")) and doc.customer_id is not None
         try:
             amount = self._check_record(req, doc, keep)
-            recorded = self.ctx.service.record_received_payment(
-                doc.id, amount=amount, method=form.get("method", ""), received_on=received_day(form.get("received_on", "")),
-                reference=form.get("reference", ""), notes=form.get("notes", ""), actor=actor_of(req),
-                request_key=form.get("request_key", ""), keep_surplus=keep)
+            with follow_ups.noted() as failed:  # committed, but what followed failed: recorded all the same
+                recorded = self.ctx.service.record_received_payment(
+                    doc.id, amount=amount, method=form.get("method", ""),
+                    received_on=received_day(form.get("received_on", "")), reference=form.get("reference", ""),
+                    notes=form.get("notes", ""), actor=actor_of(req), request_key=form.get("request_key", ""),
+                    keep_surplus=keep)
         except ValidationError as exc:
             errors = guard.field_errors(exc)
             unplaced = [message for field, message in errors.items() if field not in RECORD_PLACED]
@@ -451,10 +457,11 @@ class PaymentActions:
                 "this invoice and %(surplus)s is kept as the customer's credit.",
                 received=formatter.money(tx.amount, tx.currency), method=method, date=day,
                 paid=formatter.money(tx.amount - tx.surplus, tx.currency),
-                surplus=formatter.money(tx.surplus, tx.currency)))])
+                surplus=formatter.money(tx.surplus, tx.currency))), *warning_flashes(failed, follow_ups.SAVED)])
         return Response.redirect(back, flashes=[("success", _(
             "A payment of %(amount)s received by %(method)s on %(date)s has been recorded.",
-            amount=formatter.money(tx.amount, tx.currency), method=method, date=day))])
+            amount=formatter.money(tx.amount, tx.currency), method=method, date=day)),
+            *warning_flashes(failed, follow_ups.SAVED)])
 
     def _check_record(self, req: Request, doc: InvoiceDocument, keep: bool) -> str:
         """The Record Payment form's amount as a plain decimal, once every field it has reads: a
@@ -492,7 +499,9 @@ class PaymentActions:
                 raise ValidationError([("amount", _("Enter the amount of credit to apply."))])
             key = guard.form_key(req)
             amount = self.ctx.page_formatter(req, doc).typed_number(typed)
-            recorded = self.ctx.service.apply_credit(doc.id, amount=amount, actor=actor_of(req), request_key=key)
+            with follow_ups.noted() as failed:  # committed, but what followed failed: applied all the same
+                recorded = self.ctx.service.apply_credit(doc.id, amount=amount, actor=actor_of(req),
+                                                         request_key=key)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             html = self.pages.render_view(req, doc, dialog=APPLY, form_error=message, payment_fields=fields)
@@ -507,7 +516,8 @@ class PaymentActions:
         tx = recorded.transaction
         money = self.ctx.page_formatter(req, doc).money(tx.amount, tx.currency)
         return Response.redirect(back, flashes=[("success", _(
-            "%(amount)s of the customer's credit has been applied to this invoice.", amount=money))])
+            "%(amount)s of the customer's credit has been applied to this invoice.", amount=money)),
+            *warning_flashes(failed, follow_ups.SAVED)])
 
     def reverse(self, req: Request) -> Response:
         """Reverse a payment recorded by hand in error: the invoice is due again."""
@@ -516,8 +526,9 @@ class PaymentActions:
         tx = self._transaction(req, doc)
         back = self._view_url(doc.id) + "#payments"
         try:
-            reversal = self.ctx.service.reverse_received_payment(doc.id, tx.id, reason=req.form.get("reason", ""),
-                                                                 actor=actor_of(req))
+            with follow_ups.noted() as failed:  # committed, but what followed failed: reversed all the same
+                reversal = self.ctx.service.reverse_received_payment(doc.id, tx.id, reason=req.form.get("reason", ""),
+                                                                     actor=actor_of(req))
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             fields = {"transaction": str(tx.id), "reason": req.form.get("reason", "")}
@@ -535,10 +546,11 @@ class PaymentActions:
         if tx.method == CREDIT_METHOD:     # an application of the customer's credit: the credit is back
             return Response.redirect(back, flashes=[("success", _(
                 "The payment of %(amount)s from the customer's credit has been reversed: the invoice is due as if "
-                "it had never been applied, and the credit is back with the customer.", amount=money))])
+                "it had never been applied, and the credit is back with the customer.", amount=money)),
+                *warning_flashes(failed, follow_ups.SAVED)])
         return Response.redirect(back, flashes=[("success", _(
             "The payment of %(amount)s has been reversed: the invoice is due as if it had never been recorded.",
-            amount=money))])
+            amount=money)), *warning_flashes(failed, follow_ups.SAVED)])
 
     def cancel(self, req: Request) -> Response:
         """Cancel an authorization through the provider."""
@@ -600,7 +612,9 @@ class PaymentActions:
         tx = self._transaction(req, doc)
         back = self._view_url(doc.id) + "#payments"
         try:
-            outcome = act(tx.id, notes=req.form.get("notes", ""), actor=actor_of(req), request_key=guard.form_key(req))
+            with follow_ups.noted() as failed:  # committed, but what followed failed: done all the same
+                outcome = act(tx.id, notes=req.form.get("notes", ""), actor=actor_of(req),
+                              request_key=guard.form_key(req))
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             fields = {"transaction": str(tx.id), "notes": req.form.get("notes", "")}
@@ -612,9 +626,11 @@ class PaymentActions:
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self.ctx.page_formatter(req, doc).money(outcome.amount, outcome.currency)
         if outcome.successful:
-            return Response.redirect(back, flashes=[("success", _(done, amount=money))])
+            return Response.redirect(back, flashes=[("success", _(done, amount=money)),
+                                                    *warning_flashes(failed, follow_ups.SAVED)])
         return Response.redirect(back, flashes=[
-            ("error", _(not_done, amount=money, reason=_clause(_(outcome.message or declined))))])
+            ("error", _(not_done, amount=money, reason=_clause(_(outcome.message or declined)))),
+            *warning_flashes(failed, follow_ups.SAVED)])
 
 
 def _remittance_links(ctx: WebContext, tx: views.TransactionView, invoice_id: int) -> Markup | None:

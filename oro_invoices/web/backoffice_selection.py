@@ -74,8 +74,12 @@ class SelectionPages:
             raise ValidationError([("", Message("The form is incomplete; open Send to Customer again."))])
         results = selection.send(self.ctx.service, mail, ids, organization_id=organization_of(req),
                                  actor=actor_of(req), once=token)
-        html = self.ctx.render("admin/selection.html", req, mode="send_result", rows=self._rows(results),
-                               back=back, summary=_sent_summary(results),
+        rows = self._rows(results)
+        # posted and sent, but what followed failed (follow_ups): said of each invoice
+        warnings = [_("%(number)s: %(warning)s", number=row["number"], warning=_(warning))
+                    for result, row in zip(results, rows, strict=True) for warning in result.warnings]
+        html = self.ctx.render("admin/selection.html", req, mode="send_result", rows=rows,
+                               back=back, summary=_sent_summary(results), warnings=warnings,
                                not_sent=sum(1 for r in results if r.outcome == selection.NOT_SENT))
         return Response.html(html, title=_("Invoices sent to customers"))
 

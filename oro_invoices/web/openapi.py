@@ -424,7 +424,9 @@ class ActivityEntryOut(Schema):
                                                 "refunded_beyond (what a refund gave back beyond what was paid: said, "
                                                 "in no balance), covered_beyond (what a payment covered of that "
                                                 "first, its payment's entry counting the rest: said, in no "
-                                                "balance), credit_applied (only what the customer's credit applied to an "
+                                                "balance; placed on the later of the payment's day and the day "
+                                                "of the refund whose over-refund it covered, after both), "
+                                                "credit_applied (only what the customer's credit applied to an "
                                                 "over-refunded invoice covered of its over-refund: it left the credit "
                                                 "and paid nothing owed), settled (an invoice "
                                                 "whose payment status was set from outside to paid, void, canceled "
@@ -445,7 +447,8 @@ class ActivityEntryOut(Schema):
         "description": "Of a refunded_beyond entry: what its refund gave back beyond what was paid (an "
                        "over-refund), which is in no balance (its amount is 0, its refund's entry counts only up "
                        "to what was paid); of a covered_beyond entry, what its payment covered of an over-refund "
-                       "(its payment's entry counts the rest); null for the others."})
+                       "(its payment's entry counts the rest), dated the later of the payment's day and the "
+                       "over-refunded refund's day; null for the others."})
 
 
 class ActivitySectionOut(Schema):
@@ -1012,6 +1015,17 @@ _POSTING_WARNING = {"Invoice-Write-Warning": {
                    "hook, handing a job to the background jobs): what did not follow and what to do. The "
                    "invoice is posted all the same.",
     "schema": {"type": "string"}}}
+_SAVED_WARNING = {"Invoice-Write-Warning": {
+    "description": "Only when something that follows the commit failed (a plugin's hook, handing a job such "
+                   "as the delivery of the events or of an email to the background jobs): what did not follow "
+                   "and what to do. The write is done all the same; do not repeat it.",
+    "schema": {"type": "string"}}}
+_SENDING_WARNING = {"Invoice-Write-Warning": {
+    "description": "Only when something that follows the posting of a draft or the queueing of an email "
+                   "failed (a plugin's hook, handing the PDF or the email's delivery to the background jobs): "
+                   "what did not follow and what to do, of each invoice it concerns. The invoices are posted "
+                   "and their emails queued all the same: the periodic sweeps do the jobs' work.",
+    "schema": {"type": "string"}}}
 _IDEMPOTENCY_KEY = {
     "in": "header", "name": "Idempotency-Key", "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
@@ -1031,7 +1045,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/invoices", "post"): {
         "summary": "Create an invoice (a draft, or posted at once with status=posted)",
         "requestBody": {"required": True, "content": _json("InvoiceCreate")},
-        "responses": {"201": _ok("The invoice.", "Invoice", _LOCATION),
+        "responses": {"201": _ok("The invoice.", "Invoice", {**_LOCATION, **_POSTING_WARNING}),
                       **_errors("400", "403", "409", "413", "422")}},
     ("/invoices/by-external-id/{external_id}", "get"): {
         "summary": "Get an invoice by the importing system's external id",
@@ -1115,7 +1129,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/invoices/{id}/payments", "post"): {
         "summary": "Record a payment transaction (a repeated provider_reference is recorded once)",
         "parameters": [_ID], "requestBody": {"required": True, "content": _json("PaymentCreate")},
-        "responses": {"201": _ok("Recorded.", "PaymentResult"),
+        "responses": {"201": _ok("Recorded.", "PaymentResult", _SAVED_WARNING),
                       "200": _ok("Already recorded: the earlier transaction.", "PaymentResult"),
                       **_errors("400", "403", "409", "413", "422")}},
     ("/invoices/{id}/payments/{transaction_id}/receipt", "get"): {
@@ -1133,12 +1147,12 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/invoices/{id}/payments/{transaction_id}/refund", "post"): {
         "summary": "Refund (part of) a charge or capture", "description": _PAYMENT_ACTION,
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("RefundCreate")},
-        "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
+        "responses": {"200": _ok("How the provider answered.", "PaymentAction", _SAVED_WARNING),
                       **_errors("403", "409", "502")}},
     ("/invoices/{id}/payments/{transaction_id}/capture", "post"): {
         "summary": "Capture (part of) an authorization", "description": _PAYMENT_ACTION,
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("CaptureCreate")},
-        "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
+        "responses": {"200": _ok("How the provider answered.", "PaymentAction", _SAVED_WARNING),
                       **_errors("403", "409", "502")}},
     ("/invoices/{id}/payments/{transaction_id}/reverse", "post"): {
         "summary": "Reverse a payment recorded outside the payment methods in error",
@@ -1148,20 +1162,20 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "been recorded (not Refunded). Once: a second call answers 200 with the same reversal. "
                        "404 for any other transaction (a payment method's payment is refunded through it).",
         "parameters": [_ID, _TX], "requestBody": {"required": True, "content": _json("PaymentReverse")},
-        "responses": {"201": _ok("Reversed.", "PaymentResult"),
+        "responses": {"201": _ok("Reversed.", "PaymentResult", _SAVED_WARNING),
                       "200": _ok("Reversed before: that reversal.", "PaymentResult"),
                       **_errors("400", "403", "409", "422")}},
     ("/invoices/{id}/payments/{transaction_id}/cancel", "post"): {
         "summary": "Cancel what remains of an authorization", "description": _PAYMENT_ACTION,
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
-        "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
+        "responses": {"200": _ok("How the provider answered.", "PaymentAction", _SAVED_WARNING),
                       **_errors("403", "409", "502")}},
     ("/invoices/{id}/payments/{transaction_id}/reauthorize", "post"): {
         "summary": "Renew what remains of an authorization before its provider releases it",
         "description": _PAYMENT_ACTION + " The answer's `transaction_id` is the new authorization; the old "
                        "one is released. 409 when its method cannot renew it (its card was not kept).",
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
-        "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
+        "responses": {"200": _ok("How the provider answered.", "PaymentAction", _SAVED_WARNING),
                       **_errors("403", "409", "502")}},
     ("/invoices/{id}/payments/{transaction_id}/confirm-unanswered", "post"): {
         "summary": "Say what the provider did with a request whose answer was lost",
@@ -1172,7 +1186,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "request no longer waits, is to be asked again instead, or is a capture or re-authorization "
                        "confirmed as made.",
         "parameters": [_ID, _TX], "requestBody": {"required": True, "content": _json("ConfirmUnanswered")},
-        "responses": {"200": _ok("Recorded or released.", "PaymentAction"),
+        "responses": {"200": _ok("Recorded or released.", "PaymentAction", _SAVED_WARNING),
                       **_errors("400", "403", "409", "422")}},
     ("/invoices/{id}/apply-credit", "post"): {
         "summary": "Pay (part of) the invoice from its customer's credit in its currency",
@@ -1183,7 +1197,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "nothing to pay or without a customer, and a customer without credit in its currency; 422 "
                        "on `amount` for more than the credit or the amount due.",
         "parameters": [_ID], "requestBody": {"required": False, "content": _json("ApplyCredit")},
-        "responses": {"201": _ok("Applied: the payment and the invoice after it.", "PaymentResult"),
+        "responses": {"201": _ok("Applied: the payment and the invoice after it.", "PaymentResult", _SAVED_WARNING),
                       "200": _ok("Applied before under this Idempotency-Key: that payment.", "PaymentResult"),
                       **_errors("400", "403", "409", "413", "422")}},
     ("/invoices/{id}/notes", "get"): {
@@ -1408,7 +1422,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "that is not the organization's is a 422 under its place, and nothing is sent. 404 where "
                        "email is not configured.",
         "requestBody": {"required": True, "content": _json("InvoicesSend")},
-        "responses": {"200": _ok("What became of each.", "InvoicesSent"), **_errors("422")}},
+        "responses": {"200": _ok("What became of each.", "InvoicesSent", _SENDING_WARNING), **_errors("422")}},
     ("/invoices/{id}/send", "post"): {
         "summary": "Send to Customer: email the invoice, its PDF attached",
         "description": "Queues the invoice's email from invoice_notification_template (a credit note's from "
@@ -1419,7 +1433,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [_ID],
         "requestBody": {"required": False, "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/InvoiceEmailCreate"}}}},
-        "responses": {"201": _ok("The queued email.", "InvoiceEmail", _POSTING_WARNING), **_errors("403")}},
+        "responses": {"201": _ok("The queued email.", "InvoiceEmail", _SENDING_WARNING), **_errors("403")}},
     ("/receivables/statement/email", "post"): {
         "summary": "Email a customer their statement, its PDF attached",
         "description": "Queues the statement of account (as `GET /receivables/statement` gives it, its PDF as it "
@@ -1466,7 +1480,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "organization. 503 (with `Retry-After`) when the database could not record the resend: "
                        "nothing was changed.",
         "parameters": [_ID], "requestBody": _NO_BODY,
-        "responses": {"200": _ok("The event, pending again.", "EventDetail"), **_errors("403", "503")}},
+        "responses": {"200": _ok("The event, pending again.", "EventDetail", _SAVED_WARNING),
+                      **_errors("403", "503")}},
     ("/openapi.json", "get"): {
         "summary": "This document (no authentication)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document.",

@@ -52,3 +52,21 @@ def test_a_body_that_names_something_wrong_sends_nothing(shop, admin, body, fiel
     resp = shop_api_call(shop, "POST", "/invoices/send", body)
     assert resp.status_code == 422 and field in {e["field"] for e in resp.get_json()["errors"]}
     assert emails(shop, admin.service.find_id(external_id=POSTED)) == []
+
+
+def test_an_email_whose_delivery_job_cannot_be_queued_is_sent_with_a_warning(shop, admin, monkeypatch):
+    """The host's job queue raises once each email is queued: each is sent all the same (the mail
+    sweep delivers it), and the answer's Invoice-Write-Warning says so of each invoice."""
+    from support.held_jobs import BrokenJobs
+    jobs = BrokenJobs()
+    monkeypatch.setattr(shop[0].extensions["oro_invoices"].mail, "jobs", jobs)
+    posted, more = (admin.service.find_id(external_id=e) for e in (POSTED, MORE))
+    resp = shop_api_call(shop, "POST", "/invoices/send", {"invoices": [{"id": posted}, {"id": more}]})
+
+    assert resp.status_code == 200
+    assert [r["outcome"] for r in resp.get_json()["results"]] == ["sent", "sent"]
+    assert len(emails(shop, posted)) == len(emails(shop, more)) == 1
+    queued = ("The email is queued, but a background job that followed (oro_invoices.deliver_email) could not be "
+              "handed to the job queue; the periodic mail sweep sends it, so there is nothing to do.")
+    assert resp.headers["Invoice-Write-Warning"] == f"Invoice {posted}: {queued} Invoice {more}: {queued}"
+    assert jobs.tried == ["oro_invoices.deliver_email"] * 2

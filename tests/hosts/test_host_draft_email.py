@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from support.held_jobs import BrokenJobs
 
 from oro_invoices.domain.errors import InvoiceNotPosted
 from oro_invoices.hosts.reference.testing import text_of
@@ -55,13 +56,7 @@ def test_a_posting_whose_pdf_job_cannot_be_queued_is_posted_and_says_so(shop, ad
     """The host's job queue raises (breaking its "never raises") once Send to Customer's posting
     committed: the invoice is posted and the email dialog opens, with a warning saying the PDF
     job was not queued and that the sweep makes the PDF."""
-    class BrokenQueue:
-        background = True
-
-        def submit(self, job):
-            raise ConnectionError("broker refused the connection")
-
-    monkeypatch.setattr(admin.service.context, "jobs", BrokenQueue())
+    monkeypatch.setattr(admin.service.context, "jobs", BrokenJobs())
     inv = admin.service.find_id(external_id="ERP-SO-1004-4")  # Carla's draft
     view = f"/admin/invoices/{inv}"
     resp = admin.submit(f"{view}?dialog=send-to-customer", f"{view}/send-to-customer", {"confirm": "1"})

@@ -446,3 +446,25 @@ def test_a_refund_naming_no_payment_is_over_by_what_it_adds_beyond_the_payments(
         "method": "bank_transfer", "action": "refund", "amount": amount, "provider_reference": f"BT-LOOSE-R{n}"},
         actor="provider", given=True).transaction.over_refunded for n, amount in enumerate(("12.00", "3.00"))]
     assert over == [Decimal("2.00"), Decimal("3.00")]
+
+
+def test_a_payment_whose_jobs_cannot_be_queued_is_recorded_and_the_page_says_so(shop, admin, monkeypatch):
+    """The host's job queue raises once the payment committed: it is recorded, and a warning in
+    the page's language says which job was not queued and that the sweeps do its work."""
+    from support.held_jobs import BrokenJobs
+    Settings(shop[0].extensions["oro_reference_host"].config).set(   # each payment's events are delivered
+        "oro_invoices.webhooks.endpoints", [{"url": "https://erp.example/hooks", "secret": "s" * 24}])
+    jobs = BrokenJobs()
+    monkeypatch.setattr(admin.service.context, "jobs", jobs)
+    monkeypatch.setattr(shop[0].extensions["oro_invoices"].mail, "jobs", jobs)
+    invoice_id, view = view_of(admin, "ERP-SO-1003-3")
+    done = admin.submit(view, f"{view}/payments", {**record_form(admin, view), "amount": "10.00"})
+
+    assert done.status_code == 303
+    shown_after = text_of(admin.get(view).get_data(as_text=True))
+    [payment] = admin.service.transactions(invoice_id)
+    assert payment.amount == Decimal("10.00")
+    assert "A payment of €10.00 received by Bank transfer on" in shown_after
+    assert jobs.tried == ["oro_invoices.deliver_events"]
+    assert ("The change is saved, but a background job that followed (oro_invoices.deliver_events) could not be "
+            "handed to the job queue; the periodic sweeps do its work, so there is nothing to do.") in shown_after

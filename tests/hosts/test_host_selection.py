@@ -8,6 +8,7 @@ import zipfile
 from urllib.parse import urlencode
 
 from support.admins import admin_with
+from support.held_jobs import BrokenJobs
 from support.variant import celery_jobs, documents_made
 
 from oro_invoices.domain.errors import ValidationError
@@ -259,3 +260,33 @@ def test_a_post_without_the_forms_token_changes_nothing(admin):
         refused = admin.client.post(url, data={"invoice": [draft], "form_token": "k"})
         assert refused.status_code in (400, 403), url
     assert not admin.service.get(draft).is_posted
+
+
+def test_send_to_customer_whose_jobs_cannot_be_queued_posts_and_sends_and_says_so(shop, admin, monkeypatch):
+    """The host's job queue raises once each write committed: the draft is posted and both emails are
+    queued all the same, and the page says, of each invoice, which job was not queued and that the
+    sweeps do its work."""
+    draft, posted = ids(admin, "ERP-SO-1004-4", "ERP-SO-1003-3")
+    jobs = BrokenJobs()
+    monkeypatch.setattr(admin.service.context, "jobs", jobs)
+    monkeypatch.setattr(shop[0].extensions["oro_invoices"].mail, "jobs", jobs)
+    page = admin.get(SEND + query([draft, posted])).get_data(as_text=True)
+    done = admin.client.post(SEND, data={"invoice": [draft, posted], "form_token": "k3",
+                                         "csrf_token": form_token(page)})
+
+    assert done.status_code == 200
+    result = done.get_data(as_text=True)
+    assert outcomes(result)[draft][0] == outcomes(result)[posted][0] == "sent"
+    number, other = admin.service.get(draft).invoice_number, admin.service.get(posted).invoice_number
+    assert number and admin.service.get(draft).is_posted
+    assert len(outbox(shop, draft)) == len(outbox(shop, posted)) == 1
+    warned = [text_of(w) for w in re.findall(r'<div class="oi-flash oi-flash--warning" data-oi-follow-up>(.*?)</div>',
+                                              result, re.S)]
+    queued = ("but a background job that followed (oro_invoices.deliver_email) could not be handed to the job "
+              "queue; the periodic mail sweep sends it, so there is nothing to do.")
+    assert warned == [
+        f"{number}: The invoice is posted, but its PDF could not be handed to the background jobs; the periodic "
+        "PDF sweep makes it, so there is nothing to do.",
+        f"{number}: The email is queued, {queued}",
+        f"{other}: The email is queued, {queued}"]
+    assert jobs.tried.count("oro_invoices.deliver_email") == 2

@@ -15,3 +15,17 @@ class HeldJobs:
 
     def submit(self, job: Job) -> None:
         self.submitted.append(job)
+
+
+class BrokenJobs:
+    """A host's background job queue that breaks its "never raises": each job it is sent fails
+    (``tried`` names them, in order)."""
+
+    background = True
+
+    def __init__(self) -> None:
+        self.tried: list[str] = []
+
+    def submit(self, job: Job) -> None:
+        self.tried.append(job.name)
+        raise ConnectionError("broker refused the connection")

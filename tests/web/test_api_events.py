@@ -413,3 +413,24 @@ def test_on_postgresql_a_resend_waits_for_one_under_way_and_then_resends_nothing
     assert refused(resp, 409)[0][1].startswith(f"Event {row['id']} is already being resent: api:admin resent it at ")
     detail = http.get(f"/api/events/{row['id']}").get_json()
     assert detail["redeliveries"] == 1 and [r["redelivered_by"] for r in detail["redelivery_history"]] == ["api:admin"]
+
+
+def test_an_event_resent_whose_delivery_job_cannot_be_queued_is_resent_with_a_warning(http, settings, service):
+    """The host's job queue raises once the resend committed: the event is pending again all the
+    same (the next deliver-events run sends it), and Invoice-Write-Warning says so."""
+    from support.held_jobs import BrokenJobs
+    with Receiver(answers=[410]) as receiver:
+        endpoints(settings, receiver.url)
+        paid_partially(http)
+        deliver(service)
+    [row] = events(http, "?status=failed")["data"]
+    service.context.jobs = jobs = BrokenJobs()
+    resp = http.post(f"/api/events/{row['id']}/redeliver")
+
+    assert resp.status_code == 200, resp.get_data()
+    assert resp.get_json()["status"] == "pending"
+    assert resp.headers["Invoice-Write-Warning"] == (
+        "The change is saved, but a background job that followed (oro_invoices.deliver_events) could not be "
+        "handed to the job queue; the periodic sweeps do its work, so there is nothing to do.")
+    assert jobs.tried == ["oro_invoices.deliver_events"]
+    assert events(http, "?status=pending")["data"][0]["id"] == row["id"]

@@ -1,7 +1,8 @@
 """The API never reports a failure for a posting that happened, nor success for one that did not."""
 from __future__ import annotations
 
-from support.api import assert_error_shape
+from support.api import api_payload, assert_error_shape
+from support.held_jobs import BrokenJobs
 
 from oro_invoices.integration.plugins import hookimpl
 
@@ -50,19 +51,6 @@ def test_posting_an_incomplete_invoice_answers_422_per_field(api):
     assert api.get(f"/api/invoices/{created['id']}").get_json()["status"] == "draft"
 
 
-class BrokenQueue:
-    """A host's background job queue that breaks its "never raises": each job it is sent fails."""
-
-    background = True
-
-    def __init__(self):
-        self.tried = []
-
-    def submit(self, job):
-        self.tried.append(job.name)
-        raise ConnectionError("broker refused the connection")
-
-
 def test_a_posting_whose_jobs_cannot_be_queued_is_posted_with_a_warning(db, settings):
     """The job queue raising after the posting committed (its PDF job; the delivery of the
     events of the customer's credit applied to it): 200 with the posted invoice, paid by the
@@ -79,7 +67,7 @@ def test_a_posting_whose_jobs_cannot_be_queued_is_posted_with_a_warning(db, sett
     service.record_payment(paid.id, {"method": "bank_transfer", "action": "charge", "amount": "231.86"})
     service.create_credit_note(paid.id, {"lines": [{"line": 2, "quantity": "1"}], "settlement": "credit"},
                                actor="admin")                          # 107.00 kept as the customer's credit
-    service.context.jobs = jobs = BrokenQueue()
+    service.context.jobs = jobs = BrokenJobs()
     api = make_http(service, settings)
     created = api.create()
     resp = api.post(f"/api/invoices/{created['id']}/post")
@@ -96,3 +84,47 @@ def test_a_posting_whose_jobs_cannot_be_queued_is_posted_with_a_warning(db, sett
     assert api.get(f"/api/invoices/{created['id']}").get_json()["status"] == "posted"
     again = api.post(f"/api/invoices/{created['id']}/post")
     assert again.status_code == 200 and "Invoice-Write-Warning" not in again.headers
+
+
+def _broken_jobs_api(db, settings):
+    """The API over a service whose job queue raises, with a webhook endpoint (so that each write
+    hands the delivery of its events to the queue)."""
+    from support.api import make_http
+
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.facade import InvoiceService
+    settings.apply({"oro_invoices.webhooks.endpoints": [{"url": "https://erp.example/hooks", "secret": "s" * 24}]})
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings)
+    service.context.jobs = jobs = BrokenJobs()
+    return make_http(service, settings), jobs
+
+
+def test_an_invoice_created_posted_whose_jobs_cannot_be_queued_is_created_with_a_warning(db, settings):
+    api, jobs = _broken_jobs_api(db, settings)
+    resp = api.post("/api/invoices", api_payload(status="posted"))
+
+    assert resp.status_code == 201, resp.get_data()
+    assert resp.get_json()["status"] == "posted"
+    assert resp.headers["Invoice-Write-Warning"] == (
+        "The invoice is posted, but its PDF could not be handed to the background jobs; the periodic PDF sweep "
+        "makes it, so there is nothing to do.")
+    assert jobs.tried == ["oro_invoices.render_pdf"]
+    assert api.get(f"/api/invoices/{resp.get_json()['id']}").get_json()["status"] == "posted"
+
+
+def test_a_payment_whose_event_delivery_cannot_be_queued_is_recorded_with_a_warning(db, settings):
+    api, jobs = _broken_jobs_api(db, settings)
+    created = api.post("/api/invoices", api_payload(status="posted")).get_json()
+    jobs.tried.clear()
+    resp = api.post(f"/api/invoices/{created['id']}/payments",
+                    {"method": "bank_transfer", "action": "charge", "amount": "100.00", "provider_reference": "BT-1"})
+
+    assert resp.status_code == 201, resp.get_data()
+    assert resp.get_json()["invoice"]["amount_paid"] == "100.00"
+    assert resp.headers["Invoice-Write-Warning"] == (
+        "The change is saved, but a background job that followed (oro_invoices.deliver_events) could not be "
+        "handed to the job queue; the periodic sweeps do its work, so there is nothing to do.")
+    assert jobs.tried == ["oro_invoices.deliver_events"]
+    again = api.post(f"/api/invoices/{created['id']}/payments",
+                     {"method": "bank_transfer", "action": "charge", "amount": "100.00", "provider_reference": "BT-1"})
+    assert again.status_code == 200 and again.get_json()["invoice"]["amount_paid"] == "100.00"

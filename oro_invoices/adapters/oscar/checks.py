@@ -13,6 +13,7 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import connections
+from django.db.migrations.exceptions import BadMigrationError, CircularDependencyError, NodeNotFoundError
 from django.db.migrations.loader import MigrationLoader
 from django.middleware.csrf import CsrfViewMiddleware
 from django.template import engines
@@ -154,13 +155,34 @@ def hidden_by_template_dirs(app_configs: Any = None, **kwargs: Any) -> list[Chec
         id=f"{APP_LABEL}.W002") for folder, templates in _folders_hiding().items()]
 
 
+#: What Django's migration loader raises for migrations it cannot read or put in order.
+UNREADABLE_MIGRATIONS = (NodeNotFoundError, CircularDependencyError, BadMigrationError, ImportError, SyntaxError,
+                         ValueError)
+
+
+def _unreadable(alias: str, error: BaseException) -> CheckMessage:
+    """The error of the database ``alias`` whose shop's migrations Django cannot load (``error``)."""
+    return Error(
+        f"The shop's migrations cannot be read, so whether database {alias!r} has those of {APP_LABEL}, the "
+        f"Django app of oro-invoices, is unknown: {type(error).__name__}: {error}",
+        hint="Mend the migration named (a dependency on a migration or app that does not exist, a cycle, a "
+             f"module that does not import or has no Migration class), then run `{MIGRATE}`; `python "
+             "manage.py showmigrations` reads the same migrations.",
+        id=f"{APP_LABEL}.E003")
+
+
 @register(Tags.database)
 def migrations_applied(app_configs: Any = None, databases: Iterable[str] | None = None,
                        **kwargs: Any) -> list[CheckMessage]:
-    """A warning for each database checked that lacks migrations of the app."""
+    """A warning for each database checked that lacks migrations of the app; an error for each
+    whose shop's migrations cannot be read (a broken migration graph), naming the problem."""
     found: list[CheckMessage] = []
     for alias in databases or ():
-        loader = MigrationLoader(connections[alias], ignore_no_migrations=True)
+        try:
+            loader = MigrationLoader(connections[alias], ignore_no_migrations=True)
+        except UNREADABLE_MIGRATIONS as error:
+            found.append(_unreadable(alias, error))
+            continue
         missing = sorted(name for app, name in loader.graph.nodes
                          if app == APP_LABEL and (app, name) not in loader.applied_migrations)
         if missing:

@@ -235,3 +235,31 @@ def test_without_the_apps_tables_oscars_pages_answer_and_say_to_migrate(
     finally:
         runtime().addon.close()
         activate(None)
+
+
+def test_manage_py_check_names_a_broken_migration_graph_instead_of_crashing(
+        shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration of the shop depending on one that does not exist: an error naming it, no traceback."""
+    package = tmp_path / "broken_shop_migrations"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "0001_initial.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('oro_invoices_oscar', '0099_nowhere')]\n"
+        "    operations = []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    err = io.StringIO()
+    with override_settings(MIGRATION_MODULES={"oro_invoices_oscar": "broken_shop_migrations"}), \
+            pytest.raises(SystemCheckError) as caught:
+        call_command("check", "--database", "default", stderr=err)
+    said = str(caught.value)
+    assert "oro_invoices_oscar.E003" in said
+    assert ("The shop's migrations cannot be read, so whether database 'default' has those of oro_invoices_oscar, "
+            "the Django app of oro-invoices, is unknown: NodeNotFoundError: Migration oro_invoices_oscar.0001_initial "
+            "dependencies reference nonexistent parent node ('oro_invoices_oscar', '0099_nowhere')") in said
+    assert "Traceback" not in said + err.getvalue()
+
+    out = io.StringIO()
+    call_command("check", "--database", "default", stdout=out)  # the shop's own migrations: no issue
+    assert "no issues" in out.getvalue()
