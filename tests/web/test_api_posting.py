@@ -128,3 +128,52 @@ def test_a_payment_whose_event_delivery_cannot_be_queued_is_recorded_with_a_warn
     again = api.post(f"/api/invoices/{created['id']}/payments",
                      {"method": "bank_transfer", "action": "charge", "amount": "100.00", "provider_reference": "BT-1"})
     assert again.status_code == 200 and again.get_json()["invoice"]["amount_paid"] == "100.00"
+
+
+def test_posting_makes_no_webhook_event_created_posted_or_posted_later_the_hook_hears_both(db, settings):
+    """docs/events.md: a posting is no payment status change, so neither an invoice created posted
+    (``POST /api/invoices``, ``PUT /api/invoices/by-external-id/…``) nor a draft posted later
+    sends the endpoint anything; plugins hear of each posting through ``invoice_posted``. The first
+    payment of the invoice created posted is its first event."""
+    import json
+
+    from support.api import make_http
+    from support.webhooks import Receiver
+
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.event_delivery import EventDelivery
+    from oro_invoices.services.facade import InvoiceService
+
+    class Posted:
+        def __init__(self):
+            self.numbers = []
+
+        @hookimpl
+        def invoice_posted(self, invoice, actor):
+            self.numbers.append(invoice.invoice_number)
+
+    heard = Posted()
+    with Receiver() as receiver:
+        settings.apply({"oro_invoices.webhooks.endpoints": [{"url": receiver.url, "secret": "s" * 24}]})
+        service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings)
+        service.plugins.register(heard)
+        api = make_http(service, settings)
+        created = api.post("/api/invoices", api_payload(status="posted")).get_json()
+        put = api.request("PUT", "/api/invoices/by-external-id/ERP-7", json_body=api_payload(status="posted"))
+        draft = api.create()
+        later = api.post(f"/api/invoices/{draft['id']}/post").get_json()
+        assert [created["status"], put.status_code, put.get_json()["status"], later["status"]] == [
+            "posted", 201, "posted", "posted"]
+        delivery = EventDelivery(service.context)
+        assert delivery.deliver_pending().claimed == 0
+
+        paid = api.post(f"/api/invoices/{created['id']}/payments",
+                        {"method": "bank_transfer", "action": "charge", "amount": "100.00"})
+        assert paid.status_code == 201, paid.get_data()
+        assert delivery.deliver_pending().delivered == 1
+
+    assert heard.numbers == [created["invoice_number"], put.get_json()["invoice_number"], later["invoice_number"]]
+    [request] = receiver.requests
+    data = json.loads(request.body)["data"]
+    assert (data["invoice_id"], data["previous_status"]["value"], data["amount_paid"]) == (
+        created["id"], "pending", "100.00")
