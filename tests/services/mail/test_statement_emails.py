@@ -53,6 +53,10 @@ def test_the_command_queues_each_owing_customer_once_then_deliver_mail_sends_it(
     body = message.get_body(("plain",)).get_content()
     assert body.startswith("Hello Bea Buyer,") and invoice.invoice_number in body
     assert "Due in USD: $231.86, of which $231.86 is overdue." in body
+    # the seller's footer, as the invoice emails sign: its tax ID the last line of the text ...
+    assert body.rstrip().endswith(f"{SELLER['website_url']}\nTax ID: {SELLER['tax_id']}")
+    html = message.get_body(("html",)).get_content()     # ... and of the HTML's address
+    assert f"Tax ID: {SELLER['tax_id']}\n</address>" in html
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "statement-2026-12-09.pdf"
     text = pdf_text(attachment.get_content())
@@ -119,6 +123,8 @@ def test_activity_sends_each_customer_their_period_once_then_deliver_mail_sends_
     assert message["Subject"] == f"Account activity from {SELLER['company_name']}, Nov 1, 2026 – Nov 30, 2026"
     body = message.get_body(("plain",)).get_content()
     assert "In USD: $0.00 owed on Nov 1, 2026, $231.86 owed on Nov 30, 2026." in body
+    assert body.rstrip().endswith(f"Tax ID: {SELLER['tax_id']}")
+    assert f"Tax ID: {SELLER['tax_id']}\n</address>" in message.get_body(("html",)).get_content()
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "activity-2026-11-01-2026-11-30.pdf"
     assert invoice.invoice_number in pdf_text(attachment.get_content())
