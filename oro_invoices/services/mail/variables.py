@@ -46,7 +46,8 @@ DESCRIPTIONS: dict[str, str] = {
                         "renewal_problem, invoice_url."),
     "statement": N_("The statement of account: as_of, customer_name, invoices (how many are open), is_empty, "
                     "left_out (open invoices not listed), sections (per currency: currency, total, overdue, "
-                    "aging.amounts by bucket, items, each with number, invoice_date, due_date, days_overdue, "
+                    "aging.amounts by bucket (the aging carries no credit: its credit is 0 and its net the total; "
+                    "the customer's credit is in credits), items, each with number, invoice_date, due_date, days_overdue, "
                     "payment_authorized, due), credits (the customer's credit per currency: currency, amount), "
                     "credit(currency), section(currency) and payable(currency) (what is to pay: to_pay, "
                     "overdue, held, credit_used)."),

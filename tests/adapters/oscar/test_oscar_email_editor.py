@@ -112,6 +112,10 @@ def test_the_editor_explains_jinja2_and_lists_the_templates_variables(shop: Shop
     statement = html.unescape(shop.get("/dashboard/comms/ORO_CUSTOMER_STATEMENT_TEMPLATE/").text())
     assert re.findall(r"<dt><code>\{\{ (\w+) \}\}</code></dt>", statement) == [
         "statement", "seller", "recipient_name", "pdf_attached"]
+    # a section's aging is the open invoices' alone: the editor is told where the credit is
+    statement_vars = dict(re.findall(r"<dt><code>\{\{ (\w+) \}\}</code></dt>\s*<dd>([^<]*)</dd>", statement))
+    assert ("aging.amounts by bucket (the aging carries no credit: its credit is 0 and its net the total; "
+            "the customer's credit is in credits)") in statement_vars["statement"]
     receipt = html.unescape(shop.get("/dashboard/comms/ORO_PAYMENT_RECEIPT_TEMPLATE/").text())
     described = dict(re.findall(r"<dt><code>\{\{ (\w+) \}\}</code></dt>\s*<dd>([^<]*)</dd>", receipt))
     assert {"recipient_name", "pdf_attached", "receipt_attached", "paid_by", "remittance"} <= set(described)
