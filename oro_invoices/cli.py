@@ -34,6 +34,7 @@ from oro_invoices.domain.limits import (
     parse_day,
     parse_moment,
 )
+from oro_invoices.services import follow_ups
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
@@ -876,7 +877,7 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
         return _send_scheduled_statements(args, host)
     if args.activity:
         return _send_activities(args, host)
-    with _addon_storing_pdfs(args, host) as (addon, new_folder):
+    with follow_ups.noted() as unsent, _addon_storing_pdfs(args, host) as (addon, new_folder):
         if args.date is None:                       # each organization's own today, in its time zone
             reports = send_todays_statements(addon.invoices, addon.mail, organization_id=args.organization,
                                              overdue_only=args.overdue_only, dry_run=args.dry_run, actor=args.actor)
@@ -892,6 +893,7 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
         for org, customer, name, why in report.problems:
             print(f"FAIL statement of {name} (customer {customer}, organization {org}): {why}")
         print(report.summary())
+    _warn_unsent(unsent)
     return 1 if any(report.problems for report in reports) else 0
 
 
@@ -903,7 +905,7 @@ def _send_scheduled_statements(args: argparse.Namespace, host: str | None) -> in
     if args.activity or args.overdue_only or args.start is not None or args.end is not None:
         raise UsageError("--scheduled sends what Email Statements To Customers has due; --activity, --overdue-only, "
                          "--from and --to are for a run of your own.")
-    with _addon_storing_pdfs(args, host) as (addon, new_folder):
+    with follow_ups.noted() as unsent, _addon_storing_pdfs(args, host) as (addon, new_folder):
         reports = send_scheduled_statements(addon.invoices, addon.mail, today=args.date,
                                             organization_id=args.organization, dry_run=args.dry_run, actor=args.actor)
     _new_folder_note(args, new_folder, sum(len(r.queued) for r in reports))
@@ -921,6 +923,7 @@ def _send_scheduled_statements(args: argparse.Namespace, host: str | None) -> in
     else:
         print(f"{verb} {sum(len(r.queued) for r in reports)} statement(s) by the schedules, "
               f"{sum(len(r.already_sent) for r in reports)} already sent, {problems} could not be sent")
+    _warn_unsent(unsent)
     return 1 if problems else 0
 
 
@@ -932,7 +935,7 @@ def _send_activities(args: argparse.Namespace, host: str | None) -> int:
     if args.date is not None or args.overdue_only:
         raise UsageError("--activity sends the activity of --from to --to; --date and --overdue-only are for "
                          "the open-item statements.")
-    with _addon_storing_pdfs(args, host) as (addon, new_folder):
+    with follow_ups.noted() as unsent, _addon_storing_pdfs(args, host) as (addon, new_folder):
         try:
             if args.end is None:
                 reports = send_last_months_activity(addon.invoices, addon.mail, start=args.start,
@@ -958,7 +961,15 @@ def _send_activities(args: argparse.Namespace, host: str | None) -> int:
             print(f"FAIL account activity of {name} (customer {customer}, organization {org}): {why}")
         print(report.summary().replace("statement(s)", "account activity statement(s)").replace(
             "already sent on this day", "already sent for this period"))
+    _warn_unsent(unsent)
     return 1 if any(report.problems for report in reports) else 0
+
+
+def _warn_unsent(unsent: Sequence[follow_ups.FollowUpFailed]) -> None:
+    """A ``warning:`` line of each email queued whose delivery job was not handed to the job
+    queue (``follow_ups``): queued all the same, the mail sweep sends it."""
+    for said in follow_ups.warnings(unsent, follow_ups.QUEUED):
+        print(f"warning: {said}", file=sys.stderr)
 
 
 def _cmd_send_aging_reports(args: argparse.Namespace) -> int:
@@ -967,7 +978,7 @@ def _cmd_send_aging_reports(args: argparse.Namespace) -> int:
     if host is None and args.host_object is None:
         print("note: no host: every setting is its default, so no organization emails its Aging Report "
               "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
-    with _addon_storing_pdfs(args, host) as (addon, new_folder):
+    with follow_ups.noted() as unsent, _addon_storing_pdfs(args, host) as (addon, new_folder):
         report = send_aging_reports(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
                                     dry_run=args.dry_run, actor=args.actor)
     _new_folder_note(args, new_folder, len(report.queued))
@@ -980,6 +991,7 @@ def _cmd_send_aging_reports(args: argparse.Namespace) -> int:
     for org, why in report.problems:
         print(f"FAIL Aging Report of organization {org}: {why}")
     print(report.summary())
+    _warn_unsent(unsent)
     return 1 if report.problems else 0
 
 

@@ -15,10 +15,11 @@ from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
+from oro_invoices.services import follow_ups
 from oro_invoices.services.aging import AgingReport
 from oro_invoices.services.mail.service import AlreadySent, MailService
 from oro_invoices.web import customer_emails, guard
-from oro_invoices.web.backoffice_actions import actor_of, decide_email, text_to_html
+from oro_invoices.web.backoffice_actions import actor_of, decide_email, text_to_html, warning_flashes
 from oro_invoices.web.backoffice_emails import attachment_response, email_page
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.echo import email_refusal
@@ -73,10 +74,11 @@ class AgingEmailPages:
             if bo.ctx.service.storage is None:
                 raise InvoiceError(_("The Aging Report cannot be emailed here: email and a PDF storage must be "
                                      "configured."))
-            queued = mail.aging.send(report, organization_id, to=form.get("to", ""), cc=form.get("cc", ""),
-                                     bcc=form.get("bcc", ""), subject=form.get("subject", ""),
-                                     html=text_to_html(body), text=body, actor=actor_of(req),
-                                     once=form.get("form_token") or None)
+            with follow_ups.noted() as unsent:  # queued, but its delivery job was not: the mail sweep sends it
+                queued = mail.aging.send(report, organization_id, to=form.get("to", ""), cc=form.get("cc", ""),
+                                         bcc=form.get("bcc", ""), subject=form.get("subject", ""),
+                                         html=text_to_html(body), text=body, actor=actor_of(req),
+                                         once=form.get("form_token") or None)
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
@@ -85,7 +87,8 @@ class AgingEmailPages:
             status, message = guard.friendly(exc)
             return self.aging.report(req, email=customer_emails.typed(form), form_error=email_refusal(form, message), status=status)
         return Response.redirect(back, flashes=[("success", _("The Aging Report to %(to)s was queued for delivery.",
-                                                              to=", ".join(queued.to)))])
+                                                              to=", ".join(queued.to))),
+                                                *warning_flashes(unsent, follow_ups.QUEUED)])
 
     def email_view(self, req: Request) -> Response:
         """The page of one Aging Report email of the admin's organization."""

@@ -491,7 +491,7 @@ class InvoiceApi:
             doc = self.service.create(payload, actor=self._actor(client))
         return Response.json(self._invoice_json(doc), status=201, headers={
             "Location": self._url(doc.id),
-            **_write_warning(failed, follow_ups.POSTED if doc.is_posted else follow_ups.SAVED)})
+            **_write_warning(failed, _written(doc))})
 
     def create_from_order(self, request: Request, client: ApiClient, id: str) -> Response:
         """A draft invoice of the host's order ``id`` (``InvoiceService.create_from_order``): 201;
@@ -500,9 +500,11 @@ class InvoiceApi:
         if order_id is None:
             raise NotFound(f"Order {quoted(id)} does not exist: order ids are positive integers.")
         args = load_order_request(json_object(request) if request.body else {})
-        doc = self.service.create_from_order(order_id, actor=self._actor(client),
-                                             organization_id=client.organization_id, **args)
-        return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id)})
+        with follow_ups.noted() as failed:  # committed, but what followed failed: created all the same
+            doc = self.service.create_from_order(order_id, actor=self._actor(client),
+                                                 organization_id=client.organization_id, **args)
+        return Response.json(self._invoice_json(doc), status=201, headers={
+            "Location": self._url(doc.id), **_write_warning(failed, _written(doc))})
 
     def get_by_external_id(self, request: Request, client: ApiClient, external_id: str) -> Response:
         if is_storable_text(external_id) and len(external_id) <= 128:
@@ -524,14 +526,16 @@ class InvoiceApi:
         found = self.service.id_of_external_id(client.organization_id, external_id)
         if found is None:
             try:
-                doc = self.service.create(payload, actor=self._actor(client))
+                with follow_ups.noted() as failed:  # committed, but what followed failed: created all the same
+                    doc = self.service.create(payload, actor=self._actor(client))
             except Conflict:  # created by a concurrent request meanwhile: update that one
                 found = self.service.id_of_external_id(client.organization_id, external_id)
                 if found is None:
                     raise
             else:
-                return Response.json(self._invoice_json(doc), status=201,
-                                     headers={"Location": self._url(doc.id), WRITE_RESULT_HEADER: "created"})
+                return Response.json(self._invoice_json(doc), status=201, headers={
+                    "Location": self._url(doc.id), WRITE_RESULT_HEADER: "created",
+                    **_write_warning(failed, _written(doc))})
         return self._bring_up_to_date(client, self.service.get(found), payload, data)
 
     def import_einvoice(self, request: Request, client: ApiClient) -> Response:
@@ -558,8 +562,10 @@ class InvoiceApi:
 
     def _bring_up_to_date(self, client: ApiClient, doc: InvoiceDocument, payload: dict[str, Any],
                           data: dict[str, Any]) -> Response:
-        doc, outcome = bring_up_to_date(self.service, doc, payload, data, actor=self._actor(client))
-        return Response.json(self._invoice_json(doc), headers={WRITE_RESULT_HEADER: outcome})
+        with follow_ups.noted() as failed:  # committed, but what followed failed: written all the same
+            doc, outcome = bring_up_to_date(self.service, doc, payload, data, actor=self._actor(client))
+        return Response.json(self._invoice_json(doc),
+                             headers={WRITE_RESULT_HEADER: outcome, **_write_warning(failed, _written(doc))})
 
     def get_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
         return Response.json(self._invoice_json(self._load(client, id)))
@@ -727,8 +733,9 @@ class InvoiceApi:
         """One payment received outside the payment methods for several invoices, each one's
         share recorded as a payment on it, all or nothing (``web.api_remittances``). 201 with
         each payment and its invoice after it."""
-        done = api_remittances.record(self.service, client.organization_id, json_object(request),
-                                      actor=self._actor(client))
+        body = json_object(request)
+        with follow_ups.noted() as failed:  # committed, but what followed failed: recorded all the same
+            done = api_remittances.record(self.service, client.organization_id, body, actor=self._actor(client))
         payments, refused = [], []
         for share in done.shares:
             if share.transaction is not None:
@@ -742,7 +749,8 @@ class InvoiceApi:
         total = sum((t.amount for t in recorded), Decimal(0))
         kept = sum((t.surplus or Decimal(0) for t in recorded), Decimal(0))
         return Response.json({"currency": done.currency, "total": format(total, "f"), "kept_as_credit": format(kept, "f"),
-                              "payments": payments, "not_recorded": refused}, status=201)
+                              "payments": payments, "not_recorded": refused}, status=201,
+                             headers=_write_warning(failed, follow_ups.SAVED))
 
     def reverse_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
         """Reverse a payment recorded outside the payment methods in error (``{"reason": …}``): the
@@ -791,10 +799,11 @@ class InvoiceApi:
         data = api_customer_credit.pay_out_body(json_object(request))
         key = api_customer_credit.request_key(client.organization_id, client.name, idempotency.parse_key(request),
                                               "pay-out", customer_id, data["currency"])
-        paid = api_customer_credit.pay_out(self.service, client.organization_id, customer_id, data,
-                                           actor=self._actor(client), request_key=key)
+        with follow_ups.noted() as failed:  # committed, but what followed failed: paid out all the same
+            paid = api_customer_credit.pay_out(self.service, client.organization_id, customer_id, data,
+                                               actor=self._actor(client), request_key=key)
         return Response.json(openapi.CreditEntryOut().dump(api_customer_credit.entry_json(paid.entry)),
-                             status=201 if paid.created else 200)
+                             status=201 if paid.created else 200, headers=_write_warning(failed, follow_ups.SAVED))
 
     # ---- outgoing webhook events (web.api_events) --------------------------------------
 
@@ -978,12 +987,14 @@ class InvoiceApi:
         report = self._aging(request, client)
         draft = self.mail.aging.prepare(report, client.organization_id)
         text = body.get("text", draft.text)
-        sent = self.mail.aging.send(
-            report, client.organization_id, to=body.get("to", draft.to), cc=body.get("cc", ()),
-            bcc=body.get("bcc", ()), subject=body.get("subject", draft.subject), text=text,
-            html=text_to_html(text) if "text" in body else draft.html, actor=self._actor(client),
-            template=draft.template)
-        return Response.json(openapi.AgingEmailOut().dump(_queued(sent)), status=201)
+        with follow_ups.noted() as unsent:  # queued, but its delivery job was not: the mail sweep sends it
+            sent = self.mail.aging.send(
+                report, client.organization_id, to=body.get("to", draft.to), cc=body.get("cc", ()),
+                bcc=body.get("bcc", ()), subject=body.get("subject", draft.subject), text=text,
+                html=text_to_html(text) if "text" in body else draft.html, actor=self._actor(client),
+                template=draft.template)
+        return Response.json(openapi.AgingEmailOut().dump(_queued(sent)), status=201,
+                             headers=_write_warning(unsent, follow_ups.QUEUED))
 
     def _aging(self, request: Request, client: ApiClient) -> AgingReport:
         """The aging the query asks for, of the client's organization; 422 naming a bad parameter."""
@@ -1040,8 +1051,9 @@ class InvoiceApi:
     def record_bank_statement(self, request: Request, client: ApiClient) -> Response:
         """A bank statement's payments matched, and those that pay exactly what their invoices owe
         recorded, once however often the statement is sent."""
-        return Response.json(openapi.BankStatementOut().dump(
-            api_bank_statements.record(self.service, client.organization_id, request, actor=self._actor(client))))
+        with follow_ups.noted() as failed:  # committed, but what followed failed: recorded all the same
+            done = api_bank_statements.record(self.service, client.organization_id, request, actor=self._actor(client))
+        return Response.json(openapi.BankStatementOut().dump(done), headers=_write_warning(failed, follow_ups.SAVED))
 
     def customer_activity_pdf(self, request: Request, client: ApiClient) -> Response:
         """The activity statement as PDF (``activity-<customer id>-<from>-<to>.pdf``), made for this request."""
@@ -1062,12 +1074,14 @@ class InvoiceApi:
         found = self._statement(request, client)
         draft = self.mail.statements.prepare(found)
         text = body.get("text", draft.text)
-        sent = self.mail.statements.send(
-            found, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
-            subject=body.get("subject", draft.subject), text=text,
-            html=text_to_html(text) if "text" in body else draft.html, actor=self._actor(client),
-            template=draft.template)
-        return Response.json(openapi.StatementEmailOut().dump(_queued(sent, customer_id=sent.customer_id)), status=201)
+        with follow_ups.noted() as unsent:  # queued, but its delivery job was not: the mail sweep sends it
+            sent = self.mail.statements.send(
+                found, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
+                subject=body.get("subject", draft.subject), text=text,
+                html=text_to_html(text) if "text" in body else draft.html, actor=self._actor(client),
+                template=draft.template)
+        return Response.json(openapi.StatementEmailOut().dump(_queued(sent, customer_id=sent.customer_id)), status=201,
+                             headers=_write_warning(unsent, follow_ups.QUEUED))
 
     def _statement(self, request: Request, client: ApiClient) -> Statement:
         """The statement the query asks for, of a customer of the client's organization; 422 naming
@@ -1144,6 +1158,11 @@ def _write_warning(failed: Sequence[follow_ups.FollowUpFailed], done: str,
     anything did (and the ``more`` warnings said already, of another write of the request)."""
     said = list(dict.fromkeys([*more, *map(str, follow_ups.warnings(failed, done))]))
     return {WRITE_WARNING_HEADER: " ".join(said)} if said else {}
+
+
+def _written(doc: InvoiceDocument) -> str:
+    """What writing ``doc`` did, as ``follow_ups.said`` words it: posted it, or saved it."""
+    return follow_ups.POSTED if doc.is_posted else follow_ups.SAVED
 
 
 def _queued(sent: OutboxView, **about: Any) -> dict[str, Any]:

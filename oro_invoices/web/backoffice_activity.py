@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
+from oro_invoices.services import follow_ups
 from oro_invoices.services.activity_statement import ActivityStatement, check_period
 from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice import BackOffice
+from oro_invoices.web.backoffice_actions import warning_flashes
 from oro_invoices.web.downloads import activity_csv_download, activity_download
 from oro_invoices.web.echo import email_refusal
 from oro_invoices.web.http import Request, Response
@@ -55,7 +57,8 @@ class ActivityPages:
             return self._bad_period(req, customer_id, fields, exc)
         back = self._url(customer_id, fields)
         try:
-            sent = customer_emails.queue(self.backoffice.ctx, req, found)
+            with follow_ups.noted() as unsent:  # queued, but its delivery job was not: the mail sweep sends it
+                sent = customer_emails.queue(self.backoffice.ctx, req, found)
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
@@ -65,7 +68,8 @@ class ActivityPages:
             return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {},
                                 email=customer_emails.typed(req.form), form_error=email_refusal(req.form, message), status=status)
         return Response.redirect(back, flashes=[("success", _("The account activity to %(to)s was queued for "
-                                                              "delivery.", to=", ".join(sent.to)))])
+                                                              "delivery.", to=", ".join(sent.to))),
+                                                *warning_flashes(unsent, follow_ups.QUEUED)])
 
     def _url(self, customer_id: int, fields: dict[str, str]) -> str:
         return self.backoffice.ctx.url_for("oro_invoices.admin.statement_activity") + "?" + urlencode(

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import NAME_PREFIX_MAX
+from oro_invoices.services import follow_ups
 from oro_invoices.services.bank_matching import (
     DAMAGED,
     MATCHED,
@@ -33,7 +34,7 @@ from oro_invoices.services.bank_matching import (
 from oro_invoices.services.bank_statement_files import MAX_BYTES, UnreadableStatement, read_statement
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
-from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.backoffice_actions import actor_of, warning_flashes
 from oro_invoices.web.backoffice_payments import PERMISSION
 from oro_invoices.web.backoffice_selection import ENDPOINT_INDEX, organization_of, remittance_form_url
 from oro_invoices.web.http import Request, Response
@@ -117,18 +118,20 @@ class BankStatementPages:
             return self._page(req, error=guard.friendly(exc)[1], status=422)
         if not ticked:
             return self._page(req, error=_("Tick the payments to record first."), status=422)
-        results = record_matched(self.ctx.service, ticked, organization_id=organization_id, actor=actor_of(req))
+        with follow_ups.noted() as failed:  # committed, but what followed failed: recorded all the same
+            results = record_matched(self.ctx.service, ticked, organization_id=organization_id, actor=actor_of(req))
         rows = [{"payment": r.payment, "shares": r.recorded_shares, "outcome": r.outcome,
                  "problem": _(r.why) if r.why else "", "kept": r.kept if r.outcome == "recorded" else 0}
                 for r in results]
         recorded = sum(1 for r in rows if r["outcome"] == "recorded")
-        return self._page(req, recorded_rows=rows, recorded=recorded)
+        return self._page(req, recorded_rows=rows, recorded=recorded, flashes=warning_flashes(failed, follow_ups.SAVED))
 
     def _page(self, req: Request, *, filename: str = "", rows: list[dict[str, Any]] | None = None,
               skipped: int = 0, problems: list[str] | None = None, error: str = "", status: int = 200,
-              recorded_rows: list[dict[str, Any]] | None = None, recorded: int = 0) -> Response:
+              recorded_rows: list[dict[str, Any]] | None = None, recorded: int = 0,
+              flashes: list[tuple[str, str]] | None = None) -> Response:
         html = self.ctx.render(TEMPLATE, req, filename=filename, rows=rows, skipped=skipped, problems=problems or [],
                                form_error=error, organization=organization_of(req),
                                max_mib=MAX_BYTES // (1024 * 1024), recorded_rows=recorded_rows, recorded=recorded,
                                exact=[r for r in rows or [] if r["exact"]], keeping=[r for r in rows or [] if r["keep"]])
-        return Response.html(html, status=status, title=_("Match Bank Statement"))
+        return Response.html(html, status=status, title=_("Match Bank Statement"), flashes=flashes)

@@ -17,9 +17,10 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES
 from oro_invoices.i18n import N_, _
 from oro_invoices.persistence.customer_credit import EntryKind
+from oro_invoices.services import follow_ups
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
-from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.backoffice_actions import actor_of, warning_flashes
 from oro_invoices.web.backoffice_payments import PERMISSION
 from oro_invoices.web.http import Request, Response
 
@@ -104,10 +105,11 @@ class CustomerCreditPages:
             if not typed:
                 raise ValidationError([("amount", _("Enter the amount to give back."))])
             key = guard.form_key(req)
-            paid = self.ctx.service.pay_out_credit(
-                who.customer_id, organization_id=who.organization_id, currency=currency,
-                amount=formatter.typed_number(typed), reference=fields["reference"], notes=fields["notes"],
-                actor=actor_of(req), request_key=key)
+            with follow_ups.noted() as failed:  # committed, but what followed failed: given back all the same
+                paid = self.ctx.service.pay_out_credit(
+                    who.customer_id, organization_id=who.organization_id, currency=currency,
+                    amount=formatter.typed_number(typed), reference=fields["reference"], notes=fields["notes"],
+                    actor=actor_of(req), request_key=key)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             return self._render(req, who, fields=fields, invalid=set(guard.field_errors(exc)), form_error=message,
@@ -122,7 +124,8 @@ class CustomerCreditPages:
         entry = paid.entry
         return Response.redirect(back, flashes=[("success", _(
             "%(amount)s of credit has been given back to %(customer)s.",
-            amount=formatter.money(-entry.amount, entry.currency), customer=who.name))])
+            amount=formatter.money(-entry.amount, entry.currency), customer=who.name)),
+            *warning_flashes(failed, follow_ups.SAVED)])
 
     def url(self, customer_id: int, **query: int) -> str:
         """The page of ``customer_id``'s credit (``before``: its older entries)."""

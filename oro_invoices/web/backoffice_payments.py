@@ -578,9 +578,10 @@ class PaymentActions:
             if outcome not in ("made", "not-made"):
                 raise ValidationError([("outcome", _("Choose whether the request was made: It Was Made or It Was "
                                                      "Not Made."))])
-            confirmed = self.ctx.service.confirm_unanswered_request(
-                tx.id, form.get("attempt", ""), made=outcome == "made", reference=form.get("reference", ""),
-                actor=actor_of(req))
+            with follow_ups.noted() as failed:  # committed, but what followed failed: confirmed all the same
+                confirmed = self.ctx.service.confirm_unanswered_request(
+                    tx.id, form.get("attempt", ""), made=outcome == "made", reference=form.get("reference", ""),
+                    actor=actor_of(req))
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             fields = {"transaction": str(tx.id), "attempt": form.get("attempt", ""),
@@ -593,15 +594,16 @@ class PaymentActions:
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self.ctx.page_formatter(req, doc).money(confirmed.amount, confirmed.currency)
         method = self.ctx.payment_method_label(tx.method)
+        warned = warning_flashes(failed, follow_ups.SAVED)
         if outcome == "not-made":
             return Response.redirect(back, flashes=[("success", _(
                 "Recorded that %(method)s did not make it: the %(amount)s is no longer reserved.", method=method,
-                amount=money))])
+                amount=money)), *warned])
         if confirmed.successful:
             return Response.redirect(back, flashes=[("success", _(
-                "Recorded as made at %(method)s: %(amount)s.", method=method, amount=money))])
+                "Recorded as made at %(method)s: %(amount)s.", method=method, amount=money)), *warned])
         return Response.redirect(back, flashes=[("error", _(
-            "It was not recorded: %(reason)s.", reason=_clause(_(confirmed.message))))])
+            "It was not recorded: %(reason)s.", reason=_clause(_(confirmed.message)))), *warned])
 
     def _act_on_authorization(self, req: Request, dialog: str, act: Callable[..., ProviderOutcome], done: str,
                               not_done: str, declined: str) -> Response:

@@ -23,11 +23,11 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text, minor_units, parse_decimal, round_money
 from oro_invoices.i18n import _, ngettext
 from oro_invoices.persistence.queries import InvoiceFilter
-from oro_invoices.services import remittances
+from oro_invoices.services import follow_ups, remittances
 from oro_invoices.services.manual_payments import OFFLINE_METHODS, earliest_received
 from oro_invoices.services.selected_invoices import MAX_SELECTED
 from oro_invoices.web import guard
-from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.backoffice_actions import actor_of, warning_flashes
 from oro_invoices.web.backoffice_payments import PERMISSION, received_day
 from oro_invoices.web.backoffice_selection import SelectionPages, organization_of
 from oro_invoices.web.http import Request, Response
@@ -94,11 +94,12 @@ class RemittancePages:
             surplus = self._amount(req, form.get("surplus", ""), "surplus",
                                    remittances.plan(self.ctx.service, ids, organization_id=organization).currency) \
                 if form.get("keep_surplus") and form.get("surplus", "").strip() else None
-            done = remittances.record(
-                self.ctx.service, ids, self._shares(req, ids, form), organization_id=organization,
-                method=form.get("method", ""), received_on=day, reference=form.get("reference", ""),
-                notes=form.get("notes", ""), actor=actor_of(req), request_key=form.get("request_key", ""),
-                surplus=surplus)
+            with follow_ups.noted() as failed:  # committed, but what followed failed: recorded all the same
+                done = remittances.record(
+                    self.ctx.service, ids, self._shares(req, ids, form), organization_id=organization,
+                    method=form.get("method", ""), received_on=day, reference=form.get("reference", ""),
+                    notes=form.get("notes", ""), actor=actor_of(req), request_key=form.get("request_key", ""),
+                    surplus=surplus)
         except ValidationError as exc:
             try:       # as the form was spread, so that what is over the amount due is offered again
                 planned = remittances.plan(self.ctx.service, ids, organization_id=organization,
@@ -123,7 +124,7 @@ class RemittancePages:
                                rows=self._rows(done), back=back, summary=summary,
                                before=sum(1 for s in done.shares if s.outcome == remittances.ALREADY_RECORDED),
                                failed=sum(1 for s in done.shares if s.error is not None))
-        return Response.html(html, title=_("Payment recorded"))
+        return Response.html(html, title=_("Payment recorded"), flashes=warning_flashes(failed, follow_ups.SAVED))
 
     def field_labels(self, req: Request, fields: Sequence[str]) -> dict[str, str]:
         """What the form calls the shares among ``fields``, as it labels them ("Payment for

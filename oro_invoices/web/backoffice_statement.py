@@ -18,12 +18,13 @@ from oro_invoices.domain.limits import parse_day, parse_id
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
+from oro_invoices.services import follow_ups
 from oro_invoices.services.mail.service import AlreadySent, MailService
 from oro_invoices.services.reminders import CustomerReminders, customer_reminders, set_customer_reminders
 from oro_invoices.services.statement import Statement, statement_csv_text
 from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice import BackOffice
-from oro_invoices.web.backoffice_actions import actor_of, decide_email
+from oro_invoices.web.backoffice_actions import actor_of, decide_email, warning_flashes
 from oro_invoices.web.backoffice_emails import attachment_response, email_page
 from oro_invoices.web.backoffice_selection import remittance_form_url
 from oro_invoices.web.downloads import CSV, statement_download, statement_file_name
@@ -73,7 +74,8 @@ class StatementPages:
         found = self.statement(req)
         back = self._url(found) + "#emails"
         try:
-            sent = customer_emails.queue(self.backoffice.ctx, req, found)
+            with follow_ups.noted() as unsent:  # queued, but its delivery job was not: the mail sweep sends it
+                sent = customer_emails.queue(self.backoffice.ctx, req, found)
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
@@ -83,7 +85,7 @@ class StatementPages:
             return self._render(req, found, email=customer_emails.typed(req.form), form_error=email_refusal(req.form, message), status=status)
         to = ", ".join(sent.to)
         return Response.redirect(back, flashes=[("success", _("The statement to %(to)s was queued for delivery.",
-                                                              to=to))])
+                                                              to=to)), *warning_flashes(unsent, follow_ups.QUEUED)])
 
     def email_view(self, req: Request) -> Response:
         """The page of one statement email of this customer (headers, bodies, attachments)."""

@@ -85,8 +85,10 @@ class Response:
         return cls(status=status, body=body, content_type="application/json", headers=dict(headers or {}))
 
     @classmethod
-    def html(cls, html: str, status: int = 200, title: str | None = None) -> Response:
-        return cls(status=status, body=html.encode(), page_title=title)
+    def html(cls, html: str, status: int = 200, title: str | None = None,
+             flashes: list[tuple[str, str]] | None = None) -> Response:
+        """A page fragment (``flashes``: said on top of it, as after a redirect)."""
+        return cls(status=status, body=html.encode(), page_title=title, flashes=list(flashes or []))
 
     @classmethod
     def redirect(cls, location: str, status: int = 303, flashes: list[tuple[str, str]] | None = None,

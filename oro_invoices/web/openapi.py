@@ -1020,6 +1020,16 @@ _SAVED_WARNING = {"Invoice-Write-Warning": {
                    "as the delivery of the events or of an email to the background jobs): what did not follow "
                    "and what to do. The write is done all the same; do not repeat it.",
     "schema": {"type": "string"}}}
+_PUT_WARNING = {"Invoice-Write-Warning": {
+    "description": "Only when something that follows the commit failed (a plugin's hook, handing the PDF of a "
+                   "posted invoice or another job to the background jobs): what did not follow and what to do. "
+                   "The invoice is written all the same; sending it again gives 200 `unchanged`.",
+    "schema": {"type": "string"}}}
+_QUEUED_WARNING = {"Invoice-Write-Warning": {
+    "description": "Only when something that follows the queueing failed (handing the email's delivery to the "
+                   "background jobs): what did not follow and what to do. The email is queued all the same and "
+                   "the mail sweep sends it; do not send it again.",
+    "schema": {"type": "string"}}}
 _SENDING_WARNING = {"Invoice-Write-Warning": {
     "description": "Only when something that follows the posting of a draft or the queueing of an email "
                    "failed (a plugin's hook, handing the PDF or the email's delivery to the background jobs): "
@@ -1057,8 +1067,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "nothing differs. A posted invoice whose document fields differ: 409. The "
                        "`Invoice-Write-Result` header says which happened.",
         "parameters": [_EXT], "requestBody": {"required": True, "content": _json("InvoiceCreate")},
-        "responses": {"201": _ok("Created.", "Invoice", {**_LOCATION, **_WRITE_RESULT}),
-                      "200": _ok("Updated, or unchanged.", "Invoice", _WRITE_RESULT),
+        "responses": {"201": _ok("Created.", "Invoice", {**_LOCATION, **_WRITE_RESULT, **_PUT_WARNING}),
+                      "200": _ok("Updated, or unchanged.", "Invoice", {**_WRITE_RESULT, **_PUT_WARNING}),
                       **_errors("400", "403", "409", "413", "422")}},
     ("/invoices/pdfs.zip", "get"): {
         "summary": "Download the stored PDFs of the invoices the filters select, as one ZIP archive",
@@ -1248,7 +1258,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "order's invoices (drafts included, net of their credit notes) already come to its total, "
                        "naming them, unless `invoice_again` is true.",
         "parameters": [_ORDER_ID], "requestBody": {"required": False, "content": _json("OrderInvoiceCreate")},
-        "responses": {"201": _ok("The draft invoice.", "Invoice", _LOCATION),
+        "responses": {"201": _ok("The draft invoice.", "Invoice", {**_LOCATION, **_SAVED_WARNING}),
                       **_errors("400", "403", "404", "409", "413", "422")}},
     ("/e-invoices", "post"): {
         "summary": "Import an e-invoice (Factur-X / ZUGFeRD PDF, or CII or UBL XML) as a posted invoice or credit "
@@ -1320,7 +1330,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": _AGING_PARAMS,
         "requestBody": {"required": False, "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/AgingEmailCreate"}}}},
-        "responses": {"201": _ok("The queued email.", "AgingEmail"), **_errors("404", "422")}},
+        "responses": {"201": _ok("The queued email.", "AgingEmail", _QUEUED_WARNING), **_errors("404", "422")}},
     ("/receivables/statement", "get"): {
         "summary": "A customer's statement: their open invoices, what each still owes and how late it is",
         "description": "The posted invoices the customer can still pay, per currency with the aging of them "
@@ -1342,7 +1352,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "for an amount that is not more than 0 or more than the credit, a currency that is no ISO "
                        "4217 code, a reference with control characters, an unknown field.",
         "parameters": [_STATEMENT_PARAMS[0]], "requestBody": {"required": True, "content": _json("CreditPayOut")},
-        "responses": {"201": _ok("Given back: the ledger entry.", "CreditEntry"),
+        "responses": {"201": _ok("Given back: the ledger entry.", "CreditEntry", _SAVED_WARNING),
                       "200": _ok("Given back before under this Idempotency-Key: that entry.", "CreditEntry"),
                       **_errors("400", "403", "413", "422")}},
     ("/receivables/activity", "get"): {
@@ -1386,7 +1396,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                        "payments that pay exactly what their invoices owe."}],
         "requestBody": {"required": True, "content": {media: {"schema": {"type": "string", "format": "binary"}}
                                                       for media in ("application/xml", "text/plain", "text/csv")}},
-        "responses": {"200": _ok("The payments, their matches and what was recorded.", "BankStatement"),
+        "responses": {"200": _ok("The payments, their matches and what was recorded.", "BankStatement",
+                                 _SAVED_WARNING),
                       **_errors("422")}},
     ("/receivables/activity.pdf", "get"): {
         "summary": "A customer's activity statement as PDF, to send them",
@@ -1443,7 +1454,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": _STATEMENT_PARAMS,
         "requestBody": {"required": False, "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/StatementEmailCreate"}}}},
-        "responses": {"201": _ok("The queued email.", "StatementEmail")}},
+        "responses": {"201": _ok("The queued email.", "StatementEmail", _QUEUED_WARNING)}},
     ("/receivables/payments", "post"): {
         "summary": "Record one payment received for several invoices (a bank transfer settling a list of them)",
         "description": "Each invoice's share (its amount, or the amount received spread over them oldest due date "
@@ -1453,7 +1464,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "currency), a share above its amount due or an amount received beyond their amount due is a "
                        "422 naming its field, and nothing is recorded.",
         "requestBody": {"required": True, "content": _json("RemittanceCreate")},
-        "responses": {"201": _ok("The payments recorded.", "Remittance")}},
+        "responses": {"201": _ok("The payments recorded.", "Remittance", _SAVED_WARNING)}},
     ("/events", "get"): {
         "summary": "List the organization's outgoing webhook events, newest first (cursor paging)",
         "description": "One row per event and endpoint, as `oro-invoices deliver-events` sends them "

@@ -31,3 +31,20 @@ def test_the_same_key_for_the_aging_of_another_query_is_422(shop):
     other = api_call(shop, "POST", f"/receivables/aging/email?currency=USD&as_of={day}", BODY, headers=KEY)
     assert other.status_code == 422 and other.get_json()["errors"][0]["field"] == "Idempotency-Key"
     assert len(shop[0].extensions["oro_invoices"].mail.aging.emails(1)) == 1
+
+
+def test_a_statement_whose_delivery_job_cannot_be_queued_is_queued_with_a_warning(shop, monkeypatch):
+    """The host's job queue raises once the statement is queued: it is queued all the same (the
+    mail sweep delivers it), and the answer's Invoice-Write-Warning says so."""
+    from support.held_jobs import BrokenJobs
+    mail = shop[0].extensions["oro_invoices"].mail
+    jobs = BrokenJobs()
+    monkeypatch.setattr(mail, "jobs", jobs)
+    resp = api_call(shop, "POST", "/receivables/statement/email?customer_id=1", BODY)
+
+    assert resp.status_code == 201, resp.get_data()
+    assert [e.id for e in mail.statements.emails(1, 1)] == [resp.get_json()["id"]]
+    assert resp.headers["Invoice-Write-Warning"] == (
+        "The email is queued, but a background job that followed (oro_invoices.deliver_email) could not be handed "
+        "to the job queue; the periodic mail sweep sends it, so there is nothing to do.")
+    assert jobs.tried == ["oro_invoices.deliver_email"]

@@ -508,3 +508,24 @@ def test_the_api_keeps_what_is_over_the_amount_due_when_asked(shop, admin):
     assert done.status_code == 201, done.get_json()
     assert admin.service.get(pending).payment_status is PaymentStatus.PAID_IN_FULL
     assert admin.service.available_credit(admin.service.get(pending)) == Decimal("10.00")
+
+
+def test_a_transfer_whose_jobs_cannot_be_queued_is_recorded_and_the_page_says_so(shop, admin, monkeypatch):
+    """The host's job queue raises once the shares committed: they are recorded, and a warning
+    above the result says which job was not queued and that the sweeps do its work."""
+    from support.held_jobs import BrokenJobs
+    Settings(shop[0].extensions["oro_reference_host"].config).set(   # each payment's events are delivered
+        "oro_invoices.webhooks.endpoints", [{"url": "https://erp.example/hooks", "secret": "s" * 24}])
+    jobs = BrokenJobs()
+    monkeypatch.setattr(admin.service.context, "jobs", jobs)
+    [pending] = ids(admin, PENDING)
+    form = form_of(admin.get(PAYMENT + query([pending], received="10")).get_data(as_text=True))
+    done = admin.client.post(PAYMENT, data={**form, "reference": "STMT 9"})
+
+    assert done.status_code == 200
+    result = text_of(done.get_data(as_text=True))
+    assert "was recorded for 1 invoice." in result
+    assert ("The change is saved, but a background job that followed (oro_invoices.deliver_events) could not be "
+            "handed to the job queue; the periodic sweeps do its work, so there is nothing to do.") in result
+    assert "oro_invoices.deliver_events" in jobs.tried
+    assert [t.amount for t in admin.service.transactions(pending) if t.recorded_by_hand] == [Decimal("10.00")]

@@ -443,3 +443,25 @@ def test_switching_a_customers_reminders_needs_the_configure_permission_and_a_kn
     settings = Settings(shop[0].extensions["oro_reference_host"].config)
     assert settings.resolve("oro_invoices.reminders.enabled",
                             ScopeContext(organization_id=1, customer_id=late.customer_id)).scope != "customer"
+
+
+def test_a_statement_whose_delivery_job_cannot_be_queued_is_queued_and_the_page_says_so(shop, admin, monkeypatch):
+    """The host's job queue raises once the statement is queued: it is queued all the same, and a
+    warning says the mail sweep sends it."""
+    from support.held_jobs import BrokenJobs
+    jobs = BrokenJobs()
+    monkeypatch.setattr(shop[0].extensions["oro_invoices"].mail, "jobs", jobs)
+    late = posted_for_seeded_customer(admin.service, due_date="2026-01-15", invoice_date="2026-01-01")
+    page_url = f"/admin/invoices/statement?customer={late.customer_id}"
+    dialog = admin.get(page_url + "&dialog=email").get_data(as_text=True)
+    sent = admin.submit(page_url + "&dialog=email", f"/admin/invoices/statement/email?customer={late.customer_id}",
+                        {"to": field(dialog, "to"), "subject": field(dialog, "subject"), "body": body_of(dialog),
+                         "form_token": field(dialog, "form_token")})
+
+    assert sent.status_code == 303
+    after = text_of(admin.get(sent.headers["Location"]).get_data(as_text=True))
+    assert f"The statement to {late.customer_user_email} was queued for delivery." in after
+    assert ("The email is queued, but a background job that followed (oro_invoices.deliver_email) could not be "
+            "handed to the job queue; the periodic mail sweep sends it, so there is nothing to do.") in after
+    assert jobs.tried == ["oro_invoices.deliver_email"]
+    assert "Queued" in text_of(admin.get(page_url).get_data(as_text=True).split('id="emails"')[1])

@@ -435,19 +435,6 @@ def test_nothing_is_heard_of_an_import_that_was_rolled_back(db, tmp_path, small_
     assert not report.written and heard == []
 
 
-class BrokenQueue:
-    """A host's background job queue that breaks its "never raises": each job it is sent fails."""
-
-    background = True
-
-    def __init__(self):
-        self.tried = []
-
-    def submit(self, job):
-        self.tried.append(job.name)
-        raise ConnectionError("broker refused the connection")
-
-
 def test_an_import_whose_jobs_cannot_be_queued_is_imported_with_warnings(db, tmp_path):
     """The job queue raising after a batch committed: the PDF jobs of the invoice written with the
     batch and of the credit note written through the service, and the delivery of the events of
@@ -457,7 +444,8 @@ def test_an_import_whose_jobs_cannot_be_queued_is_imported_with_warnings(db, tmp
     from oro_invoices.integration.config import Settings
     settings = Settings(MemoryConfigStore())
     settings.set("oro_invoices.webhooks.endpoints", [{"url": "https://erp.example/hooks", "secret": "s" * 24}])
-    jobs = BrokenQueue()
+    from support.held_jobs import BrokenJobs
+    jobs = BrokenJobs()
     svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=settings, clock=NOV, jobs=jobs)
     credit_note = invoice_payload(external_id="C-1", status="posted", document_type="credit_note",
                                   credited_invoice_external_id="I-1",

@@ -177,3 +177,33 @@ def test_posting_makes_no_webhook_event_created_posted_or_posted_later_the_hook_
     data = json.loads(request.body)["data"]
     assert (data["invoice_id"], data["previous_status"]["value"], data["amount_paid"]) == (
         created["id"], "pending", "100.00")
+
+
+def test_an_invoice_put_posted_by_its_external_id_whose_pdf_cannot_be_queued_is_created_with_a_warning(db, settings):
+    api, jobs = _broken_jobs_api(db, settings)
+    resp = api.put("/api/invoices/by-external-id/ERP-7", json_body=api_payload(status="posted"))
+
+    assert resp.status_code == 201, resp.get_data()
+    assert (resp.get_json()["status"], resp.headers["Invoice-Write-Result"]) == ("posted", "created")
+    assert resp.headers["Invoice-Write-Warning"] == (
+        "The invoice is posted, but its PDF could not be handed to the background jobs; the periodic PDF sweep "
+        "makes it, so there is nothing to do.")
+    assert jobs.tried == ["oro_invoices.render_pdf"]
+    again = api.put("/api/invoices/by-external-id/ERP-7", json_body=api_payload(status="posted"))
+    assert again.headers["Invoice-Write-Result"] == "unchanged" and "Invoice-Write-Warning" not in again.headers
+
+
+def test_a_remittance_whose_event_delivery_cannot_be_queued_is_recorded_with_a_warning(db, settings):
+    api, jobs = _broken_jobs_api(db, settings)
+    created = api.post("/api/invoices", api_payload(status="posted")).get_json()
+    jobs.tried.clear()
+    resp = api.post("/api/receivables/payments", {"method": "bank_transfer", "received_on": created["invoice_date"],
+                                                  "reference": "STMT 9", "amount": "40.00",
+                                                  "invoices": [{"id": created["id"]}]})
+
+    assert resp.status_code == 201, resp.get_data()
+    assert [p["invoice"]["amount_paid"] for p in resp.get_json()["payments"]] == ["40.00"]
+    assert resp.headers["Invoice-Write-Warning"] == (
+        "The change is saved, but a background job that followed (oro_invoices.deliver_events) could not be "
+        "handed to the job queue; the periodic sweeps do its work, so there is nothing to do.")
+    assert "oro_invoices.deliver_events" in jobs.tried

@@ -150,3 +150,27 @@ def test_a_currency_in_which_customers_only_hold_credit_says_the_credit_and_who_
     assert "0 customers" not in draft.text and "0 invoices" not in draft.text
     html = " ".join(draft.html.split())
     assert "Nothing is due in EUR: 1 customer holds" in html and "0 customers" not in html
+
+
+def test_the_command_says_a_report_queued_whose_delivery_job_was_refused(app, capsys, monkeypatch):
+    """The host's job queue raises once the report is queued: it is queued all the same, and a
+    ``warning:`` line says the mail sweep sends it."""
+    from support.held_jobs import BrokenJobs
+
+    from oro_invoices import composition
+    jobs = BrokenJobs()
+    monkeypatch.setattr(composition, "build_jobs", lambda config: jobs)
+    app.invoices.post(app.create().id)
+    app.settings.set("oro_invoices.aging.schedule", "weekly", "organization", 1)
+    app.settings.set("oro_invoices.aging.recipients", "books@acme.test", "organization", 1)
+    argv = ["send-aging-reports", "--db", app.invoices.db.url, "--storage", str(app.storage.root),
+            "--date", WEDNESDAY.isoformat()]
+    assert cli.main(argv, host=app.host) == 0
+
+    said = capsys.readouterr()
+    assert said.out.endswith("2026-12-09: queued 1 aging report(s)\n")
+    assert said.err.splitlines()[-1] == (
+        "warning: The email is queued, but a background job that followed (oro_invoices.deliver_email) could not "
+        "be handed to the job queue; the periodic mail sweep sends it, so there is nothing to do.")
+    assert jobs.tried == ["oro_invoices.deliver_email"]
+    assert len(make_mail(app).aging.emails(1)) == 1
