@@ -328,7 +328,7 @@ def test_an_e_invoice_whose_hook_fails_after_its_commit_is_imported_with_a_warni
 
 def test_an_e_invoice_the_database_is_too_busy_for_says_so(sqlite_db, tmp_path, capsys, monkeypatch):
     """SQLite's lock waited for in vain while the e-invoice is written: the command says the database
-    was busy and nothing was written, not that it could not be reached or that the file is bad."""
+    was busy and nothing was written (exit code 3), not that it could not be reached or that the file is bad."""
     from oro_invoices.domain.errors import DatabaseBusy
     from oro_invoices.services import lifecycle
 
@@ -338,10 +338,12 @@ def test_an_e_invoice_the_database_is_too_busy_for_says_so(sqlite_db, tmp_path, 
     monkeypatch.setattr(lifecycle.activity, "record", record)
     example = EXAMPLES / "invoice-cii.xml"
     assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--storage", f"file://{tmp_path / 'pdf'}",
-                 "--no-pdf", str(example)]) == 1
-    assert capsys.readouterr().err.splitlines() == [
-        f"{example}: The invoices' database is busy with another change, and nothing of this one was written. "
-        "Try again in a moment.", "error: nothing imported (1 problem(s))"]
+                 "--no-pdf", str(example)]) == 3
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"{example}: Not imported: the database was busy with another change, so the import stopped and nothing "
+        "of it was written. Nothing is wrong with the records: run the import again to import them."]
+    assert out.strip().endswith(", 1 not imported (the database was busy or out of reach: run the import again)")
     assert count(sqlite_db) == 0
 
 
@@ -434,4 +436,70 @@ def test_a_record_the_database_is_too_busy_for_is_not_imported_and_the_next_run_
     assert (data["not_imported"], data["problems"], data["outages"][0]["record"]) == (["J-1"], [], f"{path}:1")
     assert main(["import", "--db", sqlite_db.url, "--on-error", "skip", str(path)]) == 0
     assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=1, s=0)
+    assert count(sqlite_db) == 2
+
+
+def test_with_on_error_stop_a_busy_database_stops_the_import_and_says_to_run_it_again(sqlite_db, tmp_path, capsys,
+                                                                                   monkeypatch, checking):
+    """J-1 is written, then the database is busy for J-2: the one transaction is rolled back, and
+    the command says that J-1 and J-2 were not imported because of the database, not that a
+    record is bad (exit code 3); importing again imports both."""
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.services import import_writing, lifecycle
+    record = lifecycle.activity.record
+
+    def busy_for_j2(session, invoice_id, kind, actor, summary, data=None, **kwargs):
+        if (data or {}).get("external_id") == "J-2":
+            raise DatabaseBusy()
+        return record(session, invoice_id, kind, actor, summary, data, **kwargs)
+
+    def write_together(self, session, invoices):
+        raise DatabaseBusy()                        # the records are then written one by one
+
+    path = EXAMPLES / "invoices.jsonl"
+    report = tmp_path / "report.json"
+    with monkeypatch.context() as patched:
+        patched.setattr(lifecycle.activity, "record", busy_for_j2)
+        patched.setattr(import_writing.BatchWriter, "write", write_together)
+        assert main(["import", "--db", sqlite_db.url, "--report", str(report), str(path)]) == 3
+        out, err = capsys.readouterr()
+    assert out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=0, s=0) + (
+        ", 2 not imported (the database was busy or out of reach: run the import again)")
+    assert err.splitlines() == [f"{path}:2: Not imported: the database was busy with another change, so the import "
+                                "stopped and nothing of it was written. Nothing is wrong with the records: run the "
+                                "import again to import them."]
+    data = json.loads(report.read_text())
+    assert (data["written"], data["not_imported"], data["created"], data["problems"]) == (False, ["J-1", "J-2"], [],
+                                                                                           [])
+    assert count(sqlite_db) == 0
+    assert main(["import", "--db", sqlite_db.url, str(path)]) == 0
+    assert count(sqlite_db) == 2
+
+
+def test_a_busy_database_at_the_commit_leaves_the_records_not_imported(sqlite_db, tmp_path, capsys, monkeypatch):
+    """SQLite busy when the records are committed, with either --on-error: no error of the
+    command but the records not imported (exit code 3); importing again imports them."""
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.services.context import ServiceContext as InvoiceContext
+    before_commit = InvoiceContext._before_commit
+    path = EXAMPLES / "invoices.jsonl"
+    for on_error, what in (("skip", "so these records were not written"),
+                           ("stop", "so the import stopped and nothing of it was written")):
+        def busy_once(self, session, commits=[]):    # noqa: B006 - the commits of this run
+            commits.append(1)
+            if len(commits) == 1:
+                raise DatabaseBusy()
+            return before_commit(self, session)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(InvoiceContext, "_before_commit", busy_once)
+            assert main(["import", "--db", sqlite_db.url, "--on-error", on_error, str(path)]) == 3
+            out, err = capsys.readouterr()
+        assert out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=0, s=0) + (
+            ", 2 not imported (the database was busy or out of reach: run the import again)")
+        assert err.splitlines() == [f"{path}:1 to {path}:2: Not imported: the database was busy with another "
+                                    f"change, {what}. Nothing is wrong with the records: run the import again to "
+                                    "import them."]
+        assert count(sqlite_db) == 0
+    assert main(["import", "--db", sqlite_db.url, str(path)]) == 0
     assert count(sqlite_db) == 2
