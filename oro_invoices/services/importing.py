@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import json
 import logging
@@ -83,6 +84,10 @@ BATCH = 500
 #: a checked record and what it loaded to, as the writing pass takes it from the spool
 Checked = tuple[Record, dict[str, Any] | None]
 
+
+#: the warning of a record whose PDF file differs from the PDF its invoice was posted with (never replaced)
+POSTED_PDF_KEPT = ("The invoice is posted, and a posted invoice's PDF is never replaced: its PDF stays the one "
+                   "made or attached at posting; the file given ({name}) was not used.")
 
 #: the lists of ids an ``ImportReport`` gives, in the order of the ``--report`` JSON
 ID_LISTS = ("created", "updated", "unchanged", "skipped", "pending_pdfs", "not_imported")
@@ -722,9 +727,13 @@ def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Checke
             continue
         current = existing.get(_key(payload))
         outcome = _outcome(current, drafts, payload, loaded)
-        if outcome == "unchanged" and record.pdf_path is not None and current is not None and current.posted \
-                and _lacks_pdf(service, current.id):
-            outcome = "updated"             # the supplied PDF it lacks is attached
+        if outcome == "unchanged" and record.pdf_path is not None and current is not None and current.posted:
+            kept = service.get(current.id).pdf
+            if kept is None:
+                outcome = "updated"             # the supplied PDF it lacks is attached
+            elif hashlib.sha256(record.pdf_path.read_bytes()).hexdigest() != kept.sha256:
+                report.warnings.append(problem_at(record, "pdf_file", POSTED_PDF_KEPT.format(
+                    name=record.pdf_name or record.pdf_path.name)))
         report.add(outcome or _planned(service, payload), _name(record))
 
 
@@ -791,7 +800,9 @@ def _attach(service: InvoiceService, pdfs: list[_Attachment], actor: str, report
             report.warnings.append(Problem(
                 attachment.external_id, "pdf_file",
                 f"The record is imported, but its PDF {attachment.name} was not attached (import the record "
-                f"again once this is fixed: that attaches it): {why}"))
+                f"again once this is fixed: that attaches it; do so before complete-pdfs or the workers' PDF "
+                f"sweep renders the invoice a PDF of its own, after which {attachment.name} can no longer be "
+                f"attached): {why}"))
         else:
             report.pdfs_attached += 1
 
@@ -811,16 +822,18 @@ def _write(service: InvoiceService, record: Record, organization_id: int | None,
     payload = payload_of(record, organization_id)
     pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
     xml_path = einvoice_xml_path(record)
+    pdf_name = record.pdf_name or (record.pdf_path.name if record.pdf_path is not None else "")
     invoice_id, outcome, doc = _upsert(service, payload, actor, pdf,
-                                       xml_path.read_bytes() if xml_path is not None else None, seller_address(record))
+                                       xml_path.read_bytes() if xml_path is not None else None, seller_address(record),
+                                       warn=lambda message: report.warnings.append(
+                                           problem_at(record, "pdf_file", message.format(name=pdf_name))))
     report.add(outcome, str(payload["external_id"]))
     if doc is not None and doc.pdf is not None:
         report.pdfs_attached += 1
     elif payload.get("status") == "posted" and record.pdf_path is None:
         report.add("pending_pdfs", invoice_id)     # kept only if still pending after the import
     elif record.pdf_path is not None and doc is None and outcome == "updated" and _lacks_pdf(service, invoice_id):
-        pdfs.append(_Attachment(invoice_id, str(payload["external_id"]), record.pdf_path,
-                                record.pdf_name or record.pdf_path.name))
+        pdfs.append(_Attachment(invoice_id, str(payload["external_id"]), record.pdf_path, pdf_name))
 
 
 def _lacks_pdf(service: InvoiceService, invoice_id: int) -> bool:
@@ -872,10 +885,12 @@ def _effective_categories(loaded: dict[str, Any]) -> dict[str, Any]:
 
 
 def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str, pdf: bytes | None,
-            einvoice_xml: bytes | None = None, seller_address: str = "") -> tuple[int, str, InvoiceDocument | None]:
+            einvoice_xml: bytes | None = None, seller_address: str = "", *,
+            warn: Callable[[str], None] | None = None) -> tuple[int, str, InvoiceDocument | None]:
     """``(invoice id, outcome, the invoice if it was posted now)``; ``einvoice_xml``: the XML
     (CII or UBL) a posted record was read from, kept with it; ``seller_address``: the seller's
-    electronic address its e-invoice states, kept in its seller."""
+    electronic address its e-invoice states, kept in its seller; ``warn``: told (a message with
+    ``{name}`` for the PDF file's name) when the supplied ``pdf`` is not used."""
     posting = payload.get("status") == "posted"
     invoice_id = _find(service, payload)
     if invoice_id is None:
@@ -889,7 +904,12 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str, pdf: b
             service.update(invoice_id, {"payment_status": payload["payment_status"]}, actor=actor)
             return invoice_id, "updated", None
         # a supplied PDF it still lacks (its attaching failed before) is attached after the commit
-        return invoice_id, "updated" if pdf is not None and current.pdf is None else "unchanged", None
+        if pdf is not None and current.pdf is None:
+            return invoice_id, "updated", None
+        if pdf is not None and current.pdf is not None and warn is not None \
+                and hashlib.sha256(pdf).hexdigest() != current.pdf.sha256:
+            warn(POSTED_PDF_KEPT)
+        return invoice_id, "unchanged", None
     if _same_draft(current, payload):
         return invoice_id, "unchanged", None
     changes = {k: v for k, v in payload.items() if k not in ("status", "organization_id")}

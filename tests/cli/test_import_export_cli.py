@@ -1,6 +1,7 @@
 """``oro-invoices import`` and ``export`` as a user runs them: output, exit codes, report file, progress."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -381,7 +382,9 @@ def test_a_pdf_not_attached_after_the_commit_is_a_warning_and_the_next_import_at
     assert out.strip() == "imported: " + SUMMARY.format(c=0, u=1, n=0, s=0)
     assert err.splitlines() == [
         "warning: J-1.pdf_file: The record is imported, but its PDF j-1.pdf was not attached (import the record "
-        "again once this is fixed: that attaches it): Invoice OLD-2020-007: its PDF could not be stored; nothing "
+        "again once this is fixed: that attaches it; do so before complete-pdfs or the workers' PDF sweep renders "
+        "the invoice a PDF of its own, after which j-1.pdf can no longer be attached): Invoice OLD-2020-007: its "
+        "PDF could not be stored; nothing "
         "was changed. Cannot reach the PDF storage s3://invoices: timed out"]
     service = InvoiceService(sqlite_db)
     doc = service.get(service.find_id(external_id="J-1"))
@@ -399,7 +402,33 @@ def test_a_pdf_not_attached_after_the_commit_is_a_warning_and_the_next_import_at
     assert err == ""
     assert service.get(doc.id).pdf.source == "uploaded"
     assert main([*command, str(with_pdf)]) == 0
-    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=1, s=0)
+    assert capsys.readouterr() == ("imported: " + SUMMARY.format(c=0, u=0, n=1, s=0) + "\n", "")
+
+
+def test_a_posted_invoice_keeps_its_pdf_and_a_different_file_given_is_a_warning(sqlite_db, tmp_path, capsys):
+    """J-1 is posted with the PDF its record gives; a later record giving another file finds the
+    invoice unchanged and warns that the posted invoice's PDF stays and the file was not used."""
+    record = json.loads((EXAMPLES / "invoices.jsonl").read_text().splitlines()[0])
+    first, other = tmp_path / "first.jsonl", tmp_path / "other.jsonl"
+    first.write_text(json.dumps({**record, "pdf_file": "j-1.pdf"}) + "\n")
+    other.write_text(json.dumps({**record, "pdf_file": "j-1-new.pdf"}) + "\n")
+    (tmp_path / "j-1.pdf").write_bytes(b"%PDF-1.4 the invoice as the old shop made it")
+    (tmp_path / "j-1-new.pdf").write_bytes(b"%PDF-1.4 the invoice as the old shop made it again, later")
+    command = ["import", "--db", sqlite_db.url, "--storage", f"file://{tmp_path / 'pdf'}", "--no-pdf"]
+    assert main([*command, str(first)]) == 0
+    capsys.readouterr()
+    kept = ("warning: {path}:1.pdf_file: The invoice is posted, and a posted invoice's PDF is never replaced: its "
+            "PDF stays the one made or attached at posting; the file given (j-1-new.pdf) was not used.")
+    for run, label, summary in ((["--dry-run"], "dry run", "0 would be created, 0 would be updated"),
+                                ([], "imported", "0 created, 0 updated")):
+        assert main([*command, *run, str(other)]) == 0
+        out, err = capsys.readouterr()
+        assert out.strip() == f"{label}: {summary}, 1 unchanged, 0 skipped, 0 PDF(s) attached, 0 PDF(s) " \
+                              "rendered, 0 pending"
+        assert err.splitlines() == [kept.format(path=other)]
+    service = InvoiceService(sqlite_db)
+    assert service.get(service.find_id(external_id="J-1")).pdf.sha256 == hashlib.sha256(
+        (tmp_path / "j-1.pdf").read_bytes()).hexdigest()
 
 
 def test_a_record_the_database_is_too_busy_for_is_not_imported_and_the_next_run_imports_it(sqlite_db, tmp_path,
