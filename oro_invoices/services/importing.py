@@ -579,7 +579,7 @@ def _write_all(service: InvoiceService, records: Iterator[Checked], organization
             announcements.drop()
             mark = report.mark()
             try:
-                with service.context.translate_errors(), service.atomic() as tx:
+                with service.atomic() as tx:
                     pending = itertools.chain([first], records_of_transaction)
                     while chunk := list(itertools.islice(pending, BATCH)):
                         _write_chunk(writing, tx.session, chunk)
