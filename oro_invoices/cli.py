@@ -261,7 +261,7 @@ def _writable_output(path: str, option: str) -> str | None:
 
 
 #: ``import``'s exit code when good records were not imported because the database was busy or
-#: out of reach (``--on-error skip``), and no record was bad: running the import again imports them.
+#: out of reach, and no record was bad: running the import again imports them.
 NOT_IMPORTED_EXIT = 3
 
 
@@ -1227,7 +1227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files, or e-invoices",
                        epilog="exit status: 0 imported; 1 a bad record (or a PDF not rendered); 2 an error; "
                               f"{NOT_IMPORTED_EXIT} good records not imported because the database was busy "
-                              "(--on-error skip; none bad): run the import again")
+                              "(none bad): run the import again")
     p.add_argument("files", nargs="+", help="files to import (.json, .jsonl, .ndjson, .csv; e-invoices: "
                                             "CII or UBL .xml, Factur-X / ZUGFeRD .pdf), or folders of them")
     p.add_argument("--format", choices=("csv", "jsonl", "json", "einvoice"),
@@ -1235,8 +1235,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="validate everything, write nothing")
     p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
                    help="stop: write nothing when any record is bad (default); skip: import the good ones "
-                        "(a good one the database was too busy for is not imported: exit code 3 when no "
-                        "record was bad; run the import again to import it)")
+                        "(with either, good records the database was too busy for are not imported: exit "
+                        "code 3 when no record was bad; run the import again to import them)")
     p.add_argument("--report", metavar="FILE", help="write a JSON report (counts and every problem) to FILE")
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage",

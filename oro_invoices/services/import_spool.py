@@ -241,7 +241,7 @@ class IdLog:
 
     def __init__(self) -> None:
         self._db = _temporary_db()
-        self._db.execute("CREATE TABLE ids (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, value NOT NULL)")
+        self._db.execute("CREATE TABLE ids (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, value NOT NULL)")
         self._db.execute("CREATE INDEX ids_kind ON ids (kind, seq)")
         self._counts: Counter[str] = Counter()
 
@@ -280,6 +280,23 @@ class IdLog:
         self.clear(kind)
         self._db.execute("UPDATE ids SET kind = ? WHERE kind = ?", (kind, kept))
         self._counts[kind], self._counts[kept] = self._counts[kept], 0
+
+    def mark(self) -> int:
+        """Where the log is now: ``move_since`` takes back what is added after it."""
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM ids").fetchone()[0])
+
+    def move_since(self, mark: int, kinds: Iterable[str], to: str | None) -> None:
+        """Move the ids of ``kinds`` added after ``mark`` to the end of the list ``to`` (in
+        order), or drop them when ``to`` is None."""
+        kinds = list(kinds)
+        marks = ", ".join("?" for _ in kinds)
+        top = self.mark()
+        if to is not None:
+            self._db.execute(f"INSERT INTO ids (kind, value) SELECT ?, value FROM ids "
+                             f"WHERE seq > ? AND kind IN ({marks}) ORDER BY seq", (to, mark, *kinds))
+        self._db.execute(f"DELETE FROM ids WHERE seq > ? AND seq <= ? AND kind IN ({marks})", (mark, top, *kinds))
+        self._counts.clear()
+        self._counts.update(dict(self._db.execute("SELECT kind, COUNT(*) FROM ids GROUP BY kind").fetchall()))
 
     def close(self) -> None:
         self._db.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import json
 import logging
@@ -84,6 +85,10 @@ BATCH = 500
 Checked = tuple[Record, dict[str, Any] | None]
 
 
+#: the warning of a record whose PDF file differs from the PDF its invoice was posted with (never replaced)
+POSTED_PDF_KEPT = ("The invoice is posted, and a posted invoice's PDF is never replaced: its PDF stays the one "
+                   "made or attached at posting; the file given ({name}) was not used.")
+
 #: the lists of ids an ``ImportReport`` gives, in the order of the ``--report`` JSON
 ID_LISTS = ("created", "updated", "unchanged", "skipped", "pending_pdfs", "not_imported")
 
@@ -97,7 +102,8 @@ class ImportReport:
     on disk (``IdLog``) and only their counts in memory, so memory does not grow with the file;
     ``ids(name)`` streams a list, the attribute of the same name reads it whole. ``problems``
     lists the bad records only; ``outages`` the good records not imported because the database
-    was busy or out of reach just then (``on_error="skip"``: importing again writes them);
+    was busy or out of reach just then (with ``on_error="stop"`` all of them; importing again
+    writes them);
     ``warnings`` what is worth telling but refuses nothing (a file that holds no invoices).
     """
 
@@ -170,6 +176,26 @@ class ImportReport:
         self.outages.append(problem_at(record, "", f"Not imported: the database {why}. Nothing is wrong with the "
                                                    "record: run the import again to import it."))
         self.add("not_imported", _name(record))
+
+    def mark(self) -> tuple[int, int, int]:
+        """Where the report is now: ``not_committed`` takes back what is noted after it."""
+        return self._ids.mark(), len(self.outages), self.pdfs_attached
+
+    def not_committed(self, mark: tuple[int, int, int], exc: DatabaseUnavailable, where: str, *,
+                      stopped: bool) -> None:
+        """The transaction begun at ``mark`` was rolled back, the database busy (or out of reach):
+        the records it wrote are not imported, one outage at ``where`` says so; ``stopped``: the
+        import stopped there (``on_error="stop"``), nothing of it is written."""
+        ids, outages, attached = mark
+        self._ids.move_since(ids, ("created", "updated", "unchanged", "not_imported"), "not_imported")
+        self._ids.move_since(ids, ("pending_pdfs",), None)
+        del self.outages[outages:]
+        self.pdfs_attached = attached
+        why = "was busy with another change" if isinstance(exc, DatabaseBusy) else "could not record them just then"
+        what = ("so the import stopped and nothing of it was written" if stopped
+                else "so these records were not written")
+        self.outages.append(Problem(where, "", f"Not imported: the database {why}, {what}. Nothing is wrong with "
+                                               "the records: run the import again to import them."))
 
     def summary(self) -> str:
         verb = "would be " if self.dry_run else ""
@@ -400,6 +426,10 @@ def _write_while_checking(service: InvoiceService, checking: CheckingProcess, *,
         report.problems += [problem_at(stopped.record, f, m) for f, m in _errors(stopped.error)]
         verdicts.check_the_rest(progress)
         return report
+    except _Busy:
+        report.add("not_imported", *(_name(record) for record, _ in verdicts.good(stop=False)))
+        report.written = False
+        return report
     report.settle_pending(lambda ids: pending_pdfs(service, ids))
     return report
 
@@ -462,6 +492,12 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
         report.add("skipped", _name(stopped.record))
         report.problems += [problem_at(stopped.record, f, m) for f, m in _errors(stopped.error)]
         return report
+    except _Busy as busy:
+        if raise_errors:
+            raise busy.error.at(busy.where) if busy.record is not None else busy.error from None
+        report.add("not_imported", *(_name(record) for record, _ in good))
+        report.written = False
+        return report
     report.settle_pending(lambda ids: pending_pdfs(service, ids))
     return report
 
@@ -476,6 +512,15 @@ class _Stopped(Exception):
     def __init__(self, record: Record, error: InvoiceError):
         super().__init__(str(error))
         self.record, self.error = record, error
+
+
+class _Busy(Exception):
+    """The database was busy (or out of reach) with ``on_error="stop"``, while ``record`` was
+    written or (no record) at the commit: everything is rolled back, the report says so."""
+
+    def __init__(self, error: DatabaseUnavailable, where: str, record: Record | None = None):
+        super().__init__(error.message)
+        self.error, self.where, self.record = error, where, record
 
 
 def _errors(exc: InvoiceError) -> list[tuple[str, str]]:
@@ -505,6 +550,7 @@ class _Writing:
     announcements: Announcements
     pdfs: list[_Attachment] = field(default_factory=list)
     done: int = 0
+    last: Record | None = None
 
     def step(self) -> None:
         self.done += 1
@@ -531,13 +577,26 @@ def _write_all(service: InvoiceService, records: Iterator[Checked], organization
                 return
             writing.pdfs = []
             announcements.drop()
-            with service.atomic() as tx:
-                pending = itertools.chain([first], records_of_transaction)
-                while chunk := list(itertools.islice(pending, BATCH)):
-                    _write_chunk(writing, tx.session, chunk)
-                tx.on_commit(announcements.deliver)
-                tx.on_commit(functools.partial(_attach, service, writing.pdfs, actor, report))
-                tx.on_commit(functools.partial(_refresh_statistics, service))
+            mark = report.mark()
+            try:
+                with service.atomic() as tx:
+                    pending = itertools.chain([first], records_of_transaction)
+                    while chunk := list(itertools.islice(pending, BATCH)):
+                        _write_chunk(writing, tx.session, chunk)
+                    tx.on_commit(announcements.deliver)
+                    tx.on_commit(functools.partial(_attach, service, writing.pdfs, actor, report))
+                    tx.on_commit(functools.partial(_refresh_statistics, service))
+            except _Busy as busy:
+                report.not_committed(mark, busy.error, busy.where, stopped=True)
+                if busy.record is not None:
+                    report.add("not_imported", _name(busy.record))
+                raise
+            except DatabaseUnavailable as exc:     # at the commit
+                last = writing.last or first[0]
+                where = first[0].location if last is first[0] else f"{first[0].location} to {last.location}"
+                report.not_committed(mark, exc, where, stopped=not size)
+                if not size:
+                    raise _Busy(exc, where) from None
             if not size:
                 return
 
@@ -555,6 +614,7 @@ def _refresh_statistics(service: InvoiceService) -> None:
 def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> None:
     """Write ``chunk`` in file order: runs of new invoices and changed drafts together, any
     other record on its own."""
+    writing.last = chunk[-1][0]
     payloads = [payload_of(record, writing.organization_id) for record, _ in chunk]
     existing = writing.writer.existing(session, [_key(p) for p in payloads])
     draft_ids = [found.id for found in existing.values() if not found.posted]
@@ -667,9 +727,13 @@ def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Checke
             continue
         current = existing.get(_key(payload))
         outcome = _outcome(current, drafts, payload, loaded)
-        if outcome == "unchanged" and record.pdf_path is not None and current is not None and current.posted \
-                and _lacks_pdf(service, current.id):
-            outcome = "updated"             # the supplied PDF it lacks is attached
+        if outcome == "unchanged" and record.pdf_path is not None and current is not None and current.posted:
+            kept = service.get(current.id).pdf
+            if kept is None:
+                outcome = "updated"             # the supplied PDF it lacks is attached
+            elif hashlib.sha256(record.pdf_path.read_bytes()).hexdigest() != kept.sha256:
+                report.warnings.append(problem_at(record, "pdf_file", POSTED_PDF_KEPT.format(
+                    name=record.pdf_name or record.pdf_path.name)))
         report.add(outcome or _planned(service, payload), _name(record))
 
 
@@ -707,9 +771,12 @@ def _write_one(writing: _Writing, record: Record) -> None:
 
 
 def _failed(writing: _Writing, record: Record, exc: InvoiceError) -> None:
-    """``record`` cannot be written: the import stops (``stop``), or the record is skipped; with
-    ``skip``, a good record the database was busy for is not imported, no problem of its own."""
+    """``record`` cannot be written: the import stops (``stop``), or the record is skipped; a
+    good record the database was busy for is not imported, no problem of its own (``stop``:
+    the import stops there, ``_Busy``)."""
     if writing.on_error == "stop":
+        if isinstance(exc, DatabaseUnavailable):
+            raise _Busy(exc, record.location, record) from None
         raise _Stopped(record, exc) from None
     if isinstance(exc, DatabaseUnavailable):
         writing.report.not_written(record, exc)
@@ -733,7 +800,9 @@ def _attach(service: InvoiceService, pdfs: list[_Attachment], actor: str, report
             report.warnings.append(Problem(
                 attachment.external_id, "pdf_file",
                 f"The record is imported, but its PDF {attachment.name} was not attached (import the record "
-                f"again once this is fixed: that attaches it): {why}"))
+                f"again once this is fixed: that attaches it; do so before complete-pdfs or the workers' PDF "
+                f"sweep renders the invoice a PDF of its own, after which {attachment.name} can no longer be "
+                f"attached): {why}"))
         else:
             report.pdfs_attached += 1
 
@@ -753,16 +822,18 @@ def _write(service: InvoiceService, record: Record, organization_id: int | None,
     payload = payload_of(record, organization_id)
     pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
     xml_path = einvoice_xml_path(record)
+    pdf_name = record.pdf_name or (record.pdf_path.name if record.pdf_path is not None else "")
     invoice_id, outcome, doc = _upsert(service, payload, actor, pdf,
-                                       xml_path.read_bytes() if xml_path is not None else None, seller_address(record))
+                                       xml_path.read_bytes() if xml_path is not None else None, seller_address(record),
+                                       warn=lambda message: report.warnings.append(
+                                           problem_at(record, "pdf_file", message.format(name=pdf_name))))
     report.add(outcome, str(payload["external_id"]))
     if doc is not None and doc.pdf is not None:
         report.pdfs_attached += 1
     elif payload.get("status") == "posted" and record.pdf_path is None:
         report.add("pending_pdfs", invoice_id)     # kept only if still pending after the import
     elif record.pdf_path is not None and doc is None and outcome == "updated" and _lacks_pdf(service, invoice_id):
-        pdfs.append(_Attachment(invoice_id, str(payload["external_id"]), record.pdf_path,
-                                record.pdf_name or record.pdf_path.name))
+        pdfs.append(_Attachment(invoice_id, str(payload["external_id"]), record.pdf_path, pdf_name))
 
 
 def _lacks_pdf(service: InvoiceService, invoice_id: int) -> bool:
@@ -814,10 +885,12 @@ def _effective_categories(loaded: dict[str, Any]) -> dict[str, Any]:
 
 
 def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str, pdf: bytes | None,
-            einvoice_xml: bytes | None = None, seller_address: str = "") -> tuple[int, str, InvoiceDocument | None]:
+            einvoice_xml: bytes | None = None, seller_address: str = "", *,
+            warn: Callable[[str], None] | None = None) -> tuple[int, str, InvoiceDocument | None]:
     """``(invoice id, outcome, the invoice if it was posted now)``; ``einvoice_xml``: the XML
     (CII or UBL) a posted record was read from, kept with it; ``seller_address``: the seller's
-    electronic address its e-invoice states, kept in its seller."""
+    electronic address its e-invoice states, kept in its seller; ``warn``: told (a message with
+    ``{name}`` for the PDF file's name) when the supplied ``pdf`` is not used."""
     posting = payload.get("status") == "posted"
     invoice_id = _find(service, payload)
     if invoice_id is None:
@@ -831,7 +904,12 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str, pdf: b
             service.update(invoice_id, {"payment_status": payload["payment_status"]}, actor=actor)
             return invoice_id, "updated", None
         # a supplied PDF it still lacks (its attaching failed before) is attached after the commit
-        return invoice_id, "updated" if pdf is not None and current.pdf is None else "unchanged", None
+        if pdf is not None and current.pdf is None:
+            return invoice_id, "updated", None
+        if pdf is not None and current.pdf is not None and warn is not None \
+                and hashlib.sha256(pdf).hexdigest() != current.pdf.sha256:
+            warn(POSTED_PDF_KEPT)
+        return invoice_id, "unchanged", None
     if _same_draft(current, payload):
         return invoice_id, "unchanged", None
     changes = {k: v for k, v in payload.items() if k not in ("status", "organization_id")}

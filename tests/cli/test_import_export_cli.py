@@ -1,6 +1,7 @@
 """``oro-invoices import`` and ``export`` as a user runs them: output, exit codes, report file, progress."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -328,7 +329,7 @@ def test_an_e_invoice_whose_hook_fails_after_its_commit_is_imported_with_a_warni
 
 def test_an_e_invoice_the_database_is_too_busy_for_says_so(sqlite_db, tmp_path, capsys, monkeypatch):
     """SQLite's lock waited for in vain while the e-invoice is written: the command says the database
-    was busy and nothing was written, not that it could not be reached or that the file is bad."""
+    was busy and nothing was written (exit code 3), not that it could not be reached or that the file is bad."""
     from oro_invoices.domain.errors import DatabaseBusy
     from oro_invoices.services import lifecycle
 
@@ -338,10 +339,12 @@ def test_an_e_invoice_the_database_is_too_busy_for_says_so(sqlite_db, tmp_path, 
     monkeypatch.setattr(lifecycle.activity, "record", record)
     example = EXAMPLES / "invoice-cii.xml"
     assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--storage", f"file://{tmp_path / 'pdf'}",
-                 "--no-pdf", str(example)]) == 1
-    assert capsys.readouterr().err.splitlines() == [
-        f"{example}: The invoices' database is busy with another change, and nothing of this one was written. "
-        "Try again in a moment.", "error: nothing imported (1 problem(s))"]
+                 "--no-pdf", str(example)]) == 3
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"{example}: Not imported: the database was busy with another change, so the import stopped and nothing "
+        "of it was written. Nothing is wrong with the records: run the import again to import them."]
+    assert out.strip().endswith(", 1 not imported (the database was busy or out of reach: run the import again)")
     assert count(sqlite_db) == 0
 
 
@@ -379,7 +382,9 @@ def test_a_pdf_not_attached_after_the_commit_is_a_warning_and_the_next_import_at
     assert out.strip() == "imported: " + SUMMARY.format(c=0, u=1, n=0, s=0)
     assert err.splitlines() == [
         "warning: J-1.pdf_file: The record is imported, but its PDF j-1.pdf was not attached (import the record "
-        "again once this is fixed: that attaches it): Invoice OLD-2020-007: its PDF could not be stored; nothing "
+        "again once this is fixed: that attaches it; do so before complete-pdfs or the workers' PDF sweep renders "
+        "the invoice a PDF of its own, after which j-1.pdf can no longer be attached): Invoice OLD-2020-007: its "
+        "PDF could not be stored; nothing "
         "was changed. Cannot reach the PDF storage s3://invoices: timed out"]
     service = InvoiceService(sqlite_db)
     doc = service.get(service.find_id(external_id="J-1"))
@@ -397,7 +402,33 @@ def test_a_pdf_not_attached_after_the_commit_is_a_warning_and_the_next_import_at
     assert err == ""
     assert service.get(doc.id).pdf.source == "uploaded"
     assert main([*command, str(with_pdf)]) == 0
-    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=1, s=0)
+    assert capsys.readouterr() == ("imported: " + SUMMARY.format(c=0, u=0, n=1, s=0) + "\n", "")
+
+
+def test_a_posted_invoice_keeps_its_pdf_and_a_different_file_given_is_a_warning(sqlite_db, tmp_path, capsys):
+    """J-1 is posted with the PDF its record gives; a later record giving another file finds the
+    invoice unchanged and warns that the posted invoice's PDF stays and the file was not used."""
+    record = json.loads((EXAMPLES / "invoices.jsonl").read_text().splitlines()[0])
+    first, other = tmp_path / "first.jsonl", tmp_path / "other.jsonl"
+    first.write_text(json.dumps({**record, "pdf_file": "j-1.pdf"}) + "\n")
+    other.write_text(json.dumps({**record, "pdf_file": "j-1-new.pdf"}) + "\n")
+    (tmp_path / "j-1.pdf").write_bytes(b"%PDF-1.4 the invoice as the old shop made it")
+    (tmp_path / "j-1-new.pdf").write_bytes(b"%PDF-1.4 the invoice as the old shop made it again, later")
+    command = ["import", "--db", sqlite_db.url, "--storage", f"file://{tmp_path / 'pdf'}", "--no-pdf"]
+    assert main([*command, str(first)]) == 0
+    capsys.readouterr()
+    kept = ("warning: {path}:1.pdf_file: The invoice is posted, and a posted invoice's PDF is never replaced: its "
+            "PDF stays the one made or attached at posting; the file given (j-1-new.pdf) was not used.")
+    for run, label, summary in ((["--dry-run"], "dry run", "0 would be created, 0 would be updated"),
+                                ([], "imported", "0 created, 0 updated")):
+        assert main([*command, *run, str(other)]) == 0
+        out, err = capsys.readouterr()
+        assert out.strip() == f"{label}: {summary}, 1 unchanged, 0 skipped, 0 PDF(s) attached, 0 PDF(s) " \
+                              "rendered, 0 pending"
+        assert err.splitlines() == [kept.format(path=other)]
+    service = InvoiceService(sqlite_db)
+    assert service.get(service.find_id(external_id="J-1")).pdf.sha256 == hashlib.sha256(
+        (tmp_path / "j-1.pdf").read_bytes()).hexdigest()
 
 
 def test_a_record_the_database_is_too_busy_for_is_not_imported_and_the_next_run_imports_it(sqlite_db, tmp_path,
@@ -434,4 +465,70 @@ def test_a_record_the_database_is_too_busy_for_is_not_imported_and_the_next_run_
     assert (data["not_imported"], data["problems"], data["outages"][0]["record"]) == (["J-1"], [], f"{path}:1")
     assert main(["import", "--db", sqlite_db.url, "--on-error", "skip", str(path)]) == 0
     assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=1, s=0)
+    assert count(sqlite_db) == 2
+
+
+def test_with_on_error_stop_a_busy_database_stops_the_import_and_says_to_run_it_again(sqlite_db, tmp_path, capsys,
+                                                                                   monkeypatch, checking):
+    """J-1 is written, then the database is busy for J-2: the one transaction is rolled back, and
+    the command says that J-1 and J-2 were not imported because of the database, not that a
+    record is bad (exit code 3); importing again imports both."""
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.services import import_writing, lifecycle
+    record = lifecycle.activity.record
+
+    def busy_for_j2(session, invoice_id, kind, actor, summary, data=None, **kwargs):
+        if (data or {}).get("external_id") == "J-2":
+            raise DatabaseBusy()
+        return record(session, invoice_id, kind, actor, summary, data, **kwargs)
+
+    def write_together(self, session, invoices):
+        raise DatabaseBusy()                        # the records are then written one by one
+
+    path = EXAMPLES / "invoices.jsonl"
+    report = tmp_path / "report.json"
+    with monkeypatch.context() as patched:
+        patched.setattr(lifecycle.activity, "record", busy_for_j2)
+        patched.setattr(import_writing.BatchWriter, "write", write_together)
+        assert main(["import", "--db", sqlite_db.url, "--report", str(report), str(path)]) == 3
+        out, err = capsys.readouterr()
+    assert out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=0, s=0) + (
+        ", 2 not imported (the database was busy or out of reach: run the import again)")
+    assert err.splitlines() == [f"{path}:2: Not imported: the database was busy with another change, so the import "
+                                "stopped and nothing of it was written. Nothing is wrong with the records: run the "
+                                "import again to import them."]
+    data = json.loads(report.read_text())
+    assert (data["written"], data["not_imported"], data["created"], data["problems"]) == (False, ["J-1", "J-2"], [],
+                                                                                           [])
+    assert count(sqlite_db) == 0
+    assert main(["import", "--db", sqlite_db.url, str(path)]) == 0
+    assert count(sqlite_db) == 2
+
+
+def test_a_busy_database_at_the_commit_leaves_the_records_not_imported(sqlite_db, tmp_path, capsys, monkeypatch):
+    """SQLite busy when the records are committed, with either --on-error: no error of the
+    command but the records not imported (exit code 3); importing again imports them."""
+    from oro_invoices.domain.errors import DatabaseBusy
+    from oro_invoices.services.context import ServiceContext as InvoiceContext
+    before_commit = InvoiceContext._before_commit
+    path = EXAMPLES / "invoices.jsonl"
+    for on_error, what in (("skip", "so these records were not written"),
+                           ("stop", "so the import stopped and nothing of it was written")):
+        def busy_once(self, session, commits=[]):    # noqa: B006 - the commits of this run
+            commits.append(1)
+            if len(commits) == 1:
+                raise DatabaseBusy()
+            return before_commit(self, session)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(InvoiceContext, "_before_commit", busy_once)
+            assert main(["import", "--db", sqlite_db.url, "--on-error", on_error, str(path)]) == 3
+            out, err = capsys.readouterr()
+        assert out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=0, s=0) + (
+            ", 2 not imported (the database was busy or out of reach: run the import again)")
+        assert err.splitlines() == [f"{path}:1 to {path}:2: Not imported: the database was busy with another "
+                                    f"change, {what}. Nothing is wrong with the records: run the import again to "
+                                    "import them."]
+        assert count(sqlite_db) == 0
+    assert main(["import", "--db", sqlite_db.url, str(path)]) == 0
     assert count(sqlite_db) == 2
